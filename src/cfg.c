@@ -1,0 +1,393 @@
+/*
+ * cfg.c - the Darknet .cfg reader.
+ *
+ * Darknet's read_cfg() reads the file line by line and deletes every space,
+ * tab and newline anywhere in the line (AlexeyAB also deletes CR; pjreddie
+ * keeps it, so CR LF files fail there).  Then the first character decides:
+ * nothing, '#' or ';' is a comment (only at the start of a line: there are
+ * no inline comments), '[' starts a section whose name is the whole line,
+ * anything else is "key=value" split at the first '='.  "key=" is rejected
+ * with a message and ignored; a line without '=' is a key without a value,
+ * which lookups treat as absent.  Lookups scan from the front, so the first
+ * of duplicate keys wins.
+ */
+#include "config.h"
+
+#include "cfg.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *,
+		     const char *, ...) __attribute__((format(printf, 3, 4)));
+
+static char *
+dm_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	p = malloc(n + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static int
+cfg_add_warning(struct dm_cfg *cfg, struct dm_error *err, const char *fmt,
+    ...)
+{
+	char buf[512], **nw;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	nw = realloc(cfg->warnings, (cfg->nwarnings + 1) * sizeof *nw);
+	if (nw == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	cfg->warnings = nw;
+	if ((nw[cfg->nwarnings] = strdup(buf)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	cfg->nwarnings++;
+	return 0;
+}
+
+static int
+cfg_add_section(struct dm_cfg *cfg, char *name, int line,
+    struct dm_error *err)
+{
+	struct dm_section *s;
+	size_t cap;
+
+	if (cfg->nsects == cfg->capsects) {
+		cap = cfg->capsects ? cfg->capsects * 2 : 16;
+		s = realloc(cfg->sects, cap * sizeof *s);
+		if (s == NULL) {
+			free(name);
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		}
+		cfg->sects = s;
+		cfg->capsects = cap;
+	}
+	s = &cfg->sects[cfg->nsects++];
+	memset(s, 0, sizeof *s);
+	s->name = name;
+	s->line = line;
+	return 0;
+}
+
+static int
+cfg_add_option(struct dm_section *s, char *key, char *value, int line,
+    struct dm_error *err)
+{
+	struct dm_option *o;
+	size_t cap;
+
+	if (s->nopts == s->capopts) {
+		cap = s->capopts ? s->capopts * 2 : 8;
+		o = realloc(s->opts, cap * sizeof *o);
+		if (o == NULL) {
+			free(key);
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		}
+		s->opts = o;
+		s->capopts = cap;
+	}
+	o = &s->opts[s->nopts++];
+	o->key = key;		/* key and value share one allocation */
+	o->value = value;
+	o->line = line;
+	o->used = 0;
+	return 0;
+}
+
+/* Removes the characters Darknet's strip() removes, in place. */
+static size_t
+cfg_strip(char *s, size_t n, enum dm_dialect dialect)
+{
+	size_t i, j;
+	char c;
+
+	for (i = j = 0; i < n; i++) {
+		c = s[i];
+		if (c == ' ' || c == '\t' || c == '\n')
+			continue;
+		if (c == '\r' && dialect == DM_DIALECT_AB)
+			continue;
+		s[j++] = c;
+	}
+	s[j] = '\0';
+	return j;
+}
+
+static int
+cfg_line(struct dm_cfg *cfg, const char *text, size_t n, int lineno,
+    struct dm_error *err)
+{
+	char *line, *eq;
+	size_t len;
+
+	if (memchr(text, '\0', n) != NULL)
+		return dm_error_set(err, DM_ERR_SYNTAX,
+		    "%s:%d: line contains a NUL byte (is this a cfg file?)",
+		    cfg->path, lineno);
+	if ((line = dm_strndup(text, n)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	len = cfg_strip(line, n, cfg->dialect);
+	switch (line[0]) {
+	case '\0':
+	case '#':
+	case ';':
+		free(line);
+		return 0;
+	case '[':
+		return cfg_add_section(cfg, line, lineno, err);
+	}
+	if (cfg->nsects == 0) {
+		free(line);
+		return dm_error_set(err, DM_ERR_SYNTAX,
+		    "%s:%d: option line before the first section "
+		    "(Darknet crashes on this); the file must start with [net]",
+		    cfg->path, lineno);
+	}
+	eq = strchr(line, '=');
+	if (eq != NULL && (size_t)(eq - line) == len - 1) {
+		/* Darknet: "Config file error line N, could parse: key". */
+		if (cfg_add_warning(cfg, err, "%s:%d: '%s' has no value and "
+		    "is ignored", cfg->path, lineno, line) == -1) {
+			free(line);
+			return -1;
+		}
+		free(line);
+		return 0;
+	}
+	if (eq != NULL)
+		*eq++ = '\0';
+	return cfg_add_option(&cfg->sects[cfg->nsects - 1], line, eq, lineno,
+	    err);
+}
+
+struct dm_cfg *
+dm_cfg_parse(const char *path, const char *buf, size_t len,
+    enum dm_dialect dialect, struct dm_error *err)
+{
+	struct dm_cfg *cfg;
+	const char *p, *end, *nl;
+	int lineno = 0;
+
+	if ((cfg = calloc(1, sizeof *cfg)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	cfg->dialect = dialect;
+	if ((cfg->path = strdup(path)) == NULL) {
+		free(cfg);
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	p = buf;
+	end = buf + len;
+	while (p < end) {
+		if (lineno == INT_MAX) {
+			dm_error_set(err, DM_ERR_RANGE, "%s: too many lines",
+			    path);
+			goto fail;
+		}
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (cfg_line(cfg, p, (size_t)(nl - p), lineno, err) == -1)
+			goto fail;
+		p = nl + 1;
+	}
+	return cfg;
+fail:
+	dm_cfg_free(cfg);
+	return NULL;
+}
+
+struct dm_cfg *
+dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
+{
+	struct dm_cfg *cfg;
+	FILE *fp;
+	char *buf = NULL, *nb;
+	size_t len = 0, cap = 0, n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 65536) {
+			if (cap > SIZE_MAX / 2 - 65536) {
+				dm_error_set(err, DM_ERR_RANGE,
+				    "%s: file too large", path);
+				goto fail;
+			}
+			cap = cap * 2 + 65536;
+			if ((nb = realloc(buf, cap)) == NULL) {
+				dm_error_set(err, DM_ERR_NOMEM,
+				    "%s: out of memory", path);
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		dm_error_set(err, DM_ERR_IO, "%s: read error: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	fclose(fp);
+	cfg = dm_cfg_parse(path, buf, len, dialect, err);
+	free(buf);
+	return cfg;
+fail:
+	fclose(fp);
+	free(buf);
+	return NULL;
+}
+
+void
+dm_cfg_free(struct dm_cfg *cfg)
+{
+	size_t i, j;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nsects; i++) {
+		for (j = 0; j < cfg->sects[i].nopts; j++)
+			free(cfg->sects[i].opts[j].key);
+		free(cfg->sects[i].opts);
+		free(cfg->sects[i].name);
+	}
+	for (i = 0; i < cfg->nwarnings; i++)
+		free(cfg->warnings[i]);
+	free(cfg->warnings);
+	free(cfg->sects);
+	free(cfg->path);
+	free(cfg);
+}
+
+struct dm_option *
+dm_section_find(struct dm_section *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->nopts; i++) {
+		if (strcmp(s->opts[i].key, key) == 0) {
+			s->opts[i].used = 1;
+			return &s->opts[i];
+		}
+	}
+	return NULL;
+}
+
+const char *
+dm_section_str(struct dm_section *s, const char *key)
+{
+	struct dm_option *o;
+
+	o = dm_section_find(s, key);
+	return o == NULL ? NULL : o->value;
+}
+
+int
+dm_section_line(const struct dm_section *s, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < s->nopts; i++)
+		if (strcmp(s->opts[i].key, key) == 0)
+			return s->opts[i].line;
+	return s->line;
+}
+
+int
+dm_cfg_atoi(struct dm_cfg *cfg, int line, const char *key, const char *p,
+    int *out, struct dm_error *err)
+{
+	long long v = 0;
+	int neg = 0;
+
+	/* atoi(): optional sign, then digits; stops at anything else. */
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (*p++ - '0');
+		if (v > (long long)INT_MAX + 1)
+			return dm_error_set(err, DM_ERR_RANGE,
+			    "%s:%d: %s: number out of range (Darknet's int "
+			    "holds %d to %d)", cfg->path, line, key, INT_MIN,
+			    INT_MAX);
+	}
+	if (neg)
+		v = -v;
+	if (v > INT_MAX || v < INT_MIN)
+		return dm_error_set(err, DM_ERR_RANGE,
+		    "%s:%d: %s: number out of range (Darknet's int holds %d "
+		    "to %d)", cfg->path, line, key, INT_MIN, INT_MAX);
+	*out = (int)v;
+	return 0;
+}
+
+int
+dm_section_int(struct dm_cfg *cfg, struct dm_section *s, const char *key,
+    int def, int *out, struct dm_error *err)
+{
+	struct dm_option *o;
+
+	o = dm_section_find(s, key);
+	if (o == NULL || o->value == NULL) {
+		*out = def;
+		return 0;
+	}
+	return dm_cfg_atoi(cfg, o->line, key, o->value, out, err);
+}
+
+double
+dm_section_float(struct dm_section *s, const char *key, double def)
+{
+	const char *v;
+
+	v = dm_section_str(s, key);
+	if (v == NULL)
+		return def;
+	return strtod(v, NULL);
+}
+
+void
+dm_printable(char *buf, size_t len, const char *s)
+{
+	size_t n = 0;
+	unsigned char c;
+
+	if (len == 0)
+		return;
+	for (; *s != '\0' && n + 5 < len; s++) {
+		c = (unsigned char)*s;
+		if (c == '\r')
+			n += (size_t)snprintf(buf + n, len - n, "\\r");
+		else if (c < 0x20 || c == 0x7f)
+			n += (size_t)snprintf(buf + n, len - n, "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	if (*s != '\0' && n + 4 <= len) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+}

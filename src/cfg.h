@@ -1,0 +1,98 @@
+/*
+ * cfg.h - Darknet .cfg files, read exactly as Darknet reads them.
+ *
+ * A struct dm_cfg owns every section and option it holds; the strings
+ * handed out by the lookup functions are borrowed and live until
+ * dm_cfg_free().
+ */
+#ifndef DM_CFG_H
+#define DM_CFG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum dm_dialect {
+	DM_DIALECT_AB,		/* AlexeyAB/darknet (the default) */
+	DM_DIALECT_PJ		/* pjreddie/darknet */
+};
+
+struct dm_option {
+	char		*key;
+	char		*value;		/* NULL for a line without '=' */
+	int		 line;
+	int		 used;		/* looked up at least once */
+};
+
+struct dm_section {
+	char		*name;		/* the whole stripped line, e.g. "[net]" */
+	int		 line;
+	struct dm_option *opts;
+	size_t		 nopts;
+	size_t		 capopts;
+};
+
+struct dm_cfg {
+	char		*path;		/* as given, for messages */
+	enum dm_dialect	 dialect;
+	struct dm_section *sects;
+	size_t		 nsects;
+	size_t		 capsects;
+	char		**warnings;	/* lines Darknet complains about */
+	size_t		 nwarnings;
+};
+
+/*
+ * Parses the cfg text buf[0..len) of the file called path.  Returns a new
+ * cfg, or NULL with err set (a NUL byte, an option before any section, or
+ * no memory); the text need not be NUL-terminated.
+ */
+struct dm_cfg	*dm_cfg_parse(const char *path, const char *buf, size_t len,
+		     enum dm_dialect dialect, struct dm_error *err);
+
+/* Reads and parses the file at path. */
+struct dm_cfg	*dm_cfg_load(const char *path, enum dm_dialect dialect,
+		     struct dm_error *err);
+
+void		 dm_cfg_free(struct dm_cfg *cfg);
+
+/*
+ * Looks key up in a section the way Darknet's option_find() does: the first
+ * occurrence wins, and a key without a value counts as absent.  Marks the
+ * option used.  Returns the option or NULL.
+ */
+struct dm_option *dm_section_find(struct dm_section *s, const char *key);
+
+/* The value of key, or NULL when absent or valueless. */
+const char	*dm_section_str(struct dm_section *s, const char *key);
+
+/*
+ * Integer lookup with C atoi() semantics (leading sign and digits; "3.9" is
+ * 3, "abc" is 0) but with range checking: a value outside int is an error
+ * naming the file and line.  Stores def when the key is absent.
+ */
+int		 dm_section_int(struct dm_cfg *cfg, struct dm_section *s,
+		     const char *key, int def, int *out, struct dm_error *err);
+
+/* Float lookup with atof() semantics; def when absent. */
+double		 dm_section_float(struct dm_section *s, const char *key,
+		     double def);
+
+/*
+ * Decodes one atoi() element at *pp, advancing *pp past the next ',' (or to
+ * the end).  Range-checked like dm_section_int(); line is for messages.
+ */
+int		 dm_cfg_atoi(struct dm_cfg *cfg, int line, const char *key,
+		     const char *p, int *out, struct dm_error *err);
+
+/*
+ * Copies s into buf for messages, escaping control characters ("\r") and
+ * shortening it to fit.
+ */
+void		 dm_printable(char *buf, size_t len, const char *s);
+
+/* Line of an option (for messages), or the section's line when absent. */
+int		 dm_section_line(const struct dm_section *s, const char *key);
+
+#endif /* DM_CFG_H */

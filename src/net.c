@@ -1,0 +1,1618 @@
+/*
+ * net.c - shape inference and the array ledger, as Darknet's parser and
+ * loader compute them (parse_network_cfg_custom(), load_weights_upto()).
+ *
+ * The parser walks the layer sections in order with a running state
+ * (c, h, w, inputs): what the previous layer produced, initially the [net]
+ * input.  Each layer computes its own output fields and then hands a state
+ * to the next layer (for AlexeyAB's antialiasing layers, the output of the
+ * hidden blur layer rather than the layer's own fields).  All size
+ * arithmetic is C int arithmetic in Darknet, so divisions truncate toward
+ * zero; darkmap does the same in 64 bits and refuses what does not fit in
+ * an int, where Darknet would overflow.
+ *
+ * The ledger lists, per layer, the float32 arrays the .weights file holds,
+ * in file order, with the count Darknet's loader reads and the count its
+ * writer writes (they differ under dontload, dontloadscales, numload and
+ * dontsave).
+ */
+#include "config.h"
+
+#include "net.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const dm_ltype_names[] = {
+#define DM_LTYPE_NAME(e, s) s,
+	DM_LAYER_TYPES(DM_LTYPE_NAME)
+#undef DM_LTYPE_NAME
+};
+
+static const char *const dm_role_names[] = {
+	"biases", "scales", "rolling_mean", "rolling_variance", "weights"
+};
+
+/* The running state and the layer being built. */
+struct build {
+	struct dm_net	*net;
+	struct dm_cfg	*cfg;
+	struct dm_section *s;
+	struct dm_layer	*l;
+	int		 w, h, c, inputs;
+	struct dm_error	*err;
+};
+
+struct sect_type {
+	const char	*name;
+	enum dm_ltype	 type;
+	unsigned	 forks;		/* FORK_AB | FORK_PJ */
+};
+
+#define FORK_AB 1u
+#define FORK_PJ 2u
+#define FORK_BOTH (FORK_AB | FORK_PJ)
+
+static const struct sect_type sect_types[] = {
+	{ "[convolutional]",	DM_L_CONV,		FORK_BOTH },
+	{ "[conv]",		DM_L_CONV,		FORK_BOTH },
+	{ "[deconvolutional]",	DM_L_DECONV,		FORK_PJ },
+	{ "[deconv]",		DM_L_DECONV,		FORK_PJ },
+	{ "[connected]",	DM_L_CONNECTED,		FORK_BOTH },
+	{ "[conn]",		DM_L_CONNECTED,		FORK_BOTH },
+	{ "[local]",		DM_L_LOCAL,		FORK_BOTH },
+	{ "[batchnorm]",	DM_L_BATCHNORM,		FORK_BOTH },
+	{ "[shortcut]",		DM_L_SHORTCUT,		FORK_BOTH },
+	{ "[implicit]",		DM_L_IMPLICIT,		FORK_AB },
+	{ "[rnn]",		DM_L_RNN,		FORK_BOTH },
+	{ "[gru]",		DM_L_GRU,		FORK_BOTH },
+	{ "[lstm]",		DM_L_LSTM,		FORK_BOTH },
+	{ "[crnn]",		DM_L_CRNN,		FORK_BOTH },
+	{ "[conv_lstm]",	DM_L_CONV_LSTM,		FORK_AB },
+	{ "[history]",		DM_L_HISTORY,		FORK_AB },
+	{ "[maxpool]",		DM_L_MAXPOOL,		FORK_BOTH },
+	{ "[max]",		DM_L_MAXPOOL,		FORK_BOTH },
+	{ "[local_avgpool]",	DM_L_LOCAL_AVGPOOL,	FORK_AB },
+	{ "[local_avg]",	DM_L_LOCAL_AVGPOOL,	FORK_AB },
+	{ "[avgpool]",		DM_L_AVGPOOL,		FORK_BOTH },
+	{ "[avg]",		DM_L_AVGPOOL,		FORK_BOTH },
+	{ "[route]",		DM_L_ROUTE,		FORK_BOTH },
+	{ "[upsample]",		DM_L_UPSAMPLE,		FORK_BOTH },
+	{ "[reorg]",		DM_L_REORG,		FORK_BOTH },
+	{ "[reorg3d]",		DM_L_REORG3D,		FORK_AB },
+	{ "[scale_channels]",	DM_L_SCALE_CHANNELS,	FORK_AB },
+	{ "[sam]",		DM_L_SAM,		FORK_AB },
+	{ "[dropout]",		DM_L_DROPOUT,		FORK_BOTH },
+	{ "[activation]",	DM_L_ACTIVATION,	FORK_BOTH },
+	{ "[logistic]",		DM_L_LOGISTIC,		FORK_PJ },
+	{ "[l2norm]",		DM_L_L2NORM,		FORK_PJ },
+	{ "[normalization]",	DM_L_NORMALIZATION,	FORK_BOTH },
+	{ "[lrn]",		DM_L_NORMALIZATION,	FORK_BOTH },
+	{ "[crop]",		DM_L_CROP,		FORK_BOTH },
+	{ "[softmax]",		DM_L_SOFTMAX,		FORK_BOTH },
+	{ "[soft]",		DM_L_SOFTMAX,		FORK_BOTH },
+	{ "[cost]",		DM_L_COST,		FORK_BOTH },
+	{ "[yolo]",		DM_L_YOLO,		FORK_BOTH },
+	{ "[Gaussian_yolo]",	DM_L_GAUSSIAN_YOLO,	FORK_AB },
+	{ "[region]",		DM_L_REGION,		FORK_BOTH },
+	{ "[detection]",	DM_L_DETECTION,		FORK_BOTH },
+	{ "[iseg]",		DM_L_ISEG,		FORK_PJ },
+	{ "[contrastive]",	DM_L_CONTRASTIVE,	FORK_AB },
+	{ "[empty]",		DM_L_EMPTY,		FORK_AB },
+	{ "[silence]",		DM_L_EMPTY,		FORK_AB },
+};
+
+const char *
+dm_ltype_name(enum dm_ltype type)
+{
+	if ((unsigned)type >= DM_L_NTYPES)
+		return "?";
+	return dm_ltype_names[type];
+}
+
+const char *
+dm_role_name(enum dm_role role)
+{
+	if ((unsigned)role > DM_ROLE_WEIGHTS)
+		return "?";
+	return dm_role_names[role];
+}
+
+static const char *
+dialect_name(enum dm_dialect d)
+{
+	return d == DM_DIALECT_AB ? "AlexeyAB" : "pjreddie";
+}
+
+/*
+ * Errors about the layer being built: "file:line: layer N [type]: ...".
+ */
+static int berr(struct build *, enum dm_status, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+berr(struct build *b, enum dm_status code, const char *fmt, ...)
+{
+	char msg[DM_ERROR_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return dm_error_set(b->err, code, "%s:%d: layer %zu %s: %s",
+	    b->cfg->path, b->l->line, b->l->index, b->l->label, msg);
+}
+
+static int bwarn(struct build *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+bwarn(struct build *b, const char *fmt, ...)
+{
+	char msg[DM_ERROR_MAX], **nw;
+	va_list ap;
+	int n;
+
+	n = snprintf(msg, sizeof msg, "%s:%d: layer %zu %s: ", b->cfg->path,
+	    b->l->line, b->l->index, b->l->label);
+	if (n < 0 || (size_t)n >= sizeof msg)
+		n = 0;
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+	va_end(ap);
+	nw = realloc(b->net->warnings, (b->net->nwarnings + 1) * sizeof *nw);
+	if (nw == NULL)
+		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
+	b->net->warnings = nw;
+	if ((nw[b->net->nwarnings] = strdup(msg)) == NULL)
+		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
+	b->net->nwarnings++;
+	return 0;
+}
+
+static int
+geti(struct build *b, const char *key, int def, int *out)
+{
+	return dm_section_int(b->cfg, b->s, key, def, out, b->err);
+}
+
+/* A size that must fit Darknet's int: checks and narrows. */
+static int
+fit_int(struct build *b, long long v, const char *what, int *out)
+{
+	if (v > INT_MAX || v < INT_MIN)
+		return berr(b, DM_ERR_RANGE, "%s (%lld) overflows Darknet's "
+		    "int arithmetic", what, v);
+	*out = (int)v;
+	return 0;
+}
+
+static int
+mul3(struct build *b, long long x, long long y, long long z, const char *what,
+    int *out)
+{
+	long long r;
+
+	if (__builtin_mul_overflow(x, y, &r) ||
+	    __builtin_mul_overflow(r, z, &r))
+		return berr(b, DM_ERR_RANGE, "%s overflows", what);
+	return fit_int(b, r, what, out);
+}
+
+static int
+need_image(struct build *b, const char *what)
+{
+	if (b->h != 0 && b->w != 0 && b->c != 0)
+		return 0;
+	return berr(b, DM_ERR_INVALID, "the layer before it does not output "
+	    "an image (it gives %d x %d x %d); Darknet stops with \"Layer "
+	    "before %s layer must output image.\"", b->w, b->h, b->c, what);
+}
+
+static int
+need_positive(struct build *b, const char *key, int v)
+{
+	if (v > 0)
+		return 0;
+	return berr(b, DM_ERR_INVALID, "%s=%d must be positive (line %d)",
+	    key, v, dm_section_line(b->s, key));
+}
+
+/* Resolves a layer reference: negative is relative, the rest absolute. */
+static int
+resolve_ref(struct build *b, const char *key, int v, int *out)
+{
+	long long idx = v;
+
+	if (idx < 0)
+		idx += (long long)b->l->index;
+	if (idx < 0 || (size_t)idx >= b->l->index)
+		return berr(b, DM_ERR_INVALID, "%s refers to layer %d, which "
+		    "is %s (line %d); it must name an earlier layer", key, v,
+		    idx < 0 ? "before the first layer" :
+		    (size_t)idx == b->l->index ? "this layer itself" :
+		    "a later layer", dm_section_line(b->s, key));
+	*out = (int)idx;
+	return 0;
+}
+
+/*
+ * Parses a Darknet list ("layers=-1,61") into resolved layer indices.
+ * stop_at_hash: AlexeyAB's mask/anchors parsers stop counting at '#'.
+ */
+static int
+parse_refs(struct build *b, const char *key, const char *v, int *idx,
+    int max, int *n)
+{
+	const char *p;
+	int count = 1, i, raw;
+
+	for (p = v; *p != '\0'; p++)
+		if (*p == ',')
+			count++;
+	if (count > max)
+		return berr(b, DM_ERR_RANGE, "%s lists %d layers, more than "
+		    "the %d darkmap supports", key, count, max);
+	p = v;
+	for (i = 0; i < count; i++) {
+		if (dm_cfg_atoi(b->cfg, dm_section_line(b->s, key), key, p,
+		    &raw, b->err) == -1)
+			return -1;
+		if (resolve_ref(b, key, raw, &idx[i]) == -1)
+			return -1;
+		p = strchr(p, ',');
+		p = p == NULL ? "" : p + 1;
+	}
+	*n = count;
+	return 0;
+}
+
+static int
+list_len(const char *v, int stop_at_hash)
+{
+	int n = 1;
+
+	for (; *v != '\0'; v++) {
+		if (stop_at_hash && *v == '#')
+			break;
+		if (*v == ',')
+			n++;
+	}
+	return n;
+}
+
+/* Adds an array to the ledger of the layer being built. */
+static int
+add_array(struct build *b, const char *sub, enum dm_role role,
+    enum dm_block block, unsigned flags, uint64_t load_count,
+    uint64_t save_count, int ndim, const uint64_t *shape)
+{
+	struct dm_net *net = b->net;
+	struct dm_array *a;
+	size_t cap;
+
+	if (load_count == 0 && save_count == 0)
+		return 0;
+	if (net->narrays == net->caparrays) {
+		cap = net->caparrays ? net->caparrays * 2 : 256;
+		a = realloc(net->arrays, cap * sizeof *a);
+		if (a == NULL)
+			return dm_error_set(b->err, DM_ERR_NOMEM,
+			    "out of memory");
+		net->arrays = a;
+		net->caparrays = cap;
+	}
+	a = &net->arrays[net->narrays++];
+	memset(a, 0, sizeof *a);
+	a->layer = b->l->index;
+	snprintf(a->sub, sizeof a->sub, "%s", sub);
+	snprintf(a->name, sizeof a->name, "%s%s%s", sub, *sub ? "." : "",
+	    dm_role_name(role));
+	a->role = role;
+	a->block = block;
+	a->flags = flags;
+	a->load_count = b->l->dontload ? 0 : load_count;
+	a->save_count = b->l->dontsave ? 0 : save_count;
+	a->ndim = ndim;
+	memcpy(a->shape, shape, (size_t)ndim * sizeof *shape);
+	a->offset = DM_OFFSET_NONE;
+	b->l->narrays++;
+	return 0;
+}
+
+static int
+add_vec(struct build *b, const char *sub, enum dm_role role,
+    enum dm_block block, uint64_t load_n, uint64_t save_n)
+{
+	uint64_t shape[1] = { save_n };
+
+	return add_array(b, sub, role, block, 0, load_n, save_n, 1, shape);
+}
+
+/* The BN triple, loaded unless load is 0. */
+static int
+add_bn(struct build *b, const char *sub, enum dm_block block, uint64_t load_n,
+    uint64_t save_n)
+{
+	if (add_vec(b, sub, DM_ROLE_SCALES, block, load_n, save_n) == -1 ||
+	    add_vec(b, sub, DM_ROLE_ROLLING_MEAN, block, load_n, save_n) == -1 ||
+	    add_vec(b, sub, DM_ROLE_ROLLING_VARIANCE, block, load_n,
+	    save_n) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * A convolutional block (load_convolutional_weights): biases, the BN
+ * triple, weights [n][cin/groups][k][k].  load_n is the filter count the
+ * loader reads (pjreddie's numload), loadbn whether it reads the BN triple.
+ */
+static int
+add_conv_block(struct build *b, const char *sub, enum dm_block block,
+    long long cin, long long n, long long k, long long groups, int bn,
+    int loadbn, long long load_n, unsigned flags)
+{
+	uint64_t shape[4], per, wl, ws;
+
+	if (groups <= 0)
+		return berr(b, DM_ERR_INVALID, "groups=%lld: Darknet divides "
+		    "by it", groups);
+	if (cin < 0 || n < 0 || k < 0 || load_n < 0 ||
+	    __builtin_mul_overflow((uint64_t)(cin / groups),
+	    (uint64_t)k * (uint64_t)k, &per) ||
+	    __builtin_mul_overflow(per, (uint64_t)n, &ws) ||
+	    __builtin_mul_overflow(per, (uint64_t)load_n, &wl))
+		return berr(b, DM_ERR_RANGE, "weight count overflows");
+	if (add_vec(b, sub, DM_ROLE_BIASES, block, (uint64_t)load_n,
+	    (uint64_t)n) == -1)
+		return -1;
+	if (bn && add_bn(b, sub, block, loadbn ? (uint64_t)load_n : 0,
+	    (uint64_t)n) == -1)
+		return -1;
+	if (block == DM_BLOCK_DECONV) {
+		shape[0] = (uint64_t)cin;
+		shape[1] = (uint64_t)n;
+	} else {
+		shape[0] = (uint64_t)n;
+		shape[1] = (uint64_t)(cin / groups);
+	}
+	shape[2] = shape[3] = (uint64_t)k;
+	return add_array(b, sub, DM_ROLE_WEIGHTS, block, flags, wl, ws, 4,
+	    shape);
+}
+
+/*
+ * A connected block (load_connected_weights): biases, weights [out][in],
+ * then the BN triple.
+ */
+static int
+add_connected_block(struct build *b, const char *sub, long long in,
+    long long out, int bn, int loadbn)
+{
+	uint64_t shape[2], nw;
+
+	if (__builtin_mul_overflow((uint64_t)in, (uint64_t)out, &nw))
+		return berr(b, DM_ERR_RANGE, "weight count overflows");
+	shape[0] = (uint64_t)out;
+	shape[1] = (uint64_t)in;
+	if (add_vec(b, sub, DM_ROLE_BIASES, DM_BLOCK_CONNECTED,
+	    (uint64_t)out, (uint64_t)out) == -1 ||
+	    add_array(b, sub, DM_ROLE_WEIGHTS, DM_BLOCK_CONNECTED,
+	    DM_ARRAY_TRANSPOSABLE, nw, nw, 2, shape) == -1)
+		return -1;
+	if (bn && add_bn(b, sub, DM_BLOCK_CONNECTED,
+	    loadbn ? (uint64_t)out : 0, (uint64_t)out) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+set_out(struct dm_layer *l, int w, int h, int c, int outputs)
+{
+	l->out_w = l->next_w = w;
+	l->out_h = l->next_h = h;
+	l->out_c = l->next_c = c;
+	l->outputs = l->next_inputs = outputs;
+}
+
+static void
+set_in(struct build *b)
+{
+	b->l->in_w = b->w;
+	b->l->in_h = b->h;
+	b->l->in_c = b->c;
+	b->l->inputs = b->inputs;
+}
+
+static int
+set_image_out(struct build *b, long long w, long long h, long long c)
+{
+	int iw = 0, ih = 0, ic = 0, n = 0;
+
+	if (fit_int(b, w, "output width", &iw) == -1 ||
+	    fit_int(b, h, "output height", &ih) == -1 ||
+	    fit_int(b, c, "output channels", &ic) == -1 ||
+	    mul3(b, w, h, c, "output size", &n) == -1)
+		return -1;
+	set_out(b->l, iw, ih, ic, n);
+	return 0;
+}
+
+static int
+check_out_positive(struct build *b)
+{
+	if (b->l->out_w > 0 && b->l->out_h > 0 && b->l->out_c > 0)
+		return 0;
+	return berr(b, DM_ERR_INVALID, "output would be %d x %d x %d from "
+	    "an input of %d x %d x %d; check size, stride and padding",
+	    b->l->out_w, b->l->out_h, b->l->out_c, b->w, b->h, b->c);
+}
+
+/*
+ * The hidden blur of AlexeyAB's antialiasing: a depthwise conv whose
+ * output goes to the next layer while the layer's own fields keep the
+ * stride-1 values.  Stores nothing in the file.
+ */
+static int
+antialias(struct build *b, int aa, int sx, int sy)
+{
+	struct dm_layer *l = b->l;
+	long long bs = 3, bp = 1, w, h;
+
+	if (aa == 2) {
+		bs = 2;
+		bp = 0;
+	}
+	w = ((long long)l->out_w + 2 * bp - bs) / sx + 1;
+	h = ((long long)l->out_h + 2 * bp - bs) / sy + 1;
+	if (fit_int(b, w, "blur width", &l->next_w) == -1 ||
+	    fit_int(b, h, "blur height", &l->next_h) == -1 ||
+	    mul3(b, w, h, l->out_c, "blur output size", &l->next_inputs) == -1)
+		return -1;
+	l->next_c = l->out_c;
+	return 0;
+}
+
+static int
+load_flags(struct build *b, struct dm_layer *l)
+{
+	/*
+	 * Only these per-layer keys change the byte layout (spec 6.12).  They
+	 * are read before the arrays are recorded so that add_array() can
+	 * apply them.
+	 */
+	if (geti(b, "dontload", 0, &l->dontload) == -1 ||
+	    geti(b, "dontloadscales", 0, &l->dontloadscales) == -1)
+		return -1;
+	if (b->net->dialect == DM_DIALECT_PJ &&
+	    (geti(b, "dontsave", 0, &l->dontsave) == -1 ||
+	    geti(b, "numload", 0, &l->numload) == -1))
+		return -1;
+	return 0;
+}
+
+static int
+parse_conv(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int n, groups, size, stride, sx = -1, sy = -1, dilation, aa = 0;
+	int pad, padding, bn, cbn = 0, xnor = 0, share = -1000000000;
+	int flipped, loadn;
+	int ab = b->net->dialect == DM_DIALECT_AB;
+	long long ow, oh;
+
+	if (geti(b, "filters", 1, &n) == -1 ||
+	    geti(b, "groups", 1, &groups) == -1 ||
+	    geti(b, "size", 1, &size) == -1)
+		return -1;
+	if (ab) {
+		if (geti(b, "stride_x", -1, &sx) == -1 ||
+		    geti(b, "stride_y", -1, &sy) == -1 ||
+		    geti(b, "stride", 1, &stride) == -1)
+			return -1;
+		if (sx < 1)
+			sx = stride;
+		if (sy < 1)
+			sy = stride;
+		if (geti(b, "dilation", 1, &dilation) == -1 ||
+		    geti(b, "antialiasing", 0, &aa) == -1 ||
+		    geti(b, "share_index", -1000000000, &share) == -1 ||
+		    geti(b, "cbn", 0, &cbn) == -1 ||
+		    geti(b, "xnor", 0, &xnor) == -1)
+			return -1;
+		if (groups < 1)
+			groups = 1;
+		if (xnor)
+			groups = 1;
+	} else {
+		if (geti(b, "stride", 1, &stride) == -1)
+			return -1;
+		sx = sy = stride;
+	}
+	if (geti(b, "pad", 0, &pad) == -1 ||
+	    geti(b, "padding", 0, &padding) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1 ||
+	    geti(b, "flipped", 0, &flipped) == -1)
+		return -1;
+	if (cbn)
+		bn = 2;
+	if (pad)
+		padding = size / 2;
+	if (need_image(b, "convolutional") == -1 ||
+	    need_positive(b, "filters", n) == -1 ||
+	    need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", sx) == -1 ||
+	    need_positive(b, "stride", sy) == -1)
+		return -1;
+	if (groups == 0)
+		return berr(b, DM_ERR_INVALID, "groups=0: pjreddie's Darknet "
+		    "divides by it (line %d)", dm_section_line(b->s, "groups"));
+	if (groups < 0)
+		return berr(b, DM_ERR_INVALID, "groups=%d must be positive",
+		    groups);
+	set_in(b);
+	l->filters = n;
+	l->size = size;
+	l->stride_x = sx;
+	l->stride_y = sy;
+	l->pad = padding;
+	l->groups = groups;
+	l->batch_normalize = bn;
+	if (aa)
+		ow = (long long)b->w + 2LL * padding - size + 1,
+		oh = (long long)b->h + 2LL * padding - size + 1;
+	else
+		ow = ((long long)b->w + 2LL * padding - size) / sx + 1,
+		oh = ((long long)b->h + 2LL * padding - size) / sy + 1;
+	if (set_image_out(b, ow, oh, n) == -1 || check_out_positive(b) == -1)
+		return -1;
+	if (aa && antialias(b, aa, sx, sy) == -1)
+		return -1;
+	if (load_flags(b, l) == -1)
+		return -1;
+	if (ab && share != -1000000000) {
+		int idx;
+		struct dm_layer *o;
+
+		if (resolve_ref(b, "share_index", share, &idx) == -1)
+			return -1;
+		o = &b->net->layers[idx];
+		if (o->type != DM_L_CONV || o->filters != n ||
+		    o->size != size || o->in_c != b->c || o->groups != groups)
+			return berr(b, DM_ERR_INVALID, "share_index=%d names "
+			    "layer %d, which is not a convolutional layer of "
+			    "the same filters, size, groups and channels",
+			    share, idx);
+		return 0;	/* shares that layer's arrays: nothing in file */
+	}
+	loadn = (!ab && l->numload != 0) ? l->numload : n;
+	if (loadn < 0 || loadn > n)
+		return berr(b, DM_ERR_INVALID, "numload=%d is outside 0..%d",
+		    loadn, n);
+	return add_conv_block(b, "", DM_BLOCK_CONV, b->c, n, size, groups, bn,
+	    !l->dontloadscales, loadn, flipped ? DM_ARRAY_FLIPPED : 0);
+}
+
+static int
+parse_deconv(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int n, size, stride, pad, padding, bn, loadn;
+
+	if (geti(b, "filters", 1, &n) == -1 ||
+	    geti(b, "size", 1, &size) == -1 ||
+	    geti(b, "stride", 1, &stride) == -1 ||
+	    geti(b, "pad", 0, &pad) == -1 ||
+	    geti(b, "padding", 0, &padding) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1)
+		return -1;
+	if (pad)
+		padding = size / 2;
+	if (need_image(b, "deconvolutional") == -1 ||
+	    need_positive(b, "filters", n) == -1 ||
+	    need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", stride) == -1)
+		return -1;
+	set_in(b);
+	l->filters = n;
+	l->size = size;
+	l->stride_x = l->stride_y = stride;
+	l->pad = padding;
+	l->groups = 1;
+	l->batch_normalize = bn;
+	if (set_image_out(b, ((long long)b->w - 1) * stride + size - 2LL * padding,
+	    ((long long)b->h - 1) * stride + size - 2LL * padding, n) == -1 ||
+	    check_out_positive(b) == -1 || load_flags(b, l) == -1)
+		return -1;
+	loadn = l->numload != 0 ? l->numload : n;
+	if (loadn < 0 || loadn > n)
+		return berr(b, DM_ERR_INVALID, "numload=%d is outside 0..%d",
+		    loadn, n);
+	if (b->net->unloadable == NULL)
+		b->net->unloadable = l;
+	return add_conv_block(b, "", DM_BLOCK_DECONV, b->c, n, size, 1, bn,
+	    !l->dontloadscales, loadn, 0);
+}
+
+static int
+parse_connected(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int out, bn;
+
+	if (geti(b, "output", 1, &out) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1)
+		return -1;
+	if (need_positive(b, "output", out) == -1)
+		return -1;
+	if (b->inputs <= 0)
+		return berr(b, DM_ERR_INVALID, "the layer before it outputs "
+		    "nothing (%d values)", b->inputs);
+	l->in_w = l->in_h = 1;
+	l->in_c = l->inputs = b->inputs;
+	l->filters = out;
+	l->batch_normalize = bn;
+	set_out(l, 1, 1, out, out);
+	if (load_flags(b, l) == -1)
+		return -1;
+	return add_connected_block(b, "", b->inputs, out, bn,
+	    !l->dontloadscales);
+}
+
+static int
+parse_local(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int n, size, stride, pad, locs = 0;
+	long long ow, oh;
+	uint64_t shape[5], nb, nw;
+
+	if (geti(b, "filters", 1, &n) == -1 ||
+	    geti(b, "size", 1, &size) == -1 ||
+	    geti(b, "stride", 1, &stride) == -1 ||
+	    geti(b, "pad", 0, &pad) == -1)
+		return -1;
+	if (need_image(b, "local") == -1 ||
+	    need_positive(b, "filters", n) == -1 ||
+	    need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", stride) == -1)
+		return -1;
+	set_in(b);
+	l->filters = n;
+	l->size = size;
+	l->stride_x = l->stride_y = stride;
+	l->pad = pad;
+	ow = ((long long)b->w - (pad ? 1 : size)) / stride + 1;
+	oh = ((long long)b->h - (pad ? 1 : size)) / stride + 1;
+	if (set_image_out(b, ow, oh, n) == -1 || check_out_positive(b) == -1 ||
+	    load_flags(b, l) == -1)
+		return -1;
+	if (mul3(b, ow, oh, 1, "locations", &locs) == -1)
+		return -1;
+	nb = (uint64_t)l->outputs;
+	if (__builtin_mul_overflow((uint64_t)b->c * (uint64_t)size *
+	    (uint64_t)size, (uint64_t)n, &nw) ||
+	    __builtin_mul_overflow(nw, (uint64_t)locs, &nw))
+		return berr(b, DM_ERR_RANGE, "weight count overflows");
+	shape[0] = (uint64_t)n;
+	shape[1] = (uint64_t)oh;
+	shape[2] = (uint64_t)ow;
+	if (add_array(b, "", DM_ROLE_BIASES, DM_BLOCK_LOCAL, 0, nb, nb, 3,
+	    shape) == -1)
+		return -1;
+	shape[0] = (uint64_t)locs;
+	shape[1] = (uint64_t)n;
+	shape[2] = (uint64_t)b->c;
+	shape[3] = shape[4] = (uint64_t)size;
+	return add_array(b, "", DM_ROLE_WEIGHTS, DM_BLOCK_LOCAL, 0, nw, nw, 5,
+	    shape);
+}
+
+static int
+parse_batchnorm(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	uint64_t c;
+
+	set_in(b);
+	if (set_image_out(b, b->w, b->h, b->c) == -1 || load_flags(b, l) == -1)
+		return -1;
+	c = b->c > 0 ? (uint64_t)b->c : 0;
+	if (b->net->dialect == DM_DIALECT_AB &&
+	    add_vec(b, "", DM_ROLE_BIASES, DM_BLOCK_BATCHNORM, c, c) == -1)
+		return -1;
+	return add_bn(b, "", DM_BLOCK_BATCHNORM, c, c);
+}
+
+static int
+parse_shortcut(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	const char *from, *wt, *wn;
+	int n, i, per = 0, norm = 0;
+	uint64_t shape[2], count;
+
+	if ((from = dm_section_str(b->s, "from")) == NULL)
+		return berr(b, DM_ERR_INVALID, "needs from= (the layers to "
+		    "add); Darknet crashes without it");
+	set_in(b);
+	if (set_image_out(b, b->w, b->h, b->c) == -1)
+		return -1;
+	if (b->net->dialect == DM_DIALECT_PJ) {
+		int raw;
+
+		if (dm_cfg_atoi(b->cfg, dm_section_line(b->s, "from"), "from",
+		    from, &raw, b->err) == -1 ||
+		    resolve_ref(b, "from", raw, &l->refs[0]) == -1)
+			return -1;
+		l->nrefs = 1;
+		return load_flags(b, l);
+	}
+	if (parse_refs(b, "from", from, l->refs, 8, &l->nrefs) == -1)
+		return -1;
+	wt = dm_section_str(b->s, "weights_type");
+	wn = dm_section_str(b->s, "weights_normalization");
+	if (wt == NULL || strcmp(wt, "none") == 0)
+		per = 0;
+	else if (strcmp(wt, "per_feature") == 0 || strcmp(wt, "per_layer") == 0)
+		per = 1;
+	else if (strcmp(wt, "per_channel") == 0)
+		per = 2;
+	else
+		return berr(b, DM_ERR_INVALID, "weights_type=%s is not one of "
+		    "none, per_feature, per_layer, per_channel (line %d)", wt,
+		    dm_section_line(b->s, "weights_type"));
+	if (wn == NULL || strcmp(wn, "none") == 0)
+		norm = 0;
+	else if (strcmp(wn, "relu") == 0 || strcmp(wn, "avg_relu") == 0 ||
+	    strcmp(wn, "softmax") == 0)
+		norm = 1;
+	else if (per != 0)
+		return berr(b, DM_ERR_INVALID, "weights_normalization=%s is "
+		    "not one of none, relu, avg_relu, softmax (line %d)", wn,
+		    dm_section_line(b->s, "weights_normalization"));
+	if (per != 0 && norm == 0 && wt != NULL)
+		return berr(b, DM_ERR_INVALID, "weights_type=%s needs "
+		    "weights_normalization=relu or softmax; Darknet stops with "
+		    "\"Incorrect weights_normalization\" (line %d)", wt,
+		    dm_section_line(b->s, "weights_type"));
+	for (i = 0; i < l->nrefs; i++) {
+		struct dm_layer *o = &b->net->layers[l->refs[i]];
+
+		if (o->out_w != b->w || o->out_h != b->h)
+			if (bwarn(b, "adds layer %d (%d x %d x %d) to an input "
+			    "of %d x %d x %d; AlexeyAB's Makefile build aborts "
+			    "here", l->refs[i], o->out_w, o->out_h, o->out_c,
+			    b->w, b->h, b->c) == -1)
+				return -1;
+	}
+	if (load_flags(b, l) == -1 || per == 0)
+		return 0;
+	n = l->nrefs + 1;
+	shape[0] = (uint64_t)n;
+	shape[1] = (uint64_t)(b->c > 0 ? b->c : 0);
+	count = per == 1 ? (uint64_t)n : (uint64_t)n * shape[1];
+	return add_array(b, "", DM_ROLE_WEIGHTS, DM_BLOCK_SHORTCUT, 0, count,
+	    count, per == 1 ? 1 : 2, shape);
+}
+
+static int
+parse_implicit(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int filters, atoms, n = 0;
+	uint64_t shape[2];
+
+	if (geti(b, "filters", 128, &filters) == -1 ||
+	    geti(b, "atoms", 1, &atoms) == -1)
+		return -1;
+	if (need_positive(b, "filters", filters) == -1 ||
+	    need_positive(b, "atoms", atoms) == -1 ||
+	    mul3(b, filters, atoms, 1, "output size", &n) == -1)
+		return -1;
+	l->filters = filters;
+	set_out(l, 1, atoms, filters, n);
+	if (load_flags(b, l) == -1)
+		return -1;
+	shape[0] = (uint64_t)filters;
+	shape[1] = (uint64_t)atoms;
+	return add_array(b, "", DM_ROLE_WEIGHTS, DM_BLOCK_IMPLICIT, 0,
+	    (uint64_t)n, (uint64_t)n, 2, shape);
+}
+
+static int
+parse_rnn(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int out, hidden, bn;
+
+	if (geti(b, "output", 1, &out) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1)
+		return -1;
+	hidden = out;
+	if (b->net->dialect == DM_DIALECT_AB &&
+	    geti(b, "hidden", 1, &hidden) == -1)
+		return -1;
+	if (need_positive(b, "output", out) == -1 ||
+	    need_positive(b, "hidden", hidden) == -1)
+		return -1;
+	l->inputs = b->inputs;
+	l->filters = out;
+	l->batch_normalize = bn;
+	if (b->net->dialect == DM_DIALECT_AB)
+		set_out(l, 1, 1, out, out);
+	else
+		set_out(l, 0, 0, 0, out);
+	if (load_flags(b, l) == -1)
+		return -1;
+	if (add_connected_block(b, "input_layer", b->inputs, hidden, bn, 1) ||
+	    add_connected_block(b, "self_layer", hidden, hidden, bn, 1) ||
+	    add_connected_block(b, "output_layer", hidden, out, bn, 1))
+		return -1;
+	return 0;
+}
+
+static int
+parse_gru(struct build *b)
+{
+	static const char *const ab[] = { "input_z_layer", "input_r_layer",
+	    "input_h_layer", "state_z_layer", "state_r_layer",
+	    "state_h_layer" };
+	static const char *const pj[] = { "wz", "wr", "wh", "uz", "ur", "uh" };
+	struct dm_layer *l = b->l;
+	int out, bn, i, isab = b->net->dialect == DM_DIALECT_AB, in;
+
+	if (geti(b, "output", 1, &out) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1)
+		return -1;
+	if (need_positive(b, "output", out) == -1)
+		return -1;
+	l->inputs = b->inputs;
+	l->filters = out;
+	l->batch_normalize = bn;
+	set_out(l, 0, 0, 0, out);
+	if (load_flags(b, l) == -1)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		/* AB: input_* from the input first; PJ: w* (state) first. */
+		if (isab)
+			in = i < 3 ? b->inputs : out;
+		else
+			in = i < 3 ? out : b->inputs;
+		if (add_connected_block(b, isab ? ab[i] : pj[i], in, out, bn,
+		    1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_lstm(struct build *b)
+{
+	static const char *const ab[] = { "wf", "wi", "wg", "wo", "uf", "ui",
+	    "ug", "uo" };
+	static const char *const pj[] = { "wi", "wf", "wo", "wg", "ui", "uf",
+	    "uo", "ug" };
+	struct dm_layer *l = b->l;
+	int out, bn, i, isab = b->net->dialect == DM_DIALECT_AB;
+
+	if (geti(b, "output", 1, &out) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1)
+		return -1;
+	if (need_positive(b, "output", out) == -1)
+		return -1;
+	l->inputs = b->inputs;
+	l->filters = out;
+	l->batch_normalize = bn;
+	if (isab)
+		set_out(l, 1, 1, out, out);
+	else
+		set_out(l, 0, 0, 0, out);
+	if (load_flags(b, l) == -1)
+		return -1;
+	for (i = 0; i < 8; i++)
+		if (add_connected_block(b, isab ? ab[i] : pj[i],
+		    i < 4 ? out : b->inputs, out, bn, 1) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+parse_crnn(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int size = 3, stride = 1, pad = 0, padding = 0, groups = 1;
+	int out, hidden, bn;
+	long long ow, oh;
+
+	if (b->net->dialect == DM_DIALECT_AB) {
+		if (geti(b, "size", 3, &size) == -1 ||
+		    geti(b, "stride", 1, &stride) == -1 ||
+		    geti(b, "pad", 0, &pad) == -1 ||
+		    geti(b, "padding", 0, &padding) == -1 ||
+		    geti(b, "output", 1, &out) == -1 ||
+		    geti(b, "hidden", 1, &hidden) == -1 ||
+		    geti(b, "groups", 1, &groups) == -1)
+			return -1;
+		if (pad)
+			padding = size / 2;
+	} else {
+		if (geti(b, "output_filters", 1, &out) == -1 ||
+		    geti(b, "hidden_filters", 1, &hidden) == -1)
+			return -1;
+		padding = 1;
+	}
+	if (geti(b, "batch_normalize", 0, &bn) == -1)
+		return -1;
+	if (need_positive(b, "output", out) == -1 ||
+	    need_positive(b, "hidden", hidden) == -1 ||
+	    need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", stride) == -1 ||
+	    need_positive(b, "groups", groups) == -1)
+		return -1;
+	set_in(b);
+	l->filters = out;
+	l->size = size;
+	l->stride_x = l->stride_y = stride;
+	l->pad = padding;
+	l->groups = groups;
+	l->batch_normalize = bn;
+	ow = ((long long)b->w + 2LL * padding - size) / stride + 1;
+	oh = ((long long)b->h + 2LL * padding - size) / stride + 1;
+	if (set_image_out(b, ow, oh, out) == -1 || load_flags(b, l) == -1)
+		return -1;
+	if (add_conv_block(b, "input_layer", DM_BLOCK_CONV, b->c, hidden, size,
+	    groups, bn, 1, hidden, 0) == -1 ||
+	    add_conv_block(b, "self_layer", DM_BLOCK_CONV, hidden, hidden, size,
+	    groups, bn, 1, hidden, 0) == -1 ||
+	    add_conv_block(b, "output_layer", DM_BLOCK_CONV, hidden, out, size,
+	    groups, bn, 1, out, 0) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+parse_conv_lstm(struct build *b)
+{
+	static const char *const v[] = { "vf", "vi", "vo" };
+	static const char *const w[] = { "wi", "wg", "wo" };
+	static const char *const u[] = { "uf", "ui", "ug", "uo" };
+	struct dm_layer *l = b->l;
+	int size, stride, pad, padding, out, groups, bn, peep, neck, i;
+	long long ow, oh;
+
+	if (geti(b, "size", 3, &size) == -1 ||
+	    geti(b, "stride", 1, &stride) == -1 ||
+	    geti(b, "pad", 0, &pad) == -1 ||
+	    geti(b, "padding", 0, &padding) == -1 ||
+	    geti(b, "output", 1, &out) == -1 ||
+	    geti(b, "groups", 1, &groups) == -1 ||
+	    geti(b, "batch_normalize", 0, &bn) == -1 ||
+	    geti(b, "peephole", 0, &peep) == -1 ||
+	    geti(b, "bottleneck", 0, &neck) == -1)
+		return -1;
+	if (pad)
+		padding = size / 2;
+	if (need_positive(b, "output", out) == -1 ||
+	    need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", stride) == -1 ||
+	    need_positive(b, "groups", groups) == -1)
+		return -1;
+	set_in(b);
+	l->filters = out;
+	l->size = size;
+	l->stride_x = l->stride_y = stride;
+	l->pad = padding;
+	l->groups = groups;
+	l->batch_normalize = bn;
+	ow = ((long long)b->w + 2LL * padding - size) / stride + 1;
+	oh = ((long long)b->h + 2LL * padding - size) / stride + 1;
+	if (set_image_out(b, ow, oh, out) == -1 || load_flags(b, l) == -1)
+		return -1;
+	for (i = 0; peep && i < 3; i++)
+		if (add_conv_block(b, v[i], DM_BLOCK_CONV, out, out, size,
+		    groups, bn, 1, out, 0) == -1)
+			return -1;
+	if (add_conv_block(b, "wf", DM_BLOCK_CONV, neck ? 2LL * out : out, out,
+	    size, groups, bn, 1, out, 0) == -1)
+		return -1;
+	for (i = 0; !neck && i < 3; i++)
+		if (add_conv_block(b, w[i], DM_BLOCK_CONV, out, out, size,
+		    groups, bn, 1, out, 0) == -1)
+			return -1;
+	for (i = 0; i < 4; i++)
+		if (add_conv_block(b, u[i], DM_BLOCK_CONV, b->c, out, size,
+		    groups, bn, 1, out, 0) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+parse_pool(struct build *b, int avg)
+{
+	struct dm_layer *l = b->l;
+	int stride, sx, sy, size, padding, depth = 0, outc = 1, aa = 0;
+	int ab = b->net->dialect == DM_DIALECT_AB;
+	long long ow, oh;
+
+	if (geti(b, "stride", 1, &stride) == -1)
+		return -1;
+	sx = sy = stride;
+	if (ab && (geti(b, "stride_x", stride, &sx) == -1 ||
+	    geti(b, "stride_y", stride, &sy) == -1))
+		return -1;
+	if (geti(b, "size", stride, &size) == -1 ||
+	    geti(b, "padding", size - 1, &padding) == -1)
+		return -1;
+	if (ab && !avg && (geti(b, "maxpool_depth", 0, &depth) == -1 ||
+	    geti(b, "out_channels", 1, &outc) == -1 ||
+	    geti(b, "antialiasing", 0, &aa) == -1))
+		return -1;
+	if (need_image(b, avg ? "[local_avgpool]" : "[maxpool]") == -1)
+		return -1;
+	set_in(b);
+	l->size = size;
+	l->stride_x = sx;
+	l->stride_y = sy;
+	l->pad = padding;
+	if (depth) {
+		if (set_image_out(b, b->w, b->h, outc) == -1)
+			return -1;
+	} else {
+		if (need_positive(b, "stride", sx) == -1 ||
+		    need_positive(b, "stride", sy) == -1)
+			return -1;
+		if (aa)
+			ow = (long long)b->w + padding - size + 1,
+			oh = (long long)b->h + padding - size + 1;
+		else
+			ow = ((long long)b->w + padding - size) / sx + 1,
+			oh = ((long long)b->h + padding - size) / sy + 1;
+		if (set_image_out(b, ow, oh, b->c) == -1)
+			return -1;
+	}
+	if (check_out_positive(b) == -1)
+		return -1;
+	if (aa && !depth && antialias(b, aa, sx, sy) == -1)
+		return -1;
+	return load_flags(b, l);
+}
+
+static int
+parse_route(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	const char *v;
+	int groups = 1, group_id = 0, i, *r = l->refs;
+	long long sum = 0;
+	struct dm_layer *first;
+	int ow, oh, oc;
+
+	if ((v = dm_section_str(b->s, "layers")) == NULL)
+		return berr(b, DM_ERR_INVALID, "needs layers= (the layers to "
+		    "concatenate); Darknet stops with \"Route Layer must "
+		    "specify input layers\"");
+	if (parse_refs(b, "layers", v, r, 8, &l->nrefs) == -1)
+		return -1;
+	if (b->net->dialect == DM_DIALECT_AB &&
+	    (geti(b, "groups", 1, &groups) == -1 ||
+	    geti(b, "group_id", 0, &group_id) == -1))
+		return -1;
+	if (need_positive(b, "groups", groups) == -1)
+		return -1;
+	if (group_id < 0 || group_id >= groups)
+		return berr(b, DM_ERR_INVALID, "group_id=%d is outside 0..%d",
+		    group_id, groups - 1);
+	for (i = 0; i < l->nrefs; i++)
+		sum += b->net->layers[r[i]].outputs;
+	first = &b->net->layers[r[0]];
+	ow = first->out_w;
+	oh = first->out_h;
+	oc = first->out_c;
+	for (i = 1; i < l->nrefs; i++) {
+		struct dm_layer *o = &b->net->layers[r[i]];
+
+		if (o->out_w == first->out_w && o->out_h == first->out_h) {
+			if (fit_int(b, (long long)oc + o->out_c, "channels",
+			    &oc) == -1)
+				return -1;
+		} else {
+			if (bwarn(b, "layer %d is %d x %d but layer %d is "
+			    "%d x %d: Darknet's route gives no image here",
+			    r[0], first->out_w, first->out_h, r[i], o->out_w,
+			    o->out_h) == -1)
+				return -1;
+			ow = oh = oc = 0;
+		}
+	}
+	l->groups = groups;
+	l->in_w = first->in_w;
+	l->in_h = first->in_h;
+	l->in_c = oc / groups;
+	if (fit_int(b, sum / groups, "outputs", &l->inputs) == -1)
+		return -1;
+	set_out(l, ow, oh, oc / groups, l->inputs);
+	return load_flags(b, l);
+}
+
+static int
+parse_simple(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	int ab = b->net->dialect == DM_DIALECT_AB;
+	int s, rev, extra = 0, n, hs, num, classes, coords, side, mlen, ids;
+	const char *m;
+	long long v;
+
+	set_in(b);
+	switch (l->type) {
+	case DM_L_HISTORY:
+		if (geti(b, "history_size", 4, &hs) == -1 ||
+		    need_positive(b, "history_size", hs) == -1)
+			return -1;
+		return set_image_out(b, b->w, b->h, (long long)b->c * hs);
+	case DM_L_AVGPOOL:
+		if (need_image(b, "avgpool") == -1)
+			return -1;
+		return set_image_out(b, 1, 1, b->c);
+	case DM_L_UPSAMPLE:
+		if (geti(b, "stride", 2, &s) == -1)
+			return -1;
+		l->stride_x = l->stride_y = s;
+		if (s < 0) {
+			if (s == INT_MIN)
+				return berr(b, DM_ERR_RANGE, "stride too large");
+			return set_image_out(b, b->w / -s, b->h / -s, b->c);
+		}
+		return set_image_out(b, (long long)b->w * s,
+		    (long long)b->h * s, b->c);
+	case DM_L_REORG:
+	case DM_L_REORG3D:
+		if (geti(b, "stride", 1, &s) == -1 ||
+		    geti(b, "reverse", 0, &rev) == -1)
+			return -1;
+		if (!ab && (geti(b, "extra", 0, &extra) == -1))
+			return -1;
+		if (need_image(b, "reorg") == -1 ||
+		    need_positive(b, "stride", s) == -1)
+			return -1;
+		l->stride_x = l->stride_y = s;
+		if (rev)
+			v = set_image_out(b, (long long)b->w * s,
+			    (long long)b->h * s, b->c / ((long long)s * s));
+		else
+			v = set_image_out(b, b->w / s, b->h / s,
+			    (long long)b->c * s * s);
+		if (v == -1)
+			return -1;
+		if (extra) {
+			set_out(l, 0, 0, 0, 0);
+			return fit_int(b, (long long)b->inputs + extra,
+			    "outputs", &l->outputs) == -1 ? -1 :
+			    (l->next_inputs = l->outputs, 0);
+		}
+		return 0;
+	case DM_L_SCALE_CHANNELS:
+	case DM_L_SAM: {
+		const char *f = dm_section_str(b->s, "from");
+		int raw, idx;
+		struct dm_layer *o;
+
+		if (f == NULL)
+			return berr(b, DM_ERR_INVALID, "needs from=; Darknet "
+			    "crashes without it");
+		if (dm_cfg_atoi(b->cfg, dm_section_line(b->s, "from"), "from",
+		    f, &raw, b->err) == -1 ||
+		    resolve_ref(b, "from", raw, &idx) == -1)
+			return -1;
+		l->refs[0] = idx;
+		l->nrefs = 1;
+		o = &b->net->layers[idx];
+		set_out(l, o->out_w, o->out_h, o->out_c, 0);
+		return mul3(b, o->out_w, o->out_h, o->out_c, "outputs",
+		    &l->outputs) == -1 ? -1 : (l->next_inputs = l->outputs, 0);
+	}
+	case DM_L_DROPOUT:
+		if (ab)
+			l->in_w = l->in_h = l->in_c = 0;
+		set_out(l, b->w, b->h, b->c, b->inputs);
+		return 0;
+	case DM_L_ACTIVATION:
+	case DM_L_LOGISTIC:
+	case DM_L_L2NORM:
+	case DM_L_EMPTY:
+		set_out(l, b->w, b->h, b->c, b->inputs);
+		return 0;
+	case DM_L_NORMALIZATION:
+	case DM_L_BATCHNORM:
+		return set_image_out(b, b->w, b->h, b->c);
+	case DM_L_CROP: {
+		int cw, ch;
+
+		if (geti(b, "crop_width", 1, &cw) == -1 ||
+		    geti(b, "crop_height", 1, &ch) == -1)
+			return -1;
+		if (need_image(b, "crop") == -1)
+			return -1;
+		return set_image_out(b, cw, ch, b->c);
+	}
+	case DM_L_SOFTMAX:
+	case DM_L_COST:
+	case DM_L_CONTRASTIVE:
+		if (l->type == DM_L_CONTRASTIVE) {
+			int raw, idx;
+
+			if (dm_section_str(b->s, "yolo_layer") == NULL)
+				return berr(b, DM_ERR_INVALID, "needs "
+				    "yolo_layer= (the [yolo] layer it pairs "
+				    "with); Darknet crashes without it");
+			if (geti(b, "yolo_layer", 0, &raw) == -1 ||
+			    resolve_ref(b, "yolo_layer", raw, &idx) == -1)
+				return -1;
+			if (idx == 0 || b->net->layers[idx].type != DM_L_YOLO)
+				return berr(b, DM_ERR_INVALID, "yolo_layer "
+				    "names layer %d, which is not a [yolo] "
+				    "layer", idx);
+		}
+		if (l->type == DM_L_COST)
+			l->in_w = l->in_h = l->in_c = 0;
+		set_out(l, 0, 0, 0, b->inputs);
+		return 0;
+	case DM_L_YOLO:
+	case DM_L_GAUSSIAN_YOLO:
+		if (geti(b, "classes", 20, &classes) == -1 ||
+		    geti(b, "num", 1, &num) == -1)
+			return -1;
+		m = dm_section_str(b->s, "mask");
+		mlen = m != NULL ? list_len(m, ab) : num;
+		l->classes = classes;
+		if (set_image_out(b, b->w, b->h, (long long)mlen *
+		    ((long long)classes + (l->type == DM_L_YOLO ? 5 : 9))) == -1)
+			return -1;
+		if (l->outputs != b->inputs)
+			return berr(b, DM_ERR_INVALID, "%d anchors x (classes=%d "
+			    "+ %d) x %d x %d = %d values, but the layer before "
+			    "gives %d: filters= of the [convolutional] layer "
+			    "before must be %d", mlen, classes,
+			    l->type == DM_L_YOLO ? 5 : 9, b->w, b->h,
+			    l->outputs, b->inputs, l->out_c);
+		return 0;
+	case DM_L_REGION:
+		if (geti(b, "classes", 20, &classes) == -1 ||
+		    geti(b, "coords", 4, &coords) == -1 ||
+		    geti(b, "num", 1, &num) == -1)
+			return -1;
+		l->classes = classes;
+		if (set_image_out(b, b->w, b->h, (long long)num *
+		    ((long long)classes + coords + 1)) == -1)
+			return -1;
+		if (l->outputs != b->inputs)
+			return berr(b, DM_ERR_INVALID, "num=%d x (classes=%d + "
+			    "coords=%d + 1) x %d x %d = %d values, but the "
+			    "layer before gives %d: filters= of the "
+			    "[convolutional] layer before must be %d", num,
+			    classes, coords, b->w, b->h, l->outputs,
+			    b->inputs, l->out_c);
+		return 0;
+	case DM_L_DETECTION:
+		if (geti(b, "classes", 1, &classes) == -1 ||
+		    geti(b, "coords", 1, &coords) == -1 ||
+		    geti(b, "num", 1, &num) == -1 ||
+		    geti(b, "side", 7, &side) == -1)
+			return -1;
+		l->classes = classes;
+		v = (long long)side * side *
+		    ((1LL + coords) * num + classes);
+		if (v != b->inputs)
+			return berr(b, DM_ERR_INVALID, "side=%d, coords=%d, "
+			    "num=%d, classes=%d need %lld inputs but the "
+			    "layer before gives %d", side, coords, num,
+			    classes, v, b->inputs);
+		set_out(l, 0, 0, 0, b->inputs);
+		return 0;
+	case DM_L_ISEG:
+		if (geti(b, "classes", 20, &classes) == -1 ||
+		    geti(b, "ids", 32, &ids) == -1)
+			return -1;
+		l->classes = classes;
+		if (set_image_out(b, b->w, b->h, (long long)classes + ids) == -1)
+			return -1;
+		if (l->outputs != b->inputs)
+			return berr(b, DM_ERR_INVALID, "classes=%d + ids=%d "
+			    "gives %d values but the layer before gives %d",
+			    classes, ids, l->outputs, b->inputs);
+		return 0;
+	default:
+		break;
+	}
+	(void)n;
+	return berr(b, DM_ERR_UNSUPPORTED, "internal: no shape rule");
+}
+
+static const struct sect_type *
+find_sect_type(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof sect_types / sizeof sect_types[0]; i++)
+		if (strcmp(sect_types[i].name, name) == 0)
+			return &sect_types[i];
+	return NULL;
+}
+
+static int
+build_layer(struct build *b)
+{
+	struct dm_layer *l = b->l;
+	const struct sect_type *st;
+	unsigned fork = b->net->dialect == DM_DIALECT_AB ? FORK_AB : FORK_PJ;
+	int rc;
+
+	st = find_sect_type(b->s->name);
+	if (st == NULL || (st->forks & fork) == 0) {
+		if (b->net->dialect == DM_DIALECT_PJ)
+			return berr(b, DM_ERR_INVALID, "unknown section type%s; "
+			    "pjreddie's Darknet keeps an empty layer for it "
+			    "and then crashes loading weights (division by "
+			    "zero)", st != NULL ? " in pjreddie's Darknet "
+			    "(try --dialect ab)" : "");
+		l->type = DM_L_UNKNOWN;
+		set_out(l, 0, 0, 0, 0);
+		return bwarn(b, "unknown section type%s: Darknet keeps an "
+		    "empty layer that outputs nothing", st != NULL ?
+		    " in AlexeyAB's Darknet (try --dialect pj)" : "");
+	}
+	l->type = st->type;
+	switch (l->type) {
+	case DM_L_CONV:		rc = parse_conv(b); break;
+	case DM_L_DECONV:	rc = parse_deconv(b); break;
+	case DM_L_CONNECTED:	rc = parse_connected(b); break;
+	case DM_L_LOCAL:	rc = parse_local(b); break;
+	case DM_L_BATCHNORM:	rc = parse_batchnorm(b); break;
+	case DM_L_SHORTCUT:	rc = parse_shortcut(b); break;
+	case DM_L_IMPLICIT:	rc = parse_implicit(b); break;
+	case DM_L_RNN:		rc = parse_rnn(b); break;
+	case DM_L_GRU:		rc = parse_gru(b); break;
+	case DM_L_LSTM:		rc = parse_lstm(b); break;
+	case DM_L_CRNN:		rc = parse_crnn(b); break;
+	case DM_L_CONV_LSTM:	rc = parse_conv_lstm(b); break;
+	case DM_L_MAXPOOL:	rc = parse_pool(b, 0); break;
+	case DM_L_LOCAL_AVGPOOL: rc = parse_pool(b, 1); break;
+	case DM_L_ROUTE:	rc = parse_route(b); break;
+	default:
+		rc = parse_simple(b);
+		if (rc == 0)
+			rc = load_flags(b, l);
+		break;
+	}
+	return rc;
+}
+
+static int
+build_net_options(struct dm_net *net, struct dm_error *err)
+{
+	struct dm_cfg *cfg = net->cfg;
+	struct dm_section *s;
+	int w, h, c, inputs;
+
+	if (cfg->nsects == 0)
+		return dm_error_set(err, DM_ERR_INVALID, "%s: no sections: "
+		    "this is not a Darknet cfg file", cfg->path);
+	s = &cfg->sects[0];
+	if (strcmp(s->name, "[net]") != 0 && strcmp(s->name, "[network]") != 0) {
+		char name[64];
+
+		dm_printable(name, sizeof name, s->name);
+		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: the first "
+		    "section is '%s' but must be [net] or [network]%s",
+		    cfg->path, s->line, name,
+		    strchr(s->name, '\r') != NULL ? ": this line ends in CR, "
+		    "which pjreddie's Darknet keeps (convert the file to LF "
+		    "line ends, or use --dialect ab)" :
+		    strncmp(s->name, "[net]", 5) == 0 ||
+		    strncmp(s->name, "[network]", 9) == 0 ? " (a section line "
+		    "holds nothing else: Darknet has no inline comments)" : "");
+	}
+	if (dm_section_int(cfg, s, "width", 0, &w, err) == -1 ||
+	    dm_section_int(cfg, s, "height", 0, &h, err) == -1 ||
+	    dm_section_int(cfg, s, "channels", 0, &c, err) == -1)
+		return -1;
+	{
+		long long prod = (long long)w * h;
+
+		if (__builtin_mul_overflow(prod, (long long)c, &prod) ||
+		    prod > INT_MAX || prod < INT_MIN)
+			return dm_error_set(err, DM_ERR_RANGE, "%s:%d: width x "
+			    "height x channels overflows Darknet's int",
+			    cfg->path, s->line);
+		if (dm_section_int(cfg, s, "inputs", (int)prod, &inputs,
+		    err) == -1)
+			return -1;
+	}
+	if (inputs == 0 && !(w && h && c))
+		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: [net] gives "
+		    "no input size: set width, height and channels (or "
+		    "inputs)", cfg->path, s->line);
+	if (w < 0 || h < 0 || c < 0 || inputs < 0)
+		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: [net] input "
+		    "size %d x %d x %d (inputs %d) is negative", cfg->path,
+		    s->line, w, h, c, inputs);
+	net->w = w;
+	net->h = h;
+	net->c = c;
+	net->inputs = inputs;
+	return 0;
+}
+
+/*
+ * AlexeyAB divides by the number of layers whose input is wider and
+ * taller than one pixel; without one it dies of SIGFPE.
+ */
+static int
+check_ab_avg(struct dm_net *net, struct dm_error *err)
+{
+	size_t i;
+
+	if (net->dialect != DM_DIALECT_AB)
+		return 0;
+	for (i = 0; i < net->nlayers; i++)
+		if (net->layers[i].in_w > 1 && net->layers[i].in_h > 1)
+			return 0;
+	return dm_error_set(err, DM_ERR_INVALID, "%s: no layer has an input "
+	    "larger than 1 x 1; AlexeyAB's Darknet divides by zero on such "
+	    "a network (pjreddie's parses it: try --dialect pj)",
+	    net->cfg->path);
+}
+
+struct dm_net *
+dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
+{
+	struct dm_net *net;
+	struct build b;
+	size_t i;
+
+	if ((net = calloc(1, sizeof *net)) == NULL) {
+		dm_cfg_free(cfg);
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	net->cfg = cfg;
+	net->dialect = cfg->dialect;
+	if (build_net_options(net, err) == -1)
+		goto fail;
+	if (cfg->nsects > 1 &&
+	    (net->layers = calloc(cfg->nsects - 1, sizeof *net->layers)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	memset(&b, 0, sizeof b);
+	b.net = net;
+	b.cfg = cfg;
+	b.err = err;
+	b.w = net->w;
+	b.h = net->h;
+	b.c = net->c;
+	b.inputs = net->inputs;
+	for (i = 1; i < cfg->nsects; i++) {
+		struct dm_layer *l = &net->layers[i - 1];
+
+		l->index = i - 1;
+		l->sect = &cfg->sects[i];
+		l->line = cfg->sects[i].line;
+		dm_printable(l->label, sizeof l->label, l->sect->name);
+		l->first_array = net->narrays;
+		b.s = l->sect;
+		b.l = l;
+		net->nlayers = i;
+		if (build_layer(&b) == -1)
+			goto fail;
+		b.w = l->next_w;
+		b.h = l->next_h;
+		b.c = l->next_c;
+		b.inputs = l->next_inputs;
+	}
+	if (net->nlayers == 0) {
+		dm_error_set(err, DM_ERR_INVALID, "%s: no layers after [net]",
+		    cfg->path);
+		goto fail;
+	}
+	if (check_ab_avg(net, err) == -1)
+		goto fail;
+	if (dm_net_layout(net, 20, net->unloadable != NULL ? DM_LAYOUT_SAVE :
+	    DM_LAYOUT_LOAD, err) == -1)
+		goto fail;
+	(void)dialect_name;
+	return net;
+fail:
+	dm_net_free(net);
+	return NULL;
+}
+
+struct dm_net *
+dm_net_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
+{
+	struct dm_cfg *cfg;
+
+	if ((cfg = dm_cfg_load(path, dialect, err)) == NULL)
+		return NULL;
+	return dm_net_build(cfg, err);
+}
+
+void
+dm_net_free(struct dm_net *net)
+{
+	size_t i;
+
+	if (net == NULL)
+		return;
+	for (i = 0; i < net->nwarnings; i++)
+		free(net->warnings[i]);
+	free(net->warnings);
+	free(net->arrays);
+	free(net->layers);
+	dm_cfg_free(net->cfg);
+	free(net);
+}
+
+int
+dm_net_layout(struct dm_net *net, uint64_t header_size,
+    enum dm_layout_mode mode, struct dm_error *err)
+{
+	uint64_t off = header_size, floats = 0, bytes, rest;
+	size_t i;
+	int d;
+
+	if (mode == DM_LAYOUT_LOAD && net->unloadable != NULL)
+		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: layer %zu "
+		    "[deconvolutional]: pjreddie's Darknet cannot load weights "
+		    "into this layer (its loader divides by groups, which the "
+		    "layer never sets, and dies of SIGFPE); --layout save "
+		    "shows what its save_weights() writes",
+		    net->cfg->path, net->unloadable->line,
+		    net->unloadable->index);
+
+	for (i = 0; i < net->narrays; i++) {
+		struct dm_array *a = &net->arrays[i];
+
+		a->count = mode == DM_LAYOUT_LOAD ? a->load_count :
+		    a->save_count;
+		memcpy(a->cur_shape, a->shape, sizeof a->shape);
+		if (a->count == 0) {
+			a->offset = DM_OFFSET_NONE;
+			continue;
+		}
+		if (a->count != a->save_count && a->ndim > 0) {
+			/* numload: fewer filters along the first axis. */
+			for (rest = 1, d = 1; d < a->ndim; d++)
+				rest *= a->shape[d] ? a->shape[d] : 1;
+			a->cur_shape[0] = a->count / rest;
+		}
+		if (__builtin_mul_overflow(a->count, (uint64_t)4, &bytes) ||
+		    __builtin_add_overflow(off, bytes, &rest))
+			return dm_error_set(err, DM_ERR_RANGE, "%s: layer %zu "
+			    "%s: file offset overflows", net->cfg->path,
+			    a->layer, a->name);
+		a->offset = off;
+		off = rest;
+		floats += a->count;
+	}
+	net->mode = mode;
+	net->header_size = header_size;
+	net->total_floats = floats;
+	net->total_bytes = off;
+	return 0;
+}
+
+int
+dm_net_asymmetric(const struct dm_net *net)
+{
+	size_t i;
+
+	for (i = 0; i < net->narrays; i++)
+		if (net->arrays[i].load_count != net->arrays[i].save_count)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,193 @@
+/*
+ * net.h - a Darknet network as Darknet's own parser builds it: every
+ * layer's shapes, and the ledger of parameter arrays the .weights file
+ * holds for it, in file order.
+ *
+ * A struct dm_net owns its cfg, layers and arrays; dm_net_free() releases
+ * all of them.  Pointers into layers[] and arrays[] stay valid until then.
+ */
+#ifndef DM_NET_H
+#define DM_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "error.h"
+
+#define DM_LAYER_TYPES(X)					\
+	X(DM_L_CONV,		"convolutional")		\
+	X(DM_L_DECONV,		"deconvolutional")		\
+	X(DM_L_CONNECTED,	"connected")			\
+	X(DM_L_LOCAL,		"local")			\
+	X(DM_L_BATCHNORM,	"batchnorm")			\
+	X(DM_L_SHORTCUT,	"shortcut")			\
+	X(DM_L_IMPLICIT,	"implicit")			\
+	X(DM_L_RNN,		"rnn")				\
+	X(DM_L_GRU,		"gru")				\
+	X(DM_L_LSTM,		"lstm")				\
+	X(DM_L_CRNN,		"crnn")				\
+	X(DM_L_CONV_LSTM,	"conv_lstm")			\
+	X(DM_L_HISTORY,		"history")			\
+	X(DM_L_MAXPOOL,		"maxpool")			\
+	X(DM_L_LOCAL_AVGPOOL,	"local_avgpool")		\
+	X(DM_L_AVGPOOL,		"avgpool")			\
+	X(DM_L_ROUTE,		"route")			\
+	X(DM_L_UPSAMPLE,	"upsample")			\
+	X(DM_L_REORG,		"reorg")			\
+	X(DM_L_REORG3D,		"reorg3d")			\
+	X(DM_L_SCALE_CHANNELS,	"scale_channels")		\
+	X(DM_L_SAM,		"sam")				\
+	X(DM_L_DROPOUT,		"dropout")			\
+	X(DM_L_ACTIVATION,	"activation")			\
+	X(DM_L_LOGISTIC,	"logistic")			\
+	X(DM_L_L2NORM,		"l2norm")			\
+	X(DM_L_NORMALIZATION,	"normalization")		\
+	X(DM_L_CROP,		"crop")				\
+	X(DM_L_SOFTMAX,		"softmax")			\
+	X(DM_L_COST,		"cost")				\
+	X(DM_L_YOLO,		"yolo")				\
+	X(DM_L_GAUSSIAN_YOLO,	"Gaussian_yolo")		\
+	X(DM_L_REGION,		"region")			\
+	X(DM_L_DETECTION,	"detection")			\
+	X(DM_L_ISEG,		"iseg")				\
+	X(DM_L_CONTRASTIVE,	"contrastive")			\
+	X(DM_L_EMPTY,		"empty")			\
+	X(DM_L_UNKNOWN,		"unknown")
+
+enum dm_ltype {
+#define DM_LTYPE_ENUM(e, s) e,
+	DM_LAYER_TYPES(DM_LTYPE_ENUM)
+#undef DM_LTYPE_ENUM
+	DM_L_NTYPES
+};
+
+/* What an array is, whatever the sub-layer it belongs to. */
+enum dm_role {
+	DM_ROLE_BIASES,
+	DM_ROLE_SCALES,
+	DM_ROLE_ROLLING_MEAN,
+	DM_ROLE_ROLLING_VARIANCE,
+	DM_ROLE_WEIGHTS
+};
+
+/* The kind of block an array belongs to, which fixes its PyTorch meaning. */
+enum dm_block {
+	DM_BLOCK_CONV,		/* Conv2d (+ BatchNorm2d) */
+	DM_BLOCK_DECONV,	/* ConvTranspose2d (+ BatchNorm2d) */
+	DM_BLOCK_CONNECTED,	/* Linear (+ BatchNorm1d) */
+	DM_BLOCK_LOCAL,		/* locally connected */
+	DM_BLOCK_BATCHNORM,	/* standalone BatchNorm2d */
+	DM_BLOCK_SHORTCUT,	/* weighted shortcut */
+	DM_BLOCK_IMPLICIT	/* implicit knowledge */
+};
+
+enum dm_array_flags {
+	DM_ARRAY_FLIPPED = 1 << 0,	/* conv weights stored [(c/g)*k*k][n] */
+	DM_ARRAY_TRANSPOSABLE = 1 << 1	/* connected weights: the header's
+					   transpose flag applies */
+};
+
+enum dm_layout_mode {
+	DM_LAYOUT_LOAD,		/* what Darknet's load_weights() reads */
+	DM_LAYOUT_SAVE		/* what Darknet's save_weights() writes */
+};
+
+#define DM_ARRAY_NAME_MAX 40
+#define DM_SHAPE_MAX 5
+#define DM_OFFSET_NONE UINT64_MAX
+
+struct dm_array {
+	size_t		 layer;			/* index into net->layers */
+	char		 name[DM_ARRAY_NAME_MAX]; /* "weights", "wf.scales" */
+	char		 sub[24];		/* sub-layer, "" for none */
+	enum dm_role	 role;
+	enum dm_block	 block;
+	unsigned	 flags;
+	uint64_t	 load_count;		/* floats load_weights() reads */
+	uint64_t	 save_count;		/* floats save_weights() writes */
+	int		 ndim;
+	uint64_t	 shape[DM_SHAPE_MAX];	/* PyTorch order, save count */
+
+	/* Set by dm_net_layout() for the chosen mode. */
+	uint64_t	 count;			/* 0: not in the file */
+	uint64_t	 offset;		/* DM_OFFSET_NONE when count 0 */
+	uint64_t	 cur_shape[DM_SHAPE_MAX];
+};
+
+struct dm_layer {
+	size_t		 index;
+	enum dm_ltype	 type;
+	struct dm_section *sect;	/* borrowed from net->cfg */
+	int		 line;
+	char		 label[40];	/* section name, printable */
+
+	/* Darknet's l.w, l.h, l.c, l.inputs. */
+	int		 in_w, in_h, in_c, inputs;
+	/* The layer's own l.out_w ... l.outputs (what route reads). */
+	int		 out_w, out_h, out_c, outputs;
+	/* What the parser hands to the next layer. */
+	int		 next_w, next_h, next_c, next_inputs;
+
+	/* A few parameters worth showing. */
+	int		 filters, size, stride_x, stride_y, pad, groups;
+	int		 batch_normalize;
+	int		 classes;
+	int		 refs[8];	/* route/shortcut/... inputs */
+	int		 nrefs;		/* may exceed 8; refs then truncated */
+	int		 dontload, dontloadscales, dontsave, numload;
+
+	size_t		 first_array;
+	size_t		 narrays;
+};
+
+struct dm_net {
+	struct dm_cfg	*cfg;
+	enum dm_dialect	 dialect;
+	int		 w, h, c, inputs;
+	struct dm_layer	*layers;
+	size_t		 nlayers;
+	struct dm_array	*arrays;
+	size_t		 narrays;
+	size_t		 caparrays;
+	char		**warnings;
+	size_t		 nwarnings;
+	struct dm_layer	*unloadable;	/* a layer Darknet cannot load */
+
+	/* Set by dm_net_layout(). */
+	enum dm_layout_mode mode;
+	uint64_t	 header_size;
+	uint64_t	 total_floats;
+	uint64_t	 total_bytes;	/* header + every array */
+};
+
+/*
+ * Builds the network from a parsed cfg, taking ownership of cfg (freed on
+ * failure too).  Errors name the file, line and layer.
+ */
+struct dm_net	*dm_net_build(struct dm_cfg *cfg, struct dm_error *err);
+
+/* dm_cfg_load() + dm_net_build(). */
+struct dm_net	*dm_net_load(const char *path, enum dm_dialect dialect,
+		     struct dm_error *err);
+
+void		 dm_net_free(struct dm_net *net);
+
+/*
+ * Lays the arrays out after a header of header_size bytes, in mode order,
+ * setting each array's count, offset and cur_shape and the net's totals.
+ * Fails only on overflow.
+ */
+int		 dm_net_layout(struct dm_net *net, uint64_t header_size,
+		     enum dm_layout_mode mode, struct dm_error *err);
+
+/* Darknet's name of a layer type ("convolutional", "Gaussian_yolo"). */
+const char	*dm_ltype_name(enum dm_ltype type);
+
+/* The array name of a role ("biases", "rolling_mean"). */
+const char	*dm_role_name(enum dm_role role);
+
+/* Whether the layouts of load and save differ (dontload and friends). */
+int		 dm_net_asymmetric(const struct dm_net *net);
+
+#endif /* DM_NET_H */

@@ -1,0 +1,235 @@
+/*
+ * report.c - the inspect report: a readable table, the golden TSV ledger,
+ * or JSON for scripts.
+ */
+#include "config.h"
+
+#include "report.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void
+dm_shape_format(const struct dm_array *a, char *buf, size_t len)
+{
+	size_t n = 0;
+	int d;
+
+	n += (size_t)snprintf(buf, len, "[");
+	for (d = 0; d < a->ndim && n < len; d++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%" PRIu64,
+		    d ? ", " : "", a->cur_shape[d]);
+	if (n < len)
+		snprintf(buf + n, len - n, "]");
+}
+
+void
+dm_json_string(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':	fputs("\\\"", fp); break;
+		case '\\':	fputs("\\\\", fp); break;
+		case '\n':	fputs("\\n", fp); break;
+		case '\r':	fputs("\\r", fp); break;
+		case '\t':	fputs("\\t", fp); break;
+		default:
+			if (*p < 0x20)
+				fprintf(fp, "\\u%04x", *p);
+			else
+				fputc(*p, fp);
+		}
+	}
+	fputc('"', fp);
+}
+
+static void
+report_tsv(FILE *fp, const struct dm_net *net)
+{
+	size_t i;
+
+	fputs("layer\ttype\tarray\tcount\toffset\n", fp);
+	for (i = 0; i < net->narrays; i++) {
+		const struct dm_array *a = &net->arrays[i];
+
+		if (a->count == 0)
+			continue;
+		fprintf(fp, "%zu\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\n",
+		    a->layer, dm_ltype_name(net->layers[a->layer].type),
+		    a->name, a->count, a->offset);
+	}
+	fprintf(fp, "-1\tTOTAL\t-\t%" PRIu64 "\t%" PRIu64 "\n",
+	    net->total_floats, net->total_bytes);
+}
+
+static const char *
+dialect_label(enum dm_dialect d)
+{
+	return d == DM_DIALECT_AB ? "ab" : "pj";
+}
+
+static void
+report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
+    const struct dm_verdict *v)
+{
+	char shape[128];
+	size_t i, j;
+	int first;
+
+	fputs("{\n  \"cfg\": ", fp);
+	dm_json_string(fp, net->cfg->path);
+	fprintf(fp, ",\n  \"dialect\": \"%s\",\n  \"layout\": \"%s\",\n",
+	    dialect_label(net->dialect),
+	    net->mode == DM_LAYOUT_LOAD ? "load" : "save");
+	fputs("  \"weights\": ", fp);
+	if (w != NULL)
+		dm_json_string(fp, w->path);
+	else
+		fputs("null", fp);
+	fputs(",\n  \"header\": ", fp);
+	if (w != NULL && w->has_header && w->is_weights)
+		fprintf(fp, "{\"major\": %" PRId32 ", \"minor\": %" PRId32
+		    ", \"revision\": %" PRId32 ", \"seen\": %" PRIu64
+		    ", \"size\": %u, \"transpose\": %s}", w->hdr.major,
+		    w->hdr.minor, w->hdr.revision, w->hdr.seen,
+		    (unsigned)net->header_size,
+		    w->hdr.transpose ? "true" : "false");
+	else
+		fputs("null", fp);
+	fputs(",\n  \"file_size\": ", fp);
+	if (w != NULL)
+		fprintf(fp, "%" PRIu64, w->size);
+	else
+		fputs("null", fp);
+	fprintf(fp, ",\n  \"expected_size\": %" PRIu64 ",\n", net->total_bytes);
+	fprintf(fp, "  \"total_floats\": %" PRIu64 ",\n", net->total_floats);
+	fprintf(fp, "  \"verdict\": {\"kind\": \"%s\", \"layer\": %ld, "
+	    "\"array\": ", dm_verdict_name(v->kind), v->layer);
+	if (v->array >= 0)
+		dm_json_string(fp, net->arrays[v->array].name);
+	else
+		fputs("null", fp);
+	fprintf(fp, ", \"bytes\": %" PRIu64 ", \"message\": ", v->bytes);
+	dm_json_string(fp, v->message);
+	fputs("},\n  \"warnings\": [", fp);
+	for (i = 0; i < net->cfg->nwarnings + net->nwarnings; i++) {
+		fputs(i ? ",\n    " : "\n    ", fp);
+		dm_json_string(fp, i < net->cfg->nwarnings ?
+		    net->cfg->warnings[i] :
+		    net->warnings[i - net->cfg->nwarnings]);
+	}
+	fputs("],\n  \"layers\": [", fp);
+	for (i = 0; i < net->nlayers; i++) {
+		const struct dm_layer *l = &net->layers[i];
+
+		fprintf(fp, "%s\n    {\"index\": %zu, \"type\": \"%s\", "
+		    "\"section\": ", i ? "," : "", i, dm_ltype_name(l->type));
+		dm_json_string(fp, l->sect->name);
+		fprintf(fp, ", \"line\": %d, \"out_w\": %d, \"out_h\": %d, "
+		    "\"out_c\": %d, \"outputs\": %d, \"arrays\": [", l->line,
+		    l->next_w, l->next_h, l->next_c, l->next_inputs);
+		first = 1;
+		for (j = l->first_array; j < l->first_array + l->narrays; j++) {
+			const struct dm_array *a = &net->arrays[j];
+
+			if (a->count == 0)
+				continue;
+			dm_shape_format(a, shape, sizeof shape);
+			fprintf(fp, "%s\n      {\"name\": \"%s\", \"count\": %"
+			    PRIu64 ", \"offset\": %" PRIu64 ", \"shape\": %s}",
+			    first ? "" : ",", a->name, a->count, a->offset,
+			    shape);
+			first = 0;
+		}
+		fputs(first ? "]}" : "\n    ]}", fp);
+	}
+	fputs("\n  ]\n}\n", fp);
+}
+
+static void
+report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
+    const struct dm_verdict *v)
+{
+	char shape[128], out[48];
+	size_t i, j;
+
+	fprintf(fp, "cfg      %s (%s dialect, %zu layers, %s layout)\n",
+	    net->cfg->path, net->dialect == DM_DIALECT_AB ? "AlexeyAB" :
+	    "pjreddie", net->nlayers,
+	    net->mode == DM_LAYOUT_LOAD ? "load" : "save");
+	if (w != NULL)
+		fprintf(fp, "weights  %s (%" PRIu64 " bytes)\n", w->path,
+		    w->size);
+	fprintf(fp, "\n%5s  %-15s %-16s %5s  %-24s %12s %10s  %s\n", "layer",
+	    "type", "output", "line", "array", "offset", "count", "shape");
+	for (i = 0; i < net->nlayers; i++) {
+		const struct dm_layer *l = &net->layers[i];
+		int shown = 0;
+
+		if (l->next_w || l->next_h || l->next_c)
+			snprintf(out, sizeof out, "%dx%dx%d", l->next_w,
+			    l->next_h, l->next_c);
+		else
+			snprintf(out, sizeof out, "%d", l->next_inputs);
+		fprintf(fp, "%5zu  %-15s %-16s %5d", i,
+		    l->type == DM_L_UNKNOWN ? l->sect->name :
+		    dm_ltype_name(l->type), out, l->line);
+		for (j = l->first_array; j < l->first_array + l->narrays; j++) {
+			const struct dm_array *a = &net->arrays[j];
+
+			if (a->count == 0)
+				continue;
+			dm_shape_format(a, shape, sizeof shape);
+			if (shown)
+				fprintf(fp, "%5s  %-15s %-16s %5s", "", "", "",
+				    "");
+			fprintf(fp, "  %-24s %12" PRIu64 " %10" PRIu64 "  %s\n",
+			    a->name, a->offset, a->count, shape);
+			shown = 1;
+		}
+		if (!shown)
+			fputc('\n', fp);
+	}
+	fprintf(fp, "%5s  %-15s %-16s %5s  %-24s %12" PRIu64 " %10" PRIu64
+	    "\n", "", "end", "", "", "", net->total_bytes, net->total_floats);
+	fputc('\n', fp);
+	if (w != NULL && w->is_weights && w->has_header)
+		fprintf(fp, "header   version %" PRId32 ".%" PRId32 ".%" PRId32
+		    ", seen %" PRIu64 ", %u bytes%s\n", w->hdr.major,
+		    w->hdr.minor, w->hdr.revision, w->hdr.seen,
+		    (unsigned)net->header_size, w->hdr.transpose ?
+		    ", connected weights transposed" : "");
+	else if (w == NULL)
+		fprintf(fp, "header   assumed %u bytes (as Darknet writes it)\n",
+		    (unsigned)net->header_size);
+	fprintf(fp, "size     expected %" PRIu64 " bytes", net->total_bytes);
+	if (w != NULL)
+		fprintf(fp, ", file has %" PRIu64, w->size);
+	fputc('\n', fp);
+	fprintf(fp, "verdict  %s: %s\n", dm_verdict_name(v->kind), v->message);
+	for (i = 0; i < net->cfg->nwarnings; i++)
+		fprintf(fp, "warning  %s\n", net->cfg->warnings[i]);
+	for (i = 0; i < net->nwarnings; i++)
+		fprintf(fp, "warning  %s\n", net->warnings[i]);
+}
+
+int
+dm_report_write(FILE *fp, enum dm_report_format fmt, const struct dm_net *net,
+    const struct dm_weights *w, const struct dm_verdict *v)
+{
+	switch (fmt) {
+	case DM_REPORT_TSV:
+		report_tsv(fp, net);
+		break;
+	case DM_REPORT_JSON:
+		report_json(fp, net, w, v);
+		break;
+	default:
+		report_text(fp, net, w, v);
+		break;
+	}
+	return ferror(fp) ? -1 : 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * report.h - the inspect report in its three formats.
+ *
+ * The report functions only write to the stream they are given; the net
+ * must have been laid out for the file's header size.
+ */
+#ifndef DM_REPORT_H
+#define DM_REPORT_H
+
+#include <stdio.h>
+
+#include "net.h"
+#include "weights.h"
+
+enum dm_report_format {
+	DM_REPORT_TEXT,
+	DM_REPORT_TSV,
+	DM_REPORT_JSON
+};
+
+/* w may be NULL (no weights file); v is its verdict. */
+int	dm_report_write(FILE *fp, enum dm_report_format fmt,
+	    const struct dm_net *net, const struct dm_weights *w,
+	    const struct dm_verdict *v);
+
+/* "[16, 8, 3, 3]" of an array's current shape, into buf. */
+void	dm_shape_format(const struct dm_array *a, char *buf, size_t len);
+
+/* Writes s as a JSON string literal (with quotes). */
+void	dm_json_string(FILE *fp, const char *s);
+
+#endif /* DM_REPORT_H */

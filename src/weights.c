@@ -1,0 +1,497 @@
+/*
+ * weights.c - the .weights header, file probing and the size verdict.
+ *
+ * A Darknet .weights file is a header followed by raw little-endian
+ * float32 arrays, with nothing between them:
+ *
+ *	offset	size	field
+ *	0	int32	major
+ *	4	int32	minor
+ *	8	int32	revision
+ *	12	4 or 8	seen (images seen in training)
+ *	16/20	...	the arrays of every layer, in layer order
+ *
+ * Both forks read an 8-byte `seen' when major*10+minor >= 2; pjreddie
+ * also requires major < 1000 and minor < 1000.  A major or minor above 1000
+ * flags connected weights stored transposed.  AlexeyAB writes 0.2.5 and an
+ * 8-byte seen; pjreddie writes 0.2.0 and sizeof(size_t) bytes, so a 32-bit
+ * build wrote a 16-byte header that says 0.2.  A file of yolov3-tiny as
+ * AlexeyAB writes it starts:
+ *
+ *	00 00 00 00  02 00 00 00  05 00 00 00  00 00 00 00 00 00 00 00
+ *	major 0      minor 2      revision 5   seen 0 (uint64)
+ *
+ * Nothing in the file says how long it should be: the only check is the
+ * size the cfg implies, which dm_verdict_compute() makes.
+ */
+#include "config.h"
+
+#include "weights.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "endian.h"
+
+unsigned
+dm_header_size_for(int32_t major, int32_t minor, enum dm_dialect dialect)
+{
+	int64_t v = (int64_t)major * 10 + minor;
+
+	if (v < 2)
+		return 16;
+	if (dialect == DM_DIALECT_PJ && (major >= 1000 || minor >= 1000))
+		return 16;
+	return 20;
+}
+
+int
+dm_header_decode(const uint8_t *buf, size_t len, enum dm_dialect dialect,
+    struct dm_header *h)
+{
+	if (len < 16)
+		return -1;
+	memset(h, 0, sizeof *h);
+	h->major = (int32_t)dm_le32dec(buf);
+	h->minor = (int32_t)dm_le32dec(buf + 4);
+	h->revision = (int32_t)dm_le32dec(buf + 8);
+	h->size = dm_header_size_for(h->major, h->minor, dialect);
+	h->transpose = h->major > 1000 || h->minor > 1000;
+	if (h->size == 20) {
+		if (len < 20)
+			return -1;
+		h->seen = dm_le64dec(buf + 12);
+	} else
+		h->seen = dm_le32dec(buf + 12);
+	return 0;
+}
+
+static int
+has_prefix(const uint8_t *buf, size_t len, const char *p)
+{
+	size_t n = strlen(p);
+
+	return len >= n && memcmp(buf, p, n) == 0;
+}
+
+static int
+has_prefix_nocase(const uint8_t *buf, size_t len, const char *p)
+{
+	size_t i, n = strlen(p);
+
+	if (len < n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (tolower(buf[i]) != tolower((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+static int
+mem_has(const uint8_t *buf, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (memcmp(buf + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+looks_text(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
+			continue;
+		if (buf[i] < 0x20 || buf[i] == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+int
+dm_weights_probe(const uint8_t *buf, size_t len, uint64_t size, char *what,
+    size_t whatlen)
+{
+	const uint8_t *p;
+	size_t skip;
+
+	if (size == 0) {
+		snprintf(what, whatlen, "the file is empty");
+		return 0;
+	}
+	if (has_prefix(buf, len, "version https://git-lfs")) {
+		const char *s = (const char *)buf;
+		const char *sz = NULL;
+		size_t i;
+
+		for (i = 0; i + 5 < len; i++)
+			if (memcmp(s + i, "\nsize ", 6) == 0) {
+				sz = s + i + 6;
+				break;
+			}
+		if (sz != NULL)
+			snprintf(what, whatlen, "this is a Git LFS pointer "
+			    "file, not the weights (the real file has %.*s "
+			    "bytes): run 'git lfs pull' or download the file "
+			    "itself", (int)strcspn(sz, "\r\n"), sz);
+		else
+			snprintf(what, whatlen, "this is a Git LFS pointer "
+			    "file, not the weights: run 'git lfs pull'");
+		return 0;
+	}
+	for (skip = 0; skip < len && isspace(buf[skip]); skip++)
+		;
+	p = buf + skip;
+	if (has_prefix_nocase(p, len - skip, "<!doctype html") ||
+	    has_prefix_nocase(p, len - skip, "<html") ||
+	    has_prefix_nocase(p, len - skip, "<head") ||
+	    (has_prefix_nocase(p, len - skip, "<?xml") &&
+	    mem_has(buf, len, "<html"))) {
+		snprintf(what, whatlen, "this is an HTML page, not weights: "
+		    "the download probably saved an error or login page "
+		    "(%" PRIu64 " bytes)", size);
+		return 0;
+	}
+	if (has_prefix(buf, len, "PK\003\004") ||
+	    has_prefix(buf, len, "PK\005\006")) {
+		if (mem_has(buf, len, "data.pkl"))
+			snprintf(what, whatlen, "this is a PyTorch checkpoint "
+			    "(a zip archive with data.pkl), not Darknet "
+			    "weights");
+		else
+			snprintf(what, whatlen, "this is a zip archive, not "
+			    "Darknet weights: unpack it first");
+		return 0;
+	}
+	if (len >= 2 && buf[0] == 0x80 && buf[1] >= 2 && buf[1] <= 5) {
+		snprintf(what, whatlen, "this is a Python pickle (perhaps an "
+		    "old-style PyTorch .pt/.pth), not Darknet weights");
+		return 0;
+	}
+	if (has_prefix(buf, len, "\211HDF\r\n\032\n")) {
+		snprintf(what, whatlen, "this is an HDF5 file (perhaps Keras "
+		    ".h5 weights), not Darknet weights");
+		return 0;
+	}
+	if (has_prefix(buf, len, "\223NUMPY")) {
+		snprintf(what, whatlen, "this is a NumPy .npy file, not "
+		    "Darknet weights");
+		return 0;
+	}
+	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
+		snprintf(what, whatlen, "this is a gzip-compressed file: "
+		    "decompress it first");
+		return 0;
+	}
+	if (len >= 262 && memcmp(buf + 257, "ustar", 5) == 0) {
+		snprintf(what, whatlen, "this is a tar archive: unpack it "
+		    "first");
+		return 0;
+	}
+	if (len >= 9 && buf[8] == '{') {
+		uint64_t n = dm_le64dec(buf);
+
+		if (n > 1 && n < size && mem_has(buf, len, "\"dtype\"")) {
+			snprintf(what, whatlen, "this is a safetensors file, "
+			    "not Darknet weights");
+			return 0;
+		}
+	}
+	if (looks_text(buf, len < 512 ? len : 512)) {
+		if (mem_has(buf, len, "[net]") || mem_has(buf, len, "[network]"))
+			snprintf(what, whatlen, "this is a Darknet cfg file, "
+			    "not weights: give the cfg first and the weights "
+			    "second");
+		else
+			snprintf(what, whatlen, "this is a text file, not "
+			    "Darknet weights");
+		return 0;
+	}
+	if (size < 16) {
+		snprintf(what, whatlen, "the file has %" PRIu64 " bytes, fewer "
+		    "than the 16 of the smallest weights header", size);
+		return 0;
+	}
+	what[0] = '\0';
+	return 1;
+}
+
+struct dm_weights *
+dm_weights_open(const char *path, enum dm_dialect dialect,
+    struct dm_error *err)
+{
+	struct dm_weights *w;
+	struct stat st;
+	ssize_t n;
+
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	w->fd = -1;
+	if ((w->path = strdup(path)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((w->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(w->fd, &st) == -1) {
+		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		dm_error_set(err, DM_ERR_INVALID, "%s: %s, not a regular file",
+		    path, S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISFIFO(st.st_mode) ? "a pipe" :
+		    S_ISCHR(st.st_mode) ? "a character device" :
+		    S_ISBLK(st.st_mode) ? "a block device" :
+		    S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+		goto fail;
+	}
+	w->size = (uint64_t)st.st_size;
+	n = pread(w->fd, w->head, sizeof w->head, 0);
+	if (n < 0) {
+		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	w->headlen = (size_t)n;
+	w->is_weights = dm_weights_probe(w->head, w->headlen, w->size, w->what,
+	    sizeof w->what);
+	if (dm_header_decode(w->head, w->headlen, dialect, &w->hdr) == 0)
+		w->has_header = 1;
+	return w;
+fail:
+	dm_weights_close(w);
+	return NULL;
+}
+
+void
+dm_weights_close(struct dm_weights *w)
+{
+	if (w == NULL)
+		return;
+	if (w->fd != -1)
+		close(w->fd);
+	free(w->path);
+	free(w);
+}
+
+int
+dm_weights_pread(struct dm_weights *w, void *buf, size_t len, uint64_t off,
+    struct dm_error *err)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = pread(w->fd, p, len, (off_t)off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return dm_error_set(err, DM_ERR_IO, "%s: offset %"
+			    PRIu64 ": %s", w->path, off, strerror(errno));
+		}
+		if (n == 0)
+			return dm_error_set(err, DM_ERR_IO, "%s: unexpected end "
+			    "of file at offset %" PRIu64, w->path, off);
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+const char *
+dm_verdict_name(enum dm_verdict_kind kind)
+{
+	switch (kind) {
+	case DM_V_NONE:		return "none";
+	case DM_V_EXACT:	return "exact";
+	case DM_V_PARTIAL:	return "partial";
+	case DM_V_TRUNCATED:	return "truncated";
+	case DM_V_TRAILING:	return "trailing";
+	case DM_V_UNALIGNED:	return "unaligned";
+	case DM_V_NOT_WEIGHTS:	return "not-weights";
+	}
+	return "?";
+}
+
+/* The first array at or after the file end, and the layer it belongs to. */
+static long
+first_array_from(const struct dm_net *net, uint64_t end)
+{
+	size_t i;
+
+	for (i = 0; i < net->narrays; i++) {
+		const struct dm_array *a = &net->arrays[i];
+
+		if (a->count == 0)
+			continue;
+		if (a->offset + a->count * 4 > end)
+			return (long)i;
+	}
+	return -1;
+}
+
+static uint64_t
+save_total(const struct dm_net *net)
+{
+	uint64_t t = net->header_size;
+	size_t i;
+
+	for (i = 0; i < net->narrays; i++)
+		t += net->arrays[i].save_count * 4;
+	return t;
+}
+
+/* Appends a sentence suggesting a different reading, where one fits. */
+static void
+add_hints(const struct dm_net *net, const struct dm_weights *w,
+    struct dm_verdict *v)
+{
+	size_t n = strlen(v->message);
+	uint64_t body = net->total_bytes - net->header_size;
+	unsigned other = net->header_size == 20 ? 16 : 20;
+
+	if (w->size == body + other)
+		snprintf(v->message + n, sizeof v->message - n, " With a "
+		    "%u-byte header instead of %u the size would match "
+		    "exactly: the header's version numbers may be wrong "
+		    "(for instance a 32-bit build that wrote a 4-byte seen).",
+		    other, (unsigned)net->header_size);
+	else if (net->mode == DM_LAYOUT_LOAD && dm_net_asymmetric(net) &&
+	    w->size == save_total(net))
+		snprintf(v->message + n, sizeof v->message - n, " The size "
+		    "matches what Darknet's save_weights() writes for this "
+		    "cfg (it ignores dontload, dontloadscales and numload, "
+		    "and skips dontsave layers), which its loader reads "
+		    "differently: use --layout save.");
+}
+
+void
+dm_verdict_compute(const struct dm_net *net, const struct dm_weights *w,
+    struct dm_verdict *v)
+{
+	const struct dm_array *a;
+	uint64_t total = net->total_bytes, size;
+	long ai;
+
+	memset(v, 0, sizeof *v);
+	v->layer = v->array = -1;
+	v->layers_present = (long)net->nlayers;
+	if (w == NULL) {
+		v->kind = DM_V_NONE;
+		snprintf(v->message, sizeof v->message, "no weights file: "
+		    "this is the layout the cfg implies (%" PRIu64 " bytes "
+		    "with a %u-byte header)", total, (unsigned)net->header_size);
+		return;
+	}
+	size = w->size;
+	if (!w->is_weights) {
+		v->kind = DM_V_NOT_WEIGHTS;
+		v->layers_present = 0;
+		snprintf(v->message, sizeof v->message, "%s: %s", w->path,
+		    w->what);
+		return;
+	}
+	if (size < net->header_size) {
+		v->kind = DM_V_TRUNCATED;
+		v->layers_present = 0;
+		v->bytes = total - size;
+		snprintf(v->message, sizeof v->message, "%s: the file has %"
+		    PRIu64 " bytes, fewer than its %u-byte header", w->path,
+		    size, (unsigned)net->header_size);
+		return;
+	}
+	if (size == total) {
+		v->kind = DM_V_EXACT;
+		snprintf(v->message, sizeof v->message, "%s: the file holds "
+		    "exactly the %" PRIu64 " floats the cfg implies (%" PRIu64
+		    " bytes)", w->path, net->total_floats, total);
+		return;
+	}
+	if (size > total) {
+		v->bytes = size - total;
+		v->kind = v->bytes % 4 ? DM_V_UNALIGNED : DM_V_TRAILING;
+		snprintf(v->message, sizeof v->message, "%s: %" PRIu64 " bytes "
+		    "(%s) are left after the last array, which ends at byte %"
+		    PRIu64 "; Darknet ignores them silently, but the file "
+		    "may belong to a bigger network (another cfg, more "
+		    "classes or filters).", w->path, v->bytes,
+		    v->bytes % 4 ? "not a whole number of floats" :
+		    "whole floats", total);
+		add_hints(net, w, v);
+		return;
+	}
+	ai = first_array_from(net, size);
+	a = &net->arrays[ai];	/* size < total: such an array exists */
+	v->array = ai;
+	v->layer = (long)a->layer;
+	v->layers_present = (long)a->layer;
+	v->bytes = total - size;
+	if ((size - net->header_size) % 4 != 0) {
+		v->kind = DM_V_UNALIGNED;
+		snprintf(v->message, sizeof v->message, "%s: the data after "
+		    "the %u-byte header is %" PRIu64 " bytes, not a whole "
+		    "number of 4-byte floats; it ends inside layer %zu array "
+		    "%s (offset %" PRIu64 "), %" PRIu64 " bytes short of the "
+		    "%" PRIu64 " the cfg implies.", w->path,
+		    (unsigned)net->header_size, size - net->header_size,
+		    a->layer, a->name, a->offset, v->bytes, total);
+	} else if (a->offset == size) {
+		/*
+		 * Ends at an array boundary: a clean cut when that array is
+		 * the first of its layer.
+		 */
+		size_t first = net->layers[a->layer].first_array;
+		size_t k;
+		int starts = 1;
+
+		for (k = first; k < (size_t)ai; k++)
+			if (net->arrays[k].count != 0)
+				starts = 0;
+		if (starts) {
+			v->kind = DM_V_PARTIAL;
+			snprintf(v->message, sizeof v->message, "%s: the file "
+			    "ends cleanly after layer %ld: it holds layers "
+			    "0-%ld of %zu (like darknet53.conv.74, a file "
+			    "made by 'darknet partial' for transfer learning);"
+			    " layers %zu-%zu are missing (%" PRIu64 " bytes).",
+			    w->path, (long)a->layer - 1, (long)a->layer - 1,
+			    net->nlayers, a->layer, net->nlayers - 1, v->bytes);
+		} else {
+			v->kind = DM_V_TRUNCATED;
+			snprintf(v->message, sizeof v->message, "%s: the file "
+			    "ends inside layer %zu, before its array %s "
+			    "(offset %" PRIu64 "); %" PRIu64 " bytes of the %"
+			    PRIu64 " the cfg implies are missing.", w->path,
+			    a->layer, a->name, a->offset, v->bytes, total);
+		}
+	} else {
+		v->kind = DM_V_TRUNCATED;
+		snprintf(v->message, sizeof v->message, "%s: the file ends "
+		    "inside layer %zu array %s (offset %" PRIu64 ", %" PRIu64
+		    " floats), %" PRIu64 " bytes short of that array's end; "
+		    "%" PRIu64 " bytes of the %" PRIu64 " the cfg implies are "
+		    "missing: the file was cut off (an interrupted download "
+		    "or copy) or belongs to a smaller network.", w->path,
+		    a->layer, a->name, a->offset, a->count,
+		    a->offset + a->count * 4 - size, v->bytes, total);
+	}
+	add_hints(net, w, v);
+}

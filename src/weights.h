@@ -1,0 +1,99 @@
+/*
+ * weights.h - the .weights file: its header, what it looks like when it is
+ * not a weights file at all, and the verdict of its size against a cfg.
+ *
+ * struct dm_weights owns its path copy and file descriptor; close it with
+ * dm_weights_close().  Only the first bytes are read when it is opened:
+ * the rest is read on demand, so opening is instant whatever the size.
+ */
+#ifndef DM_WEIGHTS_H
+#define DM_WEIGHTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "error.h"
+#include "net.h"
+
+#define DM_HEAD_MAX 4096
+
+struct dm_header {
+	int32_t		 major, minor, revision;
+	uint64_t	 seen;
+	unsigned	 size;		/* 16 or 20 bytes */
+	int		 transpose;	/* major or minor above 1000 */
+};
+
+struct dm_weights {
+	char		*path;
+	int		 fd;
+	uint64_t	 size;
+	uint8_t		 head[DM_HEAD_MAX];
+	size_t		 headlen;
+	int		 is_weights;	/* plausibly a Darknet weights file */
+	char		 what[256];	/* what it looks like otherwise */
+	struct dm_header hdr;		/* valid when size >= hdr.size */
+	int		 has_header;
+};
+
+/*
+ * Decodes the header at buf (len bytes, at least 16) by the dialect's rule
+ * for the width of `seen' (spec 5): AlexeyAB reads 8 bytes when
+ * major*10+minor >= 2; pjreddie also needs major and minor below 1000.
+ * Returns -1 when len is too short for the header the rule asks for.
+ */
+int		 dm_header_decode(const uint8_t *buf, size_t len,
+		     enum dm_dialect dialect, struct dm_header *h);
+
+/* The header size the dialect's rule gives for these version numbers. */
+unsigned	 dm_header_size_for(int32_t major, int32_t minor,
+		     enum dm_dialect dialect);
+
+/*
+ * Looks at the first bytes of a file of total size `size' and says whether
+ * it can be a weights file; if not, writes a plain sentence to what.
+ */
+int		 dm_weights_probe(const uint8_t *buf, size_t len, uint64_t size,
+		     char *what, size_t whatlen);
+
+/* Opens a weights file (never modified); NULL with err set. */
+struct dm_weights *dm_weights_open(const char *path, enum dm_dialect dialect,
+		     struct dm_error *err);
+
+void		 dm_weights_close(struct dm_weights *w);
+
+/* Reads len bytes at offset off; -1 with err set on short read. */
+int		 dm_weights_pread(struct dm_weights *w, void *buf, size_t len,
+		     uint64_t off, struct dm_error *err);
+
+enum dm_verdict_kind {
+	DM_V_NONE,		/* no weights file given */
+	DM_V_EXACT,		/* the file holds exactly the cfg's arrays */
+	DM_V_PARTIAL,		/* ends cleanly after some layer */
+	DM_V_TRUNCATED,		/* ends inside an array */
+	DM_V_TRAILING,		/* bytes left after the last array */
+	DM_V_UNALIGNED,		/* data is not a whole number of floats */
+	DM_V_NOT_WEIGHTS	/* not a weights file at all */
+};
+
+struct dm_verdict {
+	enum dm_verdict_kind kind;
+	long		 layer;		/* first missing layer, or -1 */
+	long		 array;		/* index into net->arrays, or -1 */
+	uint64_t	 bytes;		/* missing or extra bytes */
+	long		 layers_present; /* layers whose arrays are all there */
+	char		 message[1024];
+};
+
+/* The verdict's name as used in JSON ("exact", "truncated", ...). */
+const char	*dm_verdict_name(enum dm_verdict_kind kind);
+
+/*
+ * Compares a laid-out net (dm_net_layout() with the file's header size)
+ * with the file w (NULL: DM_V_NONE).
+ */
+void		 dm_verdict_compute(const struct dm_net *net,
+		     const struct dm_weights *w, struct dm_verdict *v);
+
+#endif /* DM_WEIGHTS_H */

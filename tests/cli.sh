@@ -1,0 +1,32 @@
+#!/bin/sh
+# Command-line conventions: --help, --version, usage errors, exit statuses.
+. "$(dirname "$0")/lib.sh"
+
+expect 0 "--help" -- "$DARKMAP" --help
+grep_out '^Usage: darkmap' "--help prints usage on stdout"
+expect 0 "inspect --help" -- "$DARKMAP" inspect --help
+expect 0 "--version" -- "$DARKMAP" --version
+grep_out '^darkmap [0-9]+\.[0-9]+' "--version prints the version"
+expect 2 "no operand" -- "$DARKMAP" inspect
+grep_err "missing CFG operand" "no operand is explained"
+expect 2 "too many operands" -- "$DARKMAP" inspect a b c
+expect 2 "bad dialect" -- "$DARKMAP" inspect --dialect xx "$data/ab-small.cfg"
+grep_err "invalid dialect 'xx'" "bad dialect is named"
+expect 2 "bad format" -- "$DARKMAP" inspect --format=xml "$data/ab-small.cfg"
+expect 2 "unknown option" -- "$DARKMAP" inspect --frobnicate "$data/ab-small.cfg"
+expect 3 "missing cfg" -- "$DARKMAP" inspect "$tmp/nope.cfg"
+grep_err "nope.cfg: No such file" "missing cfg names the file"
+expect 3 "directory as weights" -- "$DARKMAP" inspect "$data/ab-small.cfg" "$tmp"
+grep_err "a directory, not a regular file" "directory as weights is explained"
+expect 0 "inspect without weights" -- "$DARKMAP" inspect "$data/ab-small.cfg"
+grep_out 'assumed 20 bytes' "layout without weights assumes a 20-byte header"
+expect 0 "no command means inspect" -- "$DARKMAP" "$data/ab-small.cfg" "$data/ab-small.weights"
+grep_out '^verdict  exact' "exact verdict in the text report"
+expect 0 "pj dialect" -- "$DARKMAP" inspect -d pj "$data/pj-small.cfg" "$data/pj-small.weights"
+expect 0 "json" -- "$DARKMAP" inspect --format json "$data/ab-small.cfg" "$data/ab-small.weights"
+if "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]["kind"]=="exact"; assert d["header"]["size"]==20; assert d["file_size"]==d["expected_size"]==4176; assert d["layers"][0]["arrays"][0]["name"]=="biases"' "$tmp/out"; then
+	pass "json parses and holds header, sizes and verdict"
+else
+	fail "json content"
+fi
+finish

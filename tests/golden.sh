@@ -1,0 +1,6 @@
+#!/bin/sh
+# Every cfg with a golden: the TSV ledger equals Darknet's own, byte for
+# byte, and the JSON shapes equal Darknet's.
+. "$(dirname "$0")/lib.sh"
+need_fixtures
+exec "$PYTHON3" "$srcdir/tests/golden_check.py" "$DARKMAP" "$fixtures"
