@@ -139,9 +139,12 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 				continue;
 			dm_shape_format(a, shape, sizeof shape);
 			fprintf(fp, "%s\n      {\"name\": \"%s\", \"count\": %"
-			    PRIu64 ", \"offset\": %" PRIu64 ", \"shape\": %s}",
-			    first ? "" : ",", a->name, a->count, a->offset,
-			    shape);
+			    PRIu64 ", \"offset\": %" PRIu64 ", \"shape\": %s, "
+			    "\"stored\": \"%s\"}", first ? "" : ",", a->name,
+			    a->count, a->offset, shape,
+			    (a->flags & DM_ARRAY_FLIPPED) ||
+			    ((a->flags & DM_ARRAY_TRANSPOSABLE) && w != NULL &&
+			    w->hdr.transpose) ? "transposed" : "as-is");
 			first = 0;
 		}
 		fputs(first ? "]}" : "\n    ]}", fp);

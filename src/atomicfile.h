@@ -1,0 +1,67 @@
+/*
+ * atomicfile.h - replace an output file all at once or not at all.
+ *
+ * The data goes to a new temporary file in the target's folder, named
+ * "<target>.XXXXXX".  dm_atomicfile_commit() syncs it, renames it over the
+ * target and syncs the folder; dm_atomicfile_abort() removes it.  Readers
+ * of the target therefore see either the old file or the complete new one,
+ * never a partial output.  Only a process killed between open and commit
+ * (e.g. by SIGKILL) can leave the temporary file behind.
+ *
+ * A new target gets the mode a newly created file gets (0666 less the
+ * umask); an existing one keeps its permission bits.  A symbolic link as
+ * target is replaced by the new file, not followed.
+ */
+#ifndef DM_ATOMICFILE_H
+#define DM_ATOMICFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+struct dm_atomicfile {
+	char		*path;		/* the target, as given */
+	char		*tmppath;	/* the temporary file beside it */
+	int		 fd;		/* open on tmppath, -1 when closed */
+	uint64_t	 pos;		/* where dm_atomicfile_write() goes on */
+};
+
+/*
+ * Creates the temporary file for path.  Refuses (DM_ERR_USAGE) when path
+ * names a folder or something other than a regular file, or the same file
+ * (same st_dev and st_ino, following symbolic links) as one of inputs, a
+ * NULL-terminated list that may itself be NULL.  On failure af is left
+ * closed, so that dm_atomicfile_abort() is harmless.
+ */
+int		 dm_atomicfile_open(struct dm_atomicfile *af, const char *path,
+		     const char *const *inputs, struct dm_error *err);
+
+/* Appends len bytes at the current position; errors name the target. */
+int		 dm_atomicfile_write(struct dm_atomicfile *af, const void *buf,
+		     size_t len, struct dm_error *err);
+
+/*
+ * Writes len bytes at offset off, leaving the current position alone.  On
+ * failure errno is left as the failed write set it.
+ */
+int		 dm_atomicfile_pwrite(struct dm_atomicfile *af,
+		     const void *buf, size_t len, uint64_t off,
+		     struct dm_error *err);
+
+/* Reads exactly len bytes at offset off of what has been written. */
+int		 dm_atomicfile_pread(struct dm_atomicfile *af, void *buf,
+		     size_t len, uint64_t off, struct dm_error *err);
+
+/*
+ * Syncs the data, renames the temporary file over the target and syncs
+ * the folder.  On failure the temporary file is removed and the target is
+ * left as it was.  af is closed afterwards either way.
+ */
+int		 dm_atomicfile_commit(struct dm_atomicfile *af,
+		     struct dm_error *err);
+
+/* Closes and removes the temporary file; does nothing if af is closed. */
+void		 dm_atomicfile_abort(struct dm_atomicfile *af);
+
+#endif /* DM_ATOMICFILE_H */

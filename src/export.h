@@ -1,0 +1,95 @@
+/*
+ * export.h - turning the ledger into an output file: the tensor plan
+ * (keys, shapes, where each tensor's bytes come from) and the writers.
+ *
+ * A struct dm_export borrows the net and the weights file, which must
+ * outlive it; it owns its keys and buffers (dm_export_free()).
+ */
+#ifndef DM_EXPORT_H
+#define DM_EXPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "net.h"
+#include "tensorout.h"
+#include "weights.h"
+
+enum dm_names {
+	DM_NAMES_DARKMAP,	/* layers.L[.sub].conv.weight ... */
+	DM_NAMES_ULTRALYTICS,	/* module_list.L.Conv2d.weight ... */
+	DM_NAMES_ERIKLINDERNOREN, /* module_list.L.conv_L.weight ... */
+	DM_NAMES_TIANXIAOMO,	/* models.L.convK.weight ... */
+	DM_NAMES_TEMPLATE	/* a user template with placeholders */
+};
+
+enum dm_out_format {
+	DM_OUT_PT,
+	DM_OUT_SAFETENSORS,
+	DM_OUT_NPZ,
+	DM_OUT_WEIGHTS
+};
+
+struct dm_export_opts {
+	enum dm_out_format format;
+	enum dm_names	 names;
+	const char	*tmpl;		/* DM_NAMES_TEMPLATE */
+	enum dm_dtype	 dtype;		/* F32 or F16 (pt, safetensors, npz) */
+	int		 wrap_model;	/* pt: {'model': state_dict, ...} */
+	int		 force;		/* export a file that does not match */
+	void		(*progress)(void *, uint64_t, uint64_t);
+	void		*pctx;
+};
+
+enum dm_src {
+	DM_SRC_FILE,		/* float32 at offset, in output order */
+	DM_SRC_TRANSPOSE,	/* float32 at offset, stored [cols][rows] */
+	DM_SRC_ZERO_I64,	/* num_batches_tracked */
+	DM_SRC_MEMORY		/* floats held in mem (anchors) */
+};
+
+struct dm_xtensor {
+	struct dm_tensor t;
+	char		*key;		/* owned; t.key points here */
+	enum dm_src	 src;
+	uint64_t	 offset;	/* in the weights file */
+	uint64_t	 count;		/* float32 elements */
+	uint64_t	 rows, cols;	/* DM_SRC_TRANSPOSE: output rows, cols */
+	float		*mem;		/* DM_SRC_MEMORY, or the transpose cache */
+	size_t		 array;		/* index into net->arrays, or SIZE_MAX */
+};
+
+struct dm_export {
+	const struct dm_net *net;
+	struct dm_weights *w;
+	struct dm_export_opts opts;
+	struct dm_xtensor *x;
+	size_t		 n, cap;
+	long		 missing_from;	/* first layer not in a partial file */
+	float		*scratch;	/* f16 conversion */
+};
+
+/*
+ * Plans the export of net's arrays from w (laid out for w's header).  A
+ * file whose verdict is not exact is refused unless opts->force, except a
+ * partial file, whose present layers are exported.  Errors name the layer
+ * a key scheme cannot represent.
+ */
+struct dm_export *dm_export_plan(const struct dm_net *net, struct dm_weights *w,
+		     const struct dm_verdict *v,
+		     const struct dm_export_opts *opts, struct dm_error *err);
+
+/* Writes the planned tensors to path atomically, in opts->format. */
+int		 dm_export_write(struct dm_export *ex, const char *path,
+		     const char *const *inputs, struct dm_error *err);
+
+void		 dm_export_free(struct dm_export *ex);
+
+/* IEEE 754 binary32 to binary16, rounding to nearest even. */
+uint16_t	 dm_f32_to_f16(float f);
+
+/* The names scheme for a --names value; -1 if it is not a known one. */
+int		 dm_names_parse(const char *s, enum dm_names *out);
+
+#endif /* DM_EXPORT_H */

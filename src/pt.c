@@ -1,0 +1,1138 @@
+/*
+ * pt.c - the PyTorch zip checkpoint writer, and what the writers share.
+ *
+ * A .pt file as torch.save() has written it since 1.6 is a zip archive
+ * whose records all live in one folder ("archive/"):
+ *
+ *	archive/data.pkl	the pickled state_dict (first, torch takes the
+ *				folder name from the first central entry)
+ *	archive/byteorder	"little"
+ *	archive/data/<i>	the raw bytes of tensor i
+ *	archive/version		"3\n"
+ *
+ * Every record is stored, and its data starts at a multiple of 64 bytes
+ * thanks to an "FB" extra field in its local header, as torch.save() does,
+ * so that torch.load(mmap=True) hands out aligned tensors.  No
+ * ".format_version" record is written: with it, newer torch may compute
+ * record offsets assuming torch.save()'s own layout, which this is not.
+ *
+ * The pickle is protocol 2 and uses only opcodes that the weights_only
+ * unpickler of 1.13 accepts (in particular no BINFLOAT), no memo:
+ *
+ *	OrderedDict() MARK { key rebuild(args) }... SETITEMS STOP
+ *
+ * where each tensor is torch._utils._rebuild_tensor_v2(storage, 0, size,
+ * stride, False, OrderedDict()) and storage comes from the persistent id
+ * ('storage', torch.<Type>Storage, '<i>', 'cpu', numel).
+ *
+ * This file also holds what the three writers share: the checks on the
+ * tensor list, the chunked fill stream and the libzip plumbing that streams
+ * entries into an atomic file (a libzip source of our own is the archive's
+ * backing file, so libzip writes straight into the temporary file).
+ */
+#include "config.h"
+
+#include "tensorout.h"
+#include "atomicfile.h"
+#include "endian.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zip.h>
+
+/* Keys longer than this cannot be npz member names (16-bit length). */
+#define DM_KEY_MAX		65531
+
+/* The modification time of every zip entry, for reproducible output. */
+#define DM_ZIP_MTIME		((time_t)1577880000)	/* 2020-01-01 12:00 */
+
+#define DM_ZIP_LOCAL_SIG	0x04034b50u
+#define DM_ZIP_LOCAL_LEN	30
+#define DM_ZIP64_LOCAL_EF	20	/* id, length, two 64-bit sizes */
+#define DM_ZIP_FB_ID		0x4246	/* "FB", the padding field */
+
+/* Pickle opcodes (protocol 2 subset). */
+#define PK_PROTO	0x80
+#define PK_GLOBAL	'c'
+#define PK_EMPTY_TUPLE	')'
+#define PK_REDUCE	'R'
+#define PK_MARK		'('
+#define PK_TUPLE	't'
+#define PK_BINUNICODE	'X'
+#define PK_BININT1	'K'
+#define PK_BININT2	'M'
+#define PK_BININT	'J'
+#define PK_LONG1	0x8a
+#define PK_BINPERSID	'Q'
+#define PK_NEWFALSE	0x89
+#define PK_NONE		'N'
+#define PK_EMPTY_DICT	'}'
+#define PK_SETITEMS	'u'
+#define PK_STOP		'.'
+
+uint64_t
+dm_dtype_size(enum dm_dtype dtype)
+{
+	switch (dtype) {
+	case DM_DTYPE_F32:
+		return 4;
+	case DM_DTYPE_F16:
+		return 2;
+	case DM_DTYPE_I64:
+		return 8;
+	}
+	return 0;
+}
+
+int
+dm_tensor_size(const struct dm_tensor *t, uint64_t *numel, uint64_t *nbytes,
+    struct dm_error *err)
+{
+	uint64_t n, span, esize, d;
+	int k;
+
+	esize = dm_dtype_size(t->dtype);
+	if (esize == 0)
+		return dm_error_set(err, DM_ERR_INVALID,
+		    "tensor '%s': unknown dtype %d", t->key, (int)t->dtype);
+	if (t->ndim < 0 || t->ndim > DM_MAX_DIMS)
+		return dm_error_set(err, DM_ERR_INVALID,
+		    "tensor '%s': %d dimensions (at most %d)", t->key,
+		    t->ndim, DM_MAX_DIMS);
+	/*
+	 * span is the product of the dimensions counting 0 as 1: the largest
+	 * stride is bounded by it, and it bounds the element count.
+	 */
+	n = 1;
+	span = 1;
+	for (k = 0; k < t->ndim; k++) {
+		d = t->shape[k];
+		if (d > (uint64_t)INT64_MAX)
+			goto range;
+		n *= d;
+		if (d > 1) {
+			if (span > (uint64_t)INT64_MAX / d)
+				goto range;
+			span *= d;
+		}
+	}
+	if (n > (uint64_t)INT64_MAX / esize)
+		goto range;
+	if (numel != NULL)
+		*numel = n;
+	if (nbytes != NULL)
+		*nbytes = n * esize;
+	return 0;
+
+range:
+	return dm_error_set(err, DM_ERR_RANGE, "tensor '%s': shape too large",
+	    t->key);
+}
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlongs or surrogates). */
+static int
+dm_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t k, need, j;
+	uint32_t c, min;
+
+	for (k = 0; k < len; k++) {
+		c = s[k];
+		if (c < 0x80)
+			continue;
+		if ((c & 0xe0) == 0xc0) {
+			need = 1;
+			min = 0x80;
+			c &= 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			need = 2;
+			min = 0x800;
+			c &= 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			need = 3;
+			min = 0x10000;
+			c &= 0x07;
+		} else
+			return 0;
+		if (len - k - 1 < need)
+			return 0;
+		for (j = 1; j <= need; j++) {
+			if ((s[k + j] & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (s[k + j] & 0x3f);
+		}
+		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return 0;
+		k += need;
+	}
+	return 1;
+}
+
+static int
+dm_keycmp(const void *a, const void *b)
+{
+	const char *const *ka = a, *const *kb = b;
+
+	return strcmp(*ka, *kb);
+}
+
+int
+dm_tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
+    uint64_t *nbytes, uint64_t *total, struct dm_error *err)
+{
+	const char **keys;
+	uint64_t sum, nb;
+	size_t i, len;
+
+	if (n > 0 && t == NULL)
+		return dm_error_set(err, DM_ERR_USAGE, "%s: no tensors given",
+		    path);
+	sum = 0;
+	for (i = 0; i < n; i++) {
+		if (t[i].key == NULL || t[i].key[0] == '\0')
+			return dm_error_set(err, DM_ERR_INVALID,
+			    "%s: tensor %zu has an empty key", path, i);
+		len = strlen(t[i].key);
+		if (len > DM_KEY_MAX)
+			return dm_error_set(err, DM_ERR_INVALID,
+			    "%s: tensor %zu: key longer than %d bytes", path, i,
+			    DM_KEY_MAX);
+		if (!dm_utf8_valid((const unsigned char *)t[i].key, len))
+			return dm_error_set(err, DM_ERR_INVALID,
+			    "%s: tensor %zu: key is not valid UTF-8", path, i);
+		if (dm_tensor_size(&t[i], NULL, &nb, err) == -1)
+			return dm_error_prefix(err, "%s", path);
+		if (sum > (uint64_t)INT64_MAX - nb)
+			return dm_error_set(err, DM_ERR_RANGE,
+			    "%s: tensor '%s': output too large", path,
+			    t[i].key);
+		sum += nb;
+		if (nbytes != NULL)
+			nbytes[i] = nb;
+	}
+	if (total != NULL)
+		*total = sum;
+	if (n < 2)
+		return 0;
+
+	if ((keys = malloc(n * sizeof *keys)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		keys[i] = t[i].key;
+	qsort(keys, n, sizeof *keys, dm_keycmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(keys[i - 1], keys[i]) == 0) {
+			dm_error_set(err, DM_ERR_INVALID,
+			    "%s: key '%s' used twice", path, keys[i]);
+			free(keys);
+			return -1;
+		}
+	}
+	free(keys);
+	return 0;
+}
+
+/*
+ * The fill stream.
+ */
+
+int
+dm_tensorout_stream_init(struct dm_tensorout_stream *s, const char *path,
+    const struct dm_tensor *t, dm_tensor_fill_fn fill, void *ctx,
+    const struct dm_tensorout_opts *opts, uint64_t total,
+    struct dm_error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->path = path;
+	s->t = t;
+	s->fill = fill;
+	s->ctx = ctx;
+	s->opts = opts;
+	s->total = total;
+	s->err = err;
+	s->buf_tensor = SIZE_MAX;
+	if (fill == NULL && total > 0)
+		return dm_error_set(err, DM_ERR_USAGE,
+		    "%s: no fill function given", path);
+	if ((s->buf = malloc(DM_TENSOROUT_CHUNK)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (opts != NULL && opts->progress != NULL)
+		opts->progress(opts->pctx, 0, total);
+	return 0;
+}
+
+void
+dm_tensorout_stream_free(struct dm_tensorout_stream *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+}
+
+int
+dm_tensorout_stream_get(struct dm_tensorout_stream *s, size_t i,
+    uint64_t off, uint64_t nbytes, const unsigned char **p, size_t *len)
+{
+	size_t n;
+
+	if (s->failed)
+		return -1;
+	if (off >= nbytes)
+		return dm_error_set(s->err, DM_ERR_INVALID,
+		    "%s: tensor '%s': read past its end", s->path,
+		    s->t[i].key);
+	if (s->buf_tensor != i || off < s->buf_off ||
+	    off - s->buf_off >= s->buf_len) {
+		n = nbytes - off > DM_TENSOROUT_CHUNK ? DM_TENSOROUT_CHUNK :
+		    (size_t)(nbytes - off);
+		s->buf_tensor = SIZE_MAX;
+		if (s->fill(s->ctx, i, off, s->buf, n, s->err) != 0) {
+			s->failed = 1;
+			if (s->err != NULL && s->err->code == DM_OK)
+				dm_error_set(s->err, DM_ERR_IO,
+				    "%s: tensor '%s': no data at byte %llu",
+				    s->path, s->t[i].key,
+				    (unsigned long long)off);
+			return -1;
+		}
+		s->buf_tensor = i;
+		s->buf_off = off;
+		s->buf_len = n;
+		s->done = s->total - s->done < n ? s->total : s->done + n;
+		if (s->opts != NULL && s->opts->progress != NULL)
+			s->opts->progress(s->opts->pctx, s->done, s->total);
+	}
+	*p = s->buf + (off - s->buf_off);
+	*len = s->buf_len - (size_t)(off - s->buf_off);
+	return 0;
+}
+
+void
+dm_tensorout_stream_finish(struct dm_tensorout_stream *s)
+{
+	s->done = s->total;
+	if (s->opts != NULL && s->opts->progress != NULL)
+		s->opts->progress(s->opts->pctx, s->total, s->total);
+}
+
+/*
+ * Zip output through libzip.
+ */
+
+struct dm_zipsrc {
+	struct dm_zipout *z;
+	unsigned char	*hdr;		/* copied leading bytes */
+	size_t		 hdrlen;
+	size_t		 i;		/* tensor, if nbytes > 0 */
+	uint64_t	 nbytes;
+	uint64_t	 pos;
+	zip_error_t	 zerr;
+};
+
+struct dm_zipentry {
+	char		*name;
+	uint64_t	 size;
+	uint64_t	 hdr_off;	/* predicted local header offset */
+	uint64_t	 data_off;	/* predicted data offset */
+	struct dm_zipsrc *src;
+};
+
+struct dm_zipout {
+	struct dm_atomicfile af;
+	zip_t		*za;
+	struct dm_tensorout_stream *s;
+	unsigned int	 align;
+	uint64_t	 cur;		/* predicted end of the entries */
+	struct dm_zipentry *ent;
+	size_t		 nent;
+	size_t		 capent;
+	/* The archive's backing file (the "sink"). */
+	uint64_t	 wpos;
+	uint64_t	 wend;
+	uint64_t	 rpos;
+	int		 werrno;	/* errno of a failed write, or 0 */
+	zip_error_t	 zerr;
+};
+
+static zip_int64_t
+zipsink_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct dm_zipout *z = ud;
+	zip_source_args_seek_t *args;
+	zip_stat_t *st;
+	zip_int64_t off;
+	struct dm_error e;
+
+	switch (cmd) {
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_WRITABLE;
+	case ZIP_SOURCE_STAT:
+		if (len < sizeof *st) {
+			zip_error_set(&z->zerr, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		st = data;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE;
+		st->size = 0;
+		return sizeof *st;
+	case ZIP_SOURCE_OPEN:
+		/* The temporary file starts empty: there is nothing to read. */
+		z->rpos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		return 0;
+	case ZIP_SOURCE_SEEK:
+		off = zip_source_seek_compute_offset(z->rpos, 0, data, len,
+		    &z->zerr);
+		if (off < 0)
+			return -1;
+		z->rpos = (uint64_t)off;
+		return 0;
+	case ZIP_SOURCE_TELL:
+		return (zip_int64_t)z->rpos;
+	case ZIP_SOURCE_BEGIN_WRITE:
+		z->wpos = z->wend = 0;
+		return 0;
+	case ZIP_SOURCE_WRITE:
+		if (len > (zip_uint64_t)INT64_MAX - z->wpos) {
+			zip_error_set(&z->zerr, ZIP_ER_WRITE, EFBIG);
+			return -1;
+		}
+		if (dm_atomicfile_pwrite(&z->af, data, (size_t)len, z->wpos,
+		    &e) == -1) {
+			z->werrno = errno != 0 ? errno : EIO;
+			zip_error_set(&z->zerr, ZIP_ER_WRITE, z->werrno);
+			return -1;
+		}
+		z->wpos += len;
+		if (z->wpos > z->wend)
+			z->wend = z->wpos;
+		return (zip_int64_t)len;
+	case ZIP_SOURCE_SEEK_WRITE:
+		args = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len,
+		    &z->zerr);
+		if (args == NULL)
+			return -1;
+		switch (args->whence) {
+		case SEEK_SET:
+			off = 0;
+			break;
+		case SEEK_CUR:
+			off = (zip_int64_t)z->wpos;
+			break;
+		case SEEK_END:
+			off = (zip_int64_t)z->wend;
+			break;
+		default:
+			zip_error_set(&z->zerr, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		if ((args->offset < 0 && off < -args->offset) ||
+		    (args->offset > 0 && off > INT64_MAX - args->offset)) {
+			zip_error_set(&z->zerr, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		z->wpos = (uint64_t)(off + args->offset);
+		return 0;
+	case ZIP_SOURCE_TELL_WRITE:
+		return (zip_int64_t)z->wpos;
+	case ZIP_SOURCE_COMMIT_WRITE:
+	case ZIP_SOURCE_ROLLBACK_WRITE:
+		/* The atomic file is committed or removed by the caller. */
+		return 0;
+	case ZIP_SOURCE_REMOVE:
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_FREE:
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&z->zerr, data, len);
+	default:
+		zip_error_set(&z->zerr, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+static zip_int64_t
+zipsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
+{
+	struct dm_zipsrc *zs = ud;
+	const unsigned char *p;
+	unsigned char *out = data;
+	zip_stat_t *st;
+	uint64_t size, doff;
+	size_t n, avail, done;
+
+	size = zs->hdrlen + zs->nbytes;
+	switch (cmd) {
+	case ZIP_SOURCE_SUPPORTS:
+		return ZIP_SOURCE_SUPPORTS_READABLE |
+		    ZIP_SOURCE_MAKE_COMMAND_BITMASK(ZIP_SOURCE_SUPPORTS);
+	case ZIP_SOURCE_STAT:
+		if (len < sizeof *st) {
+			zip_error_set(&zs->zerr, ZIP_ER_INVAL, 0);
+			return -1;
+		}
+		st = data;
+		zip_stat_init(st);
+		st->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+		st->size = size;
+		st->mtime = DM_ZIP_MTIME;
+		return sizeof *st;
+	case ZIP_SOURCE_OPEN:
+		zs->pos = 0;
+		return 0;
+	case ZIP_SOURCE_READ:
+		if (len > INT64_MAX)
+			len = INT64_MAX;
+		done = 0;
+		while (done < len && zs->pos < size) {
+			if (zs->pos < zs->hdrlen) {
+				n = zs->hdrlen - (size_t)zs->pos;
+				if (n > len - done)
+					n = (size_t)(len - done);
+				memcpy(out + done, zs->hdr + zs->pos, n);
+			} else {
+				doff = zs->pos - zs->hdrlen;
+				if (dm_tensorout_stream_get(zs->z->s, zs->i,
+				    doff, zs->nbytes, &p, &avail) == -1) {
+					zip_error_set(&zs->zerr, ZIP_ER_READ,
+					    EIO);
+					return -1;
+				}
+				n = avail;
+				if (n > len - done)
+					n = (size_t)(len - done);
+				memcpy(out + done, p, n);
+			}
+			done += n;
+			zs->pos += n;
+		}
+		return (zip_int64_t)done;
+	case ZIP_SOURCE_CLOSE:
+	case ZIP_SOURCE_FREE:
+		return 0;
+	case ZIP_SOURCE_ERROR:
+		return zip_error_to_data(&zs->zerr, data, len);
+	default:
+		zip_error_set(&zs->zerr, ZIP_ER_OPNOTSUPP, 0);
+		return -1;
+	}
+}
+
+static void
+zipout_free(struct dm_zipout *z)
+{
+	size_t k;
+
+	if (z->za != NULL)
+		zip_discard(z->za);
+	for (k = 0; k < z->nent; k++) {
+		free(z->ent[k].name);
+		if (z->ent[k].src != NULL) {
+			free(z->ent[k].src->hdr);
+			zip_error_fini(&z->ent[k].src->zerr);
+			free(z->ent[k].src);
+		}
+	}
+	free(z->ent);
+	zip_error_fini(&z->zerr);
+	dm_atomicfile_abort(&z->af);
+	free(z);
+}
+
+struct dm_zipout *
+dm_zipout_open(const char *path, unsigned int align,
+    struct dm_tensorout_stream *s, struct dm_error *err)
+{
+	struct dm_zipout *z;
+	zip_source_t *src;
+	zip_error_t zerr;
+
+	if (align > 4096 || (align & (align - 1)) != 0) {
+		dm_error_set(err, DM_ERR_USAGE, "%s: bad alignment %u", path,
+		    align);
+		return NULL;
+	}
+	if ((z = calloc(1, sizeof *z)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	z->s = s;
+	z->align = align;
+	zip_error_init(&z->zerr);
+	if (dm_atomicfile_open(&z->af, path,
+	    s->opts != NULL ? s->opts->inputs : NULL, err) == -1) {
+		zip_error_fini(&z->zerr);
+		free(z);
+		return NULL;
+	}
+
+	zip_error_init(&zerr);
+	if ((src = zip_source_function_create(zipsink_cb, z, &zerr)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "%s: %s", path,
+		    zip_error_strerror(&zerr));
+		zip_error_fini(&zerr);
+		zipout_free(z);
+		return NULL;
+	}
+	if ((z->za = zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE,
+	    &zerr)) == NULL) {
+		dm_error_set(err, DM_ERR_IO, "%s: cannot create the archive: %s",
+		    path, zip_error_strerror(&zerr));
+		zip_source_free(src);
+		zip_error_fini(&zerr);
+		zipout_free(z);
+		return NULL;
+	}
+	zip_error_fini(&zerr);
+	return z;
+}
+
+static int
+zipout_add(struct dm_zipout *z, const char *name, const void *hdr,
+    size_t hdrlen, size_t i, uint64_t nbytes, struct dm_error *err)
+{
+	static const zip_uint8_t zeros[4096];
+	struct dm_zipentry *e;
+	struct dm_zipsrc *zs;
+	zip_source_t *src;
+	zip_int64_t idx;
+	uint64_t size, start, pad, end;
+	size_t namelen, cap;
+	const char *path = z->af.path;
+
+	namelen = strlen(name);
+	if (namelen == 0 || namelen > UINT16_MAX)
+		return dm_error_set(err, DM_ERR_INVALID,
+		    "%s: bad zip entry name length %zu", path, namelen);
+	if (nbytes > (uint64_t)INT64_MAX - hdrlen)
+		goto range;
+	size = hdrlen + nbytes;
+
+	/*
+	 * Where libzip will put the data: a 30-byte local header, the name,
+	 * a 20-byte zip64 field iff the size does not fit in 32 bits, then
+	 * our padding field (4 bytes plus the padding).
+	 */
+	start = DM_ZIP_LOCAL_LEN + namelen +
+	    (size >= 0xffffffffu ? DM_ZIP64_LOCAL_EF : 0) +
+	    (z->align != 0 ? 4 : 0);
+	if (z->cur > (uint64_t)INT64_MAX - start)
+		goto range;
+	start += z->cur;
+	pad = z->align != 0 ? (z->align - start % z->align) % z->align : 0;
+	if (start > (uint64_t)INT64_MAX - pad - size)
+		goto range;
+	end = start + pad + size;
+
+	if (z->nent == z->capent) {
+		cap = z->capent != 0 ? z->capent * 2 : 16;
+		if (cap > SIZE_MAX / sizeof *e)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		if ((e = realloc(z->ent, cap * sizeof *e)) == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		z->ent = e;
+		z->capent = cap;
+	}
+	e = &z->ent[z->nent];
+	memset(e, 0, sizeof *e);
+	if ((e->name = strdup(name)) == NULL ||
+	    (zs = calloc(1, sizeof *zs)) == NULL) {
+		free(e->name);
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	}
+	zip_error_init(&zs->zerr);
+	e->src = zs;
+	z->nent++;
+	zs->z = z;
+	zs->i = i;
+	zs->nbytes = nbytes;
+	zs->hdrlen = hdrlen;
+	if (hdrlen > 0) {
+		if ((zs->hdr = malloc(hdrlen)) == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		memcpy(zs->hdr, hdr, hdrlen);
+	}
+	e->size = size;
+	e->hdr_off = z->cur;
+	e->data_off = start + pad;
+
+	if ((src = zip_source_function(z->za, zipsrc_cb, zs)) == NULL)
+		return dm_error_set(err, DM_ERR_IO, "%s: %s: %s", path, name,
+		    zip_strerror(z->za));
+	if ((idx = zip_file_add(z->za, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
+		dm_error_set(err, DM_ERR_IO, "%s: cannot add %s: %s", path,
+		    name, zip_strerror(z->za));
+		zip_source_free(src);
+		return -1;
+	}
+	if (zip_set_file_compression(z->za, (zip_uint64_t)idx, ZIP_CM_STORE,
+	    0) != 0 ||
+	    zip_file_set_mtime(z->za, (zip_uint64_t)idx, DM_ZIP_MTIME, 0) != 0 ||
+	    (z->align != 0 && zip_file_extra_field_set(z->za,
+	    (zip_uint64_t)idx, DM_ZIP_FB_ID, ZIP_EXTRA_FIELD_NEW, zeros,
+	    (zip_uint16_t)pad, ZIP_FL_LOCAL) != 0))
+		return dm_error_set(err, DM_ERR_IO, "%s: %s: %s", path, name,
+		    zip_strerror(z->za));
+	z->cur = end;
+	return 0;
+
+range:
+	return dm_error_set(err, DM_ERR_RANGE, "%s: %s: archive too large",
+	    path, name);
+}
+
+int
+dm_zipout_add_buffer(struct dm_zipout *z, const char *name, const void *data,
+    size_t len, struct dm_error *err)
+{
+	return zipout_add(z, name, data, len, 0, 0, err);
+}
+
+int
+dm_zipout_add_tensor(struct dm_zipout *z, const char *name, const void *hdr,
+    size_t hdrlen, size_t i, uint64_t nbytes, struct dm_error *err)
+{
+	return zipout_add(z, name, hdr, hdrlen, i, nbytes, err);
+}
+
+/*
+ * Reads the local headers libzip wrote and checks that every entry is
+ * where it was predicted, stored, without a data descriptor.
+ */
+static int
+zipout_verify(struct dm_zipout *z, struct dm_error *err)
+{
+	unsigned char h[DM_ZIP_LOCAL_LEN], name[256];
+	const struct dm_zipentry *e;
+	const char *path = z->af.path;
+	uint64_t csize, usize, want;
+	size_t k, namelen, extralen, done, n;
+
+	for (k = 0; k < z->nent; k++) {
+		e = &z->ent[k];
+		if (dm_atomicfile_pread(&z->af, h, sizeof h, e->hdr_off,
+		    err) == -1)
+			return -1;
+		namelen = (size_t)h[26] | (size_t)h[27] << 8;
+		extralen = (size_t)h[28] | (size_t)h[29] << 8;
+		csize = dm_le32dec(h + 18);
+		usize = dm_le32dec(h + 22);
+		want = e->size >= 0xffffffffu ? 0xffffffffu : e->size;
+		if (dm_le32dec(h) != DM_ZIP_LOCAL_SIG ||
+		    (h[6] & 0x08) != 0 || h[8] != 0 || h[9] != 0 ||
+		    namelen != strlen(e->name) || csize != want ||
+		    usize != want ||
+		    e->hdr_off + DM_ZIP_LOCAL_LEN + namelen + extralen !=
+		    e->data_off)
+			return dm_error_set(err, DM_ERR_IO,
+			    "%s: unexpected zip layout at entry %s (byte %llu)",
+			    path, e->name, (unsigned long long)e->hdr_off);
+		for (done = 0; done < namelen; done += n) {
+			n = namelen - done < sizeof name ? namelen - done :
+			    sizeof name;
+			if (dm_atomicfile_pread(&z->af, name, n,
+			    e->hdr_off + DM_ZIP_LOCAL_LEN + done, err) == -1)
+				return -1;
+			if (memcmp(name, e->name + done, n) != 0)
+				return dm_error_set(err, DM_ERR_IO,
+				    "%s: unexpected zip entry name at byte %llu",
+				    path, (unsigned long long)e->hdr_off);
+		}
+	}
+	return 0;
+}
+
+int
+dm_zipout_close(struct dm_zipout *z, struct dm_error *err)
+{
+	/* An empty archive: just the end of central directory record. */
+	static const unsigned char empty[22] = { 0x50, 0x4b, 0x05, 0x06 };
+	const char *path = z->af.path;
+	int rc;
+
+	if (z->nent == 0) {
+		zip_discard(z->za);
+		z->za = NULL;
+		if (dm_atomicfile_write(&z->af, empty, sizeof empty, err) == -1)
+			goto fail;
+	} else {
+		rc = zip_close(z->za);
+		if (rc != 0) {
+			if (z->s->failed)
+				;	/* fill() set err */
+			else if (z->werrno != 0)
+				dm_error_set(err, DM_ERR_IO,
+				    "%s: cannot write: %s", path,
+				    strerror(z->werrno));
+			else
+				dm_error_set(err, DM_ERR_IO,
+				    "%s: cannot write the archive: %s", path,
+				    zip_strerror(z->za));
+			goto fail;
+		}
+		z->za = NULL;
+		if (zipout_verify(z, err) == -1)
+			goto fail;
+	}
+	if (dm_atomicfile_commit(&z->af, err) == -1)
+		goto fail;
+	dm_tensorout_stream_finish(z->s);
+	zipout_free(z);
+	return 0;
+
+fail:
+	zipout_free(z);
+	return -1;
+}
+
+void
+dm_zipout_abort(struct dm_zipout *z)
+{
+	if (z != NULL)
+		zipout_free(z);
+}
+
+/*
+ * The pickle.
+ */
+
+struct dm_buf {
+	unsigned char	*p;
+	size_t		 len;
+	size_t		 cap;
+	int		 nomem;
+};
+
+static void
+buf_add(struct dm_buf *b, const void *data, size_t len)
+{
+	unsigned char *np;
+	size_t cap;
+
+	if (b->nomem)
+		return;
+	if (len > SIZE_MAX - b->len) {
+		b->nomem = 1;
+		return;
+	}
+	if (b->len + len > b->cap) {
+		cap = b->cap != 0 ? b->cap : 256;
+		while (cap < b->len + len) {
+			if (cap > SIZE_MAX / 2) {
+				cap = b->len + len;
+				break;
+			}
+			cap *= 2;
+		}
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->nomem = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+}
+
+static void
+pk_op(struct dm_buf *b, unsigned char op)
+{
+	buf_add(b, &op, 1);
+}
+
+/* BINUNICODE; the length was checked to fit in 32 bits. */
+static void
+pk_str(struct dm_buf *b, const char *s)
+{
+	unsigned char h[5];
+	size_t len;
+
+	len = strlen(s);
+	h[0] = PK_BINUNICODE;
+	dm_le32enc(h + 1, (uint32_t)len);
+	buf_add(b, h, sizeof h);
+	buf_add(b, s, len);
+}
+
+static void
+pk_global(struct dm_buf *b, const char *module, const char *name)
+{
+	pk_op(b, PK_GLOBAL);
+	buf_add(b, module, strlen(module));
+	pk_op(b, '\n');
+	buf_add(b, name, strlen(name));
+	pk_op(b, '\n');
+}
+
+/*
+ * An integer, encoded as CPython's protocol 2 pickler does: BININT1,
+ * BININT2 or BININT when they fit, otherwise LONG1 with the shortest
+ * little-endian two's complement form.
+ */
+static void
+pk_int(struct dm_buf *b, int64_t v)
+{
+	unsigned char h[10];
+	uint64_t u;
+	int n;
+
+	if (v >= 0 && v <= 0xff) {
+		h[0] = PK_BININT1;
+		h[1] = (unsigned char)v;
+		buf_add(b, h, 2);
+	} else if (v >= 0 && v <= 0xffff) {
+		h[0] = PK_BININT2;
+		h[1] = (unsigned char)(v & 0xff);
+		h[2] = (unsigned char)(v >> 8);
+		buf_add(b, h, 3);
+	} else if (v >= INT32_MIN && v <= INT32_MAX) {
+		h[0] = PK_BININT;
+		dm_le32enc(h + 1, (uint32_t)v);
+		buf_add(b, h, 5);
+	} else {
+		u = (uint64_t)v;
+		/* The fewest bytes whose sign bit matches the value's. */
+		for (n = 1; n < 8; n++) {
+			if (v >= -((int64_t)1 << (8 * n - 1)) &&
+			    v < ((int64_t)1 << (8 * n - 1)))
+				break;
+		}
+		h[0] = PK_LONG1;
+		h[1] = (unsigned char)n;
+		dm_le64enc(h + 2, u);
+		buf_add(b, h, 2 + (size_t)n);
+	}
+}
+
+/* Sizes, strides and counts: dm_tensor_size() bounded them by INT64_MAX. */
+static void
+pk_uint(struct dm_buf *b, uint64_t v)
+{
+	pk_int(b, (int64_t)(v & (uint64_t)INT64_MAX));
+}
+
+static const char *
+pt_storage_class(enum dm_dtype dtype)
+{
+	switch (dtype) {
+	case DM_DTYPE_F32:
+		return "FloatStorage";
+	case DM_DTYPE_F16:
+		return "HalfStorage";
+	case DM_DTYPE_I64:
+		return "LongStorage";
+	}
+	return NULL;
+}
+
+/* collections.OrderedDict() */
+static void
+pk_ordereddict(struct dm_buf *b)
+{
+	pk_global(b, "collections", "OrderedDict");
+	pk_op(b, PK_EMPTY_TUPLE);
+	pk_op(b, PK_REDUCE);
+}
+
+static int
+pk_tensor(struct dm_buf *b, const struct dm_tensor *t, size_t i,
+    struct dm_error *err)
+{
+	uint64_t numel, stride[DM_MAX_DIMS];
+	char key[32];
+	int k;
+
+	if (dm_tensor_size(t, &numel, NULL, err) == -1)
+		return -1;
+	snprintf(key, sizeof key, "%zu", i);
+
+	pk_str(b, t->key);
+	pk_global(b, "torch._utils", "_rebuild_tensor_v2");
+	pk_op(b, PK_MARK);
+
+	/* The storage: a persistent id resolved to record data/<i>. */
+	pk_op(b, PK_MARK);
+	pk_str(b, "storage");
+	pk_global(b, "torch", pt_storage_class(t->dtype));
+	pk_str(b, key);
+	pk_str(b, "cpu");
+	pk_uint(b, numel);
+	pk_op(b, PK_TUPLE);
+	pk_op(b, PK_BINPERSID);
+
+	pk_int(b, 0);		/* storage_offset */
+
+	if (t->ndim == 0) {
+		pk_op(b, PK_EMPTY_TUPLE);	/* size */
+		pk_op(b, PK_EMPTY_TUPLE);	/* stride */
+	} else {
+		pk_op(b, PK_MARK);
+		for (k = 0; k < t->ndim; k++)
+			pk_uint(b, t->shape[k]);
+		pk_op(b, PK_TUPLE);
+		/* C-contiguous, an empty dimension counting as 1. */
+		stride[t->ndim - 1] = 1;
+		for (k = t->ndim - 2; k >= 0; k--)
+			stride[k] = stride[k + 1] *
+			    (t->shape[k + 1] > 1 ? t->shape[k + 1] : 1);
+		pk_op(b, PK_MARK);
+		for (k = 0; k < t->ndim; k++)
+			pk_uint(b, stride[k]);
+		pk_op(b, PK_TUPLE);
+	}
+
+	pk_op(b, PK_NEWFALSE);		/* requires_grad */
+	pk_ordereddict(b);		/* backward_hooks */
+	pk_op(b, PK_TUPLE);
+	pk_op(b, PK_REDUCE);
+	return 0;
+}
+
+int
+dm_pt_pickle(const struct dm_tensor *t, size_t n, int wrap_model,
+    unsigned char **out, size_t *outlen, struct dm_error *err)
+{
+	struct dm_buf b;
+	size_t i;
+
+	memset(&b, 0, sizeof b);
+	pk_op(&b, PK_PROTO);
+	pk_op(&b, 2);
+	if (wrap_model) {
+		pk_op(&b, PK_EMPTY_DICT);
+		pk_op(&b, PK_MARK);
+		pk_str(&b, "epoch");
+		pk_int(&b, -1);
+		pk_str(&b, "best_fitness");
+		pk_op(&b, PK_NONE);
+		pk_str(&b, "training_results");
+		pk_op(&b, PK_NONE);
+		pk_str(&b, "model");
+	}
+	pk_ordereddict(&b);
+	if (n > 0) {
+		pk_op(&b, PK_MARK);
+		for (i = 0; i < n; i++) {
+			if (pk_tensor(&b, &t[i], i, err) == -1) {
+				free(b.p);
+				return -1;
+			}
+		}
+		pk_op(&b, PK_SETITEMS);
+	}
+	if (wrap_model) {
+		pk_str(&b, "optimizer");
+		pk_op(&b, PK_NONE);
+		pk_op(&b, PK_SETITEMS);
+	}
+	pk_op(&b, PK_STOP);
+	if (b.nomem) {
+		free(b.p);
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return 0;
+}
+
+/* Whether name can be the one folder that holds the records. */
+static int
+pt_archive_name_ok(const char *name)
+{
+	const unsigned char *p;
+
+	if (*name == '\0' || strlen(name) > 1024 ||
+	    !dm_utf8_valid((const unsigned char *)name, strlen(name)))
+		return 0;
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\' || *p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+dm_pt_write(const char *path, const struct dm_tensor *t, size_t n,
+    dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
+    struct dm_error *err)
+{
+	struct dm_tensorout_stream s;
+	struct dm_zipout *z;
+	const char *arch;
+	unsigned char *pkl;
+	uint64_t *nbytes, total;
+	size_t i, pkllen, namesz;
+	char *name;
+
+	dm_error_clear(err);
+	if (path == NULL)
+		return dm_error_set(err, DM_ERR_USAGE, "no output path");
+	arch = opts != NULL && opts->archive_name != NULL ?
+	    opts->archive_name : "archive";
+	if (!pt_archive_name_ok(arch))
+		return dm_error_set(err, DM_ERR_USAGE,
+		    "%s: bad archive name '%s'", path, arch);
+	if (n > SIZE_MAX / sizeof *nbytes - 1)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if ((nbytes = malloc((n + 1) * sizeof *nbytes)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (dm_tensorout_check(path, t, n, nbytes, &total, err) == -1) {
+		free(nbytes);
+		return -1;
+	}
+	if (dm_pt_pickle(t, n, opts != NULL && opts->wrap_model, &pkl,
+	    &pkllen, err) == -1) {
+		free(nbytes);
+		return dm_error_prefix(err, "%s", path);
+	}
+	namesz = strlen(arch) + 64;
+	if ((name = malloc(namesz)) == NULL) {
+		free(pkl);
+		free(nbytes);
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	}
+	if (dm_tensorout_stream_init(&s, path, t, fill, ctx, opts, total,
+	    err) == -1)
+		goto fail;
+	if ((z = dm_zipout_open(path, 64, &s, err)) == NULL)
+		goto fail;
+
+	snprintf(name, namesz, "%s/data.pkl", arch);
+	if (dm_zipout_add_buffer(z, name, pkl, pkllen, err) == -1)
+		goto abort;
+	snprintf(name, namesz, "%s/byteorder", arch);
+	if (dm_zipout_add_buffer(z, name, "little", 6, err) == -1)
+		goto abort;
+	for (i = 0; i < n; i++) {
+		snprintf(name, namesz, "%s/data/%zu", arch, i);
+		if (dm_zipout_add_tensor(z, name, NULL, 0, i, nbytes[i],
+		    err) == -1)
+			goto abort;
+	}
+	snprintf(name, namesz, "%s/version", arch);
+	if (dm_zipout_add_buffer(z, name, "3\n", 2, err) == -1)
+		goto abort;
+	if (dm_zipout_close(z, err) == -1)
+		goto fail;
+
+	dm_tensorout_stream_free(&s);
+	free(name);
+	free(pkl);
+	free(nbytes);
+	return 0;
+
+abort:
+	dm_zipout_abort(z);
+fail:
+	dm_tensorout_stream_free(&s);
+	free(name);
+	free(pkl);
+	free(nbytes);
+	return -1;
+}

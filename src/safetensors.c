@@ -1,0 +1,263 @@
+/*
+ * safetensors.c - the safetensors writer.
+ *
+ * Layout: an unsigned 64-bit little-endian header length N, N bytes of a
+ * UTF-8 JSON object, then the tensor data back to back.  The object maps
+ * each key to {"dtype", "shape", "data_offsets": [begin, end]}, offsets
+ * relative to the start of the data, and "__metadata__" to an object of
+ * strings (here {"format":"pt"}, which the transformers library looks for).
+ *
+ * Readers require the data ranges to tile the data exactly and the file to
+ * end with the last one, but accept any order.  The keys appear in the
+ * header in the order given; the data is laid out by decreasing element
+ * size (in the given order among equal sizes) and the header is padded
+ * with spaces so that the data starts at a multiple of 64, which makes
+ * every tensor naturally aligned in a mapped file.
+ */
+#include "config.h"
+
+#include "tensorout.h"
+#include "atomicfile.h"
+#include "endian.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest header the reference reader accepts. */
+#define DM_ST_HEADER_MAX	100000000u
+
+struct st_buf {
+	char		*p;
+	size_t		 len;
+	size_t		 cap;
+	int		 nomem;
+};
+
+struct st_order {
+	uint64_t	 esize;
+	size_t		 i;
+};
+
+static void
+st_add(struct st_buf *b, const char *s, size_t len)
+{
+	char *np;
+	size_t cap;
+
+	if (b->nomem)
+		return;
+	if (len > SIZE_MAX / 2 - b->len) {
+		b->nomem = 1;
+		return;
+	}
+	if (b->len + len > b->cap) {
+		cap = b->cap != 0 ? b->cap : 1024;
+		while (cap < b->len + len)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->nomem = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, len);
+	b->len += len;
+}
+
+static void
+st_puts(struct st_buf *b, const char *s)
+{
+	st_add(b, s, strlen(s));
+}
+
+static void
+st_putu(struct st_buf *b, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof num, "%llu", (unsigned long long)v);
+	st_puts(b, num);
+}
+
+/* A JSON string; s is valid UTF-8, so only ", \ and controls need care. */
+static void
+st_putstr(struct st_buf *b, const char *s)
+{
+	char esc[8];
+	const char *run;
+
+	st_add(b, "\"", 1);
+	for (run = s; *s != '\0'; s++) {
+		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
+			continue;
+		st_add(b, run, (size_t)(s - run));
+		if (*s == '"' || *s == '\\') {
+			esc[0] = '\\';
+			esc[1] = *s;
+			st_add(b, esc, 2);
+		} else {
+			snprintf(esc, sizeof esc, "\\u%04x",
+			    (unsigned int)(unsigned char)*s);
+			st_add(b, esc, 6);
+		}
+		run = s + 1;
+	}
+	st_add(b, run, (size_t)(s - run));
+	st_add(b, "\"", 1);
+}
+
+static const char *
+st_dtype_name(enum dm_dtype dtype)
+{
+	switch (dtype) {
+	case DM_DTYPE_F32:
+		return "F32";
+	case DM_DTYPE_F16:
+		return "F16";
+	case DM_DTYPE_I64:
+		return "I64";
+	}
+	return "?";
+}
+
+/* By decreasing element size, then by index. */
+static int
+st_ordercmp(const void *a, const void *b)
+{
+	const struct st_order *oa = a, *ob = b;
+
+	if (oa->esize != ob->esize)
+		return oa->esize > ob->esize ? -1 : 1;
+	if (oa->i != ob->i)
+		return oa->i < ob->i ? -1 : 1;
+	return 0;
+}
+
+int
+dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
+    dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
+    struct dm_error *err)
+{
+	struct dm_tensorout_stream s;
+	struct dm_atomicfile af;
+	struct st_order *order = NULL;
+	struct st_buf b;
+	const unsigned char *p;
+	unsigned char len8[8];
+	uint64_t *nbytes = NULL, *begin = NULL, total, off, pos;
+	size_t i, k, len;
+	int k2;
+
+	dm_error_clear(err);
+	memset(&b, 0, sizeof b);
+	memset(&s, 0, sizeof s);
+	af.fd = -1;
+	af.path = af.tmppath = NULL;
+	if (path == NULL)
+		return dm_error_set(err, DM_ERR_USAGE, "no output path");
+	if (n > SIZE_MAX / sizeof *order - 1)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if ((nbytes = malloc((n + 1) * sizeof *nbytes)) == NULL ||
+	    (begin = malloc((n + 1) * sizeof *begin)) == NULL ||
+	    (order = malloc((n + 1) * sizeof *order)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (dm_tensorout_check(path, t, n, nbytes, &total, err) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if (strcmp(t[i].key, "__metadata__") == 0) {
+			dm_error_set(err, DM_ERR_INVALID,
+			    "%s: key '__metadata__' is reserved in safetensors",
+			    path);
+			goto fail;
+		}
+		order[i].esize = dm_dtype_size(t[i].dtype);
+		order[i].i = i;
+	}
+	qsort(order, n, sizeof *order, st_ordercmp);
+	/* The check bounded total by INT64_MAX, so no offset overflows. */
+	off = 0;
+	for (k = 0; k < n; k++) {
+		begin[order[k].i] = off;
+		off += nbytes[order[k].i];
+	}
+
+	st_puts(&b, "{\"__metadata__\":{\"format\":\"pt\"}");
+	for (i = 0; i < n; i++) {
+		st_add(&b, ",", 1);
+		st_putstr(&b, t[i].key);
+		st_puts(&b, ":{\"dtype\":\"");
+		st_puts(&b, st_dtype_name(t[i].dtype));
+		st_puts(&b, "\",\"shape\":[");
+		for (k2 = 0; k2 < t[i].ndim; k2++) {
+			if (k2 > 0)
+				st_add(&b, ",", 1);
+			st_putu(&b, t[i].shape[k2]);
+		}
+		st_puts(&b, "],\"data_offsets\":[");
+		st_putu(&b, begin[i]);
+		st_add(&b, ",", 1);
+		st_putu(&b, begin[i] + nbytes[i]);
+		st_puts(&b, "]}");
+	}
+	st_add(&b, "}", 1);
+	while (!b.nomem && (8 + b.len) % 64 != 0)
+		st_add(&b, " ", 1);
+	if (b.nomem) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if (b.len > DM_ST_HEADER_MAX) {
+		dm_error_set(err, DM_ERR_RANGE,
+		    "%s: safetensors header too large (%zu bytes)", path,
+		    b.len);
+		goto fail;
+	}
+	if (total > (uint64_t)INT64_MAX - 8 - b.len) {
+		dm_error_set(err, DM_ERR_RANGE, "%s: output too large", path);
+		goto fail;
+	}
+
+	if (dm_tensorout_stream_init(&s, path, t, fill, ctx, opts, total,
+	    err) == -1)
+		goto fail;
+	if (dm_atomicfile_open(&af, path, opts != NULL ? opts->inputs : NULL,
+	    err) == -1)
+		goto fail;
+	dm_le64enc(len8, b.len);
+	if (dm_atomicfile_write(&af, len8, sizeof len8, err) == -1 ||
+	    dm_atomicfile_write(&af, b.p, b.len, err) == -1)
+		goto fail;
+	for (k = 0; k < n; k++) {
+		i = order[k].i;
+		for (pos = 0; pos < nbytes[i]; pos += len) {
+			if (dm_tensorout_stream_get(&s, i, pos, nbytes[i], &p,
+			    &len) == -1 ||
+			    dm_atomicfile_write(&af, p, len, err) == -1)
+				goto fail;
+		}
+	}
+	if (dm_atomicfile_commit(&af, err) == -1)
+		goto fail;
+	dm_tensorout_stream_finish(&s);
+
+	dm_tensorout_stream_free(&s);
+	free(b.p);
+	free(order);
+	free(begin);
+	free(nbytes);
+	return 0;
+
+fail:
+	dm_atomicfile_abort(&af);
+	dm_tensorout_stream_free(&s);
+	free(b.p);
+	free(order);
+	free(begin);
+	free(nbytes);
+	return -1;
+}

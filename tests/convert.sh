@@ -1,0 +1,45 @@
+#!/bin/sh
+# convert: every Darknet-written weights file of both forks to .pt,
+# safetensors, .npz and .weights, checked bit for bit with torch and numpy;
+# the ports' key lists; refusals, --force and atomic output.
+. "$(dirname "$0")/lib.sh"
+
+cfg=$data/ab-small.cfg
+good=$data/ab-small.weights
+
+# Without fixtures: the bundled nets still go through every format.
+for f in pt safetensors npz weights; do
+	expect 0 "convert to $f" -- "$DARKMAP" convert "$cfg" "$good" -o "$tmp/o.$f"
+done
+cmp -s "$good" "$tmp/o.weights" && pass "clean .weights of a Darknet file is identical" ||
+    fail "clean .weights differs from the Darknet-written file"
+
+# A file that does not match is refused and nothing is written.
+head -c 4000 "$good" >"$tmp/cut.weights"
+expect 1 "truncated file refused" -- "$DARKMAP" convert "$cfg" "$tmp/cut.weights" -o "$tmp/cut.pt"
+grep_err 'ends inside layer' "refusal explains the verdict"
+[ ! -e "$tmp/cut.pt" ] && pass "no output after refusal" || fail "output written after refusal"
+expect 0 "--force exports what is there" -- "$DARKMAP" convert --force "$cfg" "$tmp/cut.weights" -o "$tmp/cut.pt"
+grep_err 'are not in the file and are not exported' "--force lists missing layers"
+# An existing output survives a failed convert; no temporary is left.
+echo previous >"$tmp/keep.pt"
+expect 1 "refused over an existing file" -- "$DARKMAP" convert "$cfg" "$tmp/cut.weights" -o "$tmp/keep.pt"
+[ "$(cat "$tmp/keep.pt")" = previous ] && pass "previous output kept" || fail "previous output lost"
+[ "$(ls "$tmp" | grep -c -v -E '^(o\.|cut|keep|out|err)')" -eq 0 ] && pass "no temporary files left" ||
+    fail "temporary files left: $(ls "$tmp")"
+expect 2 "writing onto an input refused" -- "$DARKMAP" convert --format weights "$cfg" "$good" -o "$good"
+expect 2 "unknown extension" -- "$DARKMAP" convert "$cfg" "$good" -o "$tmp/x.bin"
+expect 2 "unknown names" -- "$DARKMAP" convert --names nope "$cfg" "$good" -o "$tmp/x.pt"
+expect 3 "a port cannot hold a weighted shortcut" -- "$DARKMAP" convert --names ultralytics "$cfg" "$good" -o "$tmp/x.pt"
+grep_err 'layer [0-9]+ \[shortcut\]: the ultralytics port has no equivalent' "the unrepresentable layer is named"
+expect 0 "template names" -- "$DARKMAP" convert --names 'net.{layer}.{array}' "$cfg" "$good" -o "$tmp/t.npz"
+if "$PYTHON3" -c 'import numpy,sys; z=numpy.load(sys.argv[1]); assert "net.0.biases" in z.files and "net.0.weights" in z.files, z.files' "$tmp/t.npz"; then
+	pass "template keys"
+else
+	fail "template keys"
+fi
+
+need_fixtures
+"$PYTHON3" "$srcdir/tests/convert_check.py" "$DARKMAP" "$fixtures" "$tmp" ||
+    fail "convert_check.py"
+finish
