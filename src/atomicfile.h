@@ -24,7 +24,7 @@ struct dm_atomicfile {
 	char		*path;		/* the target, as given */
 	char		*tmppath;	/* the temporary file beside it */
 	int		 fd;		/* open on tmppath, -1 when closed */
-	uint64_t	 pos;		/* where dm_atomicfile_write() goes on */
+	uint64_t	 pos;		/* where the next write goes */
 };
 
 /*

@@ -582,8 +582,9 @@ dm_zipout_open(const char *path, unsigned int align,
 	}
 	if ((z->za = zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE,
 	    &zerr)) == NULL) {
-		dm_error_set(err, DM_ERR_IO, "%s: cannot create the archive: %s",
-		    path, zip_error_strerror(&zerr));
+		dm_error_set(err, DM_ERR_IO,
+		    "%s: cannot create the archive: %s", path,
+		    zip_error_strerror(&zerr));
 		zip_source_free(src);
 		zip_error_fini(&zerr);
 		zipout_free(z);
@@ -673,7 +674,8 @@ zipout_add(struct dm_zipout *z, const char *name, const void *hdr,
 	}
 	if (zip_set_file_compression(z->za, (zip_uint64_t)idx, ZIP_CM_STORE,
 	    0) != 0 ||
-	    zip_file_set_mtime(z->za, (zip_uint64_t)idx, DM_ZIP_MTIME, 0) != 0 ||
+	    zip_file_set_mtime(z->za, (zip_uint64_t)idx, DM_ZIP_MTIME,
+	    0) != 0 ||
 	    (z->align != 0 && zip_file_extra_field_set(z->za,
 	    (zip_uint64_t)idx, DM_ZIP_FB_ID, ZIP_EXTRA_FIELD_NEW, zeros,
 	    (zip_uint16_t)pad, ZIP_FL_LOCAL) != 0))
@@ -741,7 +743,8 @@ zipout_verify(struct dm_zipout *z, struct dm_error *err)
 				return -1;
 			if (memcmp(name, e->name + done, n) != 0)
 				return dm_error_set(err, DM_ERR_IO,
-				    "%s: unexpected zip entry name at byte %llu",
+				    "%s: unexpected zip entry name at "
+				    "byte %llu",
 				    path, (unsigned long long)e->hdr_off);
 		}
 	}

@@ -1,0 +1,989 @@
+/*
+ * test_tensorout.c - unit tests for the .pt, safetensors and .npz writers
+ * and the atomic output file.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "atomicfile.h"
+#include "endian.h"
+#include "error.h"
+#include "tensorout.h"
+
+typedef int (*writer_fn)(const char *, const struct dm_tensor *, size_t,
+    dm_tensor_fill_fn, void *, const struct dm_tensorout_opts *,
+    struct dm_error *);
+
+static const struct {
+	const char	*name;
+	writer_fn	 write;
+	const char	*ext;
+} writers[] = {
+	{ "pt", dm_pt_write, ".pt" },
+	{ "safetensors", dm_safetensors_write, ".safetensors" },
+	{ "npz", dm_npz_write, ".npz" },
+};
+#define NWRITERS	(sizeof writers / sizeof writers[0])
+
+#define MAX_REQS	64
+
+struct fillctx {
+	size_t		 fail_at;	/* the tensor whose fill fails */
+	size_t		 nreqs;
+	struct {
+		size_t	 i;
+		uint64_t off;
+		size_t	 len;
+	} reqs[MAX_REQS];
+	uint64_t	 progress_first;
+	uint64_t	 progress_last;
+	uint64_t	 progress_total;
+	int		 progress_calls;
+};
+
+/* The byte at offset off of tensor i in every test. */
+static unsigned char
+pattern(size_t i, uint64_t off)
+{
+	return (unsigned char)((i * 131 + off * 7 + (off >> 9)) & 0xff);
+}
+
+static int
+test_fill(void *vctx, size_t i, uint64_t off, void *buf, size_t len,
+    struct dm_error *err)
+{
+	struct fillctx *c = vctx;
+	unsigned char *p = buf;
+	size_t k;
+
+	if (c != NULL && c->nreqs < MAX_REQS) {
+		c->reqs[c->nreqs].i = i;
+		c->reqs[c->nreqs].off = off;
+		c->reqs[c->nreqs].len = len;
+		c->nreqs++;
+	}
+	if (c != NULL && i == c->fail_at)
+		return dm_error_set(err, DM_ERR_IO,
+		    "input.weights: unexpected end of file at tensor %zu", i);
+	for (k = 0; k < len; k++)
+		p[k] = pattern(i, off + k);
+	return 0;
+}
+
+static void
+test_progress(void *pctx, uint64_t done, uint64_t total)
+{
+	struct fillctx *c = pctx;
+
+	if (c->progress_calls++ == 0)
+		c->progress_first = done;
+	c->progress_last = done;
+	c->progress_total = total;
+}
+
+static struct dm_tensor
+mk(const char *key, enum dm_dtype dtype, int ndim, ...)
+{
+	struct dm_tensor t;
+	va_list ap;
+	int k;
+
+	memset(&t, 0, sizeof t);
+	t.key = key;
+	t.dtype = dtype;
+	t.ndim = ndim;
+	va_start(ap, ndim);
+	for (k = 0; k < ndim; k++)
+		t.shape[k] = va_arg(ap, uint64_t);
+	va_end(ap);
+	return t;
+}
+
+/*
+ * A scratch folder per test.
+ */
+
+static char tmpdir[256];
+
+static int
+setup_dir(void **state)
+{
+	const char *base;
+
+	(void)state;
+	base = getenv("TMPDIR");
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	snprintf(tmpdir, sizeof tmpdir, "%s/dmtest.XXXXXX", base);
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+teardown_dir(void **state)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	(void)state;
+	if ((d = opendir(tmpdir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", tmpdir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	return rmdir(tmpdir);
+}
+
+static void
+tpath(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+/* The number of entries in the scratch folder. */
+static int
+count_files(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	d = opendir(tmpdir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	unsigned char *buf;
+	struct stat st;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f),
+	    (size_t)st.st_size);
+	fclose(f);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+static void
+spit(const char *path, const char *text)
+{
+	FILE *f;
+
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static const unsigned char *
+find(const unsigned char *hay, size_t haylen, const void *needle,
+    size_t nlen)
+{
+	size_t k;
+
+	for (k = 0; k + nlen <= haylen; k++)
+		if (memcmp(hay + k, needle, nlen) == 0)
+			return hay + k;
+	return NULL;
+}
+
+/*
+ * Basics.
+ */
+
+static void
+test_dtype_size(void **state)
+{
+	struct dm_tensor t;
+	struct dm_error err;
+	uint64_t numel, nbytes;
+
+	(void)state;
+	assert_int_equal(dm_dtype_size(DM_DTYPE_F32), 4);
+	assert_int_equal(dm_dtype_size(DM_DTYPE_F16), 2);
+	assert_int_equal(dm_dtype_size(DM_DTYPE_I64), 8);
+	assert_int_equal(dm_dtype_size((enum dm_dtype)99), 0);
+
+	t = mk("x", DM_DTYPE_I64, 0);
+	assert_int_equal(dm_tensor_size(&t, &numel, &nbytes, &err), 0);
+	assert_int_equal(numel, 1);
+	assert_int_equal(nbytes, 8);
+	t = mk("x", DM_DTYPE_F16, 3, (uint64_t)2, (uint64_t)0, (uint64_t)5);
+	assert_int_equal(dm_tensor_size(&t, &numel, &nbytes, &err), 0);
+	assert_int_equal(numel, 0);
+	assert_int_equal(nbytes, 0);
+
+	/* 2^62 * 4 elements overflows int64; so does 2^62 bytes * 4. */
+	t = mk("big", DM_DTYPE_F32, 2, (uint64_t)1 << 62, (uint64_t)4);
+	assert_int_equal(dm_tensor_size(&t, &numel, &nbytes, &err), -1);
+	assert_int_equal(err.code, DM_ERR_RANGE);
+	assert_non_null(strstr(err.msg, "'big'"));
+	t = mk("big", DM_DTYPE_F32, 1, (uint64_t)1 << 62);
+	assert_int_equal(dm_tensor_size(&t, &numel, &nbytes, &err), -1);
+	/* An empty dimension does not hide an overflowing stride. */
+	t = mk("big", DM_DTYPE_F32, 3, (uint64_t)0, (uint64_t)1 << 40,
+	    (uint64_t)1 << 40);
+	assert_int_equal(dm_tensor_size(&t, &numel, &nbytes, &err), -1);
+	t = mk("x", DM_DTYPE_F32, 0);
+	t.ndim = 9;
+	assert_int_equal(dm_tensor_size(&t, &numel, &nbytes, &err), -1);
+	assert_int_equal(err.code, DM_ERR_INVALID);
+}
+
+/*
+ * The pickle.
+ */
+
+/* The spec's verified example: {"w": float32[2,3]} in data/0. */
+static const unsigned char pickle_w23[] =
+    "\x80\x02" "c" "collections\nOrderedDict\n" ")" "R" "("
+    "X\x01\x00\x00\x00" "w"
+    "c" "torch._utils\n_rebuild_tensor_v2\n" "("
+    "(" "X\x07\x00\x00\x00" "storage" "c" "torch\nFloatStorage\n"
+    "X\x01\x00\x00\x00" "0" "X\x03\x00\x00\x00" "cpu" "K\x06" "t"
+    "Q" "K\x00"
+    "(" "K\x02" "K\x03" "t"
+    "(" "K\x03" "K\x01" "t"
+    "\x89" "c" "collections\nOrderedDict\n" ")" "R"
+    "t" "R"
+    "u" ".";
+
+static void
+test_pickle_example(void **state)
+{
+	struct dm_tensor t;
+	struct dm_error err;
+	unsigned char *pkl;
+	size_t len;
+
+	(void)state;
+	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
+	assert_int_equal(dm_pt_pickle(&t, 1, 0, &pkl, &len, &err), 0);
+	assert_int_equal(len, 167);
+	assert_int_equal(sizeof pickle_w23 - 1, 167);
+	assert_memory_equal(pkl, pickle_w23, len);
+	free(pkl);
+}
+
+#define HAS(p, len, lit)	\
+	assert_non_null(find((p), (len), (lit), sizeof (lit) - 1))
+
+static void
+test_pickle_ints(void **state)
+{
+	struct dm_tensor t[6];
+	struct dm_error err;
+	unsigned char *pkl;
+	size_t len;
+
+	(void)state;
+	t[0] = mk("a", DM_DTYPE_F32, 1, (uint64_t)300);
+	t[1] = mk("b", DM_DTYPE_F32, 1, (uint64_t)70000);
+	t[2] = mk("c", DM_DTYPE_F16, 1, (uint64_t)1 << 31);
+	t[3] = mk("d", DM_DTYPE_I64, 1, (uint64_t)1 << 40);
+	t[4] = mk("nbt", DM_DTYPE_I64, 0);
+	t[5] = mk("e", DM_DTYPE_F32, 3, (uint64_t)2, (uint64_t)0,
+	    (uint64_t)3);
+	assert_int_equal(dm_pt_pickle(t, 6, 0, &pkl, &len, &err), 0);
+
+	/* numel, as the last item of each persistent id. */
+	HAS(pkl, len, "cpu" "M\x2c\x01" "t");
+	HAS(pkl, len, "cpu" "J\x70\x11\x01\x00" "t");
+	HAS(pkl, len, "cpu" "\x8a\x05\x00\x00\x00\x80\x00" "t");
+	HAS(pkl, len, "cpu" "\x8a\x06\x00\x00\x00\x00\x00\x01" "t");
+	/* Storage classes and keys. */
+	HAS(pkl, len, "torch\nHalfStorage\n" "X\x01\x00\x00\x00" "2");
+	HAS(pkl, len, "torch\nLongStorage\n" "X\x01\x00\x00\x00" "3");
+	/* The 0-d tensor: one element, empty size and stride. */
+	HAS(pkl, len, "X\x01\x00\x00\x00" "4" "X\x03\x00\x00\x00" "cpu"
+	    "K\x01" "tQK\x00))\x89");
+	/* An empty dimension counts as 1 in the strides. */
+	HAS(pkl, len, "(K\x02K\x00K\x03t" "(K\x03K\x03K\x01t");
+	assert_int_equal(pkl[len - 2], 'u');
+	assert_int_equal(pkl[len - 1], '.');
+	free(pkl);
+}
+
+static void
+test_pickle_wrapped(void **state)
+{
+	static const unsigned char head[] =
+	    "\x80\x02}(" "X\x05\x00\x00\x00" "epoch" "J\xff\xff\xff\xff"
+	    "X\x0c\x00\x00\x00" "best_fitness" "N"
+	    "X\x10\x00\x00\x00" "training_results" "N"
+	    "X\x05\x00\x00\x00" "model"
+	    "c" "collections\nOrderedDict\n" ")R";
+	static const unsigned char tail[] =
+	    "uX\x09\x00\x00\x00" "optimizer" "Nu.";
+	struct dm_tensor t;
+	struct dm_error err;
+	unsigned char *pkl;
+	size_t len;
+
+	(void)state;
+	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
+	assert_int_equal(dm_pt_pickle(&t, 1, 1, &pkl, &len, &err), 0);
+	assert_true(len > sizeof head + sizeof tail);
+	assert_memory_equal(pkl, head, sizeof head - 1);
+	assert_memory_equal(pkl + len - (sizeof tail - 1), tail,
+	    sizeof tail - 1);
+	free(pkl);
+
+	/* No tensors: an empty OrderedDict, no MARK/SETITEMS pair. */
+	assert_int_equal(dm_pt_pickle(NULL, 0, 0, &pkl, &len, &err), 0);
+	assert_int_equal(len, 30);
+	assert_memory_equal(pkl, "\x80\x02" "c" "collections\nOrderedDict\n"
+	    ")R.", 30);
+	free(pkl);
+}
+
+/*
+ * .npy headers.
+ */
+
+static void
+check_npy(const struct dm_tensor *t, const char *dict)
+{
+	char buf[512];
+	size_t len, dlen, k;
+
+	len = dm_npy_header(t, buf, sizeof buf);
+	assert_true(len > 10);
+	assert_int_equal(len % 64, 0);
+	assert_memory_equal(buf, "\x93NUMPY\x01\x00", 8);
+	assert_int_equal((size_t)(unsigned char)buf[8] |
+	    (size_t)(unsigned char)buf[9] << 8, len - 10);
+	dlen = strlen(dict);
+	assert_memory_equal(buf + 10, dict, dlen);
+	for (k = 10 + dlen; k < len - 1; k++)
+		assert_int_equal(buf[k], ' ');
+	assert_int_equal(buf[len - 1], '\n');
+}
+
+static void
+test_npy_header(void **state)
+{
+	struct dm_tensor t;
+	char small[40];
+
+	(void)state;
+	t = mk("w", DM_DTYPE_F32, 4, (uint64_t)4, (uint64_t)3, (uint64_t)2,
+	    (uint64_t)2);
+	check_npy(&t, "{'descr': '<f4', 'fortran_order': False, "
+	    "'shape': (4, 3, 2, 2), }");
+	t = mk("b", DM_DTYPE_F16, 1, (uint64_t)4);
+	check_npy(&t, "{'descr': '<f2', 'fortran_order': False, "
+	    "'shape': (4,), }");
+	t = mk("n", DM_DTYPE_I64, 0);
+	check_npy(&t, "{'descr': '<i8', 'fortran_order': False, "
+	    "'shape': (), }");
+	t = mk("e", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)0);
+	check_npy(&t, "{'descr': '<f4', 'fortran_order': False, "
+	    "'shape': (2, 0), }");
+	t = mk("x", DM_DTYPE_F32, 8, UINT64_MAX, UINT64_MAX, UINT64_MAX,
+	    UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX);
+	check_npy(&t, "{'descr': '<f4', 'fortran_order': False, 'shape': "
+	    "(18446744073709551615, 18446744073709551615, "
+	    "18446744073709551615, 18446744073709551615, "
+	    "18446744073709551615, 18446744073709551615, "
+	    "18446744073709551615, 18446744073709551615), }");
+	/* A buffer too small is refused, not overrun. */
+	t = mk("w", DM_DTYPE_F32, 1, (uint64_t)4);
+	assert_int_equal(dm_npy_header(&t, small, sizeof small), 0);
+}
+
+/*
+ * safetensors.
+ */
+
+static void
+test_safetensors_header(void **state)
+{
+	static const char want[] =
+	    "{\"__metadata__\":{\"format\":\"pt\"},"
+	    "\"b\":{\"dtype\":\"F16\",\"shape\":[3],"
+	    "\"data_offsets\":[16,22]},"
+	    "\"a\":{\"dtype\":\"F32\",\"shape\":[2,1],"
+	    "\"data_offsets\":[8,16]},"
+	    "\"q\\\"\\\\\\u0001\":{\"dtype\":\"I64\",\"shape\":[],"
+	    "\"data_offsets\":[0,8]},"
+	    "\"z\":{\"dtype\":\"F32\",\"shape\":[0],"
+	    "\"data_offsets\":[16,16]}}";
+	struct dm_tensor t[4];
+	struct dm_error err;
+	unsigned char *buf;
+	char path[512];
+	uint64_t n;
+	size_t len, k, wlen;
+
+	(void)state;
+	t[0] = mk("b", DM_DTYPE_F16, 1, (uint64_t)3);
+	t[1] = mk("a", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)1);
+	t[2] = mk("q\"\\\x01", DM_DTYPE_I64, 0);
+	t[3] = mk("z", DM_DTYPE_F32, 1, (uint64_t)0);
+	tpath(path, sizeof path, "h.safetensors");
+	assert_int_equal(dm_safetensors_write(path, t, 4, test_fill, NULL,
+	    NULL, &err), 0);
+	buf = slurp(path, &len);
+	n = dm_le64dec(buf);
+	assert_int_equal((8 + n) % 64, 0);
+	assert_int_equal(len, 8 + n + 22);
+	wlen = sizeof want - 1;
+	assert_true(n >= wlen);
+	assert_memory_equal(buf + 8, want, wlen);
+	for (k = 8 + wlen; k < 8 + n; k++)
+		assert_int_equal(buf[k], ' ');
+	/* Data: c (8 bytes), then a, then b. */
+	for (k = 0; k < 8; k++)
+		assert_int_equal(buf[8 + n + k], pattern(2, k));
+	for (k = 0; k < 8; k++)
+		assert_int_equal(buf[8 + n + 8 + k], pattern(1, k));
+	for (k = 0; k < 6; k++)
+		assert_int_equal(buf[8 + n + 16 + k], pattern(0, k));
+	free(buf);
+
+	/* The name safetensors reserves for metadata. */
+	t[0].key = "__metadata__";
+	assert_int_equal(dm_safetensors_write(path, t, 1, test_fill, NULL,
+	    NULL, &err), -1);
+	assert_int_equal(err.code, DM_ERR_INVALID);
+}
+
+/*
+ * Zip layout of .pt and .npz files.
+ */
+
+struct zent {
+	char		 name[128];
+	uint64_t	 data;
+	uint64_t	 size;
+};
+
+/* Walks the local headers from the start of a small archive. */
+static size_t
+walk_zip(const unsigned char *buf, size_t len, struct zent *ents, size_t max)
+{
+	size_t off = 0, n = 0, namelen, extralen;
+
+	while (off + 30 <= len && dm_le32dec(buf + off) == 0x04034b50) {
+		assert_true(n < max);
+		/* Stored, no data descriptor. */
+		assert_int_equal(buf[off + 8] | buf[off + 9] << 8, 0);
+		assert_int_equal(buf[off + 6] & 0x08, 0);
+		namelen = buf[off + 26] | (size_t)buf[off + 27] << 8;
+		extralen = buf[off + 28] | (size_t)buf[off + 29] << 8;
+		assert_true(namelen < sizeof ents[n].name);
+		memcpy(ents[n].name, buf + off + 30, namelen);
+		ents[n].name[namelen] = '\0';
+		ents[n].size = dm_le32dec(buf + off + 22);
+		assert_int_equal(dm_le32dec(buf + off + 18), ents[n].size);
+		ents[n].data = off + 30 + namelen + extralen;
+		off = (size_t)(ents[n].data + ents[n].size);
+		n++;
+	}
+	assert_true(off + 4 <= len);
+	assert_int_equal(dm_le32dec(buf + off), 0x02014b50);
+	return n;
+}
+
+static void
+test_pt_layout(void **state)
+{
+	static const char *names[] = {
+		"archive/data.pkl", "archive/byteorder", "archive/data/0",
+		"archive/data/1", "archive/data/2", "archive/data/3",
+		"archive/version"
+	};
+	struct dm_tensor t[4];
+	struct dm_error err;
+	struct zent ents[16];
+	unsigned char *buf, *pkl;
+	char path[512];
+	size_t len, n, k, i, pkllen;
+
+	(void)state;
+	t[0] = mk("conv.weight", DM_DTYPE_F32, 4, (uint64_t)4, (uint64_t)3,
+	    (uint64_t)3, (uint64_t)3);
+	t[1] = mk("bn.num_batches_tracked", DM_DTYPE_I64, 0);
+	t[2] = mk("big", DM_DTYPE_F16, 1, (uint64_t)(DM_TENSOROUT_CHUNK + 3));
+	t[3] = mk("odd", DM_DTYPE_F16, 1, (uint64_t)7);
+	tpath(path, sizeof path, "l.pt");
+	assert_int_equal(dm_pt_write(path, t, 4, test_fill, NULL, NULL,
+	    &err), 0);
+	buf = slurp(path, &len);
+	n = walk_zip(buf, len, ents, 16);
+	assert_int_equal(n, 7);
+	for (k = 0; k < n; k++) {
+		assert_string_equal(ents[k].name, names[k]);
+		assert_int_equal(ents[k].data % 64, 0);
+	}
+	assert_int_equal(dm_pt_pickle(t, 4, 0, &pkl, &pkllen, &err), 0);
+	assert_int_equal(ents[0].size, pkllen);
+	assert_memory_equal(buf + ents[0].data, pkl, pkllen);
+	free(pkl);
+	assert_int_equal(ents[1].size, 6);
+	assert_memory_equal(buf + ents[1].data, "little", 6);
+	assert_int_equal(ents[6].size, 2);
+	assert_memory_equal(buf + ents[6].data, "3\n", 2);
+	for (i = 0; i < 4; i++) {
+		uint64_t nb;
+
+		assert_int_equal(dm_tensor_size(&t[i], NULL, &nb, &err), 0);
+		assert_int_equal(ents[2 + i].size, nb);
+		for (k = 0; k < nb; k++)
+			if (buf[ents[2 + i].data + k] != pattern(i, k))
+				fail_msg("tensor %zu byte %zu differs", i, k);
+	}
+	free(buf);
+	/* Only the output is left behind. */
+	assert_int_equal(count_files(), 1);
+}
+
+static void
+test_pt_archive_name(void **state)
+{
+	struct dm_tensorout_opts opts;
+	struct dm_tensor t;
+	struct dm_error err;
+	struct zent ents[8];
+	unsigned char *buf;
+	char path[512];
+	size_t len, n;
+
+	(void)state;
+	memset(&opts, 0, sizeof opts);
+	t = mk("w", DM_DTYPE_F32, 1, (uint64_t)2);
+	tpath(path, sizeof path, "a.pt");
+	opts.archive_name = "my.model-v1";
+	assert_int_equal(dm_pt_write(path, &t, 1, test_fill, NULL, &opts,
+	    &err), 0);
+	buf = slurp(path, &len);
+	n = walk_zip(buf, len, ents, 8);
+	assert_int_equal(n, 4);
+	assert_string_equal(ents[0].name, "my.model-v1/data.pkl");
+	assert_string_equal(ents[3].name, "my.model-v1/version");
+	free(buf);
+
+	opts.archive_name = "a/b";
+	assert_int_equal(dm_pt_write(path, &t, 1, test_fill, NULL, &opts,
+	    &err), -1);
+	assert_int_equal(err.code, DM_ERR_USAGE);
+	opts.archive_name = "";
+	assert_int_equal(dm_pt_write(path, &t, 1, test_fill, NULL, &opts,
+	    &err), -1);
+}
+
+static void
+test_npz_layout(void **state)
+{
+	struct dm_tensor t[3];
+	struct dm_error err;
+	struct zent ents[8];
+	unsigned char *buf, *d;
+	char path[512], hdr[512];
+	size_t len, n, i, k, hlen;
+	uint64_t nb;
+
+	(void)state;
+	t[0] = mk("layer.0.weight", DM_DTYPE_F32, 2, (uint64_t)3,
+	    (uint64_t)5);
+	t[1] = mk("\xc3\xbcn\xc3\xaf", DM_DTYPE_I64, 0);
+	t[2] = mk("h", DM_DTYPE_F16, 1, (uint64_t)9);
+	tpath(path, sizeof path, "x.npz");
+	assert_int_equal(dm_npz_write(path, t, 3, test_fill, NULL, NULL,
+	    &err), 0);
+	buf = slurp(path, &len);
+	n = walk_zip(buf, len, ents, 8);
+	assert_int_equal(n, 3);
+	assert_string_equal(ents[0].name, "layer.0.weight.npy");
+	assert_string_equal(ents[1].name, "\xc3\xbcn\xc3\xaf.npy");
+	assert_string_equal(ents[2].name, "h.npy");
+	for (i = 0; i < 3; i++) {
+		hlen = dm_npy_header(&t[i], hdr, sizeof hdr);
+		assert_int_equal(dm_tensor_size(&t[i], NULL, &nb, &err), 0);
+		assert_int_equal(ents[i].size, hlen + nb);
+		d = buf + ents[i].data;
+		assert_memory_equal(d, hdr, hlen);
+		for (k = 0; k < nb; k++)
+			assert_int_equal(d[hlen + k], pattern(i, k));
+	}
+	free(buf);
+}
+
+/*
+ * Streaming: the requests each writer makes, and progress.
+ */
+
+static void
+test_fill_requests(void **state)
+{
+	struct dm_tensorout_opts opts;
+	struct dm_tensor t[2];
+	struct dm_error err;
+	struct fillctx c;
+	char path[512];
+	size_t w, k;
+	uint64_t total;
+
+	(void)state;
+	t[0] = mk("f32", DM_DTYPE_F32, 2, (uint64_t)5, (uint64_t)131072);
+	t[1] = mk("i64", DM_DTYPE_I64, 1, (uint64_t)3);
+	total = 5 * 131072 * 4 + 24;
+	for (w = 0; w < NWRITERS; w++) {
+		memset(&c, 0, sizeof c);
+		memset(&opts, 0, sizeof opts);
+		c.fail_at = SIZE_MAX;
+		opts.progress = test_progress;
+		opts.pctx = &c;
+		tpath(path, sizeof path, writers[w].name);
+		assert_int_equal(writers[w].write(path, t, 2, test_fill, &c,
+		    &opts, &err), 0);
+		/* 2.5 MiB: three chunks; the I64 tensor: one. */
+		assert_int_equal(c.nreqs, 4);
+		k = writers[w].write == dm_safetensors_write ? 1 : 0;
+		/* safetensors writes the 8-byte elements first. */
+		assert_int_equal(c.reqs[k ? 0 : 3].i, 1);
+		assert_int_equal(c.reqs[k ? 0 : 3].len, 24);
+		assert_int_equal(c.reqs[k].i, 0);
+		assert_int_equal(c.reqs[k].off, 0);
+		assert_int_equal(c.reqs[k].len, DM_TENSOROUT_CHUNK);
+		assert_int_equal(c.reqs[k + 1].off, DM_TENSOROUT_CHUNK);
+		assert_int_equal(c.reqs[k + 1].len, DM_TENSOROUT_CHUNK);
+		assert_int_equal(c.reqs[k + 2].off, 2 * DM_TENSOROUT_CHUNK);
+		assert_int_equal(c.reqs[k + 2].len,
+		    total - 24 - 2 * DM_TENSOROUT_CHUNK);
+		assert_int_equal(c.progress_first, 0);
+		assert_int_equal(c.progress_last, total);
+		assert_int_equal(c.progress_total, total);
+		assert_int_equal(c.progress_calls, 6);
+	}
+}
+
+/*
+ * Failures leave the target alone and no temporary file behind.
+ */
+
+static void
+test_fill_failure(void **state)
+{
+	struct dm_tensor t[3];
+	struct dm_error err;
+	struct fillctx c;
+	unsigned char *buf;
+	char path[512];
+	size_t w, len;
+
+	(void)state;
+	t[0] = mk("a", DM_DTYPE_F32, 1, (uint64_t)1000);
+	t[1] = mk("b", DM_DTYPE_F32, 1, (uint64_t)1000);
+	t[2] = mk("c", DM_DTYPE_F16, 1, (uint64_t)1000);
+	for (w = 0; w < NWRITERS; w++) {
+		/* No previous file: none afterwards. */
+		memset(&c, 0, sizeof c);
+		c.fail_at = 1;
+		tpath(path, sizeof path, writers[w].name);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, &c,
+		    NULL, &err), -1);
+		assert_int_equal(err.code, DM_ERR_IO);
+		assert_string_equal(err.msg,
+		    "input.weights: unexpected end of file at tensor 1");
+		assert_int_equal(count_files(), 0);
+
+		/* A previous file: kept as it was. */
+		spit(path, "previous");
+		memset(&c, 0, sizeof c);
+		c.fail_at = 2;
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, &c,
+		    NULL, &err), -1);
+		buf = slurp(path, &len);
+		assert_int_equal(len, 8);
+		assert_memory_equal(buf, "previous", 8);
+		free(buf);
+		assert_int_equal(count_files(), 1);
+
+		/* And replaced when all goes well. */
+		c.fail_at = SIZE_MAX;
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, &c,
+		    NULL, &err), 0);
+		buf = slurp(path, &len);
+		assert_true(len > 5000);
+		free(buf);
+		assert_int_equal(count_files(), 1);
+		unlink(path);
+	}
+}
+
+static void
+test_bad_tensors(void **state)
+{
+	struct dm_tensor t[3];
+	struct dm_error err;
+	char path[512];
+	size_t w;
+
+	(void)state;
+	for (w = 0; w < NWRITERS; w++) {
+		tpath(path, sizeof path, writers[w].name);
+
+		t[0] = mk("x.weight", DM_DTYPE_F32, 1, (uint64_t)2);
+		t[1] = mk("y", DM_DTYPE_F32, 1, (uint64_t)2);
+		t[2] = mk("x.weight", DM_DTYPE_F16, 1, (uint64_t)2);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    NULL, &err), -1);
+		assert_int_equal(err.code, DM_ERR_INVALID);
+		assert_non_null(strstr(err.msg, path));
+		assert_non_null(strstr(err.msg, "'x.weight' used twice"));
+
+		t[2] = mk("", DM_DTYPE_F16, 1, (uint64_t)2);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    NULL, &err), -1);
+		assert_int_equal(err.code, DM_ERR_INVALID);
+
+		t[2] = mk("bad\xc3(", DM_DTYPE_F16, 1, (uint64_t)2);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    NULL, &err), -1);
+		assert_non_null(strstr(err.msg, "UTF-8"));
+		t[2] = mk("\xed\xa0\x80", DM_DTYPE_F16, 1, (uint64_t)2);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    NULL, &err), -1);
+
+		t[2] = mk("huge", DM_DTYPE_F32, 2, (uint64_t)1 << 62,
+		    (uint64_t)2);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    NULL, &err), -1);
+		assert_int_equal(err.code, DM_ERR_RANGE);
+		assert_non_null(strstr(err.msg, path));
+		assert_non_null(strstr(err.msg, "'huge'"));
+
+		/* Two tensors each fine, together over INT64_MAX bytes. */
+		t[1] = mk("y", DM_DTYPE_F32, 1, (uint64_t)1 << 60);
+		t[2] = mk("z", DM_DTYPE_F32, 1, (uint64_t)1 << 60);
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    NULL, &err), -1);
+		assert_int_equal(err.code, DM_ERR_RANGE);
+
+		assert_int_equal(count_files(), 0);
+	}
+}
+
+static void
+test_same_as_input(void **state)
+{
+	struct dm_tensorout_opts opts;
+	const char *inputs[3];
+	struct dm_tensor t;
+	struct dm_error err;
+	unsigned char *buf;
+	char in[512], hard[512], sym[512], other[512];
+	size_t w, len;
+
+	(void)state;
+	tpath(in, sizeof in, "model.weights");
+	tpath(hard, sizeof hard, "hardlink");
+	tpath(sym, sizeof sym, "symlink");
+	tpath(other, sizeof other, "yolo.cfg");
+	spit(in, "weights!");
+	spit(other, "[net]\n");
+	assert_int_equal(link(in, hard), 0);
+	assert_int_equal(symlink(in, sym), 0);
+	inputs[0] = other;
+	inputs[1] = in;
+	inputs[2] = NULL;
+	memset(&opts, 0, sizeof opts);
+	opts.inputs = inputs;
+	t = mk("w", DM_DTYPE_F32, 1, (uint64_t)2);
+	for (w = 0; w < NWRITERS; w++) {
+		assert_int_equal(writers[w].write(in, &t, 1, test_fill, NULL,
+		    &opts, &err), -1);
+		assert_int_equal(err.code, DM_ERR_USAGE);
+		assert_non_null(strstr(err.msg, "same file as input"));
+		assert_int_equal(writers[w].write(hard, &t, 1, test_fill, NULL,
+		    &opts, &err), -1);
+		assert_int_equal(writers[w].write(sym, &t, 1, test_fill, NULL,
+		    &opts, &err), -1);
+		/* The folder is refused too. */
+		assert_int_equal(writers[w].write(tmpdir, &t, 1, test_fill,
+		    NULL, &opts, &err), -1);
+		assert_int_equal(err.code, DM_ERR_USAGE);
+	}
+	buf = slurp(in, &len);
+	assert_int_equal(len, 8);
+	assert_memory_equal(buf, "weights!", 8);
+	free(buf);
+	assert_int_equal(count_files(), 4);
+}
+
+static void
+test_no_tensors(void **state)
+{
+	static const unsigned char eocd[22] = { 0x50, 0x4b, 0x05, 0x06 };
+	struct dm_error err;
+	unsigned char *buf;
+	char path[512];
+	size_t len;
+
+	(void)state;
+	tpath(path, sizeof path, "e.npz");
+	assert_int_equal(dm_npz_write(path, NULL, 0, test_fill, NULL, NULL,
+	    &err), 0);
+	buf = slurp(path, &len);
+	assert_int_equal(len, 22);
+	assert_memory_equal(buf, eocd, 22);
+	free(buf);
+
+	tpath(path, sizeof path, "e.safetensors");
+	assert_int_equal(dm_safetensors_write(path, NULL, 0, NULL, NULL,
+	    NULL, &err), 0);
+	buf = slurp(path, &len);
+	assert_int_equal(len, 64);
+	assert_memory_equal(buf + 8, "{\"__metadata__\":{\"format\":\"pt\"}}",
+	    32);
+	assert_memory_equal(buf + 40, "                        ", 24);
+	free(buf);
+
+	tpath(path, sizeof path, "e.pt");
+	assert_int_equal(dm_pt_write(path, NULL, 0, NULL, NULL, NULL, &err),
+	    0);
+	assert_int_equal(count_files(), 3);
+}
+
+/*
+ * The atomic file itself.
+ */
+
+static void
+test_atomicfile(void **state)
+{
+	struct dm_atomicfile af;
+	struct dm_error err;
+	struct stat st;
+	unsigned char *buf;
+	char path[512], tmp[600];
+	size_t len;
+
+	(void)state;
+	tpath(path, sizeof path, "out.bin");
+
+	/* Abort: nothing remains. */
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	assert_int_equal(strncmp(af.tmppath, path, strlen(path)), 0);
+	assert_int_equal(strlen(af.tmppath), strlen(path) + 7);
+	snprintf(tmp, sizeof tmp, "%s", af.tmppath);
+	assert_int_equal(stat(tmp, &st), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "abc", 3, &err), 0);
+	assert_int_equal(stat(path, &st), -1);
+	dm_atomicfile_abort(&af);
+	assert_int_equal(stat(tmp, &st), -1);
+	assert_int_equal(count_files(), 0);
+	dm_atomicfile_abort(&af);	/* harmless twice */
+
+	/* Commit: the data, pwrite and pread included. */
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "hello world", 11, &err), 0);
+	assert_int_equal(dm_atomicfile_pwrite(&af, "W", 1, 6, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "!", 1, &err), 0);
+	assert_int_equal(dm_atomicfile_pread(&af, tmp, 5, 6, &err), 0);
+	assert_memory_equal(tmp, "World", 5);
+	assert_int_equal(dm_atomicfile_pread(&af, tmp, 5, 10, &err), -1);
+	assert_non_null(strstr(err.msg, path));
+	assert_int_equal(dm_atomicfile_commit(&af, &err), 0);
+	buf = slurp(path, &len);
+	assert_int_equal(len, 12);
+	assert_memory_equal(buf, "hello World!", 12);
+	free(buf);
+	assert_int_equal(count_files(), 1);
+
+	/* An existing file keeps its permission bits. */
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "x", 1, &err), 0);
+	assert_int_equal(dm_atomicfile_commit(&af, &err), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_size, 1);
+
+	/* Refusals. */
+	assert_int_equal(dm_atomicfile_open(&af, "", NULL, &err), -1);
+	assert_int_equal(dm_atomicfile_open(&af, tmpdir, NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "is a directory"));
+	snprintf(tmp, sizeof tmp, "%s/", path);
+	assert_int_equal(dm_atomicfile_open(&af, tmp, NULL, &err), -1);
+	assert_int_equal(dm_atomicfile_open(&af, "/dev/null", NULL, &err), -1);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	tpath(tmp, sizeof tmp, "missing/out.bin");
+	assert_int_equal(dm_atomicfile_open(&af, tmp, NULL, &err), -1);
+	assert_int_equal(err.code, DM_ERR_IO);
+	assert_non_null(strstr(err.msg, tmp));
+	dm_atomicfile_abort(&af);
+	assert_int_equal(count_files(), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dtype_size),
+		cmocka_unit_test(test_pickle_example),
+		cmocka_unit_test(test_pickle_ints),
+		cmocka_unit_test(test_pickle_wrapped),
+		cmocka_unit_test(test_npy_header),
+		cmocka_unit_test_setup_teardown(test_safetensors_header,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_pt_layout, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_pt_archive_name,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_npz_layout, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_fill_requests, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_fill_failure, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_bad_tensors, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_same_as_input, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_no_tensors, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_atomicfile, setup_dir,
+		    teardown_dir),
+	};
+
+	return cmocka_run_group_tests_name("tensorout", tests, NULL, NULL);
+}
