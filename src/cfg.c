@@ -391,3 +391,25 @@ dm_printable(char *buf, size_t len, const char *s)
 	}
 	buf[n] = '\0';
 }
+
+int
+dm_section_set(struct dm_section *s, const char *key, const char *value,
+    struct dm_error *err)
+{
+	size_t kl = strlen(key), vl = strlen(value), i;
+	char *p;
+
+	if ((p = malloc(kl + vl + 2)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	memcpy(p, key, kl + 1);
+	memcpy(p + kl + 1, value, vl + 1);
+	for (i = 0; i < s->nopts; i++) {
+		if (strcmp(s->opts[i].key, key) == 0) {
+			free(s->opts[i].key);
+			s->opts[i].key = p;
+			s->opts[i].value = p + kl + 1;
+			return 0;
+		}
+	}
+	return cfg_add_option(s, p, p + kl + 1, s->line, err);
+}

@@ -92,6 +92,13 @@ int		 dm_cfg_atoi(struct dm_cfg *cfg, int line, const char *key,
  */
 void		 dm_printable(char *buf, size_t len, const char *s);
 
+/*
+ * Sets key to value in a section: the first occurrence is replaced (so
+ * that lookups see it), or the option is appended.
+ */
+int		 dm_section_set(struct dm_section *s, const char *key,
+		     const char *value, struct dm_error *err);
+
 /* Line of an option (for messages), or the section's line when absent. */
 int		 dm_section_line(const struct dm_section *s, const char *key);
 

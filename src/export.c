@@ -131,7 +131,8 @@ add_array_tensor(struct dm_export *ex, const char *key, size_t ai,
 	struct dm_xtensor *x;
 	int d;
 
-	if ((x = add_tensor(ex, key, err)) == NULL)
+	if ((x = add_tensor(ex, a->rename != NULL ? a->rename : key, err)) ==
+	    NULL)
 		return -1;
 	x->array = ai;
 	x->offset = a->offset;
@@ -140,12 +141,16 @@ add_array_tensor(struct dm_export *ex, const char *key, size_t ai,
 	for (d = 0; d < a->ndim; d++)
 		x->t.shape[d] = a->cur_shape[d];
 	x->src = DM_SRC_FILE;
-	if (a->role == DM_ROLE_WEIGHTS && a->ndim >= 2 &&
-	    (((a->flags & DM_ARRAY_TRANSPOSABLE) && ex->w->hdr.transpose) ||
-	    (a->flags & DM_ARRAY_FLIPPED))) {
+	if (a->nperm > 0) {
 		x->src = DM_SRC_TRANSPOSE;
-		x->rows = a->cur_shape[0];
-		x->cols = x->rows ? a->count / x->rows : 0;
+		x->nperm = a->nperm;
+		memcpy(x->perm, a->perm, sizeof x->perm);
+	} else if (a->role == DM_ROLE_WEIGHTS && a->ndim >= 2 &&
+	    (((a->flags & DM_ARRAY_TRANSPOSABLE) && ex->net->transpose) ||
+	    (a->flags & DM_ARRAY_FLIPPED))) {
+		/* Stored [rest][first]: a 2-D transpose. */
+		x->src = DM_SRC_TRANSPOSE;
+		x->nperm = 0;
 	}
 	return 0;
 }
@@ -270,7 +275,7 @@ plan_free_scheme(struct dm_export *ex, size_t li, int conv,
 	for (ai = l->first_array; ai < l->first_array + l->narrays; ai++) {
 		const struct dm_array *a = &net->arrays[ai];
 
-		if (a->count == 0)
+		if (!dm_array_present(a) || a->omit)
 			continue;
 		if (ex->opts.names == DM_NAMES_TEMPLATE) {
 			if (expand_template(ex, ex->opts.tmpl, ai, conv, key,
@@ -301,7 +306,8 @@ find_role(const struct dm_net *net, const struct dm_layer *l,
 	size_t ai;
 
 	for (ai = l->first_array; ai < l->first_array + l->narrays; ai++)
-		if (net->arrays[ai].role == role && net->arrays[ai].count)
+		if (net->arrays[ai].role == role &&
+		    dm_array_present(&net->arrays[ai]) && !net->arrays[ai].omit)
 			return (long)ai;
 	return -1;
 }
@@ -477,7 +483,7 @@ first_missing_layer(const struct dm_net *net, uint64_t size)
 	for (i = 0; i < net->narrays; i++) {
 		const struct dm_array *a = &net->arrays[i];
 
-		if (a->count != 0 && a->offset + a->count * 4 > size)
+		if (dm_array_present(a) && a->offset + a->count * 4 > size)
 			return (long)a->layer;
 	}
 	return -1;
@@ -509,13 +515,14 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 	ex->net = net;
 	ex->w = w;
 	ex->opts = *opts;
-	ex->missing_from = first_missing_layer(net, w->size);
+	ex->missing_from = first_missing_layer(net, w->size < net->data_end ?
+	    w->size : net->data_end);
 	end = ex->missing_from < 0 ? net->nlayers : (size_t)ex->missing_from;
 	if (opts->format == DM_OUT_WEIGHTS) {
 		for (li = 0; li < net->narrays; li++) {
 			const struct dm_array *a = &net->arrays[li];
 
-			if (a->count == 0 || a->layer >= end)
+			if (!dm_array_present(a) || a->omit || a->layer >= end)
 				continue;
 			if (add_array_tensor(ex, a->name, li, err) == -1)
 				goto fail;
@@ -561,18 +568,41 @@ dm_export_free(struct dm_export *ex)
 	free(ex);
 }
 
-/* Reads a transposed tensor whole and turns it to output order. */
+/*
+ * Reads a tensor stored in another axis order whole and puts it in output
+ * order.  Without a permutation it is stored [rest][first] (a 2-D
+ * transpose); with one, stored axis k is output axis perm[k].
+ */
 static int
 load_transposed(struct dm_export *ex, struct dm_xtensor *x,
     struct dm_error *err)
 {
+	const struct dm_array *a = &ex->net->arrays[x->array];
+	uint64_t oshape[DM_SHAPE_MAX], sshape[DM_SHAPE_MAX];
+	uint64_t ostride[DM_SHAPE_MAX], idx[DM_SHAPE_MAX];
+	uint64_t bytes = x->count * 4, e, o;
+	int nd, k;
 	float *dst;
 	uint8_t *raw;
-	uint64_t r, c, bytes = x->count * 4;
 
-	if (bytes > SIZE_MAX / 2)
-		return dm_error_set(err, DM_ERR_NOMEM, "%s: tensor too large",
-		    x->key);
+	if (x->nperm > 0) {
+		nd = x->nperm;
+		for (k = 0; k < nd; k++)
+			oshape[k] = a->cur_shape[k];
+	} else {
+		nd = 2;
+		oshape[0] = a->cur_shape[0];
+		oshape[1] = oshape[0] ? x->count / oshape[0] : 0;
+	}
+	for (k = 0; k < nd; k++)
+		sshape[k] = oshape[x->nperm > 0 ? x->perm[k] : 1 - k];
+	for (k = nd - 1, e = 1; k >= 0; k--) {
+		ostride[k] = e;
+		e *= oshape[k];
+	}
+	if (e != x->count || bytes > SIZE_MAX / 2)
+		return dm_error_set(err, DM_ERR_INVALID, "%s: the axis order "
+		    "does not fit its %" PRIu64 " elements", x->key, x->count);
 	raw = malloc((size_t)bytes);
 	dst = malloc((size_t)bytes);
 	if (raw == NULL || dst == NULL) {
@@ -586,10 +616,18 @@ load_transposed(struct dm_export *ex, struct dm_xtensor *x,
 		free(dst);
 		return -1;
 	}
-	for (c = 0; c < x->cols; c++)
-		for (r = 0; r < x->rows; r++)
-			dst[r * x->cols + c] = dm_lef32dec(raw +
-			    (c * x->rows + r) * 4);
+	memset(idx, 0, sizeof idx);
+	for (e = 0; e < x->count; e++) {
+		/* idx walks the stored tensor in its own order. */
+		for (o = 0, k = 0; k < nd; k++)
+			o += idx[k] * ostride[x->nperm > 0 ? x->perm[k] : 1 - k];
+		dst[o] = dm_lef32dec(raw + e * 4);
+		for (k = nd - 1; k >= 0; k--) {
+			if (++idx[k] < sshape[k])
+				break;
+			idx[k] = 0;
+		}
+	}
 	free(raw);
 	x->mem = dst;
 	return 0;

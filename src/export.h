@@ -55,7 +55,8 @@ struct dm_xtensor {
 	enum dm_src	 src;
 	uint64_t	 offset;	/* in the weights file */
 	uint64_t	 count;		/* float32 elements */
-	uint64_t	 rows, cols;	/* DM_SRC_TRANSPOSE: output rows, cols */
+	int		 perm[DM_SHAPE_MAX]; /* DM_SRC_TRANSPOSE: stored axis */
+	int		 nperm;		/* order, or 0: stored [rest][first] */
 	float		*mem;		/* DM_SRC_MEMORY, or the transpose cache */
 	size_t		 array;		/* index into net->arrays, or SIZE_MAX */
 };

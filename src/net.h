@@ -109,10 +109,14 @@ struct dm_array {
 	int		 ndim;
 	uint64_t	 shape[DM_SHAPE_MAX];	/* PyTorch order, save count */
 
-	/* Set by dm_net_layout() for the chosen mode. */
-	uint64_t	 count;			/* 0: not in the file */
-	uint64_t	 offset;		/* DM_OFFSET_NONE when count 0 */
-	uint64_t	 cur_shape[DM_SHAPE_MAX];
+	/* Set by dm_net_layout() for the chosen mode and overrides. */
+	uint64_t	 count;			/* floats in the file */
+	uint64_t	 offset;		/* DM_OFFSET_NONE when not in it */
+	uint64_t	 cur_shape[DM_SHAPE_MAX]; /* PyTorch shape */
+	int		 omit;			/* in the file, not exported */
+	const char	*rename;		/* exported key, or NULL */
+	int		 perm[DM_SHAPE_MAX];	/* stored axis order, or */
+	int		 nperm;			/* 0: stored as cur_shape */
 };
 
 struct dm_layer {
@@ -155,6 +159,9 @@ struct dm_net {
 	struct dm_layer	*unloadable;	/* a layer Darknet cannot load */
 
 	/* Set by dm_net_layout(). */
+	const struct dm_ovr *ovr;	/* borrowed, may be NULL */
+	int		 transpose;	/* connected weights stored [in][out] */
+	uint64_t	 data_end;	/* bytes after it ignored, or UINT64_MAX */
 	enum dm_layout_mode mode;
 	uint64_t	 header_size;
 	uint64_t	 total_floats;
@@ -180,6 +187,21 @@ void		 dm_net_free(struct dm_net *net);
  */
 int		 dm_net_layout(struct dm_net *net, uint64_t header_size,
 		     enum dm_layout_mode mode, struct dm_error *err);
+
+struct dm_ovr;
+
+/*
+ * The same, applying the overrides of ovr (which may be NULL and is
+ * borrowed until the next layout): layers absent, cut off, moved or
+ * preceded by a gap, arrays reordered, recounted, reshaped, transposed or
+ * renamed.  transpose is the header's flag, which ovr may override.
+ */
+int		 dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
+		     enum dm_layout_mode mode, int transpose,
+		     const struct dm_ovr *ovr, struct dm_error *err);
+
+/* Whether array i is in the file (laid out) and exported. */
+int		 dm_array_present(const struct dm_array *a);
 
 /* Darknet's name of a layer type ("convolutional", "Gaussian_yolo"). */
 const char	*dm_ltype_name(enum dm_ltype type);

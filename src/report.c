@@ -55,7 +55,7 @@ report_tsv(FILE *fp, const struct dm_net *net)
 	for (i = 0; i < net->narrays; i++) {
 		const struct dm_array *a = &net->arrays[i];
 
-		if (a->count == 0)
+		if (!dm_array_present(a))
 			continue;
 		fprintf(fp, "%zu\t%s\t%s\t%" PRIu64 "\t%" PRIu64 "\n",
 		    a->layer, dm_ltype_name(net->layers[a->layer].type),
@@ -72,8 +72,77 @@ dialect_label(enum dm_dialect d)
 }
 
 static void
+json_num(FILE *fp, double x)
+{
+	if (x != x || x > 1e308 || x < -1e308)
+		fputs("null", fp);	/* JSON has no NaN or infinity */
+	else
+		fprintf(fp, "%.9g", x);
+}
+
+static void
+json_stats(FILE *fp, const struct dm_stats *st, const struct dm_check *ck)
+{
+	fputs(", \"stats\": ", fp);
+	if (!st->valid) {
+		fputs("null", fp);
+		return;
+	}
+	fputs("{\"min\": ", fp);
+	json_num(fp, st->min);
+	fputs(", \"max\": ", fp);
+	json_num(fp, st->max);
+	fputs(", \"mean\": ", fp);
+	json_num(fp, st->mean);
+	fputs(", \"std\": ", fp);
+	json_num(fp, st->std);
+	fprintf(fp, ", \"zeros\": %" PRIu64 ", \"nan\": %" PRIu64
+	    ", \"inf\": %" PRIu64 ", \"subnormal\": %" PRIu64 "}, "
+	    "\"check\": {\"level\": \"%s\", \"note\": ", st->zeros,
+	    st->nans, st->infs, st->subnormals, dm_level_name(ck->level));
+	dm_json_string(fp, ck->note);
+	fputs("}", fp);
+}
+
+static void
+json_diag(FILE *fp, const struct dm_diag *d)
+{
+	size_t i;
+
+	fprintf(fp, "  \"diagnosis\": {\"first_bad_layer\": %ld, "
+	    "\"first_suspect_layer\": %ld, \"size_diff\": %" PRId64
+	    ", \"fit\": %s, \"summary\": ", d->first_bad, d->first_suspect,
+	    d->size_diff, d->fit ? "true" : "false");
+	dm_json_string(fp, d->summary);
+	fputs(",\n    \"headers\": [", fp);
+	for (i = 0; i < 2; i++) {
+		fprintf(fp, "%s{\"size\": %u, \"fits\": %s, \"penalty\": ",
+		    i ? ", " : "", d->headers[i].size,
+		    d->headers[i].fits ? "true" : "false");
+		if (d->headers[i].scored)
+			json_num(fp, d->headers[i].penalty);
+		else
+			fputs("null", fp);
+		fputs("}", fp);
+	}
+	fputs("],\n    \"repairs\": [", fp);
+	for (i = 0; i < d->nhyps; i++) {
+		const struct dm_hyp *h = &d->hyps[i];
+
+		fprintf(fp, "%s\n      {\"kind\": \"%s\", \"layer\": %ld, "
+		    "\"value\": %" PRId64 ", \"penalty\": ", i ? "," : "",
+		    dm_hyp_name(h->kind), h->layer, h->value);
+		json_num(fp, h->penalty);
+		fputs(", \"text\": ", fp);
+		dm_json_string(fp, h->text);
+		fputs("}", fp);
+	}
+	fputs(d->nhyps ? "\n    ]},\n" : "]},\n", fp);
+}
+
+static void
 report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
-    const struct dm_verdict *v)
+    const struct dm_verdict *v, const struct dm_diag *d)
 {
 	char shape[128];
 	size_t i, j;
@@ -114,7 +183,10 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		fputs("null", fp);
 	fprintf(fp, ", \"bytes\": %" PRIu64 ", \"message\": ", v->bytes);
 	dm_json_string(fp, v->message);
-	fputs("},\n  \"warnings\": [", fp);
+	fputs("},\n", fp);
+	if (d != NULL)
+		json_diag(fp, d);
+	fputs("  \"warnings\": [", fp);
 	for (i = 0; i < net->cfg->nwarnings + net->nwarnings; i++) {
 		fputs(i ? ",\n    " : "\n    ", fp);
 		dm_json_string(fp, i < net->cfg->nwarnings ?
@@ -129,22 +201,35 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		    "\"section\": ", i ? "," : "", i, dm_ltype_name(l->type));
 		dm_json_string(fp, l->sect->name);
 		fprintf(fp, ", \"line\": %d, \"out_w\": %d, \"out_h\": %d, "
-		    "\"out_c\": %d, \"outputs\": %d, \"arrays\": [", l->line,
+		    "\"out_c\": %d, \"outputs\": %d, ", l->line,
 		    l->next_w, l->next_h, l->next_c, l->next_inputs);
+		if (d != NULL)
+			fprintf(fp, "\"status\": \"%s\", ",
+			    dm_level_name(d->layer_level[i]));
+		fputs("\"arrays\": [", fp);
 		first = 1;
 		for (j = l->first_array; j < l->first_array + l->narrays; j++) {
 			const struct dm_array *a = &net->arrays[j];
 
-			if (a->count == 0)
+			if (!dm_array_present(a))
 				continue;
 			dm_shape_format(a, shape, sizeof shape);
 			fprintf(fp, "%s\n      {\"name\": \"%s\", \"count\": %"
 			    PRIu64 ", \"offset\": %" PRIu64 ", \"shape\": %s, "
-			    "\"stored\": \"%s\"}", first ? "" : ",", a->name,
-			    a->count, a->offset, shape,
-			    (a->flags & DM_ARRAY_FLIPPED) ||
-			    ((a->flags & DM_ARRAY_TRANSPOSABLE) && w != NULL &&
-			    w->hdr.transpose) ? "transposed" : "as-is");
+			    "\"stored\": \"%s\"", first ? "" : ",", a->name,
+			    a->count, a->offset, shape, a->nperm > 0 ?
+			    "permuted" : (a->flags & DM_ARRAY_FLIPPED) ||
+			    ((a->flags & DM_ARRAY_TRANSPOSABLE) &&
+			    net->transpose) ? "transposed" : "as-is");
+			if (a->rename != NULL) {
+				fputs(", \"rename\": ", fp);
+				dm_json_string(fp, a->rename);
+			}
+			if (a->omit)
+				fputs(", \"omit\": true", fp);
+			if (d != NULL)
+				json_stats(fp, &d->st[j], &d->ck[j]);
+			fputs("}", fp);
 			first = 0;
 		}
 		fputs(first ? "]}" : "\n    ]}", fp);
@@ -153,8 +238,37 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 }
 
 static void
+text_diag(FILE *fp, const struct dm_net *net, const struct dm_diag *d)
+{
+	size_t i;
+
+	(void)net;
+	if (d->first_bad >= 0)
+		fprintf(fp, "data     implausible from layer %ld on: the "
+		    "mapping probably goes wrong there\n", d->first_bad);
+	else if (d->first_suspect >= 0)
+		fprintf(fp, "data     first suspicious values in layer %ld\n",
+		    d->first_suspect);
+	else
+		fprintf(fp, "data     every array looks plausible\n");
+	for (i = 0; i < 2; i++)
+		if (d->headers[i].scored)
+			fprintf(fp, "header   %2u bytes: sizes %s, penalty %.1f\n",
+			    d->headers[i].size, d->headers[i].fits ||
+			    (d->size_diff == 0 && d->headers[i].size ==
+			    net->header_size) ? "agree" : "differ",
+			    d->headers[i].penalty);
+	for (i = 0; i < d->nhyps; i++)
+		fprintf(fp, "repair   %zu. %s (penalty %.1f)\n", i + 1,
+		    d->hyps[i].text, d->hyps[i].penalty);
+	if (d->summary[0] != '\0')
+		fprintf(fp, "cause    %s%s\n", d->summary, d->fit ?
+		    "; 'darkmap fix' saves this repair as a profile" : "");
+}
+
+static void
 report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
-    const struct dm_verdict *v)
+    const struct dm_verdict *v, const struct dm_diag *d)
 {
 	char shape[128], out[48];
 	size_t i, j;
@@ -183,14 +297,19 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		for (j = l->first_array; j < l->first_array + l->narrays; j++) {
 			const struct dm_array *a = &net->arrays[j];
 
-			if (a->count == 0)
+			if (!dm_array_present(a))
 				continue;
 			dm_shape_format(a, shape, sizeof shape);
 			if (shown)
 				fprintf(fp, "%5s  %-15s %-16s %5s", "", "", "",
 				    "");
-			fprintf(fp, "  %-24s %12" PRIu64 " %10" PRIu64 "  %s\n",
+			fprintf(fp, "  %-24s %12" PRIu64 " %10" PRIu64 "  %s",
 			    a->name, a->offset, a->count, shape);
+			if (d != NULL && d->ck[j].level != DM_LEVEL_OK)
+				fprintf(fp, "  <- %s: %s",
+				    dm_level_name(d->ck[j].level),
+				    d->ck[j].note);
+			fputc('\n', fp);
 			shown = 1;
 		}
 		if (!shown)
@@ -213,6 +332,8 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		fprintf(fp, ", file has %" PRIu64, w->size);
 	fputc('\n', fp);
 	fprintf(fp, "verdict  %s: %s\n", dm_verdict_name(v->kind), v->message);
+	if (d != NULL)
+		text_diag(fp, net, d);
 	for (i = 0; i < net->cfg->nwarnings; i++)
 		fprintf(fp, "warning  %s\n", net->cfg->warnings[i]);
 	for (i = 0; i < net->nwarnings; i++)
@@ -221,17 +342,18 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 
 int
 dm_report_write(FILE *fp, enum dm_report_format fmt, const struct dm_net *net,
-    const struct dm_weights *w, const struct dm_verdict *v)
+    const struct dm_weights *w, const struct dm_verdict *v,
+    const struct dm_diag *d)
 {
 	switch (fmt) {
 	case DM_REPORT_TSV:
 		report_tsv(fp, net);
 		break;
 	case DM_REPORT_JSON:
-		report_json(fp, net, w, v);
+		report_json(fp, net, w, v, d);
 		break;
 	default:
-		report_text(fp, net, w, v);
+		report_text(fp, net, w, v, d);
 		break;
 	}
 	return ferror(fp) ? -1 : 0;

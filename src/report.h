@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "diagnose.h"
 #include "net.h"
 #include "weights.h"
 
@@ -18,10 +19,13 @@ enum dm_report_format {
 	DM_REPORT_JSON
 };
 
-/* w may be NULL (no weights file); v is its verdict. */
+/*
+ * w may be NULL (no weights file); v is its verdict; d the diagnosis, or
+ * NULL when statistics were not computed.
+ */
 int	dm_report_write(FILE *fp, enum dm_report_format fmt,
 	    const struct dm_net *net, const struct dm_weights *w,
-	    const struct dm_verdict *v);
+	    const struct dm_verdict *v, const struct dm_diag *d);
 
 /* "[16, 8, 3, 3]" of an array's current shape, into buf. */
 void	dm_shape_format(const struct dm_array *a, char *buf, size_t len);

@@ -340,7 +340,7 @@ first_array_from(const struct dm_net *net, uint64_t end)
 	for (i = 0; i < net->narrays; i++) {
 		const struct dm_array *a = &net->arrays[i];
 
-		if (a->count == 0)
+		if (!dm_array_present(a))
 			continue;
 		if (a->offset + a->count * 4 > end)
 			return (long)i;
@@ -401,7 +401,7 @@ dm_verdict_compute(const struct dm_net *net, const struct dm_weights *w,
 		    "with a %u-byte header)", total, (unsigned)net->header_size);
 		return;
 	}
-	size = w->size;
+	size = w->size < net->data_end ? w->size : net->data_end;
 	if (!w->is_weights) {
 		v->kind = DM_V_NOT_WEIGHTS;
 		v->layers_present = 0;

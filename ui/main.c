@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnose.h"
 #include "error.h"
 #include "export.h"
 #include "net.h"
+#include "override.h"
 #include "report.h"
 #include "weights.h"
 
@@ -29,36 +31,50 @@ usage(FILE *fp)
 	fprintf(fp,
 "Usage: %s [OPTION]... CFG [WEIGHTS]\n"
 "       %s inspect [OPTION]... CFG [WEIGHTS]\n"
+"       %s convert [OPTION]... CFG WEIGHTS -o OUT\n"
+"       %s fix [OPTION]... CFG WEIGHTS -o PROFILE\n"
 "Show every layer of a Darknet cfg beside the byte range its tensors\n"
-"occupy in the .weights file, and say whether the file fits the cfg.\n"
+"occupy in the .weights file, say whether and why the file does not fit,\n"
+"fix the mapping, and convert the tensors.\n"
 "\n"
 "Commands:\n"
-"  inspect           print the layer table, header and verdict\n"
+"  inspect           print the layer table, header, verdict and diagnosis\n"
 "  convert           write the tensors as .pt, .safetensors, .npz or a clean\n"
-"                    .weights: convert [OPTION]... CFG WEIGHTS -o OUT\n"
+"                    .weights\n"
+"  fix               save the best-scoring repair as a profile\n"
 "\n"
 "Options:\n"
 "  -d, --dialect=ab|pj       Darknet fork: ab (AlexeyAB, default) or pj\n"
 "                            (pjreddie)\n"
-"  -f, --format=text|tsv|json  report format (default text)\n"
+"  -f, --format=FORMAT       inspect: text, tsv or json (default text);\n"
+"                            convert: pt, safetensors, npz or weights\n"
+"                            (default: from OUT's extension)\n"
 "  -l, --layout=load|save    lay the file out as Darknet's loader reads it\n"
 "                            (default) or as its writer writes it\n"
-"\n"
-"convert options (--format then means the output format):\n"
-"  -f, --format=pt|safetensors|npz|weights  (default: from OUT's extension)\n"
-"  -o, --output=OUT          the file to write (replaced only on success)\n"
-"  -n, --names=SCHEME|TEMPLATE  darkmap (default), ultralytics,\n"
+"  -p, --profile=FILE        apply a mapping profile\n"
+"      --save-profile=FILE   save the overrides given as a profile\n"
+"      --no-stats            inspect: skip statistics and diagnosis\n"
+"  -o, --output=FILE         convert, fix: the file to write\n"
+"  -n, --names=SCHEME|TEMPLATE  convert: darkmap (default), ultralytics,\n"
 "                            eriklindernoren, tianxiaomo, or a template with\n"
 "                            {layer} {conv} {type} {name} {array}\n"
-"      --dtype=float32|float16  element type of pt, safetensors and npz\n"
-"      --wrap=model          .pt: {'model': state_dict, ...} as ultralytics\n"
-"      --force               export a file that does not match its cfg\n"
+"      --dtype=float32|float16  convert: element type of pt, safetensors, npz\n"
+"      --wrap=model          convert to .pt: {'model': state_dict, ...}\n"
+"      --force               convert a file that does not match its cfg\n"
 "  -h, --help                display this help and exit\n"
 "  -V, --version             output version information and exit\n"
 "\n"
-"Exit status: 0 the weights match the cfg (or no WEIGHTS given), 1 they\n"
-"do not, 2 usage error, 3 unreadable or invalid input.\n"
-"See darkmap(1).\n", progname, progname);
+"Overrides (see darkmap(1)); L is a layer index, A an array name:\n"
+"      --header=16|20  --transpose=yes|no  --data-end=BYTES\n"
+"      --absent=L  --omit=L  --cutoff=L  --gap=L=BYTES  --offset=L=BYTE\n"
+"      --order=L=A,A,...  --count=L:A=N  --transpose-array=L:A\n"
+"      --permute=L:A=1,0,...  --reshape=L:A=D,D,...  --rename=L:A=KEY\n"
+"\n"
+"Exit status: 0 the weights match the cfg (or no WEIGHTS given; convert,\n"
+"fix: done), 1 they do not (fix: no repair fits), 2 usage error,\n"
+"3 unreadable or invalid input.\n"
+"See darkmap(1) and darkmap-profile(5).\n", progname, progname, progname,
+	    progname);
 }
 
 static void
@@ -82,41 +98,67 @@ warnx_usage(const char *fmt, ...)
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 }
 
+enum command { CMD_INSPECT, CMD_CONVERT, CMD_FIX };
+
 struct opts {
-	enum dm_dialect		 dialect;
+	enum command		 cmd;
+	int			 dialect;	/* DM_UNSET: profile or ab */
 	enum dm_report_format	 format;
-	enum dm_layout_mode	 layout;
+	int			 layout;	/* DM_UNSET: profile or load */
+	const char		*format_name;
 	const char		*cfg;
 	const char		*weights;
-	int			 convert;
-	const char		*format_name;
 	const char		*output;
 	const char		*names;
 	const char		*dtype;
+	const char		*profile;
+	const char		*save_profile;
 	int			 wrap_model;
 	int			 force;
+	int			 no_stats;
+	struct dm_ovr		*cli;		/* overrides given as options */
+};
+
+enum {
+	OPT_SAVE_PROFILE = 256, OPT_NO_STATS, OPT_DTYPE, OPT_WRAP, OPT_FORCE,
+	OPT_OVERRIDE
+};
+
+static const char *const override_opts[] = {
+	"header", "transpose", "data-end", "absent", "omit", "cutoff", "gap",
+	"offset", "order", "count", "transpose-array", "permute", "reshape",
+	"rename", NULL
 };
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "dialect",	required_argument, NULL, 'd' },
-		{ "format",	required_argument, NULL, 'f' },
-		{ "layout",	required_argument, NULL, 'l' },
-		{ "output",	required_argument, NULL, 'o' },
-		{ "names",	required_argument, NULL, 'n' },
-		{ "dtype",	required_argument, NULL, 'D' },
-		{ "wrap",	required_argument, NULL, 'W' },
-		{ "force",	no_argument,	   NULL, 'F' },
-		{ "help",	no_argument,	   NULL, 'h' },
-		{ "version",	no_argument,	   NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
+	static struct option longopts[32] = {
+		{ "dialect",	  required_argument, NULL, 'd' },
+		{ "format",	  required_argument, NULL, 'f' },
+		{ "layout",	  required_argument, NULL, 'l' },
+		{ "profile",	  required_argument, NULL, 'p' },
+		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
+		{ "no-stats",	  no_argument,	     NULL, OPT_NO_STATS },
+		{ "output",	  required_argument, NULL, 'o' },
+		{ "names",	  required_argument, NULL, 'n' },
+		{ "dtype",	  required_argument, NULL, OPT_DTYPE },
+		{ "wrap",	  required_argument, NULL, OPT_WRAP },
+		{ "force",	  no_argument,	     NULL, OPT_FORCE },
+		{ "help",	  no_argument,	     NULL, 'h' },
+		{ "version",	  no_argument,	     NULL, 'V' },
 	};
-	int ch;
+	struct dm_error err;
+	int ch, idx, i, base = 13;
 
-	while ((ch = getopt_long(argc, argv, o->convert ? "d:f:l:o:n:hV" :
-	    "d:f:l:hV", longopts, NULL)) != -1) {
+	for (i = 0; override_opts[i] != NULL; i++) {
+		longopts[base + i].name = override_opts[i];
+		longopts[base + i].has_arg = required_argument;
+		longopts[base + i].flag = NULL;
+		longopts[base + i].val = OPT_OVERRIDE;
+	}
+	while ((ch = getopt_long(argc, argv, "d:f:l:p:o:n:hV", longopts,
+	    &idx)) != -1) {
 		switch (ch) {
 		case 'd':
 			if (strcmp(optarg, "ab") == 0)
@@ -130,21 +172,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			}
 			break;
 		case 'f':
-			if (o->convert) {
-				o->format_name = optarg;
-				break;
-			}
-			if (strcmp(optarg, "text") == 0)
-				o->format = DM_REPORT_TEXT;
-			else if (strcmp(optarg, "tsv") == 0)
-				o->format = DM_REPORT_TSV;
-			else if (strcmp(optarg, "json") == 0)
-				o->format = DM_REPORT_JSON;
-			else {
-				warnx_usage("invalid format '%s' (use text, "
-				    "tsv or json)", optarg);
-				return EXIT_USAGE;
-			}
+			o->format_name = optarg;
 			break;
 		case 'l':
 			if (strcmp(optarg, "load") == 0)
@@ -157,31 +185,41 @@ parse_opts(int argc, char **argv, struct opts *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'p':
+			o->profile = optarg;
+			break;
+		case OPT_SAVE_PROFILE:
+			o->save_profile = optarg;
+			break;
+		case OPT_NO_STATS:
+			o->no_stats = 1;
+			break;
 		case 'o':
+			o->output = optarg;
+			break;
 		case 'n':
-		case 'D':
-		case 'W':
-		case 'F':
-			if (!o->convert) {
-				warnx_usage("option --%s is for convert",
-				    ch == 'o' ? "output" : ch == 'n' ? "names" :
-				    ch == 'D' ? "dtype" : ch == 'W' ? "wrap" :
-				    "force");
-				return EXIT_USAGE;
-			}
-			if (ch == 'o')
-				o->output = optarg;
-			else if (ch == 'n')
-				o->names = optarg;
-			else if (ch == 'D')
-				o->dtype = optarg;
-			else if (ch == 'F')
-				o->force = 1;
-			else if (strcmp(optarg, "model") == 0)
-				o->wrap_model = 1;
-			else {
+			o->names = optarg;
+			break;
+		case OPT_DTYPE:
+			o->dtype = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
+		case OPT_WRAP:
+			if (strcmp(optarg, "model") != 0 &&
+			    strcmp(optarg, "none") != 0) {
 				warnx_usage("invalid --wrap '%s' (use model)",
 				    optarg);
+				return EXIT_USAGE;
+			}
+			o->wrap_model = strcmp(optarg, "model") == 0;
+			break;
+		case OPT_OVERRIDE:
+			dm_error_clear(&err);
+			if (dm_ovr_parse_option(o->cli, longopts[idx].name,
+			    optarg, &err) == -1) {
+				warnx_usage("%s", err.msg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -199,9 +237,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	argc -= optind;
 	argv += optind;
-	if (o->convert && (argc != 2 || o->output == NULL)) {
-		warnx_usage("%s", argc != 2 ? "convert needs CFG and WEIGHTS" :
-		    "convert needs -o OUT");
+	if (o->cmd != CMD_INSPECT && (argc != 2 || o->output == NULL)) {
+		warnx_usage("%s", argc != 2 ? "CFG and WEIGHTS are needed" :
+		    "-o FILE is needed");
 		return EXIT_USAGE;
 	}
 	if (argc < 1 || argc > 2) {
@@ -209,9 +247,228 @@ parse_opts(int argc, char **argv, struct opts *o)
 		    "too many operands");
 		return EXIT_USAGE;
 	}
+	if (o->cmd == CMD_INSPECT && (o->output != NULL || o->names != NULL ||
+	    o->dtype != NULL || o->force)) {
+		warnx_usage("%s", "-o, --names, --dtype and --force are for "
+		    "convert");
+		return EXIT_USAGE;
+	}
+	if (o->cmd == CMD_INSPECT && o->format_name != NULL) {
+		if (strcmp(o->format_name, "text") == 0)
+			o->format = DM_REPORT_TEXT;
+		else if (strcmp(o->format_name, "tsv") == 0)
+			o->format = DM_REPORT_TSV;
+		else if (strcmp(o->format_name, "json") == 0)
+			o->format = DM_REPORT_JSON;
+		else {
+			warnx_usage("invalid format '%s' (use text, tsv or "
+			    "json)", o->format_name);
+			return EXIT_USAGE;
+		}
+	}
 	o->cfg = argv[0];
 	o->weights = argc > 1 ? argv[1] : NULL;
 	return 0;
+}
+
+/* Everything a command works on, set up from the options. */
+struct session {
+	struct dm_net		*net;
+	struct dm_weights	*w;
+	struct dm_ovr		*ovr;	/* profile + command-line overrides */
+	struct dm_verdict	 v;
+};
+
+static void
+session_free(struct session *s)
+{
+	dm_weights_close(s->w);
+	dm_net_free(s->net);
+	dm_ovr_free(s->ovr);
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL ? s + 1 : p;
+}
+
+/* Merges the command-line overrides into the profile's. */
+static int
+merge_cli(struct dm_ovr *dst, const struct dm_ovr *cli, struct dm_error *err)
+{
+	size_t i;
+
+	if (cli->header != DM_UNSET)
+		dst->header = cli->header;
+	if (cli->transpose != DM_UNSET)
+		dst->transpose = cli->transpose;
+	if (cli->data_end != DM_UNSET)
+		dst->data_end = cli->data_end;
+	for (i = 0; i < cli->nlayers; i++) {
+		const struct dm_layer_ovr *c = &cli->layers[i];
+		struct dm_layer_ovr *l = dm_ovr_layer(dst, c->layer, err);
+
+		if (l == NULL)
+			return -1;
+		l->absent |= c->absent;
+		l->omit |= c->omit;
+		l->cutoff |= c->cutoff;
+		if (c->offset != DM_UNSET)
+			l->offset = c->offset;
+		if (c->gap != 0)
+			l->gap = c->gap;
+		if (c->order != NULL) {
+			free(l->order);
+			if ((l->order = strdup(c->order)) == NULL)
+				return dm_error_set(err, DM_ERR_NOMEM,
+				    "out of memory");
+		}
+	}
+	for (i = 0; i < cli->narrays; i++) {
+		const struct dm_array_ovr *c = &cli->arrays[i];
+		struct dm_array_ovr *a = dm_ovr_array(dst, c->layer, c->name,
+		    err);
+
+		if (a == NULL)
+			return -1;
+		if (c->transpose != DM_UNSET)
+			a->transpose = c->transpose;
+		if (c->nperm > 0) {
+			a->nperm = c->nperm;
+			memcpy(a->perm, c->perm, sizeof a->perm);
+		}
+		if (c->nreshape > 0) {
+			a->nreshape = c->nreshape;
+			memcpy(a->reshape, c->reshape, sizeof a->reshape);
+		}
+		if (c->count != DM_UNSET)
+			a->count = c->count;
+		if (c->rename != NULL) {
+			free(a->rename);
+			if ((a->rename = strdup(c->rename)) == NULL)
+				return dm_error_set(err, DM_ERR_NOMEM,
+				    "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* Warns when a profile was made for another cfg or weights file. */
+static void
+check_identity(const struct opts *o, const struct session *s)
+{
+	char hash[64];
+
+	if (o->profile == NULL)
+		return;
+	if (s->ovr->for_cfg != NULL &&
+	    strcmp(s->ovr->for_cfg, base_name(o->cfg)) != 0)
+		fprintf(stderr, "%s: warning: %s was made for the cfg %s, not "
+		    "%s\n", progname, o->profile, s->ovr->for_cfg,
+		    base_name(o->cfg));
+	if (s->w == NULL)
+		return;
+	if (s->ovr->for_size != DM_UNSET &&
+	    (uint64_t)s->ovr->for_size != s->w->size)
+		fprintf(stderr, "%s: warning: %s was made for a weights file "
+		    "of %lld bytes; %s has %llu\n", progname, o->profile,
+		    (long long)s->ovr->for_size, o->weights,
+		    (unsigned long long)s->w->size);
+	else if (s->ovr->for_hash != NULL) {
+		dm_profile_hash(s->w->head, s->w->headlen, hash, sizeof hash);
+		if (strcmp(hash, s->ovr->for_hash) != 0)
+			fprintf(stderr, "%s: warning: %s was made for another "
+			    "weights file (its first bytes differ from %s's)\n",
+			    progname, o->profile, o->weights);
+	}
+}
+
+static void
+set_identity(struct dm_ovr *ovr, const struct opts *o,
+    const struct session *s)
+{
+	char hash[64];
+
+	free(ovr->for_cfg);
+	ovr->for_cfg = strdup(base_name(o->cfg));
+	if (s->w != NULL) {
+		ovr->for_size = (int64_t)s->w->size;
+		dm_profile_hash(s->w->head, s->w->headlen, hash, sizeof hash);
+		free(ovr->for_hash);
+		ovr->for_hash = strdup(hash);
+	}
+	if (ovr->dialect == DM_UNSET)
+		ovr->dialect = (int)s->net->dialect;
+}
+
+static int
+session_open(const struct opts *o, struct session *s, struct dm_error *err)
+{
+	unsigned hsize = 20;
+	int dialect, layout;
+
+	memset(s, 0, sizeof *s);
+	if (o->profile != NULL) {
+		if ((s->ovr = dm_profile_read(o->profile, err)) == NULL)
+			return -1;
+	} else if ((s->ovr = dm_ovr_new()) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (merge_cli(s->ovr, o->cli, err) == -1)
+		return -1;
+	dialect = o->dialect != DM_UNSET ? o->dialect :
+	    s->ovr->dialect != DM_UNSET ? s->ovr->dialect : DM_DIALECT_AB;
+	layout = o->layout != DM_UNSET ? o->layout :
+	    s->ovr->layout != DM_UNSET ? s->ovr->layout : DM_LAYOUT_LOAD;
+	if ((s->net = dm_net_load(o->cfg, dialect, err)) == NULL)
+		return -1;
+	if (dm_ovr_check(s->ovr, s->net, err) == -1)
+		return dm_error_prefix(err, "%s", o->profile != NULL ?
+		    o->profile : "override");
+	if (o->weights != NULL) {
+		if ((s->w = dm_weights_open(o->weights, dialect, err)) == NULL)
+			return -1;
+		if (s->w->is_weights && s->w->has_header)
+			hsize = s->w->hdr.size;
+	}
+	if (s->ovr->header != DM_UNSET)
+		hsize = (unsigned)s->ovr->header;
+	if (dm_net_layout_ovr(s->net, hsize, layout, s->w != NULL &&
+	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1)
+		return -1;
+	check_identity(o, s);
+	dm_verdict_compute(s->net, s->w, &s->v);
+	return 0;
+}
+
+static int
+save_cli_profile(const struct opts *o, const struct session *s,
+    struct dm_error *err)
+{
+	struct dm_ovr *p;
+	int rc;
+
+	if (o->save_profile == NULL)
+		return 0;
+	if ((p = dm_ovr_new()) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	rc = dm_ovr_copy(p, s->ovr, err);
+	if (rc == 0) {
+		set_identity(p, o, s);
+		if (o->cmd == CMD_CONVERT) {
+			if (o->names != NULL && p->names == NULL)
+				p->names = strdup(o->names);
+			if (o->dtype != NULL && p->dtype == NULL)
+				p->dtype = strdup(o->dtype);
+			if (o->wrap_model && p->wrap == NULL)
+				p->wrap = strdup("model");
+		}
+		rc = dm_profile_write(p, o->save_profile, err);
+	}
+	dm_ovr_free(p);
+	return rc;
 }
 
 static int
@@ -229,64 +486,56 @@ verdict_exit(const struct dm_verdict *v)
 }
 
 static int
-cmd_inspect(int argc, char **argv)
+fail(struct session *s, struct dm_error *err)
 {
-	struct opts o = { DM_DIALECT_AB, DM_REPORT_TEXT, DM_LAYOUT_LOAD,
-	    NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, 0 };
-	struct dm_error err;
-	struct dm_net *net;
-	struct dm_weights *w = NULL;
-	struct dm_verdict v;
-	unsigned hsize = 20;
-	int rc;
+	fprintf(stderr, "%s: %s\n", progname, err->msg);
+	session_free(s);
+	return dm_status_exit(err->code == DM_OK ? DM_ERR_INVALID : err->code);
+}
 
-	if ((rc = parse_opts(argc, argv, &o)) != 0)
-		return rc;
+static int
+cmd_inspect(const struct opts *o)
+{
+	struct dm_error err;
+	struct session s;
+	struct dm_diag d;
+	int rc, have_diag = 0;
+
 	dm_error_clear(&err);
-	if ((net = dm_net_load(o.cfg, o.dialect, &err)) == NULL) {
-		fprintf(stderr, "%s: %s\n", progname, err.msg);
-		return dm_status_exit(err.code);
+	if (session_open(o, &s, &err) == -1 || save_cli_profile(o, &s,
+	    &err) == -1)
+		return fail(&s, &err);
+	if (s.w != NULL && s.w->is_weights && !o->no_stats &&
+	    o->format != DM_REPORT_TSV) {
+		if (dm_diagnose(s.net, s.w, s.ovr, 0, &d, &err) == -1)
+			return fail(&s, &err);
+		have_diag = 1;
 	}
-	if (o.weights != NULL) {
-		if ((w = dm_weights_open(o.weights, o.dialect, &err)) == NULL) {
-			fprintf(stderr, "%s: %s\n", progname, err.msg);
-			dm_net_free(net);
-			return dm_status_exit(err.code);
-		}
-		if (w->is_weights && w->has_header)
-			hsize = w->hdr.size;
-	}
-	if (dm_net_layout(net, hsize, o.layout, &err) == -1) {
-		fprintf(stderr, "%s: %s\n", progname, err.msg);
-		dm_weights_close(w);
-		dm_net_free(net);
-		return dm_status_exit(err.code);
-	}
-	dm_verdict_compute(net, w, &v);
-	if (dm_report_write(stdout, o.format, net, w, &v) == -1 ||
-	    fflush(stdout) == EOF) {
+	if (dm_report_write(stdout, o->format, s.net, s.w, &s.v,
+	    have_diag ? &d : NULL) == -1 || fflush(stdout) == EOF) {
 		fprintf(stderr, "%s: write error on standard output\n",
 		    progname);
 		rc = EXIT_INPUT;
 	} else
-		rc = verdict_exit(&v);
-	if (v.kind == DM_V_NOT_WEIGHTS)
-		fprintf(stderr, "%s: %s\n", progname, v.message);
-	dm_weights_close(w);
-	dm_net_free(net);
+		rc = verdict_exit(&s.v);
+	if (s.v.kind == DM_V_NOT_WEIGHTS)
+		fprintf(stderr, "%s: %s\n", progname, s.v.message);
+	if (have_diag)
+		dm_diag_release(&d);
+	session_free(&s);
 	return rc;
 }
 
 static int
-out_format(const struct opts *o, enum dm_out_format *f)
+out_format(const char *name, const char *output, enum dm_out_format *f)
 {
-	const char *name = o->format_name, *dot;
+	const char *dot;
 
 	if (name == NULL) {
-		dot = strrchr(o->output, '.');
+		dot = strrchr(output, '.');
 		if (dot == NULL || strchr(dot, '/') != NULL) {
 			warnx_usage("cannot tell the format of '%s': give "
-			    "--format", o->output);
+			    "--format", output);
 			return -1;
 		}
 		name = dot + 1;
@@ -327,99 +576,170 @@ progress(void *ctx, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
+/* Export settings: the options, else the profile's [export], else defaults. */
 static int
-cmd_convert(int argc, char **argv)
+export_opts(const struct opts *o, const struct dm_ovr *p,
+    struct dm_export_opts *xo)
 {
-	struct opts o = { DM_DIALECT_AB, DM_REPORT_TEXT, DM_LAYOUT_LOAD,
-	    NULL, NULL, 1, NULL, NULL, NULL, NULL, 0, 0 };
+	const char *names = o->names ? o->names : p->names;
+	const char *dtype = o->dtype ? o->dtype : p->dtype;
+
+	memset(xo, 0, sizeof *xo);
+	if (out_format(o->format_name, o->output, &xo->format) == -1)
+		return -1;
+	if (names != NULL && dm_names_parse(names, &xo->names) == -1) {
+		warnx_usage("unknown names '%s' (use darkmap, ultralytics, "
+		    "eriklindernoren, tianxiaomo or a {template})", names);
+		return -1;
+	}
+	xo->tmpl = names;
+	xo->dtype = DM_DTYPE_F32;
+	if (dtype != NULL && strcmp(dtype, "float16") == 0)
+		xo->dtype = DM_DTYPE_F16;
+	else if (dtype != NULL && strcmp(dtype, "float32") != 0) {
+		warnx_usage("invalid --dtype '%s' (use float32 or float16)",
+		    dtype);
+		return -1;
+	}
+	if (xo->dtype == DM_DTYPE_F16 && xo->format == DM_OUT_WEIGHTS) {
+		warnx_usage("%s", ".weights files hold float32 only");
+		return -1;
+	}
+	xo->wrap_model = o->wrap_model || (p->wrap != NULL &&
+	    strcmp(p->wrap, "model") == 0);
+	xo->force = o->force;
+	if (isatty(STDERR_FILENO)) {
+		xo->progress = progress;
+		xo->pctx = (void *)o->output;
+	}
+	return 0;
+}
+
+static int
+cmd_convert(const struct opts *o)
+{
 	struct dm_export_opts xo;
 	struct dm_error err;
-	struct dm_net *net = NULL;
-	struct dm_weights *w = NULL;
-	struct dm_export *ex = NULL;
-	struct dm_verdict v;
-	const char *inputs[3];
+	struct session s;
+	struct dm_export *ex;
+	const char *inputs[4];
 	int rc;
 
-	if ((rc = parse_opts(argc, argv, &o)) != 0)
-		return rc;
-	memset(&xo, 0, sizeof xo);
-	if (out_format(&o, &xo.format) == -1)
-		return EXIT_USAGE;
-	if (o.names != NULL && dm_names_parse(o.names, &xo.names) == -1) {
-		warnx_usage("unknown --names '%s' (use darkmap, ultralytics, "
-		    "eriklindernoren, tianxiaomo or a {template})", o.names);
-		return EXIT_USAGE;
-	}
-	xo.tmpl = o.names;
-	xo.dtype = DM_DTYPE_F32;
-	if (o.dtype != NULL && strcmp(o.dtype, "float16") == 0)
-		xo.dtype = DM_DTYPE_F16;
-	else if (o.dtype != NULL && strcmp(o.dtype, "float32") != 0) {
-		warnx_usage("invalid --dtype '%s' (use float32 or float16)",
-		    o.dtype);
-		return EXIT_USAGE;
-	}
-	if (xo.dtype == DM_DTYPE_F16 && xo.format == DM_OUT_WEIGHTS) {
-		warnx_usage("%s", ".weights files hold float32 only");
-		return EXIT_USAGE;
-	}
-	xo.wrap_model = o.wrap_model;
-	xo.force = o.force;
-	if (isatty(STDERR_FILENO)) {
-		xo.progress = progress;
-		xo.pctx = (void *)o.output;
-	}
 	dm_error_clear(&err);
-	rc = EXIT_INPUT;
-	if ((net = dm_net_load(o.cfg, o.dialect, &err)) == NULL ||
-	    (w = dm_weights_open(o.weights, o.dialect, &err)) == NULL)
-		goto out;
-	if (dm_net_layout(net, w->is_weights && w->has_header ? w->hdr.size :
-	    20, o.layout, &err) == -1)
-		goto out;
-	dm_verdict_compute(net, w, &v);
-	if ((ex = dm_export_plan(net, w, &v, &xo, &err)) == NULL)
-		goto out;
+	if (session_open(o, &s, &err) == -1)
+		return fail(&s, &err);
+	if (export_opts(o, s.ovr, &xo) == -1) {
+		session_free(&s);
+		return EXIT_USAGE;
+	}
+	if (save_cli_profile(o, &s, &err) == -1)
+		return fail(&s, &err);
+	if ((ex = dm_export_plan(s.net, s.w, &s.v, &xo, &err)) == NULL)
+		return fail(&s, &err);
 	if (ex->missing_from >= 0)
 		fprintf(stderr, "%s: %s: layers %ld-%zu are not in the file "
-		    "and are not exported\n", progname, o.weights,
-		    ex->missing_from, net->nlayers - 1);
-	inputs[0] = o.cfg;
-	inputs[1] = o.weights;
-	inputs[2] = NULL;
-	if (dm_export_write(ex, o.output, inputs, &err) == -1)
-		goto out;
-	rc = 0;
-out:
-	if (rc != 0)
-		fprintf(stderr, "%s: %s\n", progname, err.msg);
-	if (rc != 0 && err.code != DM_OK)
-		rc = dm_status_exit(err.code);
+		    "and are not exported\n", progname, o->weights,
+		    ex->missing_from, s.net->nlayers - 1);
+	inputs[0] = o->cfg;
+	inputs[1] = o->weights;
+	inputs[2] = o->profile;
+	inputs[3] = NULL;
+	rc = dm_export_write(ex, o->output, inputs, &err);
 	dm_export_free(ex);
-	dm_weights_close(w);
-	dm_net_free(net);
-	return rc;
+	if (rc == -1)
+		return fail(&s, &err);
+	session_free(&s);
+	return 0;
+}
+
+static int
+cmd_fix(const struct opts *o)
+{
+	struct dm_error err;
+	struct session s;
+	struct dm_diag d;
+	size_t i;
+	int rc;
+
+	dm_error_clear(&err);
+	if (session_open(o, &s, &err) == -1)
+		return fail(&s, &err);
+	if (!s.w->is_weights) {
+		fprintf(stderr, "%s: %s\n", progname, s.v.message);
+		session_free(&s);
+		return EXIT_INPUT;
+	}
+	if (dm_diagnose(s.net, s.w, s.ovr, 0, &d, &err) == -1)
+		return fail(&s, &err);
+	printf("verdict  %s: %s\n", dm_verdict_name(s.v.kind), s.v.message);
+	if (s.v.kind == DM_V_EXACT && d.first_bad < 0) {
+		printf("nothing to repair: the file fits the cfg and its data "
+		    "is plausible; no profile written\n");
+		dm_diag_release(&d);
+		session_free(&s);
+		return 0;
+	}
+	for (i = 0; i < d.nhyps; i++)
+		printf("repair   %zu. %s (penalty %.1f)\n", i + 1,
+		    d.hyps[i].text, d.hyps[i].penalty);
+	if (!d.fit) {
+		printf("no repair fits: %s\n", d.summary[0] ? d.summary :
+		    "the data is implausible but the sizes agree");
+		dm_diag_release(&d);
+		session_free(&s);
+		return EXIT_MISMATCH;
+	}
+	set_identity(d.hyps[0].ovr, o, &s);
+	if (d.hyps[0].ovr->note == NULL)
+		d.hyps[0].ovr->note = strdup(d.hyps[0].text);
+	rc = dm_profile_write(d.hyps[0].ovr, o->output, &err);
+	if (rc == -1) {
+		dm_diag_release(&d);
+		return fail(&s, &err);
+	}
+	printf("fixed    %s\nwrote    %s: apply it with --profile %s\n",
+	    d.hyps[0].text, o->output, o->output);
+	dm_diag_release(&d);
+	session_free(&s);
+	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
+	struct opts o;
+	int rc;
+
 	setlocale(LC_CTYPE, "");
+	memset(&o, 0, sizeof o);
+	o.dialect = o.layout = DM_UNSET;
+	o.format = DM_REPORT_TEXT;
+	if ((o.cli = dm_ovr_new()) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return EXIT_INPUT;
+	}
 	if (argc > 1 && strcmp(argv[1], "inspect") == 0)
-		return cmd_inspect(argc - 1, argv + 1);
-	if (argc > 1 && strcmp(argv[1], "convert") == 0)
-		return cmd_convert(argc - 1, argv + 1);
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
-		return 0;
+		o.cmd = CMD_INSPECT, argc--, argv++;
+	else if (argc > 1 && strcmp(argv[1], "convert") == 0)
+		o.cmd = CMD_CONVERT, argc--, argv++;
+	else if (argc > 1 && strcmp(argv[1], "fix") == 0)
+		o.cmd = CMD_FIX, argc--, argv++;
+	rc = parse_opts(argc, argv, &o);
+	if (rc == 0) {
+		switch (o.cmd) {
+		case CMD_CONVERT:
+			rc = cmd_convert(&o);
+			break;
+		case CMD_FIX:
+			rc = cmd_fix(&o);
+			break;
+		default:
+			/* Without a command: the report (the interface
+			   comes later). */
+			rc = cmd_inspect(&o);
+			break;
+		}
 	}
-	if (argc > 1 && (strcmp(argv[1], "--version") == 0 ||
-	    strcmp(argv[1], "-V") == 0)) {
-		version();
-		return 0;
-	}
-	/* Without a command: the report (the interface comes later). */
-	return cmd_inspect(argc, argv);
+	dm_ovr_free(o.cli);
+	return rc;
 }

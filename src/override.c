@@ -1,0 +1,1010 @@
+/*
+ * override.c - overrides and profiles.
+ *
+ * A profile is what a user's fix is worth keeping: plain text in the
+ * syntax of a Darknet cfg (sections, key=value, '#' comments), so that it
+ * reads and diffs like the files it corrects.  darkmap writes it in one
+ * canonical order, so that reading a profile it wrote and writing it again
+ * gives the same bytes:
+ *
+ *	[profile]		version=1, and what it was made for
+ *	[file]			header, transpose, dialect, data_end, layout
+ *	[layer] ...		one per corrected layer, by index
+ *	[array] ...		one per corrected array, by layer and name
+ *	[export]		names, dtype, wrap
+ */
+#include "config.h"
+
+#include "override.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomicfile.h"
+#include "cfg.h"
+
+struct dm_ovr *
+dm_ovr_new(void)
+{
+	struct dm_ovr *o;
+
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		return NULL;
+	o->for_size = DM_UNSET;
+	o->dialect = o->header = o->transpose = o->layout = DM_UNSET;
+	o->data_end = DM_UNSET;
+	return o;
+}
+
+static void
+ovr_clear(struct dm_ovr *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nlayers; i++)
+		free(o->layers[i].order);
+	for (i = 0; i < o->narrays; i++)
+		free(o->arrays[i].rename);
+	free(o->layers);
+	free(o->arrays);
+	free(o->for_cfg);
+	free(o->for_hash);
+	free(o->note);
+	free(o->names);
+	free(o->dtype);
+	free(o->wrap);
+	memset(o, 0, sizeof *o);
+	o->for_size = DM_UNSET;
+	o->dialect = o->header = o->transpose = o->layout = DM_UNSET;
+	o->data_end = DM_UNSET;
+}
+
+void
+dm_ovr_free(struct dm_ovr *o)
+{
+	if (o == NULL)
+		return;
+	ovr_clear(o);
+	free(o);
+}
+
+int
+dm_ovr_empty(const struct dm_ovr *o)
+{
+	return o == NULL || (o->dialect == DM_UNSET && o->header == DM_UNSET &&
+	    o->transpose == DM_UNSET && o->data_end == DM_UNSET &&
+	    o->layout == DM_UNSET && o->nlayers == 0 && o->narrays == 0 &&
+	    o->names == NULL && o->dtype == NULL && o->wrap == NULL);
+}
+
+const struct dm_layer_ovr *
+dm_ovr_find_layer(const struct dm_ovr *o, size_t layer)
+{
+	size_t i;
+
+	for (i = 0; i < o->nlayers; i++)
+		if (o->layers[i].layer == layer)
+			return &o->layers[i];
+	return NULL;
+}
+
+const struct dm_array_ovr *
+dm_ovr_find_array(const struct dm_ovr *o, size_t layer, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < o->narrays; i++)
+		if (o->arrays[i].layer == layer &&
+		    strcmp(o->arrays[i].name, name) == 0)
+			return &o->arrays[i];
+	return NULL;
+}
+
+static int
+cmp_layer(const void *a, const void *b)
+{
+	const struct dm_layer_ovr *x = a, *y = b;
+
+	return x->layer < y->layer ? -1 : x->layer > y->layer;
+}
+
+static int
+cmp_array(const void *a, const void *b)
+{
+	const struct dm_array_ovr *x = a, *y = b;
+
+	if (x->layer != y->layer)
+		return x->layer < y->layer ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct dm_layer_ovr *
+dm_ovr_layer(struct dm_ovr *o, size_t layer, struct dm_error *err)
+{
+	struct dm_layer_ovr *l;
+	size_t i;
+
+	for (i = 0; i < o->nlayers; i++)
+		if (o->layers[i].layer == layer)
+			return &o->layers[i];
+	l = realloc(o->layers, (o->nlayers + 1) * sizeof *l);
+	if (l == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	o->layers = l;
+	l = &o->layers[o->nlayers++];
+	memset(l, 0, sizeof *l);
+	l->layer = layer;
+	l->offset = DM_UNSET;
+	qsort(o->layers, o->nlayers, sizeof *l, cmp_layer);
+	for (i = 0; i < o->nlayers; i++)
+		if (o->layers[i].layer == layer)
+			return &o->layers[i];
+	return NULL;
+}
+
+struct dm_array_ovr *
+dm_ovr_array(struct dm_ovr *o, size_t layer, const char *name,
+    struct dm_error *err)
+{
+	struct dm_array_ovr *a;
+	size_t i;
+
+	if (strlen(name) >= DM_ARRAY_NAME_MAX || *name == '\0') {
+		dm_error_set(err, DM_ERR_INVALID, "bad array name '%s'", name);
+		return NULL;
+	}
+	for (i = 0; i < o->narrays; i++)
+		if (o->arrays[i].layer == layer &&
+		    strcmp(o->arrays[i].name, name) == 0)
+			return &o->arrays[i];
+	a = realloc(o->arrays, (o->narrays + 1) * sizeof *a);
+	if (a == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	o->arrays = a;
+	a = &o->arrays[o->narrays++];
+	memset(a, 0, sizeof *a);
+	a->layer = layer;
+	snprintf(a->name, sizeof a->name, "%s", name);
+	a->transpose = DM_UNSET;
+	a->count = DM_UNSET;
+	qsort(o->arrays, o->narrays, sizeof *a, cmp_array);
+	for (i = 0; i < o->narrays; i++)
+		if (o->arrays[i].layer == layer &&
+		    strcmp(o->arrays[i].name, name) == 0)
+			return &o->arrays[i];
+	return NULL;
+}
+
+static int
+dup_str(char **dst, const char *src, struct dm_error *err)
+{
+	char *p = NULL;
+
+	if (src != NULL && (p = strdup(src)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+int
+dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
+    struct dm_error *err)
+{
+	size_t i;
+
+	ovr_clear(dst);
+	dst->for_size = src->for_size;
+	dst->dialect = src->dialect;
+	dst->header = src->header;
+	dst->transpose = src->transpose;
+	dst->data_end = src->data_end;
+	dst->layout = src->layout;
+	if (dup_str(&dst->for_cfg, src->for_cfg, err) == -1 ||
+	    dup_str(&dst->for_hash, src->for_hash, err) == -1 ||
+	    dup_str(&dst->note, src->note, err) == -1 ||
+	    dup_str(&dst->names, src->names, err) == -1 ||
+	    dup_str(&dst->dtype, src->dtype, err) == -1 ||
+	    dup_str(&dst->wrap, src->wrap, err) == -1)
+		return -1;
+	if (src->nlayers > 0) {
+		dst->layers = calloc(src->nlayers, sizeof *dst->layers);
+		if (dst->layers == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		for (i = 0; i < src->nlayers; i++) {
+			dst->layers[i] = src->layers[i];
+			dst->layers[i].order = NULL;
+			dst->nlayers = i + 1;
+			if (dup_str(&dst->layers[i].order, src->layers[i].order,
+			    err) == -1)
+				return -1;
+		}
+	}
+	if (src->narrays > 0) {
+		dst->arrays = calloc(src->narrays, sizeof *dst->arrays);
+		if (dst->arrays == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		for (i = 0; i < src->narrays; i++) {
+			dst->arrays[i] = src->arrays[i];
+			dst->arrays[i].rename = NULL;
+			dst->narrays = i + 1;
+			if (dup_str(&dst->arrays[i].rename,
+			    src->arrays[i].rename, err) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parses a whole decimal number (optionally negative) into *out. */
+static int
+parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_size(const char *s, size_t *out)
+{
+	int64_t v;
+
+	if (parse_i64(s, &v) == -1 || v < 0 || v > INT_MAX)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* "1,0,2" into up to DM_SHAPE_MAX unsigned numbers. */
+static int
+parse_list(const char *s, uint64_t *v, int *n)
+{
+	char buf[32];
+	const char *e;
+	int64_t x;
+	size_t len;
+
+	*n = 0;
+	for (;;) {
+		e = strchr(s, ',');
+		len = e ? (size_t)(e - s) : strlen(s);
+		if (len == 0 || len >= sizeof buf || *n == DM_SHAPE_MAX)
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (parse_i64(buf, &x) == -1 || x < 0)
+			return -1;
+		v[(*n)++] = (uint64_t)x;
+		if (e == NULL)
+			return 0;
+		s = e + 1;
+	}
+}
+
+static int
+parse_perm(const char *s, int *perm, int *n)
+{
+	uint64_t v[DM_SHAPE_MAX];
+	int i, j, seen = 0;
+
+	if (parse_list(s, v, n) == -1)
+		return -1;
+	for (i = 0; i < *n; i++) {
+		if (v[i] >= (uint64_t)*n || (seen & (1 << v[i])))
+			return -1;
+		seen |= 1 << v[i];
+		perm[i] = (int)v[i];
+	}
+	for (j = *n; j < DM_SHAPE_MAX; j++)
+		perm[j] = 0;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, int *out)
+{
+	if (strcmp(s, "1") == 0 || strcmp(s, "yes") == 0) {
+		*out = 1;
+		return 0;
+	}
+	if (strcmp(s, "0") == 0 || strcmp(s, "no") == 0) {
+		*out = 0;
+		return 0;
+	}
+	return -1;
+}
+
+/* Sets one key of a [file] or [export] entry; -1 unknown, -2 bad value. */
+static int
+set_file_key(struct dm_ovr *o, const char *key, const char *val,
+    struct dm_error *err)
+{
+	int64_t v;
+	int b;
+
+	if (strcmp(key, "header") == 0) {
+		if (parse_i64(val, &v) == -1 || (v != 16 && v != 20))
+			return -2;
+		o->header = (int)v;
+	} else if (strcmp(key, "transpose") == 0) {
+		if (parse_bool(val, &b) == -1)
+			return -2;
+		o->transpose = b;
+	} else if (strcmp(key, "dialect") == 0) {
+		if (strcmp(val, "ab") == 0)
+			o->dialect = DM_DIALECT_AB;
+		else if (strcmp(val, "pj") == 0)
+			o->dialect = DM_DIALECT_PJ;
+		else
+			return -2;
+	} else if (strcmp(key, "data_end") == 0) {
+		if (parse_i64(val, &v) == -1 || v < 0)
+			return -2;
+		o->data_end = v;
+	} else if (strcmp(key, "layout") == 0) {
+		if (strcmp(val, "load") == 0)
+			o->layout = DM_LAYOUT_LOAD;
+		else if (strcmp(val, "save") == 0)
+			o->layout = DM_LAYOUT_SAVE;
+		else
+			return -2;
+	} else if (strcmp(key, "names") == 0) {
+		return dup_str(&o->names, val, err) == -1 ? -3 : 0;
+	} else if (strcmp(key, "dtype") == 0) {
+		if (strcmp(val, "float32") != 0 && strcmp(val, "float16") != 0)
+			return -2;
+		return dup_str(&o->dtype, val, err) == -1 ? -3 : 0;
+	} else if (strcmp(key, "wrap") == 0) {
+		if (strcmp(val, "model") != 0 && strcmp(val, "none") != 0)
+			return -2;
+		return dup_str(&o->wrap, val, err) == -1 ? -3 : 0;
+	} else
+		return -1;
+	return 0;
+}
+
+static int
+set_layer_key(struct dm_layer_ovr *l, const char *key, const char *val,
+    struct dm_error *err)
+{
+	int64_t v;
+	int b;
+
+	if (strcmp(key, "absent") == 0 || strcmp(key, "omit") == 0 ||
+	    strcmp(key, "cutoff") == 0) {
+		if (parse_bool(val, &b) == -1)
+			return -2;
+		if (key[0] == 'a')
+			l->absent = b;
+		else if (key[0] == 'o')
+			l->omit = b;
+		else
+			l->cutoff = b;
+	} else if (strcmp(key, "offset") == 0) {
+		if (parse_i64(val, &v) == -1 || v < 0)
+			return -2;
+		l->offset = v;
+	} else if (strcmp(key, "gap") == 0) {
+		if (parse_i64(val, &v) == -1 || v % 1 != 0)
+			return -2;
+		l->gap = v;
+	} else if (strcmp(key, "order") == 0) {
+		if (*val == '\0')
+			return -2;
+		return dup_str(&l->order, val, err) == -1 ? -3 : 0;
+	} else
+		return -1;
+	return 0;
+}
+
+static int
+set_array_key(struct dm_array_ovr *a, const char *key, const char *val,
+    struct dm_error *err)
+{
+	int64_t v;
+	int b;
+
+	if (strcmp(key, "transpose") == 0) {
+		if (parse_bool(val, &b) == -1)
+			return -2;
+		a->transpose = b;
+	} else if (strcmp(key, "permute") == 0) {
+		if (parse_perm(val, a->perm, &a->nperm) == -1)
+			return -2;
+	} else if (strcmp(key, "rename") == 0) {
+		if (*val == '\0')
+			return -2;
+		return dup_str(&a->rename, val, err) == -1 ? -3 : 0;
+	} else if (strcmp(key, "reshape") == 0) {
+		if (parse_list(val, a->reshape, &a->nreshape) == -1)
+			return -2;
+	} else if (strcmp(key, "count") == 0) {
+		if (parse_i64(val, &v) == -1 || v < 0)
+			return -2;
+		a->count = v;
+	} else
+		return -1;
+	return 0;
+}
+
+int
+dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
+    struct dm_error *err)
+{
+	char buf[256], *key, *sel, *val, *colon;
+	struct dm_layer_ovr *l;
+	struct dm_array_ovr *a;
+	size_t layer;
+	int rc;
+
+	/* File-wide: --header 16, --transpose yes, --data-end N. */
+	if (strcmp(opt, "header") == 0 || strcmp(opt, "transpose") == 0 ||
+	    strcmp(opt, "data-end") == 0) {
+		rc = set_file_key(o, strcmp(opt, "data-end") == 0 ? "data_end" :
+		    opt, arg, err);
+		if (rc == -3)
+			return -1;
+		if (rc != 0)
+			return dm_error_set(err, DM_ERR_USAGE, "invalid --%s "
+			    "'%s'", opt, arg);
+		return 0;
+	}
+	/*
+	 * Per layer: --absent L, --omit L, --cutoff L, --gap L=N,
+	 * --offset L=N, --order L=a,b.  Per array: --count L:ARRAY=N,
+	 * --transpose-array L:ARRAY, --permute L:ARRAY=1,0,
+	 * --rename L:ARRAY=KEY, --reshape L:ARRAY=2,3.
+	 */
+	if (strlen(arg) >= sizeof buf)
+		return dm_error_set(err, DM_ERR_USAGE, "--%s: argument too "
+		    "long", opt);
+	snprintf(buf, sizeof buf, "%s", arg);
+	sel = buf;
+	val = strchr(buf, '=');
+	if (val != NULL)
+		*val++ = '\0';
+	colon = strchr(sel, ':');
+	if (colon != NULL)
+		*colon++ = '\0';
+	if (parse_size(sel, &layer) == -1)
+		return dm_error_set(err, DM_ERR_USAGE, "--%s '%s': expected a "
+		    "layer index first", opt, arg);
+	if (strcmp(opt, "absent") == 0 || strcmp(opt, "omit") == 0 ||
+	    strcmp(opt, "cutoff") == 0 || strcmp(opt, "gap") == 0 ||
+	    strcmp(opt, "offset") == 0 || strcmp(opt, "order") == 0) {
+		if (colon != NULL || ((val == NULL) != (opt[0] == 'a' ||
+		    opt[1] == 'm' || opt[1] == 'u')))
+			return dm_error_set(err, DM_ERR_USAGE, "--%s '%s': "
+			    "expected %s", opt, arg, val == NULL ?
+			    "LAYER=VALUE" : "a layer index");
+		if ((l = dm_ovr_layer(o, layer, err)) == NULL)
+			return -1;
+		rc = set_layer_key(l, opt, val != NULL ? val : "1", err);
+	} else {
+		key = strcmp(opt, "transpose-array") == 0 ? "transpose" :
+		    (char *)opt;
+		if (colon == NULL || *colon == '\0' ||
+		    (val == NULL) != (strcmp(key, "transpose") == 0))
+			return dm_error_set(err, DM_ERR_USAGE, "--%s '%s': "
+			    "expected LAYER:ARRAY%s", opt, arg,
+			    strcmp(key, "transpose") == 0 ? "" : "=VALUE");
+		if ((a = dm_ovr_array(o, layer, colon, err)) == NULL)
+			return -1;
+		rc = set_array_key(a, key, val != NULL ? val : "1", err);
+	}
+	if (rc == -3)
+		return -1;
+	if (rc != 0)
+		return dm_error_set(err, DM_ERR_USAGE, "invalid --%s '%s'",
+		    opt, arg);
+	return 0;
+}
+
+int
+dm_ovr_check(const struct dm_ovr *o, const struct dm_net *net,
+    struct dm_error *err)
+{
+	size_t i, k;
+
+	for (i = 0; i < o->nlayers; i++)
+		if (o->layers[i].layer >= net->nlayers)
+			return dm_error_set(err, DM_ERR_INVALID, "override of "
+			    "layer %zu, but %s has %zu layers (0-%zu)",
+			    o->layers[i].layer, net->cfg->path, net->nlayers,
+			    net->nlayers - 1);
+	for (i = 0; i < o->narrays; i++) {
+		const struct dm_array_ovr *a = &o->arrays[i];
+		const struct dm_layer *l;
+
+		if (a->layer >= net->nlayers)
+			return dm_error_set(err, DM_ERR_INVALID, "override of "
+			    "layer %zu array %s, but %s has %zu layers",
+			    a->layer, a->name, net->cfg->path, net->nlayers);
+		l = &net->layers[a->layer];
+		for (k = 0; k < l->narrays; k++)
+			if (strcmp(net->arrays[l->first_array + k].name,
+			    a->name) == 0)
+				break;
+		if (k == l->narrays)
+			return dm_error_set(err, DM_ERR_INVALID, "override of "
+			    "layer %zu array %s, but that layer has no such "
+			    "array", a->layer, a->name);
+	}
+	return 0;
+}
+
+void
+dm_profile_hash(const uint8_t *head, size_t len, char *buf, size_t buflen)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= head[i];
+		h *= 0x100000001b3ULL;
+	}
+	snprintf(buf, buflen, "fnv1a64:%016" PRIx64, h);
+}
+
+/* Reading. */
+
+enum psect { PS_NONE, PS_PROFILE, PS_FILE, PS_LAYER, PS_ARRAY, PS_EXPORT };
+
+struct preader {
+	const char	*path;
+	struct dm_ovr	*o;
+	enum psect	 sect;
+	int		 sect_line;
+	int		 have_version;
+	/* A [layer] or [array] entry collects keys until it is complete. */
+	char		 keys[32][32];
+	char		 vals[32][256];
+	int		 lines[32];
+	int		 nkeys;
+	struct dm_error	*err;
+};
+
+static int perr(struct preader *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+perr(struct preader *r, int line, const char *fmt, ...)
+{
+	char msg[DM_ERROR_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return dm_error_set(r->err, DM_ERR_SYNTAX, "%s:%d: %s", r->path, line,
+	    msg);
+}
+
+static const char *
+pending(struct preader *r, const char *key, int *line)
+{
+	int i;
+
+	for (i = 0; i < r->nkeys; i++)
+		if (strcmp(r->keys[i], key) == 0) {
+			*line = r->lines[i];
+			return r->vals[i];
+		}
+	return NULL;
+}
+
+/* Applies a collected [layer] or [array] entry. */
+static int
+flush_entry(struct preader *r)
+{
+	const char *v;
+	size_t layer;
+	int i, line, rc;
+
+	if (r->sect != PS_LAYER && r->sect != PS_ARRAY)
+		return 0;
+	if ((v = pending(r, "layer", &line)) == NULL)
+		return perr(r, r->sect_line, "[%s] needs layer=",
+		    r->sect == PS_LAYER ? "layer" : "array");
+	if (parse_size(v, &layer) == -1)
+		return perr(r, line, "layer=%s is not a layer index", v);
+	if (r->sect == PS_LAYER) {
+		struct dm_layer_ovr *l;
+
+		if (dm_ovr_find_layer(r->o, layer) != NULL)
+			return perr(r, r->sect_line, "layer %zu appears twice",
+			    layer);
+		if ((l = dm_ovr_layer(r->o, layer, r->err)) == NULL)
+			return -1;
+		for (i = 0; i < r->nkeys; i++) {
+			if (strcmp(r->keys[i], "layer") == 0)
+				continue;
+			rc = set_layer_key(l, r->keys[i], r->vals[i], r->err);
+			if (rc == -3)
+				return -1;
+			if (rc == -1)
+				return perr(r, r->lines[i], "unknown key '%s' "
+				    "in [layer]", r->keys[i]);
+			if (rc == -2)
+				return perr(r, r->lines[i], "invalid value "
+				    "'%s' for %s", r->vals[i], r->keys[i]);
+		}
+	} else {
+		struct dm_array_ovr *a;
+		const char *name = pending(r, "name", &line);
+
+		if (name == NULL)
+			return perr(r, r->sect_line, "[array] needs name=");
+		if (dm_ovr_find_array(r->o, layer, name) != NULL)
+			return perr(r, r->sect_line, "layer %zu array %s "
+			    "appears twice", layer, name);
+		if ((a = dm_ovr_array(r->o, layer, name, r->err)) == NULL)
+			return dm_error_prefix(r->err, "%s:%d", r->path, line);
+		for (i = 0; i < r->nkeys; i++) {
+			if (strcmp(r->keys[i], "layer") == 0 ||
+			    strcmp(r->keys[i], "name") == 0)
+				continue;
+			rc = set_array_key(a, r->keys[i], r->vals[i], r->err);
+			if (rc == -3)
+				return -1;
+			if (rc == -1)
+				return perr(r, r->lines[i], "unknown key '%s' "
+				    "in [array]", r->keys[i]);
+			if (rc == -2)
+				return perr(r, r->lines[i], "invalid value "
+				    "'%s' for %s", r->vals[i], r->keys[i]);
+		}
+	}
+	r->nkeys = 0;
+	return 0;
+}
+
+static int
+profile_key(struct preader *r, const char *key, const char *val, int line)
+{
+	int64_t v;
+	int rc, i;
+
+	switch (r->sect) {
+	case PS_NONE:
+		return perr(r, line, "'%s' before the first section", key);
+	case PS_PROFILE:
+		if (strcmp(key, "version") == 0) {
+			if (parse_i64(val, &v) == -1 || v < 1)
+				return perr(r, line, "invalid version '%s'", val);
+			if (v > DM_PROFILE_VERSION)
+				return perr(r, line, "profile version %" PRId64
+				    " is newer than this darkmap reads (%d)", v,
+				    DM_PROFILE_VERSION);
+			r->have_version = 1;
+			return 0;
+		}
+		if (strcmp(key, "cfg") == 0)
+			return dup_str(&r->o->for_cfg, val, r->err);
+		if (strcmp(key, "weights_size") == 0) {
+			if (parse_i64(val, &v) == -1 || v < 0)
+				return perr(r, line, "invalid weights_size "
+				    "'%s'", val);
+			r->o->for_size = v;
+			return 0;
+		}
+		if (strcmp(key, "weights_hash") == 0)
+			return dup_str(&r->o->for_hash, val, r->err);
+		if (strcmp(key, "note") == 0)
+			return dup_str(&r->o->note, val, r->err);
+		return perr(r, line, "unknown key '%s' in [profile]", key);
+	case PS_FILE:
+	case PS_EXPORT:
+		if ((r->sect == PS_FILE) != (strcmp(key, "names") != 0 &&
+		    strcmp(key, "dtype") != 0 && strcmp(key, "wrap") != 0))
+			return perr(r, line, "unknown key '%s' in [%s]", key,
+			    r->sect == PS_FILE ? "file" : "export");
+		rc = set_file_key(r->o, key, val, r->err);
+		if (rc == -3)
+			return -1;
+		if (rc == -1)
+			return perr(r, line, "unknown key '%s'", key);
+		if (rc == -2)
+			return perr(r, line, "invalid value '%s' for %s", val,
+			    key);
+		return 0;
+	default:
+		for (i = 0; i < r->nkeys; i++)
+			if (strcmp(r->keys[i], key) == 0)
+				return perr(r, line, "'%s' given twice", key);
+		if (r->nkeys == 32 || strlen(key) >= 32 || strlen(val) >= 256)
+			return perr(r, line, "entry too long");
+		snprintf(r->keys[r->nkeys], 32, "%s", key);
+		snprintf(r->vals[r->nkeys], 256, "%s", val);
+		r->lines[r->nkeys++] = line;
+		return 0;
+	}
+}
+
+/* Strips spaces, tabs and CR at both ends, in place. */
+static char *
+trim(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+	    s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+static int
+profile_line(struct preader *r, char *s, int line)
+{
+	char *eq;
+
+	/*
+	 * Like a cfg, '#' and ';' start a comment line; unlike a cfg, spaces
+	 * inside a value (a note, a key template) are kept: only those
+	 * around the line, the key and the value go.
+	 */
+	s = trim(s);
+	if (s[0] == '\0' || s[0] == '#' || s[0] == ';')
+		return 0;
+	if (s[0] == '[') {
+		if (flush_entry(r) == -1)
+			return -1;
+		r->sect_line = line;
+		if (strcmp(s, "[profile]") == 0)
+			r->sect = PS_PROFILE;
+		else if (strcmp(s, "[file]") == 0)
+			r->sect = PS_FILE;
+		else if (strcmp(s, "[layer]") == 0)
+			r->sect = PS_LAYER;
+		else if (strcmp(s, "[array]") == 0)
+			r->sect = PS_ARRAY;
+		else if (strcmp(s, "[export]") == 0)
+			r->sect = PS_EXPORT;
+		else
+			return perr(r, line, "unknown section '%.40s' (use "
+			    "[profile], [file], [layer], [array], [export])", s);
+		if (r->sect != PS_PROFILE && !r->have_version)
+			return perr(r, line, "the profile must start with "
+			    "[profile] and version=");
+		return 0;
+	}
+	if ((eq = strchr(s, '=')) == NULL)
+		return perr(r, line, "expected key=value, got '%.40s'", s);
+	*eq = '\0';
+	if (*trim(s) == '\0' || *trim(eq + 1) == '\0')
+		return perr(r, line, "expected key=value, got '%.40s='", s);
+	return profile_key(r, trim(s), trim(eq + 1), line);
+}
+
+struct dm_ovr *
+dm_profile_parse(const char *path, const char *buf, size_t len,
+    struct dm_error *err)
+{
+	struct preader *r;
+	struct dm_ovr *o;
+	const char *p = buf, *end = buf + len, *nl;
+	char *line;
+	int lineno = 0;
+
+	if ((o = dm_ovr_new()) == NULL || (r = calloc(1, sizeof *r)) == NULL) {
+		dm_ovr_free(o);
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	r->path = path;
+	r->o = o;
+	r->err = err;
+	while (p < end) {
+		lineno++;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		if (memchr(p, '\0', (size_t)(nl - p)) != NULL) {
+			perr(r, lineno, "line contains a NUL byte (is this a "
+			    "profile?)");
+			goto fail;
+		}
+		if ((line = malloc((size_t)(nl - p) + 1)) == NULL) {
+			dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		memcpy(line, p, (size_t)(nl - p));
+		line[nl - p] = '\0';
+		if (profile_line(r, line, lineno) == -1) {
+			free(line);
+			goto fail;
+		}
+		free(line);
+		p = nl + 1;
+	}
+	if (flush_entry(r) == -1)
+		goto fail;
+	if (!r->have_version) {
+		perr(r, lineno ? lineno : 1, "not a darkmap profile: no "
+		    "[profile] section with version=");
+		goto fail;
+	}
+	free(r);
+	return o;
+fail:
+	free(r);
+	dm_ovr_free(o);
+	return NULL;
+}
+
+struct dm_ovr *
+dm_profile_read(const char *path, struct dm_error *err)
+{
+	struct dm_ovr *o;
+	FILE *fp;
+	char *buf;
+	size_t n;
+
+	if ((fp = fopen(path, "rb")) == NULL) {
+		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/* Profiles are small: refuse anything over 16 MiB. */
+	if ((buf = malloc((16u << 20) + 1)) == NULL) {
+		fclose(fp);
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	n = fread(buf, 1, (16u << 20) + 1, fp);
+	if (ferror(fp) || n > (16u << 20)) {
+		dm_error_set(err, ferror(fp) ? DM_ERR_IO : DM_ERR_RANGE,
+		    "%s: %s", path, ferror(fp) ? "read error" :
+		    "too large for a profile");
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	fclose(fp);
+	o = dm_profile_parse(path, buf, n, err);
+	free(buf);
+	return o;
+}
+
+/* Writing, in the canonical order. */
+
+static void
+print_list(FILE *fp, const char *key, const uint64_t *v, int n)
+{
+	int i;
+
+	fprintf(fp, "%s=", key);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "%s%" PRIu64, i ? "," : "", v[i]);
+	fputc('\n', fp);
+}
+
+int
+dm_profile_fprint(const struct dm_ovr *o, FILE *fp)
+{
+	size_t i;
+	int k;
+
+	fprintf(fp, "# darkmap mapping profile: see darkmap-profile(5)\n");
+	fprintf(fp, "[profile]\nversion=%d\n", DM_PROFILE_VERSION);
+	if (o->for_cfg != NULL)
+		fprintf(fp, "cfg=%s\n", o->for_cfg);
+	if (o->for_size != DM_UNSET)
+		fprintf(fp, "weights_size=%" PRId64 "\n", o->for_size);
+	if (o->for_hash != NULL)
+		fprintf(fp, "weights_hash=%s\n", o->for_hash);
+	if (o->note != NULL)
+		fprintf(fp, "note=%s\n", o->note);
+	if (o->header != DM_UNSET || o->transpose != DM_UNSET ||
+	    o->dialect != DM_UNSET || o->data_end != DM_UNSET ||
+	    o->layout != DM_UNSET) {
+		fprintf(fp, "\n[file]\n");
+		if (o->dialect != DM_UNSET)
+			fprintf(fp, "dialect=%s\n", o->dialect == DM_DIALECT_AB ?
+			    "ab" : "pj");
+		if (o->layout != DM_UNSET)
+			fprintf(fp, "layout=%s\n", o->layout == DM_LAYOUT_LOAD ?
+			    "load" : "save");
+		if (o->header != DM_UNSET)
+			fprintf(fp, "header=%d\n", o->header);
+		if (o->transpose != DM_UNSET)
+			fprintf(fp, "transpose=%d\n", o->transpose);
+		if (o->data_end != DM_UNSET)
+			fprintf(fp, "data_end=%" PRId64 "\n", o->data_end);
+	}
+	for (i = 0; i < o->nlayers; i++) {
+		const struct dm_layer_ovr *l = &o->layers[i];
+
+		fprintf(fp, "\n[layer]\nlayer=%zu\n", l->layer);
+		if (l->absent)
+			fprintf(fp, "absent=1\n");
+		if (l->omit)
+			fprintf(fp, "omit=1\n");
+		if (l->offset != DM_UNSET)
+			fprintf(fp, "offset=%" PRId64 "\n", l->offset);
+		if (l->gap != 0)
+			fprintf(fp, "gap=%" PRId64 "\n", l->gap);
+		if (l->order != NULL)
+			fprintf(fp, "order=%s\n", l->order);
+		if (l->cutoff)
+			fprintf(fp, "cutoff=1\n");
+	}
+	for (i = 0; i < o->narrays; i++) {
+		const struct dm_array_ovr *a = &o->arrays[i];
+
+		fprintf(fp, "\n[array]\nlayer=%zu\nname=%s\n", a->layer,
+		    a->name);
+		if (a->count != DM_UNSET)
+			fprintf(fp, "count=%" PRId64 "\n", a->count);
+		if (a->nreshape > 0)
+			print_list(fp, "reshape", a->reshape, a->nreshape);
+		if (a->transpose != DM_UNSET)
+			fprintf(fp, "transpose=%d\n", a->transpose);
+		if (a->nperm > 0) {
+			fprintf(fp, "permute=");
+			for (k = 0; k < a->nperm; k++)
+				fprintf(fp, "%s%d", k ? "," : "", a->perm[k]);
+			fputc('\n', fp);
+		}
+		if (a->rename != NULL)
+			fprintf(fp, "rename=%s\n", a->rename);
+	}
+	if (o->names != NULL || o->dtype != NULL || o->wrap != NULL) {
+		fprintf(fp, "\n[export]\n");
+		if (o->names != NULL)
+			fprintf(fp, "names=%s\n", o->names);
+		if (o->dtype != NULL)
+			fprintf(fp, "dtype=%s\n", o->dtype);
+		if (o->wrap != NULL)
+			fprintf(fp, "wrap=%s\n", o->wrap);
+	}
+	return ferror(fp) ? -1 : 0;
+}
+
+int
+dm_profile_write(const struct dm_ovr *o, const char *path,
+    struct dm_error *err)
+{
+	struct dm_atomicfile af;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	if ((mem = open_memstream(&buf, &len)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (dm_profile_fprint(o, mem) == -1 || fclose(mem) == EOF) {
+		free(buf);
+		return dm_error_set(err, DM_ERR_NOMEM, "%s: out of memory",
+		    path);
+	}
+	if (dm_atomicfile_open(&af, path, NULL, err) == -1) {
+		free(buf);
+		return -1;
+	}
+	if (dm_atomicfile_write(&af, buf, len, err) == -1) {
+		dm_atomicfile_abort(&af);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return dm_atomicfile_commit(&af, err);
+}

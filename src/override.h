@@ -1,0 +1,114 @@
+/*
+ * override.h - hand-made corrections of the mapping between a cfg and a
+ * weights file, and the profiles that record them.
+ *
+ * A struct dm_ovr owns everything it holds (dm_ovr_free()).  The net
+ * borrows it while laid out with dm_net_layout_ovr(); it must outlive that
+ * layout.  Profiles are plain text in Darknet's own INI style (see
+ * darkmap-profile(5)); dm_profile_write() of what dm_profile_read() gave
+ * reproduces a darkmap-written profile byte for byte.
+ */
+#ifndef DM_OVERRIDE_H
+#define DM_OVERRIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "net.h"
+
+#define DM_PROFILE_VERSION 1
+#define DM_UNSET (-1)
+
+struct dm_layer_ovr {
+	size_t		 layer;
+	int		 absent;	/* arrays not in the file */
+	int		 omit;		/* in the file, not exported */
+	int		 cutoff;	/* the file ends after this layer */
+	int64_t		 offset;	/* absolute start, DM_UNSET if none */
+	int64_t		 gap;		/* bytes before the layer (may be < 0) */
+	char		*order;		/* "scales,rolling_mean,...", or NULL */
+};
+
+struct dm_array_ovr {
+	size_t		 layer;
+	char		 name[DM_ARRAY_NAME_MAX];
+	int		 transpose;	/* stored transposed (2-D), or unset */
+	int		 perm[DM_SHAPE_MAX]; /* stored axis order, nperm axes */
+	int		 nperm;
+	char		*rename;	/* exported key, or NULL */
+	uint64_t	 reshape[DM_SHAPE_MAX]; /* exported shape */
+	int		 nreshape;
+	int64_t		 count;		/* floats in the file, or unset */
+};
+
+struct dm_ovr {
+	/* What the profile was made for; any may be unset. */
+	char		*for_cfg;	/* base name */
+	int64_t		 for_size;
+	char		*for_hash;	/* "fnv1a64:<16 hex>" of the head */
+	char		*note;		/* one line of explanation */
+
+	/* File-wide. */
+	int		 dialect;	/* DM_DIALECT_*, or unset */
+	int		 header;	/* 16 or 20, or unset */
+	int		 transpose;	/* 0 or 1, or unset */
+	int64_t		 data_end;	/* bytes after it ignored, or unset */
+	int		 layout;	/* DM_LAYOUT_*, or unset */
+
+	struct dm_layer_ovr *layers;
+	size_t		 nlayers;
+	struct dm_array_ovr *arrays;
+	size_t		 narrays;
+
+	/* Export settings. */
+	char		*names;
+	char		*dtype;
+	char		*wrap;
+};
+
+struct dm_ovr	*dm_ovr_new(void);
+void		 dm_ovr_free(struct dm_ovr *ovr);
+int		 dm_ovr_empty(const struct dm_ovr *ovr);
+
+/* The entry for a layer or an array, created on demand (NULL: no memory). */
+struct dm_layer_ovr *dm_ovr_layer(struct dm_ovr *ovr, size_t layer,
+		     struct dm_error *err);
+struct dm_array_ovr *dm_ovr_array(struct dm_ovr *ovr, size_t layer,
+		     const char *name, struct dm_error *err);
+const struct dm_layer_ovr *dm_ovr_find_layer(const struct dm_ovr *ovr,
+		     size_t layer);
+const struct dm_array_ovr *dm_ovr_find_array(const struct dm_ovr *ovr,
+		     size_t layer, const char *name);
+
+/* Copies src over dst (which is emptied first). */
+int		 dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
+		     struct dm_error *err);
+
+/*
+ * Parses a command-line override such as "gap=12:4" into ovr (see
+ * darkmap(1), OVERRIDES).  Errors are usage errors naming the option.
+ */
+int		 dm_ovr_parse_option(struct dm_ovr *ovr, const char *opt,
+		     const char *arg, struct dm_error *err);
+
+/* Checks the overrides against a net: layers and arrays exist. */
+int		 dm_ovr_check(const struct dm_ovr *ovr, const struct dm_net *net,
+		     struct dm_error *err);
+
+/* Reads a profile; errors name the file and line. */
+struct dm_ovr	*dm_profile_read(const char *path, struct dm_error *err);
+struct dm_ovr	*dm_profile_parse(const char *path, const char *buf, size_t len,
+		     struct dm_error *err);
+
+/* Writes ovr as a profile (atomically when path is a file). */
+int		 dm_profile_write(const struct dm_ovr *ovr, const char *path,
+		     struct dm_error *err);
+int		 dm_profile_fprint(const struct dm_ovr *ovr, FILE *fp);
+
+/* The identity hash of a weights file's first bytes. */
+void		 dm_profile_hash(const uint8_t *head, size_t len, char *buf,
+		     size_t buflen);
+
+#endif /* DM_OVERRIDE_H */

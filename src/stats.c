@@ -1,0 +1,250 @@
+/*
+ * stats.c - streaming statistics and plausibility.
+ *
+ * A misaligned mapping reads one array's values as another's: BN
+ * variances become weights, weights become variances, and bytes read at
+ * an offset that is not a multiple of 4 become floats with absurd
+ * exponents.  The checks below catch what a real trained network never
+ * holds: NaN or infinite parameters, subnormal or astronomically large
+ * values, negative variances, and values far outside their array's own
+ * spread.  Each check gives a penalty so that competing readings of a file
+ * can be ranked.
+ */
+#include "config.h"
+
+#include "stats.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "endian.h"
+
+#define STATS_CHUNK (1u << 20)
+
+const char *
+dm_level_name(enum dm_level level)
+{
+	switch (level) {
+	case DM_LEVEL_OK:	return "ok";
+	case DM_LEVEL_SUSPECT:	return "suspicious";
+	default:		return "bad";
+	}
+}
+
+/* Accumulates n little-endian floats. */
+static void
+accumulate(const uint8_t *p, size_t n, struct dm_stats *st, double *sum,
+    double *sumsq)
+{
+	double s = 0, ss = 0, mn = st->min, mx = st->max;
+	uint64_t zeros = 0, nans = 0, infs = 0, sub = 0, fin = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t u = dm_le32dec(p + 4 * i);
+		uint32_t e = u & 0x7f800000u;
+		float f;
+		double x;
+
+		if (e == 0x7f800000u) {
+			if (u & 0x007fffffu)
+				nans++;
+			else
+				infs++;
+			continue;
+		}
+		if (e == 0 && (u & 0x007fffffu) != 0)
+			sub++;
+		memcpy(&f, &u, sizeof f);
+		x = f;
+		if (x == 0)
+			zeros++;
+		if (x < mn)
+			mn = x;
+		if (x > mx)
+			mx = x;
+		s += x;
+		ss += x * x;
+		fin++;
+	}
+	st->min = mn;
+	st->max = mx;
+	st->zeros += zeros;
+	st->nans += nans;
+	st->infs += infs;
+	st->subnormals += sub;
+	st->n += fin;
+	*sum += s;
+	*sumsq += ss;
+}
+
+static int
+stats_range(struct dm_weights *w, uint64_t off, uint64_t count,
+    struct dm_stats *st, uint8_t *buf, struct dm_error *err)
+{
+	uint64_t left = count, pos = off, bytes;
+	double sum = 0, sumsq = 0, var;
+	size_t n;
+
+	memset(st, 0, sizeof st[0]);
+	st->min = DBL_MAX;
+	st->max = -DBL_MAX;
+	if (__builtin_mul_overflow(count, (uint64_t)4, &bytes) ||
+	    off > w->size || bytes > w->size - off)
+		return 0;
+	while (left > 0) {
+		n = left > STATS_CHUNK / 4 ? STATS_CHUNK / 4 : (size_t)left;
+		if (dm_weights_pread(w, buf, n * 4, pos, err) == -1)
+			return -1;
+		accumulate(buf, n, st, &sum, &sumsq);
+		pos += n * 4;
+		left -= n;
+	}
+	st->valid = 1;
+	if (st->n > 0) {
+		st->mean = sum / (double)st->n;
+		var = sumsq / (double)st->n - st->mean * st->mean;
+		st->std = var > 0 ? sqrt(var) : 0;
+	} else
+		st->min = st->max = 0;
+	return 0;
+}
+
+int
+dm_stats_range(struct dm_weights *w, uint64_t off, uint64_t count,
+    struct dm_stats *st, struct dm_error *err)
+{
+	uint8_t *buf;
+	int rc;
+
+	if ((buf = malloc(STATS_CHUNK)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	rc = stats_range(w, off, count, st, buf, err);
+	free(buf);
+	return rc;
+}
+
+static void
+judge(struct dm_check *c, enum dm_level level, double penalty,
+    const char *note)
+{
+	c->penalty += penalty;
+	if (level > c->level || c->note[0] == '\0') {
+		if (level > c->level)
+			c->level = level;
+		snprintf(c->note, sizeof c->note, "%s", note);
+	}
+}
+
+void
+dm_stats_judge(const struct dm_net *net, const struct dm_array *a,
+    const struct dm_stats *st, struct dm_check *c)
+{
+	char note[160];
+	double big, z, t, fan_in;
+	uint64_t n = st->n + st->nans + st->infs;
+
+	(void)net;
+	memset(c, 0, sizeof *c);
+	if (!st->valid || n == 0)
+		return;
+	if (st->nans || st->infs) {
+		snprintf(note, sizeof note, "%llu NaN and %llu infinite values",
+		    (unsigned long long)st->nans, (unsigned long long)st->infs);
+		judge(c, DM_LEVEL_BAD, 200, note);
+	}
+	if (st->subnormals > n / 100 || st->subnormals > 16) {
+		snprintf(note, sizeof note, "%llu subnormal values: the bytes "
+		    "are probably not floats at this offset",
+		    (unsigned long long)st->subnormals);
+		judge(c, DM_LEVEL_BAD, 150, note);
+	}
+	big = fabs(st->min) > fabs(st->max) ? fabs(st->min) : fabs(st->max);
+	if (big > 1e6) {
+		snprintf(note, sizeof note, "values as large as %.3g: not "
+		    "plausible parameters", big);
+		judge(c, DM_LEVEL_BAD, 150, note);
+	}
+	if (st->n > 0 && st->zeros == st->n && n > 1) {
+		judge(c, DM_LEVEL_SUSPECT, 2, "all zero (untrained, or not "
+		    "this array's data)");
+		return;
+	}
+	switch (a->role) {
+	case DM_ROLE_ROLLING_VARIANCE:
+		if (st->min < 0) {
+			snprintf(note, sizeof note, "negative variance (%.3g): "
+			    "not a batch-norm variance", st->min);
+			judge(c, DM_LEVEL_BAD, 120, note);
+		} else if (st->min == 0)
+			judge(c, DM_LEVEL_SUSPECT, 1, "zero variance in some "
+			    "channels");
+		break;
+	case DM_ROLE_SCALES:
+		if (big > 1e3) {
+			snprintf(note, sizeof note, "batch-norm scale of %.3g", big);
+			judge(c, DM_LEVEL_BAD, 100, note);
+		}
+		break;
+	case DM_ROLE_WEIGHTS:
+		if (a->ndim >= 2 && a->cur_shape[0] > 0 && st->std > 0) {
+			fan_in = (double)a->count / (double)a->cur_shape[0];
+			if (st->std * sqrt(fan_in) > 100) {
+				snprintf(note, sizeof note, "spread %.3g is far "
+				    "above what a fan-in of %.0f allows",
+				    st->std, fan_in);
+				judge(c, DM_LEVEL_SUSPECT, 10, note);
+			}
+		}
+		break;
+	default:
+		break;
+	}
+	/* Values far outside the array's own spread. */
+	if (st->n >= 16 && st->std > 0) {
+		z = (st->max - st->mean) / st->std;
+		if ((st->mean - st->min) / st->std > z)
+			z = (st->mean - st->min) / st->std;
+		t = sqrt(2 * log((double)st->n)) + 4.5;
+		if (z > t) {
+			snprintf(note, sizeof note, "a value %.1f standard "
+			    "deviations from the mean", z);
+			judge(c, z > 3 * t ? DM_LEVEL_BAD : DM_LEVEL_SUSPECT,
+			    z > 3 * t ? 100 : z - t, note);
+		}
+	}
+}
+
+int
+dm_stats_net(const struct dm_net *net, struct dm_weights *w, int64_t shift,
+    struct dm_stats *st, struct dm_check *ck, struct dm_error *err)
+{
+	uint8_t *buf;
+	size_t i;
+	int64_t off;
+
+	if ((buf = malloc(STATS_CHUNK)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	for (i = 0; i < net->narrays; i++) {
+		const struct dm_array *a = &net->arrays[i];
+
+		memset(&st[i], 0, sizeof st[i]);
+		memset(&ck[i], 0, sizeof ck[i]);
+		if (!dm_array_present(a))
+			continue;
+		off = (int64_t)a->offset + shift;
+		if (off < 0)
+			continue;
+		if (stats_range(w, (uint64_t)off, a->count, &st[i], buf,
+		    err) == -1) {
+			free(buf);
+			return -1;
+		}
+		dm_stats_judge(net, a, &st[i], &ck[i]);
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * stats.h - per-tensor statistics, computed while streaming the file, and
+ * the plausibility of a tensor for its role.
+ */
+#ifndef DM_STATS_H
+#define DM_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "net.h"
+#include "weights.h"
+
+struct dm_stats {
+	uint64_t	 n;		/* finite values counted in mean/std */
+	uint64_t	 zeros, nans, infs, subnormals;
+	double		 min, max, mean, std;
+	int		 valid;		/* the range was inside the file */
+};
+
+enum dm_level {
+	DM_LEVEL_OK,
+	DM_LEVEL_SUSPECT,
+	DM_LEVEL_BAD
+};
+
+struct dm_check {
+	enum dm_level	 level;
+	double		 penalty;	/* 0 plausible; >= 100 impossible */
+	char		 note[160];
+};
+
+/*
+ * Statistics of count float32 values at byte offset off of w.  A range
+ * that is not wholly inside the file gives valid = 0 and no error.
+ */
+int		 dm_stats_range(struct dm_weights *w, uint64_t off,
+		     uint64_t count, struct dm_stats *st, struct dm_error *err);
+
+/* Judges an array's statistics for its role (BN variance > 0, ...). */
+void		 dm_stats_judge(const struct dm_net *net, const struct dm_array *a,
+		     const struct dm_stats *st, struct dm_check *c);
+
+/*
+ * Statistics and checks of every array of the laid-out net, read at its
+ * offset plus shift; st and ck have net->narrays entries.  Arrays not in
+ * the file get valid = 0 and penalty 0.
+ */
+int		 dm_stats_net(const struct dm_net *net, struct dm_weights *w,
+		     int64_t shift, struct dm_stats *st, struct dm_check *ck,
+		     struct dm_error *err);
+
+const char	*dm_level_name(enum dm_level level);
+
+#endif /* DM_STATS_H */

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Breaks Darknet-written weights files in the ways users meet, and
+requires that darkmap's diagnosis names the right layer and cause, that
+`darkmap fix` (or, where the change cannot be told from the data, a
+hand-written profile) makes `convert` give tensors bit-identical to the
+clean file's export, and that a file cut inside a tensor gets no repair.
+
+usage: diagnose_check.py DARKMAP FIXTURES TMPDIR
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+DARKMAP, FIX, TMP = sys.argv[1:4]
+npass = nfail = 0
+
+
+def ok(cond, what):
+    global npass, nfail
+    if cond:
+        npass += 1
+    else:
+        nfail += 1
+        print("FAIL", what)
+
+
+def run(*args):
+    return subprocess.run([DARKMAP] + [str(a) for a in args],
+                          capture_output=True)
+
+
+def ledger(cfg, weights, *extra):
+    r = run("inspect", "-f", "json", *extra, cfg, weights)
+    return json.loads(r.stdout)
+
+
+def layer_offsets(led):
+    """(first byte, end byte) of each layer with arrays."""
+    out = {}
+    for lay in led["layers"]:
+        if lay["arrays"]:
+            a0, a1 = lay["arrays"][0], lay["arrays"][-1]
+            out[lay["index"]] = (a0["offset"], a1["offset"] + 4 * a1["count"])
+    return out
+
+
+def export(cfg, weights, out, *extra):
+    r = run("convert", "--force", *extra, cfg, weights, "-o", out)
+    if r.returncode != 0:
+        return None
+    return dict(np.load(out))
+
+
+def same(a, b, only=None):
+    if a is None or b is None:
+        return False
+    keys = only if only is not None else list(a)
+    if only is None and list(a) != list(b):
+        return False
+    return all(k in a and k in b and a[k].shape == b[k].shape
+               and a[k].tobytes() == b[k].tobytes() for k in keys)
+
+
+def write(path, data):
+    with open(path, "wb") as fp:
+        fp.write(data)
+    return path
+
+
+def diag(cfg, weights, *extra):
+    d = ledger(cfg, weights, *extra)
+    return d, d.get("diagnosis", {})
+
+
+def fix_and_check(name, cfg, broken, clean_export, expect_kind,
+                  expect_layer=None, subset=None):
+    d, g = diag(cfg, broken)
+    reps = g.get("repairs", [])
+    top = reps[0] if reps else {}
+    ok(g.get("fit") and top.get("kind") == expect_kind,
+       "%s: best repair %s, expected %s (%s)" % (name, top, expect_kind,
+                                                 g.get("summary")))
+    if expect_layer is not None:
+        ok(top.get("layer") == expect_layer, "%s: repair names layer %s, "
+           "expected %s" % (name, top.get("layer"), expect_layer))
+    prof = os.path.join(TMP, name + ".profile")
+    r = run("fix", cfg, broken, "-o", prof)
+    ok(r.returncode == 0 and os.path.exists(prof),
+       "%s: fix exit %d %s" % (name, r.returncode, r.stdout.decode()[-300:]))
+    got = export(cfg, broken, os.path.join(TMP, name + ".npz"),
+                 "--profile", prof)
+    ok(same(got, clean_export, subset), "%s: export with the fix differs "
+       "from the clean export" % name)
+    # The profile round-trips byte for byte through --save-profile.
+    again = os.path.join(TMP, name + ".again")
+    r = run("inspect", "--no-stats", "--profile", prof, "--save-profile",
+            again, cfg, broken)
+    ok(os.path.exists(again) and open(again, "rb").read() ==
+       open(prof, "rb").read(), "%s: profile does not round-trip" % name)
+    return g
+
+
+def main():
+    ab = os.path.join(FIX, "cfg/reduced/AlexeyAB/yolov3-tiny-half.cfg")
+    abw = os.path.join(FIX, "weights/AlexeyAB/yolov3-tiny-half.weights")
+    data = open(abw, "rb").read()
+    led = ledger(ab, abw)
+    offs = layer_offsets(led)
+    clean = export(ab, abw, os.path.join(TMP, "clean.npz"))
+    ok(clean is not None and len(clean) > 0, "clean export")
+
+    # 1. A header that says 0.2 but has a 4-byte seen.
+    b = write(os.path.join(TMP, "h16.weights"), data[:16] + data[20:])
+    g = fix_and_check("h16", ab, b, clean, "header")
+    prof = open(os.path.join(TMP, "h16.profile")).read()
+    ok("header=16" in prof, "h16: profile sets header=16")
+
+    # 2. Four junk bytes before a middle layer.
+    for junk, tag in ((b"\0\0\0\0", "zeros"), (b"\x13\x37\xbe\xef", "junk")):
+        g8 = offs[8][0]
+        b = write(os.path.join(TMP, "gap.weights"),
+                  data[:g8] + junk + data[g8:])
+        g = fix_and_check("gap-" + tag, ab, b, clean, "extra-bytes", 8)
+        d, _ = diag(ab, b)
+        ok(d["diagnosis"]["first_bad_layer"] >= 8 or
+           d["diagnosis"]["first_suspect_layer"] >= 8,
+           "gap-%s: data before layer 8 judged implausible" % tag)
+
+    # 3. One layer's arrays missing: the export lacks exactly that layer.
+    s, e = offs[6]
+    b = write(os.path.join(TMP, "missing.weights"), data[:s] + data[e:])
+    fix_and_check("missing", ab, b, clean, "missing-layer", 6,
+                  subset=[k for k in clean if not k.startswith("layers.6.")])
+    got = dict(np.load(os.path.join(TMP, "missing.npz")))
+    ok(not any(k.startswith("layers.6.") for k in got) and
+       len(got) == len([k for k in clean if not k.startswith("layers.6.")]),
+       "missing: export lacks exactly layer 6")
+
+    # 4. Weights of the same net trained with classes=3 (the cfg says 80).
+    cfg3 = os.path.join(TMP, "classes3.cfg")
+    cfgtext = open(ab).read()
+    sects, cur = [], []
+    for ln in cfgtext.split("\n"):
+        if ln.startswith("[") and cur:
+            sects.append(cur)
+            cur = []
+        cur.append(ln)
+    sects.append(cur)
+    for i, sct in enumerate(sects):
+        if sct and sct[0].strip() == "[yolo]":
+            sects[i] = [("classes=3" if l.startswith("classes=") else l)
+                        for l in sct]
+            prev = sects[i - 1]
+            sects[i - 1] = [("filters=24" if l.startswith("filters=")
+                             else l) for l in prev]
+    open(cfg3, "w").write("\n".join("\n".join(s) for s in sects))
+    led3 = ledger(cfg3, abw)
+    # Weights for the 3-class net: the original arrays, heads resized.
+    body = bytearray(data[:20])
+    rng = np.random.RandomState(7)
+    orig = {(l["index"], a["name"]): a for l in led["layers"]
+            for a in l["arrays"]}
+    for lay in led3["layers"]:
+        for a in lay["arrays"]:
+            o = orig[(lay["index"], a["name"])]
+            if o["count"] == a["count"]:
+                body += data[o["offset"]:o["offset"] + 4 * o["count"]]
+            else:
+                body += (rng.uniform(-0.1, 0.1, a["count"])
+                         .astype("<f4").tobytes())
+    b = write(os.path.join(TMP, "classes.weights"), bytes(body))
+    ok(ledger(cfg3, b)["verdict"]["kind"] == "exact", "classes: crafted file")
+    clean3 = export(cfg3, b, os.path.join(TMP, "clean3.npz"))
+    g = fix_and_check("classes", ab, b, clean3, "classes")
+    ok(g.get("repairs") and g["repairs"][0]["value"] == 3,
+       "classes: diagnosis says classes=3 (%s)" % g.get("repairs", [{}])[:1])
+
+    # 5. Junk appended.
+    b = write(os.path.join(TMP, "tail.weights"), data + b"\x01" * 100)
+    fix_and_check("tail", ab, b, clean, "trailing-junk")
+
+    # 6. Cut cleanly after layer 9: the export is layers 0-9.
+    cut = offs[10][0]
+    b = write(os.path.join(TMP, "cut.weights"), data[:cut])
+    fix_and_check("cut", ab, b, clean, "cut-after-layer", 9,
+                  subset=[k for k in clean
+                          if int(k.split(".")[1]) <= 9])
+
+    # A file cut inside a tensor: diagnosed, and no repair fits.
+    s, e = offs[10]
+    b = write(os.path.join(TMP, "mid.weights"), data[:s + 4 * 37 + 8])
+    d, g = diag(ab, b)
+    v = d["verdict"]
+    ok(v["kind"] == "truncated" and v["layer"] == 10 and v["array"],
+       "mid: verdict %s" % v)
+    r = run("fix", ab, b, "-o", os.path.join(TMP, "mid.profile"))
+    ok(r.returncode == 1 and b"no repair fits" in r.stdout and
+       not os.path.exists(os.path.join(TMP, "mid.profile")),
+       "mid: fix must find no repair (exit %d)" % r.returncode)
+
+    # 7, 8: a connected layer stored transposed without the header flag,
+    # and one with its BN arrays before the weights: hand-written profiles.
+    pj = os.path.join(FIX, "cfg/synthetic/pjreddie/syn_pj_layers.cfg")
+    pjw = os.path.join(FIX, "weights/pjreddie/syn_pj_layers.weights")
+    pdata = open(pjw, "rb").read()
+    pled = ledger(pj, pjw, "-d", "pj")
+    pclean = export(pj, pjw, os.path.join(TMP, "pclean.npz"), "-d", "pj")
+    arrs = {a["name"]: a for a in pled["layers"][12]["arrays"]}
+    wa = arrs["weights"]
+    n, c = wa["shape"]
+    w = np.frombuffer(pdata, "<f4", wa["count"], wa["offset"]).reshape(n, c)
+    b = bytearray(pdata)
+    b[wa["offset"]:wa["offset"] + 4 * wa["count"]] = w.T.astype("<f4").tobytes()
+    b = write(os.path.join(TMP, "trans.weights"), bytes(b))
+    prof = write(os.path.join(TMP, "trans.profile"), b"[profile]\nversion=1\n"
+                 b"\n[array]\nlayer=12\nname=weights\ntranspose=1\n")
+    got = export(pj, b, os.path.join(TMP, "trans.npz"), "-d", "pj",
+                 "--profile", prof)
+    ok(same(got, pclean), "transposed connected: profile export differs")
+    ok(not same(export(pj, b, os.path.join(TMP, "trans0.npz"), "-d", "pj"),
+                pclean), "transposed connected: the control should differ")
+
+    order = ["biases", "scales", "rolling_mean", "rolling_variance",
+             "weights"]
+    start = arrs["biases"]["offset"]
+    blob = b"".join(pdata[arrs[k]["offset"]:arrs[k]["offset"] +
+                          4 * arrs[k]["count"]] for k in order)
+    b = bytearray(pdata)
+    b[start:start + len(blob)] = blob
+    b = write(os.path.join(TMP, "order.weights"), bytes(b))
+    prof = write(os.path.join(TMP, "order.profile"), b"[profile]\nversion=1\n"
+                 b"\n[layer]\nlayer=12\norder=biases,scales,rolling_mean,"
+                 b"rolling_variance,weights\n")
+    got = export(pj, b, os.path.join(TMP, "order.npz"), "-d", "pj",
+                 "--profile", prof)
+    ok(same(got, pclean), "BN before weights: profile export differs")
+
+    print("%d passed, %d failed" % (npass, nfail))
+    return 1 if nfail or not npass else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+/*
+ * test_profile.c - profiles: parsing, errors with line numbers, the
+ * canonical round trip, and command-line overrides.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "override.h"
+
+static const char full[] =
+    "# darkmap mapping profile: see darkmap-profile(5)\n"
+    "[profile]\n"
+    "version=1\n"
+    "cfg=yolov3.cfg\n"
+    "weights_size=248007048\n"
+    "weights_hash=fnv1a64:0123456789abcdef\n"
+    "note=a note with spaces\n"
+    "\n[file]\n"
+    "dialect=pj\n"
+    "layout=save\n"
+    "header=16\n"
+    "transpose=1\n"
+    "data_end=1234\n"
+    "\n[layer]\n"
+    "layer=3\n"
+    "absent=1\n"
+    "\n[layer]\n"
+    "layer=12\n"
+    "omit=1\n"
+    "offset=4096\n"
+    "gap=-8\n"
+    "order=biases,scales,rolling_mean,rolling_variance,weights\n"
+    "cutoff=1\n"
+    "\n[array]\n"
+    "layer=12\n"
+    "name=weights\n"
+    "count=100\n"
+    "reshape=10,10\n"
+    "transpose=1\n"
+    "permute=1,0\n"
+    "rename=model.fc.weight\n"
+    "\n[export]\n"
+    "names=ultralytics\n"
+    "dtype=float16\n"
+    "wrap=model\n";
+
+static char *
+print(const struct dm_ovr *o)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(dm_profile_fprint(o, fp), 0);
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_round_trip(void **state)
+{
+	struct dm_error err;
+	struct dm_ovr *o;
+	char *out;
+
+	(void)state;
+	o = dm_profile_parse("p", full, sizeof full - 1, &err);
+	assert_non_null(o);
+	assert_int_equal(o->header, 16);
+	assert_int_equal(o->transpose, 1);
+	assert_int_equal(o->nlayers, 2);
+	assert_int_equal(o->layers[1].gap, -8);
+	assert_string_equal(o->note, "a note with spaces");
+	assert_int_equal(o->arrays[0].count, 100);
+	assert_int_equal(o->arrays[0].nreshape, 2);
+	out = print(o);
+	assert_string_equal(out, full);
+	free(out);
+	dm_ovr_free(o);
+}
+
+static void
+expect_error(const char *text, const char *want)
+{
+	struct dm_error err;
+	struct dm_ovr *o;
+
+	dm_error_clear(&err);
+	o = dm_profile_parse("p.profile", text, strlen(text), &err);
+	if (o != NULL || strstr(err.msg, want) == NULL)
+		fail_msg("'%s': got '%s', wanted '%s'", text, err.msg, want);
+}
+
+static void
+test_errors_name_lines(void **state)
+{
+	(void)state;
+	expect_error("", "not a darkmap profile");
+	expect_error("[file]\nheader=16\n", "p.profile:1: the profile must "
+	    "start");
+	expect_error("[profile]\nversion=1\n[file]\nheader=18\n",
+	    "p.profile:4: invalid value '18' for header");
+	expect_error("[profile]\nversion=9\n", "p.profile:2: profile version "
+	    "9 is newer");
+	expect_error("[profile]\nversion=1\n[bogus]\n", "p.profile:3: unknown "
+	    "section");
+	expect_error("[profile]\nversion=1\n[layer]\nabsent=1\n",
+	    "p.profile:3: [layer] needs layer=");
+	expect_error("[profile]\nversion=1\n[layer]\nlayer=x\n",
+	    "p.profile:4: layer=x is not a layer index");
+	expect_error("[profile]\nversion=1\n[array]\nlayer=1\ncount=5\n",
+	    "p.profile:3: [array] needs name=");
+	expect_error("[profile]\nversion=1\n[array]\nlayer=1\nname=w\n"
+	    "permute=0,0\n", "p.profile:6: invalid value '0,0' for permute");
+	expect_error("[profile]\nversion=1\njunk\n", "p.profile:3: expected "
+	    "key=value");
+	expect_error("[profile]\nversion=1\n[layer]\nlayer=1\n[layer]\n"
+	    "layer=1\n", "p.profile:5: layer 1 appears twice");
+	expect_error("[profile]\nversion=1\n[layer]\nlayer=1\nlayer=2\n",
+	    "p.profile:5: 'layer' given twice");
+	expect_error("[profile]\nversion=1\n[file]\nfrobs=1\n",
+	    "p.profile:4: unknown key 'frobs'");
+}
+
+static void
+test_cli_options(void **state)
+{
+	struct dm_error err;
+	struct dm_ovr *o = dm_ovr_new();
+
+	(void)state;
+	assert_int_equal(dm_ovr_parse_option(o, "header", "16", &err), 0);
+	assert_int_equal(dm_ovr_parse_option(o, "gap", "12=4", &err), 0);
+	assert_int_equal(dm_ovr_parse_option(o, "absent", "3", &err), 0);
+	assert_int_equal(dm_ovr_parse_option(o, "count", "5:weights=10", &err),
+	    0);
+	assert_int_equal(dm_ovr_parse_option(o, "transpose-array", "5:weights",
+	    &err), 0);
+	assert_int_equal(o->header, 16);
+	assert_int_equal(dm_ovr_find_layer(o, 12)->gap, 4);
+	assert_true(dm_ovr_find_layer(o, 3)->absent);
+	assert_int_equal(dm_ovr_find_array(o, 5, "weights")->count, 10);
+	assert_int_equal(dm_ovr_find_array(o, 5, "weights")->transpose, 1);
+	assert_int_equal(dm_ovr_parse_option(o, "header", "17", &err), -1);
+	assert_int_equal(err.code, DM_ERR_USAGE);
+	assert_int_equal(dm_ovr_parse_option(o, "gap", "12", &err), -1);
+	assert_int_equal(dm_ovr_parse_option(o, "absent", "3=1", &err), -1);
+	assert_int_equal(dm_ovr_parse_option(o, "count", "5=3", &err), -1);
+	assert_int_equal(dm_ovr_parse_option(o, "gap", "x=1", &err), -1);
+	dm_ovr_free(o);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_errors_name_lines),
+		cmocka_unit_test(test_cli_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
