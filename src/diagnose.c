@@ -505,7 +505,8 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 	for (i = 0; i < d->nhyps; i++)
 		d->hyps[i].cost = d->hyps[i].penalty +
 		    kind_cost[d->hyps[i].kind];
-	qsort(d->hyps, d->nhyps, sizeof *d->hyps, cmp_hyp);
+	if (d->nhyps > 1)
+		qsort(d->hyps, d->nhyps, sizeof *d->hyps, cmp_hyp);
 	d->fit = d->nhyps > 0 && d->hyps[0].penalty < 100;
 	rc = 0;
 out:
