@@ -633,6 +633,82 @@ load_transposed(struct dm_export *ex, struct dm_xtensor *x,
 	return 0;
 }
 
+/*
+ * Larger 2-D transposes are not held whole: output rows are produced in
+ * strips of at most STRIP_BYTES, each gathered from every stored row.
+ */
+#define WHOLE_MAX	((uint64_t)16 << 20)
+#define STRIP_BYTES	((uint64_t)8 << 20)
+
+static int
+is_2d_transpose(const struct dm_xtensor *x)
+{
+	return x->nperm == 0 || (x->nperm == 2 && x->perm[0] == 1 &&
+	    x->perm[1] == 0);
+}
+
+/* Output rows [r0, r0 + R) of a tensor stored [cols][rows]. */
+static int
+load_strip(struct dm_export *ex, struct dm_xtensor *x, uint64_t r0,
+    struct dm_error *err)
+{
+	const struct dm_array *a = &ex->net->arrays[x->array];
+	uint64_t rows = a->cur_shape[0], cols, R, c, r;
+	uint8_t *seg;
+
+	cols = rows ? x->count / rows : 0;
+	if (x->mem == NULL) {
+		R = cols > 0 ? STRIP_BYTES / (cols * 4) : 1;
+		if (R == 0)
+			R = 1;
+		if (R > rows)
+			R = rows;
+		x->strip_rows = R;
+		x->mem = malloc((size_t)(R * cols) * sizeof *x->mem);
+		if (x->mem == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "%s: out of "
+			    "memory", x->key);
+	}
+	R = x->strip_rows;
+	if (r0 + R > rows)
+		R = rows - r0;
+	if ((seg = malloc((size_t)R * 4)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	for (c = 0; c < cols; c++) {
+		if (dm_weights_pread(ex->w, seg, (size_t)R * 4, x->offset +
+		    (c * rows + r0) * 4, err) == -1) {
+			free(seg);
+			return -1;
+		}
+		for (r = 0; r < R; r++)
+			x->mem[r * cols + c] = dm_lef32dec(seg + r * 4);
+	}
+	free(seg);
+	x->strip_first = r0;
+	return 0;
+}
+
+static int
+read_strips(struct dm_export *ex, struct dm_xtensor *x, uint64_t first,
+    size_t n, uint8_t *out, struct dm_error *err)
+{
+	const struct dm_array *a = &ex->net->arrays[x->array];
+	uint64_t rows = a->cur_shape[0], cols = rows ? x->count / rows : 0;
+	uint64_t e, r;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		e = first + i;
+		r = e / cols;
+		if (x->mem == NULL || r < x->strip_first ||
+		    r >= x->strip_first + x->strip_rows)
+			if (load_strip(ex, x, r, err) == -1)
+				return -1;
+		dm_lef32enc(out + i * 4, x->mem[e - x->strip_first * cols]);
+	}
+	return 0;
+}
+
 /* Copies floats [first, first + n) of x into out as little-endian f32. */
 static int
 read_floats(struct dm_export *ex, struct dm_xtensor *x, uint64_t first,
@@ -645,6 +721,10 @@ read_floats(struct dm_export *ex, struct dm_xtensor *x, uint64_t first,
 		return dm_weights_pread(ex->w, out, n * 4,
 		    x->offset + first * 4, err);
 	case DM_SRC_TRANSPOSE:
+		if (x->strip_rows > 0 || (x->mem == NULL &&
+		    x->count * 4 > WHOLE_MAX && is_2d_transpose(x) &&
+		    ex->net->arrays[x->array].cur_shape[0] > 0))
+			return read_strips(ex, x, first, n, out, err);
 		if (x->mem == NULL && load_transposed(ex, x, err) == -1)
 			return -1;
 		/* FALLTHROUGH */

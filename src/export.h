@@ -58,6 +58,8 @@ struct dm_xtensor {
 	int		 perm[DM_SHAPE_MAX]; /* DM_SRC_TRANSPOSE: stored axis */
 	int		 nperm;		/* order, or 0: stored [rest][first] */
 	float		*mem;		/* DM_SRC_MEMORY, or the transpose cache */
+	uint64_t	 strip_first;	/* a large 2-D transpose is held in */
+	uint64_t	 strip_rows;	/* strips of output rows, 0: whole */
 	size_t		 array;		/* index into net->arrays, or SIZE_MAX */
 };
 

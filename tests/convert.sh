@@ -39,6 +39,45 @@ else
 	fail "template keys"
 fi
 
+# A progress line on a terminal, nothing otherwise.
+expect 0 "no progress when stderr is not a terminal" -- "$DARKMAP" convert "$cfg" "$good" -o "$tmp/p1.pt"
+[ ! -s "$tmp/err" ] && pass "stderr silent without a terminal" || fail "stderr: $(cat "$tmp/err")"
+if command -v script >/dev/null 2>&1; then
+	script -q -e -c "'$DARKMAP' convert '$cfg' '$good' -o '$tmp/p2.pt'" /dev/null >"$tmp/tty" 2>&1
+	grep -q 'writing .*p2.pt 100%' "$tmp/tty" && pass "progress line on a terminal" ||
+	    fail "no progress line on a terminal: $(cat "$tmp/tty")"
+else
+	fail "script(1) is missing: cannot test the progress line"
+fi
+
+# A 36 MiB connected layer stored transposed (header 1000.1001) is turned
+# back in strips, with memory well below its size.
+printf '[net]\ninputs=4096\n\n[connected]\noutput=2304\nactivation=linear\n' >"$tmp/big.cfg"
+"$PYTHON3" - "$tmp" <<'PY'
+import numpy as np, struct, sys
+rows, cols = 2304, 4096
+w = (np.arange(rows * cols) % 1000 / 1000.0 - 0.5).astype("<f4").reshape(rows, cols)
+b = np.linspace(-1, 1, rows).astype("<f4")
+open(sys.argv[1] + "/big.weights", "wb").write(
+    struct.pack("<iiiI", 1000, 1001, 0, 0) + b.tobytes() + w.T.copy().tobytes())
+PY
+if [ -x /usr/bin/time ]; then
+	expect 0 "large transposed tensor" -- /usr/bin/time -f '%M' -o "$tmp/rss" \
+	    "$DARKMAP" convert -d pj "$tmp/big.cfg" "$tmp/big.weights" -o "$tmp/big.npz"
+	[ "$(cat "$tmp/rss")" -lt 30000 ] && pass "transpose in strips: peak $(cat "$tmp/rss") KB" ||
+	    fail "transpose peak RSS $(cat "$tmp/rss") KB for a 36 MiB tensor"
+else
+	expect 0 "large transposed tensor" -- "$DARKMAP" convert -d pj "$tmp/big.cfg" "$tmp/big.weights" -o "$tmp/big.npz"
+fi
+"$PYTHON3" - "$tmp" <<'PY' && pass "large transposed tensor in PyTorch order" || fail "large transposed tensor"
+import numpy as np, sys
+z = np.load(sys.argv[1] + "/big.npz")
+rows, cols = 2304, 4096
+w = (np.arange(rows * cols) % 1000 / 1000.0 - 0.5).astype("<f4").reshape(rows, cols)
+assert np.array_equal(z["layers.0.fc.weight"], w)
+PY
+rm -f "$tmp/big.weights" "$tmp/big.npz"
+
 need_fixtures
 "$PYTHON3" "$srcdir/tests/convert_check.py" "$DARKMAP" "$fixtures" "$tmp" ||
     fail "convert_check.py"
