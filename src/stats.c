@@ -34,12 +34,16 @@ dm_level_name(enum dm_level level)
 	}
 }
 
-/* Accumulates n little-endian floats. */
+/*
+ * Accumulates n little-endian floats the simple way, one at a time.  Sums
+ * are of (x - pivot), which keeps the variance exact enough when the mean
+ * is large against the spread.
+ */
 static void
-accumulate(const uint8_t *p, size_t n, struct dm_stats *st, double *sum,
-    double *sumsq)
+accumulate_scalar(const uint8_t *p, size_t n, float pivot,
+    struct dm_stats *st, double *sum, double *sumsq)
 {
-	double s = 0, ss = 0, mn = st->min, mx = st->max;
+	double s = 0, ss = 0, mn = st->min, mx = st->max, x;
 	uint64_t zeros = 0, nans = 0, infs = 0, sub = 0, fin = 0;
 	size_t i;
 
@@ -47,7 +51,6 @@ accumulate(const uint8_t *p, size_t n, struct dm_stats *st, double *sum,
 		uint32_t u = dm_le32dec(p + 4 * i);
 		uint32_t e = u & 0x7f800000u;
 		float f;
-		double x;
 
 		if (e == 0x7f800000u) {
 			if (u & 0x007fffffu)
@@ -59,13 +62,13 @@ accumulate(const uint8_t *p, size_t n, struct dm_stats *st, double *sum,
 		if (e == 0 && (u & 0x007fffffu) != 0)
 			sub++;
 		memcpy(&f, &u, sizeof f);
-		x = f;
-		if (x == 0)
+		if (f == 0)
 			zeros++;
-		if (x < mn)
-			mn = x;
-		if (x > mx)
-			mx = x;
+		if (f < mn)
+			mn = f;
+		if (f > mx)
+			mx = f;
+		x = (double)f - pivot;
 		s += x;
 		ss += x * x;
 		fin++;
@@ -81,12 +84,131 @@ accumulate(const uint8_t *p, size_t n, struct dm_stats *st, double *sum,
 	*sumsq += ss;
 }
 
+#define BLOCK	1024
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/*
+ * The same, fast, with the compilers' portable vector types: blocks of
+ * BLOCK values are classified with integer masks and summed in two
+ * 4-lane float accumulators each; a block holding NaN or infinity is done
+ * again the simple way.  Each block's partial sums go into doubles.  The
+ * file's little-endian floats are the host's here, so they load as is.
+ */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef float v4f __attribute__((vector_size(16)));
+
+static v4f
+vmin(v4f a, v4f b)
+{
+	v4i m = a < b;
+
+	return (v4f)(((v4i)a & m) | ((v4i)b & ~m));
+}
+
+static v4f
+vmax(v4f a, v4f b)
+{
+	v4i m = a > b;
+
+	return (v4f)(((v4i)a & m) | ((v4i)b & ~m));
+}
+
+static void
+accumulate(const uint8_t *p, size_t n, float pivot, struct dm_stats *st,
+    double *sum, double *sumsq)
+{
+	const v4u expo = { 0x7f800000u, 0x7f800000u, 0x7f800000u,
+	    0x7f800000u };
+	const v4u mant = { 0x007fffffu, 0x007fffffu, 0x007fffffu,
+	    0x007fffffu };
+	const v4u abs = { 0x7fffffffu, 0x7fffffffu, 0x7fffffffu,
+	    0x7fffffffu };
+	const v4u zero = { 0, 0, 0, 0 };
+	const v4f piv = { pivot, pivot, pivot, pivot };
+	v4i nonfin, sub, zeros;
+	v4f s0, s1, q0, q1, lo0, lo1, hi0, hi1, x0, x1, d0, d1;
+	v4u u0, u1;
+	size_t off, m, i, k;
+	double bs, bq;
+	float lo, hi;
+
+	for (off = 0; off < n; off += m) {
+		m = n - off < BLOCK ? n - off : BLOCK;
+		if (m < 8) {
+			accumulate_scalar(p + 4 * off, m, pivot, st, sum, sumsq);
+			continue;
+		}
+		nonfin = sub = zeros = (v4i)zero;
+		s0 = s1 = q0 = q1 = (v4f)zero;
+		memcpy(&lo0, p + 4 * off, sizeof lo0);
+		lo1 = hi0 = hi1 = lo0;
+		for (i = 0; i + 8 <= m; i += 8) {
+			memcpy(&u0, p + 4 * (off + i), sizeof u0);
+			memcpy(&u1, p + 4 * (off + i + 4), sizeof u1);
+			nonfin -= ((u0 & expo) == expo) | ((u1 & expo) == expo);
+			sub -= ((u0 & expo) == zero) & ((u0 & mant) != zero);
+			sub -= ((u1 & expo) == zero) & ((u1 & mant) != zero);
+			zeros -= (u0 & abs) == zero;
+			zeros -= (u1 & abs) == zero;
+			x0 = (v4f)u0;
+			x1 = (v4f)u1;
+			d0 = x0 - piv;
+			d1 = x1 - piv;
+			s0 += d0;
+			s1 += d1;
+			q0 += d0 * d0;
+			q1 += d1 * d1;
+			lo0 = vmin(x0, lo0);
+			lo1 = vmin(x1, lo1);
+			hi0 = vmax(x0, hi0);
+			hi1 = vmax(x1, hi1);
+		}
+		if (nonfin[0] | nonfin[1] | nonfin[2] | nonfin[3]) {
+			accumulate_scalar(p + 4 * off, m, pivot, st, sum, sumsq);
+			continue;
+		}
+		bs = bq = 0;
+		lo = hi = lo0[0];
+		for (k = 0; k < 4; k++) {
+			bs += (double)s0[k] + s1[k];
+			bq += (double)q0[k] + q1[k];
+			lo = lo0[k] < lo ? lo0[k] : lo;
+			lo = lo1[k] < lo ? lo1[k] : lo;
+			hi = hi0[k] > hi ? hi0[k] : hi;
+			hi = hi1[k] > hi ? hi1[k] : hi;
+			st->subnormals += (uint64_t)sub[k];
+			st->zeros += (uint64_t)zeros[k];
+		}
+		if (lo < st->min)
+			st->min = lo;
+		if (hi > st->max)
+			st->max = hi;
+		*sum += bs;
+		*sumsq += bq;
+		st->n += i;
+		if (i < m)	/* the last few values of the block */
+			accumulate_scalar(p + 4 * (off + i), m - i, pivot, st,
+			    sum, sumsq);
+	}
+}
+#else
+static void
+accumulate(const uint8_t *p, size_t n, float pivot, struct dm_stats *st,
+    double *sum, double *sumsq)
+{
+	accumulate_scalar(p, n, pivot, st, sum, sumsq);
+}
+#endif
+
 static int
 stats_range(struct dm_weights *w, uint64_t off, uint64_t count,
     struct dm_stats *st, uint8_t *buf, struct dm_error *err)
 {
 	uint64_t left = count, pos = off, bytes;
 	double sum = 0, sumsq = 0, var;
+	float pivot = 0;
 	size_t n;
 
 	memset(st, 0, sizeof st[0]);
@@ -99,14 +221,21 @@ stats_range(struct dm_weights *w, uint64_t off, uint64_t count,
 		n = left > STATS_CHUNK / 4 ? STATS_CHUNK / 4 : (size_t)left;
 		if (dm_weights_pread(w, buf, n * 4, pos, err) == -1)
 			return -1;
-		accumulate(buf, n, st, &sum, &sumsq);
+		if (pos == off) {
+			/* The first value, if finite, centres the sums. */
+			pivot = dm_lef32dec(buf);
+			if (!(pivot > -FLT_MAX && pivot < FLT_MAX))
+				pivot = 0;
+		}
+		accumulate(buf, n, pivot, st, &sum, &sumsq);
 		pos += n * 4;
 		left -= n;
 	}
 	st->valid = 1;
 	if (st->n > 0) {
-		st->mean = sum / (double)st->n;
-		var = sumsq / (double)st->n - st->mean * st->mean;
+		var = sumsq / (double)st->n - (sum / (double)st->n) *
+		    (sum / (double)st->n);
+		st->mean = pivot + sum / (double)st->n;
 		st->std = var > 0 ? sqrt(var) : 0;
 	} else
 		st->min = st->max = 0;
