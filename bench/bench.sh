@@ -1,0 +1,363 @@
+#!/bin/bash
+# bench.sh - measure darkmap on realistic model sizes against baselines
+# measured in the same run (cp, cat), and print the ratios.
+#
+# usage: bench/bench.sh [--darkmap PATH] [--fixtures DIR] [--runs N] [--keep]
+#
+#   --darkmap PATH   the darkmap binary (env DARKMAP; default
+#                    build/darkmap in the source tree)
+#   --fixtures DIR   the shared fixtures (env DM_FIXTURES; default
+#                    ../shared/fixtures beside the source tree)
+#   --runs N         timed runs per command (env BENCH_RUNS; default 7)
+#   --keep           keep the generated files (they are printed)
+#
+# Other environment:
+#   BENCH_DIR     where the generated weights and outputs go (a fresh
+#                 folder is made inside it and removed at the end;
+#                 default ${TMPDIR:-/tmp})
+#   BENCH_NETS    the nets, "label:cfg-path-under-fixtures/cfg ..."
+#                 (default: yolov4-tiny, csdarknet53-omega, yolov4)
+#   BENCH_UI_NET  the net for time-to-first-screen (default yolov4, 162
+#                 layers)
+#   BENCH_EXTRA   1: also convert to .safetensors, .npz and .weights, and
+#                 cp followed by fsync, for reference (default 0)
+#   DM_UI_CMD     how to open the interactive interface, e.g. "view" for
+#                 `darkmap view CFG WEIGHTS` (default: detected from
+#                 `darkmap --help`)
+#   BENCH_HYPERFINE  0: time with the shell clock even if hyperfine is
+#                 installed
+#   PYTHON3       python with numpy, for the weights generator
+#                 (default /usr/bin/python3)
+#
+# Timing uses hyperfine when it is installed (median of --runs runs after
+# one warm-up run), else the same repeat-and-median by hand.  All inputs
+# are in the page cache (warm).  Before every timed run of a command that
+# writes, the previous output is removed and dirty pages are flushed
+# (`sync`), so that no run pays for another's writeback.
+#
+# The script only measures and reports; its exit status says whether it
+# could measure, not whether a target was met.
+
+set -u
+export LC_ALL=C
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+darkmap=${DARKMAP:-}
+fixtures=${DM_FIXTURES:-}
+runs=${BENCH_RUNS:-7}
+keep=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--darkmap) darkmap=$2; shift 2 ;;
+	--darkmap=*) darkmap=${1#*=}; shift ;;
+	--fixtures) fixtures=$2; shift 2 ;;
+	--fixtures=*) fixtures=${1#*=}; shift ;;
+	--runs) runs=$2; shift 2 ;;
+	--runs=*) runs=${1#*=}; shift ;;
+	--keep) keep=1; shift ;;
+	-h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "bench.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+	esac
+done
+[ -n "$darkmap" ] || darkmap=$root/build/darkmap
+if [ -z "$fixtures" ] && [ -d "$root/../shared/fixtures" ]; then
+	fixtures=$(cd "$root/../shared/fixtures" && pwd)
+fi
+python=${PYTHON3:-/usr/bin/python3}
+nets=${BENCH_NETS:-"yolov4-tiny:AlexeyAB/yolov4-tiny.cfg csdarknet53-omega:AlexeyAB/csdarknet53-omega.cfg yolov4:AlexeyAB/yolov4.cfg"}
+ui_net=${BENCH_UI_NET:-yolov4}
+extra=${BENCH_EXTRA:-0}
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+[ -x "$darkmap" ] || die "no darkmap binary at '$darkmap' (build it, or use --darkmap)"
+darkmap=$(cd "$(dirname "$darkmap")" && pwd)/$(basename "$darkmap")
+{ [ -n "$fixtures" ] && [ -d "$fixtures/cfg" ]; } ||
+	die "no fixtures (set DM_FIXTURES or use --fixtures)"
+[ -x /usr/bin/time ] || die "needs GNU time as /usr/bin/time (apt-get install time)"
+"$python" -c 'import numpy' 2>/dev/null ||
+	die "needs $python with numpy (apt-get install python3-numpy)"
+case $runs in ''|*[!0-9]*|0) die "--runs wants a positive number" ;; esac
+
+# hyperfine 1.13 or later: -N runs a command without a shell.
+have_hyperfine=0
+command -v hyperfine >/dev/null 2>&1 &&
+	hyperfine --help 2>/dev/null | grep -q -- '--shell' &&
+	hyperfine -N --runs 1 true >/dev/null 2>&1 && have_hyperfine=1
+[ "${BENCH_HYPERFINE:-1}" = 0 ] && have_hyperfine=0
+
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/darkmap-bench.XXXXXX") ||
+	die "cannot make a work folder"
+cleanup() {
+	if [ "$keep" = 1 ]; then
+		echo "kept: $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# q ARG: ARG quoted for sh -c.
+q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# median_of FILE: median of the numbers in FILE, one a line.
+median_of() {
+	sort -g "$1" | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) print "nan";
+	          else if (NR % 2) print v[(NR + 1) / 2];
+	          else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# timeit PREPARE COMMAND: prints the median wall time of COMMAND in
+# seconds.  COMMAND is one program and its quoted arguments, run without
+# a shell, its output going to /dev/null; PREPARE (may be empty) is a
+# shell command run untimed before every run.
+timeit() {
+	local prep=$1 cmd=$2 j=$work/hf.json i t0 t1
+	if [ "$have_hyperfine" = 1 ]; then
+		local pa=()
+		[ -n "$prep" ] && pa=(--prepare "sh -c $(q "$prep")")
+		if hyperfine -N --style none --warmup 1 --runs "$runs" \
+		    "${pa[@]}" --export-json "$j" "$cmd" >/dev/null 2>&1; then
+			"$python" -c 'import json,sys
+print("%.6f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$j"
+			return
+		fi
+		echo "nan"
+		return
+	fi
+	: >"$work/times"
+	for i in $(seq 0 "$runs"); do
+		[ -n "$prep" ] && sh -c "$prep" >/dev/null 2>&1
+		t0=${EPOCHREALTIME/[.,]/}
+		( eval "exec $cmd" ) >/dev/null 2>&1 || { echo nan; return; }
+		t1=${EPOCHREALTIME/[.,]/}
+		# run 0 is the warm-up
+		[ "$i" -gt 0 ] && awk -v us=$(( t1 - t0 )) 'BEGIN { printf "%.6f\n", us / 1e6 }' >>"$work/times"
+	done
+	median_of "$work/times"
+}
+
+# peak_rss COMMAND...: median over 3 runs of the maximum resident set
+# size in KiB, as GNU time -v reports it.
+peak_rss() {
+	local i
+	: >"$work/rss"
+	for i in 1 2 3; do
+		/usr/bin/time -v -o "$work/time.txt" "$@" >/dev/null 2>&1
+		sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' \
+		    "$work/time.txt" >>"$work/rss"
+	done
+	median_of "$work/rss"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
+ms() { awk -v a="$1" 'BEGIN { if (a == a + 0) printf "%.1f", a * 1000; else print "nan" }'; }
+mib() { awk -v a="$1" 'BEGIN { if (a == a + 0) printf "%.1f", a / 1024; else print "nan" }'; }
+mb() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1e6 }'; }
+# verdict VALUE LIMIT: "meets" when VALUE <= LIMIT.
+verdict() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != a + 0) print "n/a"; else if (a <= b) print "meets"; else print "MISSES" }'; }
+
+dialect_of() { case $1 in *pjreddie*) echo pj ;; *) echo ab ;; esac; }
+
+# ----------------------------------------------------------------------
+# The machine.
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+fsinfo=$(df -PT "$work" | awk 'NR == 2 { printf "%s on %s, %.0f GiB free", $2, $1, $5 / 1048576 }')
+dev=$(df -P "$work" | awk 'NR == 2 { print $1 }')
+rota=$(cat "/sys/block/$(basename "$dev")/queue/rotational" 2>/dev/null || echo "?")
+# inspect with full statistics: `--stats` if the program has it; when it
+# has `--no-stats` instead, statistics are the default.
+stats_flag='' nostats=0
+ihelp=$("$darkmap" inspect --help 2>&1)
+if printf '%s\n' "$ihelp" | grep -Eq -- '(^|[[:space:],])--stats([=[:space:],]|$)'; then
+	stats_flag=--stats stats_note="inspect --stats"
+elif printf '%s\n' "$ihelp" | grep -q -- '--no-stats'; then
+	nostats=1
+	stats_note="inspect (statistics are on by default; --no-stats measured for reference)"
+else
+	stats_note="inspect (no statistics option: the report as it is now)"
+fi
+
+echo "darkmap benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "darkmap:  $("$darkmap" --version 2>/dev/null | head -n 1)"
+echo "machine:  $(nproc) CPUs, $cpu, $mem RAM, kernel $(uname -r)"
+echo "disk:     $fsinfo (rotational=$rota)"
+echo "load:     $(cut -d ' ' -f 1-3 /proc/loadavg) (1, 5, 15 min) at start"
+if [ "$have_hyperfine" = 1 ]; then
+	echo "timing:   $(hyperfine --version), median of $runs runs after 1 warm-up"
+else
+	echo "timing:   shell clock, median of $runs runs after 1 warm-up (no hyperfine)"
+fi
+echo "inspect:  $stats_note"
+echo
+
+# ----------------------------------------------------------------------
+# Per size: generate, then time cp / convert / cat / inspect.
+
+results=$work/results.tsv
+: >"$results"
+ui_cfg='' ui_weights='' ui_layers=0
+
+for spec in $nets; do
+	label=${spec%%:*}
+	cfg=$fixtures/cfg/${spec#*:}
+	[ -f "$cfg" ] || die "no cfg $cfg"
+	d=$(dialect_of "$cfg")
+	w=$work/$label.weights
+	"$darkmap" inspect -d "$d" -f json "$cfg" >"$work/$label.json" ||
+		die "$label: darkmap cannot lay out $cfg"
+	"$python" "$here/genweights.py" "$work/$label.json" "$w" ||
+		die "$label: cannot generate weights"
+	"$darkmap" inspect -d "$d" "$cfg" "$w" >/dev/null ||
+		die "$label: the generated file does not match its cfg"
+	size=$(stat -c %s "$w")
+	layers=$(grep -c '"index"' "$work/$label.json")
+	echo "== $label: $(mb "$size") MB, $layers layers (sha256 $(sha256sum "$w" | cut -c1-16))"
+
+	cat "$w" >/dev/null		# warm the cache
+	dst=$work/copy.bin out=$work/out.pt
+	wq=$(q "$w") cq=$(q "$cfg") dq=$(q "$darkmap")
+	t_cp=$(timeit "rm -f $(q "$dst"); sync" "cp $wq $(q "$dst")")
+	t_conv=$(timeit "rm -f $(q "$out"); sync" \
+	    "$dq convert -d $d $cq $wq -o $(q "$out")")
+	t_cat=$(timeit "" "cat $wq")
+	t_insp=$(timeit "" "$dq inspect -d $d $stats_flag $cq $wq")
+	t_nost=nan
+	[ "$nostats" = 1 ] &&
+		t_nost=$(timeit "" "$dq inspect -d $d --no-stats $cq $wq")
+	rss_conv=$(peak_rss "$darkmap" convert -d "$d" "$cfg" "$w" -o "$out")
+	rss_insp=$(peak_rss "$darkmap" inspect -d "$d" $stats_flag "$cfg" "$w")
+	rss_cp=$(peak_rss cp "$w" "$dst")
+	rm -f "$dst" "$out"
+	printf '  cp                 %9s ms\n' "$(ms "$t_cp")"
+	printf '  convert -> .pt     %9s ms   %5sx cp   (target <= 1.5x, aim 1.2x: %s)\n' \
+	    "$(ms "$t_conv")" "$(ratio "$t_conv" "$t_cp")" \
+	    "$(verdict "$(ratio "$t_conv" "$t_cp")" 1.5)"
+	printf '  convert peak RSS   %9s MiB             (target <= 16 MiB: %s; cp %s MiB)\n' \
+	    "$(mib "$rss_conv")" "$(verdict "$(mib "$rss_conv")" 16)" "$(mib "$rss_cp")"
+	printf '  cat > /dev/null    %9s ms\n' "$(ms "$t_cat")"
+	printf '  inspect %-10s %9s ms   %5sx cp   %5sx cat (target <= 0.6x cp: %s; peak RSS %s MiB)\n' \
+	    "$stats_flag" "$(ms "$t_insp")" "$(ratio "$t_insp" "$t_cp")" \
+	    "$(ratio "$t_insp" "$t_cat")" \
+	    "$(verdict "$(ratio "$t_insp" "$t_cp")" 0.6)" "$(mib "$rss_insp")"
+	[ "$nostats" = 1 ] &&
+		printf '  inspect --no-stats %9s ms   %5sx cp\n' "$(ms "$t_nost")" \
+		    "$(ratio "$t_nost" "$t_cp")"
+	if [ "$extra" = 1 ]; then
+		t=$(timeit "rm -f $(q "$dst"); sync" "sh -c $(q "cp $wq $(q "$dst") && sync $(q "$dst")")")
+		echo "  for reference:"
+		printf '    %-23s %7s ms   %5sx cp\n' "cp + fsync" "$(ms "$t")" "$(ratio "$t" "$t_cp")"
+		for ext in safetensors npz weights; do
+			o=$work/out.$ext
+			t=$(timeit "rm -f $(q "$o"); sync" \
+			    "$dq convert -d $d $cq $wq -o $(q "$o")")
+			printf '    %-23s %7s ms   %5sx cp\n' "convert -> .$ext" \
+			    "$(ms "$t")" "$(ratio "$t" "$t_cp")"
+			rm -f "$o"
+		done
+		rm -f "$dst"
+	fi
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$size" "$t_cp" \
+	    "$t_conv" "$rss_conv" "$t_cat" "$t_insp" "$rss_insp" >>"$results"
+	if [ "$label" = "$ui_net" ]; then
+		ui_cfg=$cfg ui_weights=$w ui_layers=$layers
+	elif [ "$keep" = 0 ]; then
+		rm -f "$w"	# free the disk before the next size
+	fi
+	echo
+done
+
+# ----------------------------------------------------------------------
+# Time to the first screen of the interactive interface.
+
+ui_cmd=${DM_UI_CMD-}
+ui_found=0
+help=$("$darkmap" --help 2>&1)
+if [ -n "${DM_UI_CMD+set}" ]; then
+	ui_found=1
+else
+	word=$(printf '%s\n' "$help" |
+	    sed -n 's/^[[:space:]]\{1,\}\(tui\|ui\|view\|browse\|open\|explore\)\([[:space:]].*\)\{0,1\}$/\1/p' |
+	    head -n 1)
+	if [ -n "$word" ]; then
+		ui_cmd=$word ui_found=1
+	elif printf '%s\n' "$help" | grep -qiE 'interactive|curses|full-screen'; then
+		ui_cmd='' ui_found=1	# `darkmap CFG WEIGHTS` on a terminal
+	fi
+fi
+echo "== time to first screen"
+if [ "$ui_found" = 0 ]; then
+	echo "  n/a (no interface yet)"
+	t_ui=nan
+elif [ -z "$ui_cfg" ] || ! command -v script >/dev/null 2>&1; then
+	echo "  n/a (needs the net '$ui_net' in BENCH_NETS and script(1) from util-linux)"
+	t_ui=nan
+else
+	# Open on a 160x50 terminal with 'q' already typed, so the program
+	# draws its first screen and quits; script(1) provides the terminal.
+	printf 'q' >"$work/keys"
+	uicmd="stty rows 50 cols 160; TERM=xterm-256color exec $(q "$darkmap") $ui_cmd -d $(dialect_of "$ui_cfg") $(q "$ui_cfg") $(q "$ui_weights")"
+	t_ui=$(timeit "" "sh -c $(q "timeout 10 script -qec $(q "$uicmd") /dev/null <$(q "$work/keys")")")
+	t_pty=$(timeit "" "sh -c $(q "timeout 10 script -qec $(q "stty rows 50 cols 160; exec true") /dev/null <$(q "$work/keys")")")
+	t_ui=$(awk -v a="$t_ui" -v b="$t_pty" 'BEGIN { if (a == a + 0) printf "%.6f", a - b; else print "nan" }')
+	printf '  open and quit, %s layers: %s ms (terminal set-up of %s ms taken off; target <= 50 ms: %s)\n' \
+	    "$ui_layers" "$(ms "$t_ui")" "$(ms "$t_pty")" "$(verdict "$t_ui" 0.050)"
+fi
+[ -n "$ui_weights" ] && [ "$keep" = 0 ] && rm -f "$ui_weights"
+echo
+
+# ----------------------------------------------------------------------
+# Reading and laying out every fixture cfg, one process each.
+
+echo "== reading + layout of every fixture cfg"
+find "$fixtures/cfg" -type f -name '*.cfg' | sort >"$work/cfgs"
+ncfg=$(wc -l <"$work/cfgs")
+{
+	echo 'D=$1'
+	while IFS= read -r c; do
+		echo "\"\$D\" inspect -d $(dialect_of "$c") $(q "$c") >/dev/null 2>&1"
+	done <"$work/cfgs"
+	echo 'exit 0'
+} >"$work/layout_all.sh"
+t_all=$(timeit "" "sh $(q "$work/layout_all.sh") $(q "$darkmap")")
+t_true=$(timeit "" "sh -c 'for i in \$(seq $ncfg); do /bin/true; done'")
+refused=0
+: >"$work/each"
+while IFS= read -r c; do
+	t0=${EPOCHREALTIME/[.,]/}
+	"$darkmap" inspect -d "$(dialect_of "$c")" "$c" >/dev/null 2>&1 ||
+		refused=$((refused + 1))
+	t1=${EPOCHREALTIME/[.,]/}
+	echo "$((t1 - t0)) ${c#"$fixtures"/cfg/}" >>"$work/each"
+done <"$work/cfgs"
+printf '  %s cfgs (%s refused by design or mismatch): %s ms in all (target < 1000 ms: %s), %s ms per cfg\n' \
+    "$ncfg" "$refused" "$(ms "$t_all")" "$(verdict "$t_all" 1)" \
+    "$(awk -v a="$t_all" -v n="$ncfg" 'BEGIN { printf "%.2f", a * 1000 / n }')"
+printf '  (the same number of /bin/true processes: %s ms)\n' "$(ms "$t_true")"
+echo "  slowest, one run each:"
+sort -rn "$work/each" | head -n 3 | awk '{ printf "    %7.2f ms  %s\n", $1 / 1000, $2 }'
+echo
+
+# ----------------------------------------------------------------------
+# Summary: growth with size.
+
+echo "== summary (ratios against baselines measured above)"
+printf '%-20s %8s %9s %9s %7s %9s %9s %8s %8s %9s\n' net MB cp_ms convert_ms conv/cp \
+    conv_MB/s rss_MiB cat_ms insp_ms insp/cp
+while IFS="$(printf '\t')" read -r label size tcp tconv rss tcat tinsp _; do
+	printf '%-20s %8s %9s %9s %7s %9s %9s %8s %8s %9s\n' "$label" "$(mb "$size")" \
+	    "$(ms "$tcp")" "$(ms "$tconv")" "$(ratio "$tconv" "$tcp")" \
+	    "$(awk -v s="$size" -v t="$tconv" 'BEGIN { if (t == t + 0 && t > 0) printf "%.0f", s / 1e6 / t; else print "nan" }')" \
+	    "$(mib "$rss")" "$(ms "$tcat")" "$(ms "$tinsp")" "$(ratio "$tinsp" "$tcp")"
+done <"$results"
+awk -F '\t' 'NR == 1 { r0 = $5; s0 = $2 } { r = $5; s = $2 }
+    END { if (NR > 1) printf "peak RSS from %.0f MB to %.0f MB: %+.1f MiB\n", s0 / 1e6, s / 1e6, (r - r0) / 1024 }' "$results"
+if [ "$t_ui" = nan ]; then ui_txt=n/a; else ui_txt="$(ms "$t_ui") ms"; fi
+printf 'first screen: %s; all %s fixture cfgs: %s ms\n' "$ui_txt" "$ncfg" "$(ms "$t_all")"
+echo "load: $(cut -d ' ' -f 1-3 /proc/loadavg) (1, 5, 15 min) at the end; other work on the machine skews the figures"
+exit 0
