@@ -17,6 +17,8 @@
 #include "net.h"
 #include "override.h"
 #include "report.h"
+#include "tui.h"
+#include "vm.h"
 #include "weights.h"
 
 #define EXIT_MISMATCH	1
@@ -29,13 +31,16 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-"Usage: %s [OPTION]... CFG [WEIGHTS]\n"
+"Usage: %s [OPTION]... CFG [WEIGHTS]   (interactive on a terminal)\n"
 "       %s inspect [OPTION]... CFG [WEIGHTS]\n"
 "       %s convert [OPTION]... CFG WEIGHTS -o OUT\n"
 "       %s fix [OPTION]... CFG WEIGHTS -o PROFILE\n"
 "Show every layer of a Darknet cfg beside the byte range its tensors\n"
 "occupy in the .weights file, say whether and why the file does not fit,\n"
 "fix the mapping, and convert the tensors.\n"
+"\n"
+"Without a command, on a terminal, the interactive full-screen interface\n"
+"opens (see KEYS in darkmap(1)); otherwise the inspect report is printed.\n"
 "\n"
 "Commands:\n"
 "  inspect           print the layer table, header, verdict and diagnosis\n"
@@ -102,6 +107,7 @@ enum command { CMD_INSPECT, CMD_CONVERT, CMD_FIX };
 
 struct opts {
 	enum command		 cmd;
+	int			 explicit_cmd;	/* a command was named */
 	int			 dialect;	/* DM_UNSET: profile or ab */
 	enum dm_report_format	 format;
 	int			 layout;	/* DM_UNSET: profile or load */
@@ -356,9 +362,9 @@ merge_cli(struct dm_ovr *dst, const struct dm_ovr *cli, struct dm_error *err)
 	return 0;
 }
 
-/* Warns when a profile was made for another cfg or weights file. */
+/* Warns on fp when a profile was made for another cfg or weights file. */
 static void
-check_identity(const struct opts *o, const struct session *s)
+check_identity(const struct opts *o, const struct session *s, FILE *fp)
 {
 	char hash[64];
 
@@ -366,21 +372,21 @@ check_identity(const struct opts *o, const struct session *s)
 		return;
 	if (s->ovr->for_cfg != NULL &&
 	    strcmp(s->ovr->for_cfg, base_name(o->cfg)) != 0)
-		fprintf(stderr, "%s: warning: %s was made for the cfg %s, not "
+		fprintf(fp, "%s: warning: %s was made for the cfg %s, not "
 		    "%s\n", progname, o->profile, s->ovr->for_cfg,
 		    base_name(o->cfg));
 	if (s->w == NULL)
 		return;
 	if (s->ovr->for_size != DM_UNSET &&
 	    (uint64_t)s->ovr->for_size != s->w->size)
-		fprintf(stderr, "%s: warning: %s was made for a weights file "
+		fprintf(fp, "%s: warning: %s was made for a weights file "
 		    "of %lld bytes; %s has %llu\n", progname, o->profile,
 		    (long long)s->ovr->for_size, o->weights,
 		    (unsigned long long)s->w->size);
 	else if (s->ovr->for_hash != NULL) {
 		dm_profile_hash(s->w->head, s->w->headlen, hash, sizeof hash);
 		if (strcmp(hash, s->ovr->for_hash) != 0)
-			fprintf(stderr, "%s: warning: %s was made for another "
+			fprintf(fp, "%s: warning: %s was made for another "
 			    "weights file (its first bytes differ from %s's)\n",
 			    progname, o->profile, o->weights);
 	}
@@ -405,7 +411,8 @@ set_identity(struct dm_ovr *ovr, const struct opts *o,
 }
 
 static int
-session_open(const struct opts *o, struct session *s, struct dm_error *err)
+session_open(const struct opts *o, struct session *s, FILE *warn,
+    struct dm_error *err)
 {
 	unsigned hsize = 20;
 	int dialect, layout;
@@ -438,7 +445,7 @@ session_open(const struct opts *o, struct session *s, struct dm_error *err)
 	if (dm_net_layout_ovr(s->net, hsize, layout, s->w != NULL &&
 	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1)
 		return -1;
-	check_identity(o, s);
+	check_identity(o, s, warn);
 	dm_verdict_compute(s->net, s->w, &s->v);
 	return 0;
 }
@@ -502,7 +509,7 @@ cmd_inspect(const struct opts *o)
 	int rc, have_diag = 0;
 
 	dm_error_clear(&err);
-	if (session_open(o, &s, &err) == -1 || save_cli_profile(o, &s,
+	if (session_open(o, &s, stderr, &err) == -1 || save_cli_profile(o, &s,
 	    &err) == -1)
 		return fail(&s, &err);
 	if (s.w != NULL && s.w->is_weights && !o->no_stats &&
@@ -626,7 +633,7 @@ cmd_convert(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
-	if (session_open(o, &s, &err) == -1)
+	if (session_open(o, &s, stderr, &err) == -1)
 		return fail(&s, &err);
 	if (export_opts(o, s.ovr, &xo) == -1) {
 		session_free(&s);
@@ -662,7 +669,7 @@ cmd_fix(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
-	if (session_open(o, &s, &err) == -1)
+	if (session_open(o, &s, stderr, &err) == -1)
 		return fail(&s, &err);
 	if (!s.w->is_weights) {
 		fprintf(stderr, "%s: %s\n", progname, s.v.message);
@@ -704,6 +711,69 @@ cmd_fix(const struct opts *o)
 	return 0;
 }
 
+/*
+ * Whether to open the interface: no command named, standard input and
+ * output are a terminal that curses knows, and nothing asks for the
+ * report (a format, --save-profile, --no-stats).
+ */
+static int
+interactive(const struct opts *o)
+{
+	const char *term = getenv("TERM");
+
+	return !o->explicit_cmd && isatty(STDIN_FILENO) &&
+	    isatty(STDOUT_FILENO) && term != NULL && term[0] != '\0' &&
+	    strcmp(term, "dumb") != 0 && o->format_name == NULL &&
+	    o->save_profile == NULL && !o->no_stats && tui_probe() == 0;
+}
+
+static int
+cmd_interface(const struct opts *o)
+{
+	struct dm_error err;
+	struct session s;
+	struct dm_vm *vm;
+	char dir[4096], *warn = NULL;
+	size_t warnlen = 0;
+	FILE *wf;
+	int rc;
+
+	dm_error_clear(&err);
+	if ((wf = open_memstream(&warn, &warnlen)) == NULL)
+		wf = stderr;
+	rc = session_open(o, &s, wf, &err);
+	if (wf != stderr)
+		fclose(wf);
+	if (rc == -1) {
+		if (warn != NULL)
+			fputs(warn, stderr);
+		free(warn);
+		return fail(&s, &err);
+	}
+	vm = dm_vm_new(s.net, s.w, s.ovr, o->cfg, o->weights, o->profile,
+	    dm_vm_autosave_dir(dir, sizeof dir) == 0 ? dir : NULL,
+	    DM_VM_ASYNC, &err);
+	if (vm == NULL) {
+		free(warn);
+		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		return dm_status_exit(err.code);
+	}
+	if (warn != NULL && warn[0] != '\0') {
+		warn[strcspn(warn, "\n")] = '\0';
+		dm_vm_message(vm, 1, "%s", warn + (strncmp(warn, progname,
+		    strlen(progname)) == 0 ? strlen(progname) + 2 : 0));
+	}
+	free(warn);
+	rc = tui_run(vm);
+	dm_vm_free(vm);
+	if (rc == -1) {
+		fprintf(stderr, "%s: cannot use the terminal '%s'\n", progname,
+		    getenv("TERM"));
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -718,12 +788,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: out of memory\n", progname);
 		return EXIT_INPUT;
 	}
+	o.explicit_cmd = 1;
 	if (argc > 1 && strcmp(argv[1], "inspect") == 0)
 		o.cmd = CMD_INSPECT, argc--, argv++;
 	else if (argc > 1 && strcmp(argv[1], "convert") == 0)
 		o.cmd = CMD_CONVERT, argc--, argv++;
 	else if (argc > 1 && strcmp(argv[1], "fix") == 0)
 		o.cmd = CMD_FIX, argc--, argv++;
+	else
+		o.explicit_cmd = 0;
 	rc = parse_opts(argc, argv, &o);
 	if (rc == 0) {
 		switch (o.cmd) {
@@ -734,9 +807,9 @@ main(int argc, char **argv)
 			rc = cmd_fix(&o);
 			break;
 		default:
-			/* Without a command: the report (the interface
-			   comes later). */
-			rc = cmd_inspect(&o);
+			/* Without a command: the interface on a terminal. */
+			rc = interactive(&o) ? cmd_interface(&o) :
+			    cmd_inspect(&o);
 			break;
 		}
 	}

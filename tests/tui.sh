@@ -1,0 +1,359 @@
+#!/bin/sh
+# The interactive interface in a real terminal: tmux runs darkmap in
+# detached 120x40 sessions, keys go in with send-keys and the screen comes
+# back with capture-pane.  Covers the walk-through of the README (find the
+# flagged layer, preview and apply the repair, save the profile, export,
+# quit), quitting with unsaved edits, the autosave after a kill, the help
+# screen, resizing down to too small and back, NO_COLOR, LANG=C,
+# TERM=vt100, and a storm of random keys.
+. "$(dirname "$0")/lib.sh"
+
+if ! command -v tmux >/dev/null 2>&1; then
+	if [ "${CI:-}" = true ]; then
+		echo "tmux missing in CI" >&2
+		exit 99
+	fi
+	echo "SKIP: no tmux"
+	exit 77
+fi
+
+# The example is what its generator writes.
+mkdir "$tmp/gen" && "$PYTHON3" "$data/demo/mkshapes.py" "$tmp/gen" &&
+    cmp -s "$tmp/gen/shapes.cfg" "$data/demo/shapes.cfg" &&
+    cmp -s "$tmp/gen/shapes.weights" "$data/demo/shapes.weights" &&
+    pass "mkshapes.py writes the bundled example" ||
+    fail "mkshapes.py output differs from tests/data/demo/shapes.*"
+
+sock=darkmap-test-$$
+cfg=$data/demo/shapes.cfg
+wts=$data/demo/shapes.weights
+state=$tmp/state
+screen=$tmp/screen
+
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# A first session keeps the server up; panes stay after their program
+# ends, so that its last screen can be read.
+tm new-session -d -s keep -x 80 -y 24 "sleep 3600" || exit 99
+tm set-option -g remain-on-exit on >/dev/null
+tm set-option -g default-terminal screen >/dev/null
+
+# start NAME [VAR=VALUE...] -- ARGS: darkmap ARGS in session NAME, in $tmp;
+# its exit status goes to $tmp/NAME.rc.
+start() {
+	local name=$1 envs="" a
+	shift
+	while [ "$1" != -- ]; do
+		envs="$envs '$1'"
+		shift
+	done
+	shift
+	a=""
+	for x in "$@"; do a="$a '$x'"; done
+	rm -f "$tmp/$name.rc"
+	tm new-session -d -s "$name" -x 120 -y 40 -c "$tmp" \
+	    "env XDG_STATE_HOME='$state' LANG=C.UTF-8 LC_ALL= TERM=screen $envs '$DARKMAP' $a; echo \$? >'$tmp/$name.rc'"
+}
+
+capture() { tm capture-pane -p -t "$1" >"$screen"; }
+
+# wait_for NAME PATTERN [SECONDS]: until the screen shows PATTERN.
+wait_for() {
+	local i=0 n=$(( ${3:-10} * 10 ))
+	while [ $i -lt $n ]; do
+		capture "$1"
+		grep -q -E -- "$2" "$screen" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# see NAME PATTERN DESCRIPTION: the screen shows PATTERN (waiting a bit).
+see() {
+	if wait_for "$1" "$2"; then pass "$3"
+	else fail "$3: screen lacks /$2/"; sed 's/^/    | /' "$screen"; fi
+}
+
+keys() { local s=$1; shift; tm send-keys -t "$s" "$@"; }
+text() { tm send-keys -t "$1" -l -- "$2"; }
+
+# ended NAME STATUS DESCRIPTION: the program ended with STATUS.
+ended() {
+	local i=0
+	while [ ! -s "$tmp/$1.rc" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ "$(cat "$tmp/$1.rc" 2>/dev/null)" = "$2" ]; then pass "$3"
+	else fail "$3: exit status '$(cat "$tmp/$1.rc" 2>/dev/null)', expected $2"
+	fi
+}
+
+autosaves() { ls "$state/darkmap" 2>/dev/null | wc -l; }
+
+# Not on a terminal: the report, as before.
+expect 1 "not a terminal: the inspect report" -- "$DARKMAP" "$cfg" "$wts"
+grep_out '^verdict  truncated' "the report ends with the verdict"
+
+# The walk-through: find, preview, repair, save, export, quit.
+start walk -- "$cfg" "$wts"
+see walk 'shapes\.cfg \+ shapes\.weights' "status line names the files"
+see walk 'truncated: the file ends inside layer 9' "banner: the verdict"
+see walk 'likely cause: the YOLO head was trained for classes=3' \
+    "banner: the diagnosis"
+see walk 'hdr +header +v0\.2\.5 +0-20' "header row"
+see walk 'cut +│' "layer 9 is marked cut"
+keys walk G
+see walk 'end +expected 158380, file 112180: truncated, 46200 missing' \
+    "G: the end row, expected against actual size and the verdict"
+keys walk f
+see walk 'layer 9  convolutional  \(cfg line 79\)' "f selects the flagged layer"
+see walk 'Layers +10/19' "the table follows"
+see walk 'Bytes  @83444 \(0x145f4\)  layer 9 biases' "the byte view follows"
+see walk '79 │ \[convolutional\]' "the cfg pane shows its lines"
+keys walk r
+see walk 'Repair: preview' "r opens the preview"
+see walk 'layer 9 weights: cfg.s -> 768 floats, shape \[24,32,1,1\]' \
+    "the preview lists the changes"
+see walk 'verdict: truncated now, exact after it' "the preview tells the outcome"
+keys walk Enter
+see walk 'exact: the file holds exactly the 28040 floats' "Enter applies the repair"
+see walk '\[\+\] unsaved' "the unsaved mark shows"
+[ "$(autosaves)" = 1 ] && pass "an autosave holds the unsaved edit" ||
+    fail "no autosave after an edit"
+keys walk u
+see walk 'undone: repair applied' "u undoes"
+see walk 'truncated: the file ends' "undo restores the verdict"
+keys walk C-r
+see walk 'redone: repair applied' "Ctrl-R redoes"
+keys walk w
+see walk 'save the profile to: shapes\.profile' "w asks where to save"
+keys walk C-u
+text walk "$tmp/walk.profile"
+keys walk Enter
+see walk "saved the profile $tmp/walk.profile" "the profile is saved"
+[ "$(autosaves)" = 0 ] && pass "saving removes the autosave" ||
+    fail "the autosave stays after saving"
+grep -q '^reshape=24,32,1,1$' "$tmp/walk.profile" &&
+    grep -q '^note=weights trained with classes=3' "$tmp/walk.profile" &&
+    pass "the profile holds the repair" || fail "profile content"
+expect 0 "the saved profile makes the file fit" -- \
+    "$DARKMAP" inspect -p "$tmp/walk.profile" "$cfg" "$wts"
+keys walk e
+see walk 'Export the tensors' "e opens the export dialog"
+see walk 'keys:' "the dialog previews the keys"
+keys walk Right Right
+keys walk Down Right
+see walk 'module_list\.0\.Conv2d\.weight' "the key names change with the scheme"
+keys walk Up Up
+see walk '▸file' "Up reaches the file field"
+keys walk C-u
+text walk "$tmp/walk.npz"
+keys walk Enter
+see walk "exported 52 tensors to $tmp/walk.npz" "the export is written"
+"$DARKMAP" convert -n ultralytics -p "$tmp/walk.profile" "$cfg" "$wts" \
+    -o "$tmp/ref.npz" >/dev/null 2>&1
+cmp -s "$tmp/walk.npz" "$tmp/ref.npz" &&
+    pass "the export equals darkmap convert's" || fail "export differs"
+keys walk q
+ended walk 0 "q quits with status 0"
+
+# Unsaved edits: quitting asks.
+start ask -- "$cfg" "$wts"
+see ask 'likely cause' "second session up"
+keys ask j a
+see ask '\[\+\] unsaved' "a marks layer 1 absent"
+keys ask q
+see ask 'Quit without saving them\? \(y/n\)' "q asks about unsaved edits"
+keys ask n
+see ask 'f problem' "n goes back"
+keys ask q y
+ended ask 0 "y quits, status 0"
+[ "$(autosaves)" = 0 ] && pass "discarded edits leave no autosave" ||
+    fail "autosave left after discarding"
+
+# Killed with unsaved edits: the terminal is restored, the edits recovered.
+start kill -- "$cfg" "$wts"
+see kill 'likely cause' "third session up"
+keys kill G k k o
+see kill '\[\+\] unsaved' "an edit to lose"
+pane=$(tm display-message -p -t kill '#{pane_pid}')
+pid=$(ps -o pid= --ppid "$pane" | tr -d ' ' | head -n 1)
+[ -n "$pid" ] && kill -TERM "$pid"
+ended kill 143 "SIGTERM ends it as the signal does"
+tm capture-pane -p -J -S -100 -t kill >"$screen"
+grep -q 'darkmap: unsaved edits kept in .*/darkmap/shapes\.cfg\.[0-9a-f]\{16\}\.profile' \
+    "$screen" && pass "the terminal is restored and says where the edits are" ||
+    fail "no word of the autosave after the kill"
+[ "$(autosaves)" = 1 ] && pass "the autosave survives" ||
+    fail "no autosave after a kill"
+start recover -- "$cfg" "$wts"
+see recover 'Recover unsaved edits\?' "reopening offers the edits back"
+see recover 'layer 16: not exported' "the offer lists them"
+keys recover y
+see recover '\[\+\] unsaved' "y recovers them"
+keys recover G k k
+see recover 'overrides: o' "the override is back"
+keys recover q y
+ended recover 0 "quit after recovering"
+
+# The mouse, as the terminal reports it (X10 encoding, TERM=screen):
+# a click on a row of the table, then the wheel.
+mouse() {	# mouse NAME BUTTON X Y (0-based cell)
+	tm send-keys -t "$1" -l -- "$(printf '\033[M%b%b%b' \
+	    "\\0$(printf '%o' $((32 + $2)))" \
+	    "\\0$(printf '%o' $((33 + $3)))" \
+	    "\\0$(printf '%o' $((33 + $4)))")"
+}
+start mouse -- "$cfg" "$wts"
+see mouse 'likely cause' "mouse session up"
+mouse mouse 0 5 12
+mouse mouse 3 5 12
+see mouse 'layer 6  convolutional' "a click selects a row"
+mouse mouse 65 5 12
+see mouse 'layer 9  convolutional' "the wheel moves down"
+mouse mouse 0 13 24
+mouse mouse 3 13 24
+see mouse 'Bytes  @83425 \(0x145e1\)  layer 8 weights' "a click in the byte view"
+keys mouse q
+ended mouse 0 "mouse session quit"
+
+# The help screen.
+start help -- "$cfg" "$wts"
+see help 'likely cause' "help session up"
+keys help '?'
+see help 'every key' "? opens the help"
+see help '^ +/ +search' "help lists search"
+keys help G
+see help 'q +back; on the main screen, quit' "help scrolls to its end"
+see help 'Ctrl-R +redo' "help lists redo"
+keys help q
+see help 'f problem' "q closes the help"
+# Resizing down to too small and back.
+tm resize-window -t help -x 50 -y 12
+see help 'terminal too small: 50x12' "too small at 50x12"
+tm resize-window -t help -x 80 -y 24
+see help 'Layers' "compact layout at 80x24"
+keys help Tab
+see help 'Details' "Tab shows the next pane below"
+tm resize-window -t help -x 120 -y 40
+see help 'Bytes  @' "back to 120x40: the byte view"
+see help 'cfg  .*shapes\.cfg' "back to 120x40: the cfg pane"
+tm resize-window -t help -x 20 -y 5
+see help 'terminal too' "too small at 20x5"
+i=0
+while [ $i -lt 60 ]; do
+	tm resize-window -t help -x $((1 + (i * 37) % 170)) -y $((1 + (i * 17) % 60))
+	i=$((i + 1))
+done
+tm resize-window -t help -x 120 -y 40
+see help 'Layers .*│ Details' "60 resizes in a row, back to 120x40"
+keys help q
+ended help 0 "quit after resizing"
+
+# NO_COLOR: attributes only, no colour codes.
+start mono NO_COLOR=1 -- "$cfg" "$wts"
+see mono 'likely cause' "NO_COLOR session up"
+tm capture-pane -e -p -t mono >"$tmp/mono.esc"
+if grep -q -E "$(printf '\033')\\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7])[;m]" \
+    "$tmp/mono.esc"; then
+	fail "NO_COLOR: colour codes on the screen"
+else
+	pass "NO_COLOR: no colours"
+fi
+grep -q "$(printf '\033')\\[7m\\|$(printf '\033')\\[[0-9;]*;7m" "$tmp/mono.esc" &&
+    pass "NO_COLOR: the selection is in reverse video" ||
+    fail "NO_COLOR: no reverse video"
+keys mono q
+ended mono 0 "NO_COLOR quit"
+tm capture-pane -e -p -t walk >/dev/null 2>&1
+
+# LANG=C: ASCII only.
+start ascii LANG=C LC_ALL=C -- "$cfg" "$wts"
+see ascii 'x truncated: the file ends' "LANG=C session up"
+capture ascii
+if LC_ALL=C grep -q "$(printf '[\200-\377]')" "$screen"; then
+	fail "LANG=C: non-ASCII on the screen"
+else
+	pass "LANG=C: ASCII only"
+fi
+see ascii '\+ ok' "LANG=C: ASCII marks"
+keys ascii q
+ended ascii 0 "LANG=C quit"
+
+# TERM=vt100: no colours, keys still work.
+start vt LANG=C LC_ALL=C TERM=vt100 -- "$cfg" "$wts"
+see vt 'likely cause' "TERM=vt100 session up"
+keys vt Down Down f r
+see vt 'Repair: preview' "TERM=vt100: keys work"
+keys vt Enter
+see vt 'exact: the file holds' "TERM=vt100: repair applied"
+keys vt q y
+ended vt 0 "TERM=vt100 quit"
+
+# A terminal curses does not know: the report instead.
+start unknown TERM=nosuchterm -- "$cfg" "$wts"
+see unknown '^verdict  truncated' "an unknown TERM gets the report"
+ended unknown 1 "and its exit status"
+
+# A storm of random keys, with resizes, must not kill it.
+start storm -- "$cfg" "$wts"
+see storm 'likely cause' "storm session up"
+awk -v seed=7 'BEGIN {
+	srand(seed)
+	n = split("Up Down Left Right PPage NPage Home End Tab BTab Enter " \
+	    "Escape BSpace DC F1 C-r C-u C-w C-l C-b C-f Space", named, " ")
+	chars = "abcdefghijklmnoprstuvwxyzABCDEFGHIJKLMNOPRSTUVWXYZ" \
+	    "0123456789!@#$%^&*()-+=[]{}:,./?<>\\|~"
+	for (i = 0; i < 3000; i++) {
+		if (i % 400 == 399)
+			print "RESIZE " int(10 + rand() * 150) " " \
+			    int(4 + rand() * 50)
+		else if (rand() < 0.4)
+			print "KEY " named[int(1 + rand() * n)]
+		else
+			print "TEXT " substr(chars, int(1 + rand() * \
+			    length(chars)), 1)
+	}
+}' >"$tmp/storm.keys"
+batch=""
+flush() { [ -n "$batch" ] && eval "keys storm -- $batch"; batch=""; }
+while read -r kind arg1 arg2; do
+	case $kind in
+	RESIZE)
+		flush
+		tm resize-window -t storm -x "$arg1" -y "$arg2"
+		;;
+	KEY)
+		batch="$batch $arg1"
+		;;
+	TEXT)
+		case $arg1 in
+		\') q="\"'\"" ;;
+		*) q="'$arg1'" ;;
+		esac
+		batch="$batch $q"
+		;;
+	esac
+	[ ${#batch} -gt 200 ] && flush
+done <"$tmp/storm.keys"
+flush
+tm resize-window -t storm -x 120 -y 40
+sleep 1
+if [ "$(tm display-message -p -t storm '#{pane_dead}')" = 0 ] &&
+    [ ! -e "$tmp/storm.rc" ]; then
+	pass "3000 random keys and resizes: still running"
+else
+	fail "the storm ended the program (status $(cat "$tmp/storm.rc" 2>/dev/null))"
+fi
+keys storm Escape Escape Escape
+sleep 0.3
+keys storm q
+sleep 0.3
+capture storm
+grep -q 'Quit without saving' "$screen" && keys storm y
+ended storm 0 "quit after the storm, status 0"
+
+finish

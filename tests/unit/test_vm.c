@@ -1,0 +1,875 @@
+/*
+ * test_vm.c - the interface's view-model, driven without a terminal:
+ * opening the bundled examples, finding the flagged layer, repairs,
+ * edits through prompts, undo and redo, searching, scrolling at the
+ * edges, saving, the autosave and its recovery, exporting, the
+ * background diagnosis, and a long run of random actions.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "vm.h"
+
+static char data[PATH_MAX];	/* tests/data, absolute */
+static char tmp[PATH_MAX];	/* a fresh folder for files written */
+
+static const char *
+path(const char *name)
+{
+	static char buf[4][2 * PATH_MAX];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", data, name);
+	return buf[k];
+}
+
+static const char *
+tmp_path(const char *name)
+{
+	static char buf[4][2 * PATH_MAX];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", tmp, name);
+	return buf[k];
+}
+
+static int
+exists(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0;
+}
+
+/* Opens cfg and weights (relative to tests/data) as the program does. */
+static struct dm_vm *
+open_vm(const char *cfg, const char *weights, const char *state,
+    unsigned flags)
+{
+	struct dm_error err;
+	struct dm_net *net;
+	struct dm_weights *w = NULL;
+	struct dm_ovr *ovr;
+	struct dm_vm *vm;
+
+	dm_error_clear(&err);
+	net = dm_net_load(path(cfg), DM_DIALECT_AB, &err);
+	assert_non_null(net);
+	assert_int_equal(dm_net_layout(net, 20, DM_LAYOUT_LOAD, &err), 0);
+	if (weights != NULL) {
+		w = dm_weights_open(path(weights), DM_DIALECT_AB, &err);
+		assert_non_null(w);
+	}
+	ovr = dm_ovr_new();
+	assert_non_null(ovr);
+	vm = dm_vm_new(net, w, ovr, path(cfg), weights != NULL ?
+	    path(weights) : NULL, NULL, state, flags, &err);
+	if (vm == NULL)
+		fail_msg("dm_vm_new: %s", err.msg);
+	dm_vm_set_page(vm, DM_PANE_LAYERS, 8);
+	dm_vm_set_page(vm, DM_PANE_BYTES, 6);
+	dm_vm_set_bytes_per_row(vm, 16);
+	return vm;
+}
+
+static struct dm_vm *
+open_shapes(void)
+{
+	return open_vm("demo/shapes.cfg", "demo/shapes.weights", NULL, 0);
+}
+
+static int
+type(struct dm_vm *vm, const char *s)
+{
+	int f = 0;
+
+	for (; *s != '\0'; s++)
+		f |= dm_vm_do(vm, DM_ACT_CHAR, (unsigned char)*s);
+	return f;
+}
+
+/* Opens a prompt with act, types text, accepts. */
+static int
+prompt(struct dm_vm *vm, enum dm_act act, const char *text)
+{
+	dm_vm_do(vm, act, 0);
+	assert_int_not_equal(vm->prompt.kind, DM_PROMPT_NONE);
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, text);
+	return dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+}
+
+static void
+test_open(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+
+	(void)state;
+	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
+	assert_true(vm->have_diag);
+	assert_true(vm->d.nhyps >= 1);
+	assert_int_equal(vm->d.hyps[0].kind, DM_H_CLASSES);
+	assert_int_equal(vm->d.hyps[0].value, 3);
+	assert_int_equal(dm_vm_rows(vm), 20);
+	assert_int_equal(vm->row, 1);
+	assert_int_equal(dm_vm_mark(vm, 0), DM_MARK_OK);
+	assert_int_equal(dm_vm_mark(vm, 1), DM_MARK_NONE);
+	assert_int_equal(dm_vm_mark(vm, 9), DM_MARK_MISMATCH);
+	assert_int_equal(dm_vm_mark(vm, 12), DM_MARK_MISMATCH);
+	assert_false(dm_vm_dirty(vm));
+	assert_int_equal(vm->cursor, 20);	/* layer 0 biases */
+	dm_vm_free(vm);
+}
+
+static void
+test_problems(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+
+	(void)state;
+	dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0);
+	assert_int_equal(vm->row, 10);		/* layer 9 */
+	assert_int_equal(vm->cursor, 83444);
+	dm_vm_do(vm, DM_ACT_NEXT_PROBLEM, 0);
+	assert_int_equal(vm->row, 13);		/* layer 12 */
+	dm_vm_do(vm, DM_ACT_PREV_PROBLEM, 0);
+	assert_int_equal(vm->row, 10);
+	assert_true(dm_vm_do(vm, DM_ACT_PREV_PROBLEM, 0) & DM_VM_BELL);
+	assert_int_equal(vm->row, 10);
+	assert_non_null(strstr(vm->msg, "no flagged layer before"));
+	dm_vm_free(vm);
+}
+
+static void
+test_repair_undo_redo(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	struct dm_verdict v;
+
+	(void)state;
+	assert_int_equal(dm_vm_preview(vm, 0, &v), 0);
+	assert_int_equal(v.kind, DM_V_EXACT);
+	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);	/* unchanged */
+	assert_int_equal(vm->net->total_bytes, 158380);
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_REPAIR);
+	assert_int_equal(vm->row, 10);		/* the repair's layer */
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_int_equal(dm_vm_mark(vm, 9), DM_MARK_OK);
+	assert_int_equal(dm_vm_mark(vm, 16), DM_MARK_OK);
+	assert_true(dm_vm_dirty(vm));
+	assert_int_equal(vm->d.nhyps, 0);
+	assert_true(dm_vm_do(vm, DM_ACT_REPAIR, 0) & DM_VM_BELL);
+	{
+		struct dm_ovr *none = dm_ovr_new();
+		char buf[1024];
+
+		assert_int_equal(dm_vm_ovr_diff(vm, none, vm->ovr, buf,
+		    sizeof buf), 4);
+		assert_string_equal(buf,
+		    "layer 9 biases: cfg's -> 24 floats, shape [24]\n"
+		    "layer 9 weights: cfg's -> 768 floats, shape [24,32,1,1]\n"
+		    "layer 16 biases: cfg's -> 24 floats, shape [24]\n"
+		    "layer 16 weights: cfg's -> 384 floats, shape [24,16,1,1]");
+		/* A short buffer is cut, never overrun. */
+		assert_int_equal(dm_vm_ovr_diff(vm, none, vm->ovr, buf, 20),
+		    4);
+		assert_true(strlen(buf) < 20);
+		dm_ovr_free(none);
+	}
+	assert_non_null(strstr(vm->msg, "nothing to repair"));
+
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
+	assert_false(dm_vm_dirty(vm));
+	assert_non_null(strstr(vm->msg, "undone"));
+	assert_true(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL);
+	dm_vm_do(vm, DM_ACT_REDO, 0);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_true(dm_vm_dirty(vm));
+	assert_true(dm_vm_do(vm, DM_ACT_REDO, 0) & DM_VM_BELL);
+
+	/* A new edit after an undo drops the redo history. */
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 2);
+	dm_vm_do(vm, DM_ACT_ABSENT, 0);
+	assert_true(dm_vm_do(vm, DM_ACT_REDO, 0) & DM_VM_BELL);
+	dm_vm_free(vm);
+}
+
+static void
+test_header_toggle(void **state)
+{
+	struct dm_vm *vm = open_vm("demo/demo.cfg", "demo/demo.weights",
+	    NULL, 0);
+
+	(void)state;
+	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
+	assert_true(dm_vm_row_flagged(vm, 0));	/* the header is doubtful */
+	dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0);
+	assert_int_equal(vm->row, 0);
+	dm_vm_do(vm, DM_ACT_HEADER, 0);
+	assert_int_equal(vm->ovr->header, 16);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_int_equal(vm->d.first_bad, -1);
+	assert_false(dm_vm_row_flagged(vm, 0));
+	dm_vm_do(vm, DM_ACT_HEADER, 0);		/* back to the file's own */
+	assert_int_equal(vm->ovr->header, DM_UNSET);
+	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
+	assert_false(dm_vm_dirty(vm) && vm->ovr->header != DM_UNSET);
+	dm_vm_free(vm);
+}
+
+static void
+test_layer_edits(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	const struct dm_layer_ovr *lo;
+	uint64_t lo0, hi0, lo1, hi1;
+	char letters[16];
+
+	(void)state;
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 3);	/* layer 2 */
+	assert_true(dm_vm_layer_range(vm, 2, &lo0, &hi0));
+	prompt(vm, DM_ACT_GAP, "8");
+	lo = dm_ovr_find_layer(vm->ovr, 2);
+	assert_non_null(lo);
+	assert_int_equal(lo->gap, 8);
+	assert_true(dm_vm_layer_range(vm, 2, &lo1, &hi1));
+	assert_int_equal(lo1, lo0 + 8);
+	dm_vm_layer_ovr_letters(vm, 2, letters, sizeof letters);
+	assert_string_equal(letters, "g");
+	dm_vm_do(vm, DM_ACT_GAP_ADD, -4);
+	assert_int_equal(dm_ovr_find_layer(vm->ovr, 2)->gap, 4);
+	/* The four bytes before layer 2 are now a gap. */
+	{
+		struct dm_owner o;
+
+		dm_vm_owner(vm, lo0, &o);
+		assert_int_equal(o.kind, DM_OWN_GAP);
+		dm_vm_owner(vm, lo0 + 4, &o);
+		assert_int_equal(o.kind, DM_OWN_ARRAY);
+	}
+	/* An empty answer clears the override. */
+	prompt(vm, DM_ACT_GAP, "");
+	assert_null(dm_ovr_find_layer(vm->ovr, 2));
+	/* A bad answer changes nothing and says why. */
+	prompt(vm, DM_ACT_GAP, "abc");
+	assert_true(vm->msg_error);
+	assert_true(dm_ovr_empty(vm->ovr));
+	/* A gap that would start before the data is refused by the core. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
+	prompt(vm, DM_ACT_GAP, "-100");
+	assert_true(vm->msg_error);
+	assert_true(dm_ovr_empty(vm->ovr));
+	/* Escape leaves the prompt without a change. */
+	dm_vm_do(vm, DM_ACT_GAP, 0);
+	type(vm, "12");
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	assert_int_equal(vm->prompt.kind, DM_PROMPT_NONE);
+	assert_true(dm_ovr_empty(vm->ovr));
+
+	/* Toggles. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 10);	/* layer 9 */
+	dm_vm_do(vm, DM_ACT_ABSENT, 0);
+	assert_int_equal(dm_vm_mark(vm, 9), DM_MARK_ABSENT);
+	dm_vm_do(vm, DM_ACT_OMIT, 0);
+	dm_vm_do(vm, DM_ACT_CUTOFF, 0);
+	lo = dm_ovr_find_layer(vm->ovr, 9);
+	assert_true(lo->absent && lo->omit && lo->cutoff);
+	assert_int_equal(dm_vm_mark(vm, 12), DM_MARK_ABSENT);
+	dm_vm_do(vm, DM_ACT_ABSENT, 0);
+	assert_false(dm_ovr_find_layer(vm->ovr, 9)->absent);
+	dm_vm_do(vm, DM_ACT_CLEAR, 0);
+	assert_null(dm_ovr_find_layer(vm->ovr, 9));
+	prompt(vm, DM_ACT_OFFSET, "83448");
+	assert_int_equal(dm_ovr_find_layer(vm->ovr, 9)->offset, 83448);
+	prompt(vm, DM_ACT_ORDER, "weights,biases");
+	assert_string_equal(dm_ovr_find_layer(vm->ovr, 9)->order,
+	    "weights,biases");
+	prompt(vm, DM_ACT_ORDER, "nosuch");
+	assert_true(vm->msg_error);
+	dm_vm_do(vm, DM_ACT_HEADER, 0);
+	dm_vm_do(vm, DM_ACT_TRANSPOSE, 0);
+	dm_vm_do(vm, DM_ACT_LAYOUT, 0);
+	prompt(vm, DM_ACT_DATA_END, "100000");
+	assert_int_equal(vm->ovr->data_end, 100000);
+	assert_int_equal(vm->ovr->header, 16);
+	assert_int_equal(vm->ovr->transpose, 1);
+	assert_int_equal(vm->ovr->layout, DM_LAYOUT_SAVE);
+	dm_vm_do(vm, DM_ACT_CLEAR_ALL, 0);
+	assert_true(dm_ovr_empty(vm->ovr));
+	/* Every edit can be undone, back to the start. */
+	while (!(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL))
+		;
+	assert_true(dm_ovr_empty(vm->ovr));
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_free(vm);
+}
+
+static void
+test_array_edits(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	const struct dm_array_ovr *ao;
+
+	(void)state;
+	/* Layer 9 biases, then its weights with l. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 10);
+	assert_string_equal(vm->net->arrays[vm->array].name, "biases");
+	prompt(vm, DM_ACT_COUNT, "24");
+	prompt(vm, DM_ACT_RESHAPE, "24");
+	prompt(vm, DM_ACT_RENAME, "head.bias");
+	ao = dm_ovr_find_array(vm->ovr, 9, "biases");
+	assert_non_null(ao);
+	assert_int_equal(ao->count, 24);
+	assert_int_equal(ao->nreshape, 1);
+	assert_string_equal(ao->rename, "head.bias");
+	prompt(vm, DM_ACT_RESHAPE, "5,5");	/* 25 != 24 */
+	assert_true(vm->msg_error);
+	assert_int_equal(dm_ovr_find_array(vm->ovr, 9, "biases")->nreshape,
+	    1);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	assert_string_equal(vm->net->arrays[vm->array].name, "weights");
+	assert_int_equal(vm->cursor, vm->net->arrays[vm->array].offset);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* stays on the last */
+	assert_string_equal(vm->net->arrays[vm->array].name, "weights");
+	prompt(vm, DM_ACT_COUNT, "768");
+	prompt(vm, DM_ACT_RESHAPE, "24,32,1,1");
+	dm_vm_do(vm, DM_ACT_TRANSPOSE_ARRAY, 0);
+	ao = dm_ovr_find_array(vm->ovr, 9, "weights");
+	assert_int_equal(ao->transpose, 1);
+	prompt(vm, DM_ACT_PERMUTE, "0,1,3,2");
+	assert_int_equal(dm_ovr_find_array(vm->ovr, 9, "weights")->nperm, 4);
+	prompt(vm, DM_ACT_PERMUTE, "0,0");
+	assert_true(vm->msg_error);
+	dm_vm_do(vm, DM_ACT_TRANSPOSE_ARRAY, 0);
+	assert_int_not_equal(dm_ovr_find_array(vm->ovr, 9,
+	    "weights")->transpose, 1);
+	/* The header row has no arrays to edit. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 0);
+	dm_vm_do(vm, DM_ACT_COUNT, 0);
+	assert_int_equal(vm->prompt.kind, DM_PROMPT_NONE);
+	assert_true(vm->msg_error);
+	dm_vm_free(vm);
+}
+
+static void
+test_search(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+
+	(void)state;
+	prompt(vm, DM_ACT_SEARCH, "yolo");
+	assert_int_equal(vm->row, 11);
+	dm_vm_do(vm, DM_ACT_SEARCH_NEXT, 0);
+	assert_int_equal(vm->row, 18);
+	dm_vm_do(vm, DM_ACT_SEARCH_NEXT, 0);
+	assert_int_equal(vm->row, 11);
+	assert_non_null(strstr(vm->msg, "wrapped"));
+	dm_vm_do(vm, DM_ACT_SEARCH_PREV, 0);
+	assert_int_equal(vm->row, 18);
+	prompt(vm, DM_ACT_SEARCH, "classes=80");
+	assert_int_equal(vm->row, 11);
+	prompt(vm, DM_ACT_SEARCH, "upsample");
+	assert_int_equal(vm->row, 14);
+	prompt(vm, DM_ACT_SEARCH, "12");
+	assert_int_equal(vm->row, 13);
+	prompt(vm, DM_ACT_SEARCH, "@84464");
+	assert_int_equal(vm->cursor, 84464);
+	assert_int_equal(vm->row, 10);
+	assert_string_equal(vm->net->arrays[vm->array].name, "weights");
+	assert_int_equal(vm->focus, DM_PANE_BYTES);
+	prompt(vm, DM_ACT_SEARCH, "0x14");
+	assert_int_equal(vm->cursor, 20);
+	assert_int_equal(vm->row, 1);
+	prompt(vm, DM_ACT_SEARCH, "5000");	/* past the layers: an offset */
+	assert_int_equal(vm->cursor, 5000);
+	assert_int_equal(vm->row, 3);
+	prompt(vm, DM_ACT_GOTO, "16");
+	assert_int_equal(vm->cursor, 16);
+	assert_int_equal(vm->row, 0);
+	prompt(vm, DM_ACT_SEARCH, "nosuchthing");
+	assert_true(vm->msg_error);
+	assert_int_equal(vm->row, 0);
+	/* An empty search repeats the last one. */
+	prompt(vm, DM_ACT_SEARCH, "");
+	assert_true(vm->msg_error);
+	dm_vm_free(vm);
+}
+
+static void
+test_scroll_edges(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	uint64_t end = dm_vm_byte_end(vm);
+	int i;
+
+	(void)state;
+	dm_vm_set_page(vm, DM_PANE_LAYERS, 5);
+	dm_vm_do(vm, DM_ACT_TOP, 0);
+	assert_int_equal(vm->row, 0);
+	assert_int_equal(vm->top, 0);
+	dm_vm_do(vm, DM_ACT_UP, 0);
+	assert_int_equal(vm->row, 0);
+	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
+	assert_int_equal(vm->row, 0);
+	for (i = 0; i < 4; i++)
+		dm_vm_do(vm, DM_ACT_DOWN, 0);
+	assert_int_equal(vm->row, 4);
+	assert_int_equal(vm->top, 0);
+	dm_vm_do(vm, DM_ACT_DOWN, 0);
+	assert_int_equal(vm->top, 1);
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(vm->row, 19);
+	assert_int_equal(vm->top, 15);
+	dm_vm_do(vm, DM_ACT_DOWN, 0);
+	dm_vm_do(vm, DM_ACT_PAGE_DOWN, 0);
+	assert_int_equal(vm->row, 19);
+	assert_int_equal(vm->top, 15);
+	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
+	assert_int_equal(vm->row, 15);
+	assert_int_equal(vm->top, 15);
+	dm_vm_do(vm, DM_ACT_UP, 0);
+	assert_int_equal(vm->top, 14);
+	dm_vm_do(vm, DM_ACT_SCROLL, -100);
+	assert_int_equal(vm->row, 0);
+	/* A page larger than the table. */
+	dm_vm_set_page(vm, DM_PANE_LAYERS, 100);
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(vm->top, 0);
+
+	/* The byte view. */
+	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_BYTES);
+	dm_vm_set_page(vm, DM_PANE_BYTES, 4);
+	dm_vm_do(vm, DM_ACT_TOP, 0);
+	assert_int_equal(vm->cursor, 0);
+	assert_int_equal(vm->btop, 0);
+	assert_int_equal(vm->row, 0);		/* the header's bytes */
+	dm_vm_do(vm, DM_ACT_UP, 0);
+	dm_vm_do(vm, DM_ACT_LEFT, 0);
+	assert_int_equal(vm->cursor, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	assert_int_equal(vm->cursor, 20);
+	assert_int_equal(vm->row, 1);		/* layer 0 */
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(vm->cursor, end - 1);
+	assert_int_equal(vm->btop, ((end + 15) / 16 - 4) * 16);
+	assert_int_equal(vm->row, 17);		/* layer 16, past the file */
+	dm_vm_do(vm, DM_ACT_DOWN, 0);
+	dm_vm_do(vm, DM_ACT_PAGE_DOWN, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	assert_int_equal(vm->cursor, end - 1);
+	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
+	assert_int_equal(vm->cursor, end - 1 - 3 * 16);
+	dm_vm_do(vm, DM_ACT_SELECT_BYTE, (long)end + 10);	/* ignored */
+	assert_int_equal(vm->cursor, end - 1 - 3 * 16);
+	prompt(vm, DM_ACT_GOTO, "999999999");
+	assert_true(vm->msg_error);
+
+	/* Details and cfg scroll within their content. */
+	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_DETAILS);
+	dm_vm_set_page(vm, DM_PANE_DETAILS, 4);
+	dm_vm_set_extent(vm, DM_PANE_DETAILS, 10);
+	for (i = 0; i < 20; i++)
+		dm_vm_do(vm, DM_ACT_DOWN, 0);
+	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 6);
+	dm_vm_do(vm, DM_ACT_TOP, 0);
+	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 0);
+	dm_vm_do(vm, DM_ACT_UP, 0);
+	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 0);
+	dm_vm_set_extent(vm, DM_PANE_DETAILS, 2);
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 0);
+	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
+	assert_int_equal(vm->focus, DM_PANE_BYTES);
+	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
+	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
+	assert_int_equal(vm->focus, DM_PANE_LAYERS);
+	dm_vm_do(vm, DM_ACT_FOCUS_PREV, 0);
+	assert_int_equal(vm->focus, DM_PANE_CFG);
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(vm->scroll[DM_PANE_CFG], vm->extent[DM_PANE_CFG] -
+	    vm->page[DM_PANE_CFG]);
+	dm_vm_free(vm);
+}
+
+static void
+test_owner(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	struct dm_owner o;
+
+	(void)state;
+	dm_vm_owner(vm, 0, &o);
+	assert_int_equal(o.kind, DM_OWN_HEADER);
+	assert_int_equal(o.array, -1);
+	dm_vm_owner(vm, 19, &o);
+	assert_int_equal(o.kind, DM_OWN_HEADER);
+	dm_vm_owner(vm, 20, &o);
+	assert_int_equal(o.kind, DM_OWN_ARRAY);
+	assert_string_equal(vm->net->arrays[o.array].name, "biases");
+	dm_vm_owner(vm, 112180, &o);		/* the file's size */
+	assert_int_equal(o.kind, DM_OWN_MISSING);
+	assert_int_equal(vm->net->arrays[o.array].layer, 9);
+	dm_vm_owner(vm, 117104, &o);		/* past the file, layer 12 */
+	assert_int_equal(o.kind, DM_OWN_MISSING);
+	assert_int_equal(vm->net->arrays[o.array].layer, 12);
+	assert_int_equal(dm_vm_byte_end(vm), 158380);
+	prompt(vm, DM_ACT_DATA_END, "100000");
+	dm_vm_owner(vm, 100000, &o);
+	assert_int_equal(o.kind, DM_OWN_MISSING);
+	assert_int_equal(dm_vm_data_end(vm), 100000);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	prompt(vm, DM_ACT_DATA_END, "112100");
+	dm_vm_owner(vm, 112150, &o);
+	assert_int_equal(o.kind, DM_OWN_MISSING);	/* past the data end */
+	assert_int_equal(vm->net->arrays[o.array].layer, 16);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	{
+		uint8_t b[8];
+
+		assert_int_equal(dm_vm_read(vm, 0, b, 8), 8);
+		assert_int_equal(b[4], 2);	/* minor version */
+		assert_int_equal(dm_vm_read(vm, 112176, b, 8), 4);
+		assert_int_equal(dm_vm_read(vm, 200000, b, 8), 0);
+	}
+	vm->array = 0;
+	assert_int_equal(dm_vm_histogram(vm), 0);
+	assert_int_equal(vm->hist_sampled, 8);
+	dm_vm_free(vm);
+}
+
+static void
+test_save_autosave_recover(void **state)
+{
+	struct dm_vm *vm;
+	const char *state_dir = tmp_path("state");
+	char autosave[PATH_MAX];
+	struct dm_ovr *p;
+	struct dm_error err;
+
+	(void)state;
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
+	assert_non_null(vm->autosave);
+	snprintf(autosave, sizeof autosave, "%s", vm->autosave);
+	assert_non_null(strstr(autosave, "/shapes.cfg."));
+	assert_false(exists(autosave));
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_true(exists(autosave));		/* after every edit */
+	/* Undoing back to the saved state removes it. */
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_false(exists(autosave));
+	dm_vm_do(vm, DM_ACT_REDO, 0);
+	assert_true(exists(autosave));
+	prompt(vm, DM_ACT_SAVE, tmp_path("shapes.profile"));
+	assert_false(vm->msg_error);
+	assert_false(dm_vm_dirty(vm));
+	assert_false(exists(autosave));
+	dm_error_clear(&err);
+	p = dm_profile_read(tmp_path("shapes.profile"), &err);
+	assert_non_null(p);
+	assert_string_equal(p->for_cfg, "shapes.cfg");
+	assert_int_equal(p->for_size, 112180);
+	assert_int_equal(dm_ovr_find_array(p, 9, "biases")->count, 24);
+	dm_ovr_free(p);
+	/* Quitting clean needs no question. */
+	assert_true(dm_vm_do(vm, DM_ACT_QUIT, 0) & DM_VM_QUIT);
+
+	/* Unsaved edits, then the program dies. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
+	dm_vm_do(vm, DM_ACT_OMIT, 0);
+	assert_true(exists(autosave));
+	dm_vm_free(vm);
+
+	/* Opening the same files offers the edits back. */
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_RECOVER);
+	assert_non_null(vm->recovered);
+	dm_vm_do(vm, DM_ACT_YES, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	assert_true(dm_vm_dirty(vm));
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_true(dm_ovr_find_layer(vm->ovr, 0)->omit);
+	/* Quitting asks; n stays, y quits and drops the autosave. */
+	assert_false(dm_vm_do(vm, DM_ACT_QUIT, 0) & DM_VM_QUIT);
+	assert_int_equal(vm->screen, DM_SCREEN_QUIT);
+	dm_vm_do(vm, DM_ACT_NO, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	dm_vm_do(vm, DM_ACT_QUIT, 0);
+	assert_true(dm_vm_do(vm, DM_ACT_YES, 0) & DM_VM_QUIT);
+	assert_false(exists(autosave));
+	dm_vm_free(vm);
+
+	/* Declining a recovery deletes the autosave. */
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
+	dm_vm_do(vm, DM_ACT_OMIT, 0);
+	dm_vm_free(vm);
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_RECOVER);
+	dm_vm_do(vm, DM_ACT_NO, 0);
+	assert_false(exists(autosave));
+	assert_true(dm_ovr_empty(vm->ovr));
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_free(vm);
+}
+
+static void
+test_export(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	int f;
+
+	(void)state;
+	dm_vm_do(vm, DM_ACT_EXPORT, 0);
+	assert_int_equal(vm->screen, DM_SCREEN_EXPORT);
+	assert_non_null(strstr(vm->x.problem, "does not match"));
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	dm_vm_do(vm, DM_ACT_EXPORT, 0);
+	assert_string_equal(vm->x.path, "shapes.pt");
+	assert_string_equal(vm->x.problem, "");
+	assert_string_equal(vm->x.keys[0], "layers.0.bn.bias");
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* safetensors */
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* npz */
+	assert_int_equal(vm->x.format, DM_OUT_NPZ);
+	assert_string_equal(vm->x.path, "shapes.npz");
+	dm_vm_do(vm, DM_ACT_DOWN, 0);		/* names */
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* ultralytics */
+	assert_string_equal(vm->x.keys[0], "module_list.0.Conv2d.weight");
+	while (vm->x.field != DM_XF_PATH)
+		dm_vm_do(vm, DM_ACT_DOWN, 0);
+	assert_true(dm_vm_text_input(vm));
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, tmp_path("shapes.npz"));
+	f = dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_true(f & DM_VM_RUN);
+	dm_vm_run(vm);
+	assert_false(vm->msg_error);
+	assert_true(exists(tmp_path("shapes.npz")));
+	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	assert_non_null(strstr(vm->msg, "exported 52 tensors"));
+	dm_vm_free(vm);
+}
+
+static void
+test_async(void **state)
+{
+	struct dm_vm *vm;
+
+	(void)state;
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", NULL,
+	    DM_VM_ASYNC);
+	dm_vm_wait(vm);
+	assert_true(vm->have_diag);
+	assert_int_equal(dm_vm_mark(vm, 0), DM_MARK_OK);
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	/* Several edits in a row: only the last diagnosis counts. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
+	dm_vm_do(vm, DM_ACT_OMIT, 0);
+	dm_vm_do(vm, DM_ACT_OMIT, 0);
+	dm_vm_wait(vm);
+	assert_true(vm->have_diag);
+	assert_int_equal(vm->diag_serial, vm->serial);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_int_equal(dm_vm_mark(vm, 16), DM_MARK_OK);
+	/* Freeing with a diagnosis under way. */
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	dm_vm_free(vm);
+}
+
+static void
+test_no_weights(void **state)
+{
+	struct dm_vm *vm = open_vm("demo/shapes.cfg", NULL, NULL, 0);
+
+	(void)state;
+	assert_int_equal(vm->v.kind, DM_V_NONE);
+	assert_int_equal(dm_vm_mark(vm, 0), DM_MARK_NONE);
+	assert_true(dm_vm_do(vm, DM_ACT_REPAIR, 0) & DM_VM_BELL);
+	assert_true(dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0) & DM_VM_BELL);
+	dm_vm_do(vm, DM_ACT_EXPORT, 0);
+	assert_non_null(strstr(vm->x.problem, "no weights file"));
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_BYTES);
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(vm->cursor, vm->net->total_bytes - 1);
+	dm_vm_do(vm, DM_ACT_HEADER, 0);
+	assert_int_equal(vm->net->header_size, 16);
+	dm_vm_free(vm);
+}
+
+/* Random actions must never crash or break the invariants. */
+static void
+test_random(void **state)
+{
+	static const enum dm_act acts[] = {
+		DM_ACT_UP, DM_ACT_DOWN, DM_ACT_PAGE_UP, DM_ACT_PAGE_DOWN,
+		DM_ACT_TOP, DM_ACT_BOTTOM, DM_ACT_LEFT, DM_ACT_RIGHT,
+		DM_ACT_FOCUS_NEXT, DM_ACT_FOCUS_PREV, DM_ACT_FOCUS,
+		DM_ACT_SELECT_ROW, DM_ACT_SELECT_ARRAY, DM_ACT_SELECT_BYTE,
+		DM_ACT_SCROLL, DM_ACT_FIRST_PROBLEM, DM_ACT_NEXT_PROBLEM,
+		DM_ACT_PREV_PROBLEM, DM_ACT_SEARCH, DM_ACT_SEARCH_NEXT,
+		DM_ACT_SEARCH_PREV, DM_ACT_GOTO, DM_ACT_HEADER,
+		DM_ACT_TRANSPOSE, DM_ACT_LAYOUT, DM_ACT_DATA_END,
+		DM_ACT_ABSENT, DM_ACT_OMIT, DM_ACT_CUTOFF, DM_ACT_GAP,
+		DM_ACT_GAP_ADD, DM_ACT_OFFSET, DM_ACT_ORDER, DM_ACT_COUNT,
+		DM_ACT_TRANSPOSE_ARRAY, DM_ACT_PERMUTE, DM_ACT_RESHAPE,
+		DM_ACT_RENAME, DM_ACT_CLEAR, DM_ACT_CLEAR_ALL, DM_ACT_UNDO,
+		DM_ACT_REDO, DM_ACT_REPAIR, DM_ACT_SAVE, DM_ACT_EXPORT,
+		DM_ACT_HELP, DM_ACT_QUIT, DM_ACT_CANCEL, DM_ACT_ACCEPT,
+		DM_ACT_YES, DM_ACT_NO, DM_ACT_CHAR, DM_ACT_CHAR, DM_ACT_CHAR,
+		DM_ACT_BACKSPACE, DM_ACT_KILL, DM_ACT_KILL_WORD
+	};
+	static const char chars[] = "0123456789-,:@x/abcyn ";
+	char cwd[PATH_MAX];
+	struct dm_vm *vm;
+	unsigned seed = 12345;
+	struct dm_verdict v;
+	long arg;
+	int i, f;
+	size_t a;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	/* Saves and exports land in the test's own folder. */
+	assert_int_equal(chdir(tmp), 0);
+	vm = open_shapes();
+	for (i = 0; i < 20000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		a = (seed >> 8) % (sizeof acts / sizeof acts[0]);
+		seed = seed * 1103515245u + 12345u;
+		arg = (long)((seed >> 8) % 200000) - 1000;
+		if (acts[a] == DM_ACT_CHAR)
+			arg = chars[(seed >> 8) % (sizeof chars - 1)];
+		if (acts[a] == DM_ACT_GAP_ADD)
+			arg = arg % 2 ? 4 : -4;
+		if (acts[a] == DM_ACT_SCROLL)
+			arg %= 7;
+		f = dm_vm_do(vm, acts[a], arg);
+		if (f & DM_VM_RUN)
+			dm_vm_run(vm);
+		if (f & DM_VM_QUIT) {
+			dm_vm_free(vm);
+			vm = open_shapes();
+		}
+		assert_true(vm->row >= 0 && vm->row < dm_vm_rows(vm));
+		assert_true(vm->top >= 0 && vm->top <= vm->row);
+		assert_true(dm_vm_byte_end(vm) == 0 ||
+		    vm->cursor < dm_vm_byte_end(vm));
+		assert_true(vm->array < (long)vm->net->narrays);
+		assert_true(vm->prompt.len < sizeof vm->prompt.buf);
+		if (vm->screen == DM_SCREEN_REPAIR)
+			dm_vm_preview(vm, vm->repair_sel, &v);
+		if (vm->array >= 0)
+			dm_vm_histogram(vm);
+	}
+	dm_vm_free(vm);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+static void
+test_autosave_paths(void **state)
+{
+	char a[PATH_MAX], b[PATH_MAX], dir[PATH_MAX];
+
+	(void)state;
+	setenv("XDG_STATE_HOME", "/x/state", 1);
+	assert_int_equal(dm_vm_autosave_dir(dir, sizeof dir), 0);
+	assert_string_equal(dir, "/x/state/darkmap");
+	setenv("XDG_STATE_HOME", "relative", 1);	/* ignored */
+	setenv("HOME", "/home/u", 1);
+	assert_int_equal(dm_vm_autosave_dir(dir, sizeof dir), 0);
+	assert_string_equal(dir, "/home/u/.local/state/darkmap");
+	unsetenv("XDG_STATE_HOME");
+	unsetenv("HOME");
+	assert_int_equal(dm_vm_autosave_dir(dir, sizeof dir), -1);
+	assert_int_equal(dm_vm_autosave_path("/s", path("demo/shapes.cfg"),
+	    path("demo/shapes.weights"), a, sizeof a), 0);
+	assert_int_equal(strncmp(a, "/s/shapes.cfg.", 14), 0);
+	assert_int_equal(strlen(a), strlen("/s/shapes.cfg.") + 16 +
+	    strlen(".profile"));
+	assert_int_equal(dm_vm_autosave_path("/s", path("demo/shapes.cfg"),
+	    NULL, b, sizeof b), 0);
+	assert_string_not_equal(a, b);		/* the weights count */
+	assert_int_equal(dm_vm_autosave_path("/s", path("demo/shapes.cfg"),
+	    path("demo/shapes.weights"), b, sizeof b), 0);
+	assert_string_equal(a, b);		/* and it is stable */
+}
+
+static void
+find_data(void)
+{
+	const char *s = getenv("srcdir");
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof buf, "%s/tests/data", s != NULL ? s : "..");
+	if (realpath(buf, data) == NULL) {
+		fprintf(stderr, "test_vm: no %s (set srcdir)\n", buf);
+		exit(1);
+	}
+	snprintf(tmp, sizeof tmp, "%s/darkmap-vm.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(tmp) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open),
+		cmocka_unit_test(test_problems),
+		cmocka_unit_test(test_repair_undo_redo),
+		cmocka_unit_test(test_header_toggle),
+		cmocka_unit_test(test_layer_edits),
+		cmocka_unit_test(test_array_edits),
+		cmocka_unit_test(test_search),
+		cmocka_unit_test(test_scroll_edges),
+		cmocka_unit_test(test_owner),
+		cmocka_unit_test(test_save_autosave_recover),
+		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_no_weights),
+		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_autosave_paths),
+	};
+	char cmd[PATH_MAX + 16];
+	int rc;
+
+	find_data();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_vm: could not remove %s\n", tmp);
+	return rc;
+}

@@ -1,0 +1,187 @@
+/*
+ * tui.h - the terminal side of the interface: the only header that
+ * includes curses.
+ *
+ * ui/tui.c owns the terminal (set-up, colours or monochrome, UTF-8 or
+ * ASCII glyphs, signals, resizing, the main loop); every ui/view_*.c
+ * draws one pane or screen of the view-model (src/vm.h) and is reached
+ * through a const table of operations; ui/keys.c turns keys into
+ * view-model actions and holds the help text.  Only the main loop calls
+ * doupdate().
+ */
+#ifndef DM_TUI_H
+#define DM_TUI_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+
+#include "vm.h"
+
+/* The smallest terminal the interface draws in. */
+#define TUI_MIN_W	60
+#define TUI_MIN_H	16
+
+/* Function keys are told apart from characters by this bit. */
+#define TUI_FN(k)	((k) | 0x40000000)
+#define TUI_IS_FN(k)	(((k) & 0x40000000) != 0)
+
+/* What things look like; each is an attribute, with or without colour. */
+enum tui_style {
+	TUI_S_NORMAL,
+	TUI_S_TITLE,		/* the status bar */
+	TUI_S_PANE,		/* a pane's title */
+	TUI_S_PANE_FOCUS,
+	TUI_S_BANNER_OK,
+	TUI_S_BANNER_WARN,
+	TUI_S_BANNER_BAD,
+	TUI_S_SEL,		/* the selected row, pane focused */
+	TUI_S_SEL_DIM,		/* the selected row, pane not focused */
+	TUI_S_HEAD,		/* column headings */
+	TUI_S_OK,
+	TUI_S_SUSPECT,
+	TUI_S_BAD,
+	TUI_S_MISMATCH,
+	TUI_S_DIM,
+	TUI_S_HINT,
+	TUI_S_HINT_KEY,
+	TUI_S_ERROR,
+	TUI_S_PROMPT,
+	TUI_S_HEADER_BYTES,
+	TUI_S_GAP,
+	TUI_S_TRAILING,
+	TUI_S_MISSING,
+	TUI_S_T0, TUI_S_T1, TUI_S_T2, TUI_S_T3, TUI_S_T4, TUI_S_T5,
+	TUI_S_CURSOR,
+	TUI_S_SECTION,		/* the selected layer's cfg lines */
+	TUI_S_COMMENT,
+	TUI_S_DIALOG,
+	TUI_S_DIALOG_SEL,
+	TUI_S_COUNT
+};
+
+#define TUI_TENSOR_STYLES 6
+
+enum tui_glyph {
+	TUI_G_VLINE,
+	TUI_G_HLINE,
+	TUI_G_TL, TUI_G_TR, TUI_G_BL, TUI_G_BR,
+	TUI_G_MARK,		/* the first problem's row */
+	TUI_G_POINTER,		/* the selected array */
+	TUI_G_OK, TUI_G_SUSPECT, TUI_G_BAD, TUI_G_ABSENT, TUI_G_PENDING,
+	TUI_G_ELLIPSIS,
+	TUI_G_ARROW,
+	TUI_G_DOT,		/* a missing byte */
+	TUI_G_BAR0,		/* eight heights of histogram bars follow */
+	TUI_G_COUNT = TUI_G_BAR0 + 9
+};
+
+struct tui_rect {
+	int		 y, x, h, w;
+};
+
+struct tui {
+	int		 utf8;		/* the locale is UTF-8 */
+	int		 color;		/* colours in use */
+	attr_t		 style[TUI_S_COUNT];
+	short		 pair[TUI_S_COUNT];
+	int		 too_small;
+	int		 compact;	/* one lower pane at a time */
+	enum dm_pane	 lower;		/* compact: the lower pane shown */
+	int		 banner_h;
+	struct tui_rect	 rect[DM_PANE_COUNT];
+	int		 shown[DM_PANE_COUNT];
+	struct tui_rect	 dialog;	/* where the open dialog is */
+};
+
+/* A pane of the main screen. */
+struct tui_pane_ops {
+	const char	*name;
+	enum dm_pane	 pane;
+	/* Sizes the view-model's idea of the pane from its rectangle. */
+	void		(*resize)(struct tui *, struct dm_vm *,
+			    const struct tui_rect *);
+	void		(*draw)(struct tui *, struct dm_vm *,
+			    const struct tui_rect *, int focused);
+	/* A click at (y, x) inside the rectangle; returns vm flags. */
+	int		(*click)(struct tui *, struct dm_vm *,
+			    const struct tui_rect *, int y, int x);
+};
+
+/* A screen: the main one, help, or a dialog over the main screen. */
+struct tui_screen_ops {
+	const char	*name;
+	enum dm_screen	 screen;
+	int		 overlay;	/* drawn over the main screen */
+	void		(*draw)(struct tui *, struct dm_vm *);
+	/* A key (a character, or TUI_FN(KEY_...)); returns vm flags. */
+	int		(*key)(struct tui *, struct dm_vm *, int key);
+	int		(*click)(struct tui *, struct dm_vm *, int y, int x);
+};
+
+extern const struct tui_pane_ops view_layers_ops;
+extern const struct tui_pane_ops view_details_ops;
+extern const struct tui_pane_ops view_bytes_ops;
+extern const struct tui_pane_ops view_cfg_ops;
+
+extern const struct tui_screen_ops view_main_ops;
+extern const struct tui_screen_ops view_help_ops;
+extern const struct tui_screen_ops view_repair_ops;
+extern const struct tui_screen_ops view_export_ops;
+extern const struct tui_screen_ops view_quit_ops;
+extern const struct tui_screen_ops view_recover_ops;
+
+/* Whether curses can drive the terminal TERM names. */
+int		 tui_probe(void);
+
+/* Runs the interface on vm until the user quits; returns 0, or -1 when
+   the terminal cannot be used. */
+int		 tui_run(struct dm_vm *vm);
+
+/* Drawing helpers (tui.c). */
+
+/*
+ * Writes s at (y, x) in style st, at most w columns of it (by display
+ * width, multibyte-aware); pads with spaces to w when pad.  Returns the
+ * columns written.
+ */
+int		 tui_put(struct tui *t, int y, int x, int w, enum tui_style st,
+		     const char *s, int pad);
+int		 tui_putf(struct tui *t, int y, int x, int w, enum tui_style st,
+		     int pad, const char *fmt, ...)
+		     __attribute__((format(printf, 7, 8)));
+/* The same with a raw attribute (for combining styles). */
+int		 tui_put_attr(struct tui *t, int y, int x, int w, attr_t a,
+		     const char *s, int pad);
+attr_t		 tui_attr(const struct tui *t, enum tui_style st);
+void		 tui_fill(struct tui *t, const struct tui_rect *r,
+		     enum tui_style st);
+const char	*tui_glyph(const struct tui *t, enum tui_glyph g);
+/* A pane's title line, highlighted when focused. */
+void		 tui_pane_title(struct tui *t, const struct tui_rect *r,
+		     int focused, const char *title, const char *right);
+/* A centred box for a dialog; returns its inside. */
+struct tui_rect	 tui_dialog_box(struct tui *t, int h, int w,
+		     const char *title);
+/* Display width of a UTF-8 string. */
+int		 tui_width(const struct tui *t, const char *s);
+/* A byte count made short: "258.1 MB", "4172 B". */
+void		 tui_bytes(char *buf, size_t len, uint64_t n);
+
+/* Keys (keys.c). */
+
+/* The action of key k in the view-model's current state. */
+enum dm_act	 tui_key_action(const struct dm_vm *vm, int k, long *arg);
+
+struct tui_help {
+	const char	*keys;		/* NULL: a heading */
+	const char	*what;
+};
+extern const struct tui_help tui_help[];
+extern const size_t tui_nhelp;
+
+/* The hint line for the current state. */
+const char	*tui_hints(const struct dm_vm *vm);
+
+#endif /* DM_TUI_H */

@@ -1,0 +1,290 @@
+/*
+ * view_bytes.c - the bytes of the weights file, in hex and as float32
+ * side by side, coloured by who owns them as laid out: the header, each
+ * array (neighbours in different colours, the selected one bold), gaps
+ * nobody reads, bytes after the data, and bytes the layout expects past
+ * the end of the file.  Floats implausible for their array's role (NaN,
+ * infinite, subnormal, huge, a negative variance) stand out, which is
+ * what data read at the wrong offset looks like.
+ */
+#include "config.h"
+
+#include "tui.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "endian.h"
+
+#define FLOAT_W		11
+#define MAX_ROW		32
+
+static int	 row_width(const struct dm_vm *, unsigned);
+
+static int
+offset_width(const struct dm_vm *vm)
+{
+	return dm_vm_byte_end(vm) > 0xffffffffULL ? 10 : 8;
+}
+
+/* Bytes per row that fit w columns: offset, hex, floats. */
+static unsigned
+per_row(const struct dm_vm *vm, int w)
+{
+	unsigned n;
+
+	for (n = MAX_ROW; n > 4; n /= 2)
+		if (row_width(vm, n) <= w)
+			break;
+	return n;
+}
+
+static enum tui_style
+owner_style(const struct dm_vm *vm, const struct dm_owner *o)
+{
+	switch (o->kind) {
+	case DM_OWN_HEADER:
+		return TUI_S_HEADER_BYTES;
+	case DM_OWN_ARRAY:
+		(void)vm;
+		return (enum tui_style)(TUI_S_T0 + o->array %
+		    TUI_TENSOR_STYLES);
+	case DM_OWN_GAP:
+		return TUI_S_GAP;
+	case DM_OWN_TRAILING:
+		return TUI_S_TRAILING;
+	default:
+		return TUI_S_MISSING;
+	}
+}
+
+/* Whether x cannot be a parameter of this array's role. */
+static int
+implausible(const struct dm_vm *vm, const struct dm_owner *o, uint32_t u)
+{
+	float f;
+
+	if ((u & 0x7f800000u) == 0x7f800000u)
+		return 1;
+	if ((u & 0x7f800000u) == 0 && (u & 0x007fffffu) != 0)
+		return 1;
+	memcpy(&f, &u, sizeof f);
+	if (fabsf(f) > 1e6f)
+		return 1;
+	return o->kind == DM_OWN_ARRAY && f < 0 &&
+	    vm->net->arrays[o->array].role == DM_ROLE_ROLLING_VARIANCE;
+}
+
+static void
+title(struct tui *t, struct dm_vm *vm, const struct tui_rect *r, int focused)
+{
+	struct dm_owner o;
+	char buf[256], right[32];
+	const char *what;
+
+	dm_vm_owner(vm, vm->cursor, &o);
+	if (o.array >= 0) {
+		const struct dm_array *a = &vm->net->arrays[o.array];
+
+		snprintf(buf, sizeof buf, "Bytes  @%" PRIu64 " (0x%" PRIx64
+		    ")  layer %zu %s, byte %" PRIu64 " of %" PRIu64 "%s",
+		    vm->cursor, vm->cursor, a->layer, a->name,
+		    vm->cursor - a->offset, a->count * 4,
+		    o.kind == DM_OWN_MISSING ? ", past the end of the data" :
+		    "");
+	} else {
+		switch (o.kind) {
+		case DM_OWN_HEADER:
+			what = "the file's header";
+			break;
+		case DM_OWN_GAP:
+			what = "gap: no array reads these bytes";
+			break;
+		case DM_OWN_TRAILING:
+			what = "after the data: ignored";
+			break;
+		default:
+			what = "past the end of the file";
+			break;
+		}
+		snprintf(buf, sizeof buf, "Bytes  @%" PRIu64 " (0x%" PRIx64
+		    ")  %s", vm->cursor, vm->cursor, what);
+	}
+	snprintf(right, sizeof right, "%u/row ", vm->bytes_per_row);
+	tui_pane_title(t, r, focused, buf, right);
+}
+
+/* The width of a row without the text column. */
+static int
+row_width(const struct dm_vm *vm, unsigned n)
+{
+	return offset_width(vm) + 1 + (int)n * 3 + 1 + (int)(n / 4) * FLOAT_W;
+}
+
+/* The bytes as text, for files that are not weights at all. */
+static void
+draw_text(struct tui *t, int y, int x, const uint8_t *buf, size_t got)
+{
+	char s[MAX_ROW + 1];
+	size_t i;
+
+	for (i = 0; i < got && i < MAX_ROW; i++)
+		s[i] = buf[i] >= 0x20 && buf[i] < 0x7f ? (char)buf[i] : '.';
+	s[i] = '\0';
+	tui_put(t, y, x, (int)i, TUI_S_DIM, s, 0);
+}
+
+static void
+draw_row(struct tui *t, struct dm_vm *vm, int y, int x, int w,
+    uint64_t off, unsigned n, int focused)
+{
+	uint8_t buf[MAX_ROW];
+	struct dm_owner o;
+	size_t got;
+	unsigned i;
+	uint64_t end = dm_vm_byte_end(vm);
+	int cx;
+	char cellb[32];
+
+	got = dm_vm_read(vm, off, buf, n);
+	cx = x + tui_putf(t, y, x, offset_width(vm) + 1, TUI_S_DIM, 0,
+	    "%0*" PRIx64 " ", offset_width(vm), off);
+	for (i = 0; i < n; i++) {
+		enum tui_style st;
+		attr_t a;
+
+		if (off + i >= end) {
+			cx += 3;
+			continue;
+		}
+		dm_vm_owner(vm, off + i, &o);
+		st = owner_style(vm, &o);
+		a = tui_attr(t, st);
+		if (o.array >= 0 && o.array == vm->array)
+			a |= A_BOLD | A_UNDERLINE;
+		if (off + i == vm->cursor)
+			a = tui_attr(t, focused ? TUI_S_CURSOR : TUI_S_SEL_DIM);
+		if (i < got)
+			snprintf(cellb, sizeof cellb, "%02x", buf[i]);
+		else
+			snprintf(cellb, sizeof cellb, "%s%s",
+			    tui_glyph(t, TUI_G_DOT), tui_glyph(t, TUI_G_DOT));
+		tui_put_attr(t, y, cx, 2, a, cellb, 0);
+		cx += 3;
+	}
+	cx += 1;
+	for (i = 0; i + 4 <= n; i += 4) {
+		uint32_t u;
+		float f;
+		attr_t a;
+
+		if (off + i >= end)
+			break;
+		dm_vm_owner(vm, off + i, &o);
+		if (i + 4 > got) {
+			tui_put(t, y, cx, FLOAT_W, TUI_S_MISSING, "", 1);
+			cx += FLOAT_W;
+			continue;
+		}
+		u = dm_le32dec(buf + i);
+		memcpy(&f, &u, sizeof f);
+		snprintf(cellb, sizeof cellb, "%*.4g", FLOAT_W - 1, (double)f);
+		a = tui_attr(t, owner_style(vm, &o));
+		if (o.kind == DM_OWN_ARRAY && implausible(vm, &o, u))
+			a = tui_attr(t, TUI_S_BAD) | A_REVERSE;
+		if (vm->cursor >= off + i && vm->cursor < off + i + 4)
+			a |= A_UNDERLINE;
+		tui_put_attr(t, y, cx, FLOAT_W, a, cellb, 1);
+		cx += FLOAT_W;
+	}
+	if (w >= row_width(vm, n) + 2 + (int)n)
+		draw_text(t, y, x + row_width(vm, n) + 2, buf, got);
+}
+
+static void
+legend(struct tui *t, int y, int x, int w)
+{
+	static const struct {
+		enum tui_style	 st;
+		const char	*text;
+	} items[] = {
+		{ TUI_S_HEADER_BYTES, "header" },
+		{ TUI_S_T0, "arrays" },
+		{ TUI_S_T1, "in" },
+		{ TUI_S_T2, "turn" },
+		{ TUI_S_GAP, "gap" },
+		{ TUI_S_TRAILING, "after data" },
+		{ TUI_S_MISSING, "past EOF" },
+		{ TUI_S_BAD, "implausible" },
+	};
+	size_t i;
+	int used = 0;
+
+	for (i = 0; i < sizeof items / sizeof items[0] && used < w; i++) {
+		used += tui_put(t, y, x + used, w - used, items[i].st,
+		    items[i].text, 0);
+		used += tui_put(t, y, x + used, w - used, TUI_S_NORMAL, " ", 0);
+	}
+}
+
+static void
+bytes_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
+    int focused)
+{
+	unsigned n = vm->bytes_per_row;
+	uint64_t off, end = dm_vm_byte_end(vm);
+	int y, rows = r->h - 2;
+
+	title(t, vm, r, focused);
+	if (r->h < 3)
+		return;
+	if (end == 0) {
+		tui_put(t, r->y + 1, r->x + 1, r->w - 1, TUI_S_DIM,
+		    "no bytes: there is no weights file and nothing to lay out",
+		    0);
+		return;
+	}
+	for (y = 0, off = vm->btop; y < rows && off < end; y++, off += n)
+		draw_row(t, vm, r->y + 1 + y, r->x + 1, r->w - 1, off, n,
+		    focused);
+	legend(t, r->y + r->h - 1, r->x + 1, r->w - 1);
+}
+
+static void
+bytes_resize(struct tui *t, struct dm_vm *vm, const struct tui_rect *r)
+{
+	(void)t;
+	dm_vm_set_bytes_per_row(vm, per_row(vm, r->w - 1));
+	dm_vm_set_page(vm, DM_PANE_BYTES, r->h - 2);
+}
+
+static int
+bytes_click(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
+    int y, int x)
+{
+	unsigned n = vm->bytes_per_row;
+	int ow = offset_width(vm) + 1, col = x - r->x - 1 - ow;
+	uint64_t off;
+
+	(void)t;
+	if (y <= r->y || y >= r->y + r->h - 1)
+		return DM_VM_REDRAW;
+	off = vm->btop + (uint64_t)(y - r->y - 1) * n;
+	if (col >= 0 && col < (int)n * 3)
+		off += (uint64_t)col / 3;
+	else if (col > (int)n * 3) {
+		col -= (int)n * 3 + 1;
+		off += (uint64_t)(col / FLOAT_W) * 4;
+	}
+	return dm_vm_do(vm, DM_ACT_SELECT_BYTE, (long)off);
+}
+
+const struct tui_pane_ops view_bytes_ops = {
+	.name = "bytes",
+	.pane = DM_PANE_BYTES,
+	.resize = bytes_resize,
+	.draw = bytes_draw,
+	.click = bytes_click,
+};

@@ -1,0 +1,73 @@
+/*
+ * view_cfg.c - the cfg file, scrolled to the selected layer's section,
+ * whose lines stand out.
+ */
+#include "config.h"
+
+#include "tui.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
+    int focused)
+{
+	long li = dm_vm_row_layer(vm, vm->row), i;
+	size_t first = 0, last = 0;
+	char title[256], num[16];
+	const char *s, *p, *name;
+	int y, nw;
+	enum tui_style st;
+
+	if (li >= 0)
+		dm_vm_cfg_span(vm, (size_t)li, &first, &last);
+	name = strrchr(vm->cfg_path, '/') != NULL ?
+	    strrchr(vm->cfg_path, '/') + 1 : vm->cfg_path;
+	if (li >= 0)
+		snprintf(title, sizeof title, "cfg  %s  lines %zu-%zu", name,
+		    first, last);
+	else
+		snprintf(title, sizeof title, "cfg  %s", name);
+	tui_pane_title(t, r, focused, title, NULL);
+	dm_vm_set_extent(vm, DM_PANE_CFG, (long)vm->ncfg_lines);
+	if (vm->cfg_lines == NULL) {
+		tui_put(t, r->y + 1, r->x + 1, r->w - 1, TUI_S_DIM,
+		    "the cfg cannot be read again", 0);
+		return;
+	}
+	snprintf(num, sizeof num, "%zu", vm->ncfg_lines);
+	nw = (int)strlen(num);
+	for (y = r->y + 1, i = vm->scroll[DM_PANE_CFG];
+	    y < r->y + r->h && i < (long)vm->ncfg_lines; y++, i++) {
+		int in = (size_t)i + 1 >= first && (size_t)i + 1 <= last;
+
+		s = vm->cfg_lines[i];
+		p = s + strspn(s, " \t");
+		st = *p == '#' || *p == ';' ? TUI_S_COMMENT : *p == '[' ?
+		    TUI_S_HEAD : TUI_S_NORMAL;
+		if (in && st == TUI_S_NORMAL)
+			st = TUI_S_SECTION;
+		tui_putf(t, y, r->x + 1, nw + 1, in ? TUI_S_SECTION : TUI_S_DIM,
+		    0, "%*ld", nw, i + 1);
+		if (in)
+			tui_put(t, y, r->x + nw + 2, 1, TUI_S_SECTION,
+			    tui_glyph(t, TUI_G_VLINE), 0);
+		tui_put(t, y, r->x + nw + 4, r->w - nw - 4, st, s, 0);
+	}
+}
+
+static void
+cfg_resize(struct tui *t, struct dm_vm *vm, const struct tui_rect *r)
+{
+	(void)t;
+	dm_vm_set_page(vm, DM_PANE_CFG, r->h - 1);
+}
+
+const struct tui_pane_ops view_cfg_ops = {
+	.name = "cfg",
+	.pane = DM_PANE_CFG,
+	.resize = cfg_resize,
+	.draw = cfg_draw,
+	.click = NULL,
+};

@@ -1,0 +1,421 @@
+/*
+ * view_details.c - what the selected row is: a layer's shapes and
+ * parameters, its arrays with offsets, shapes, statistics and the
+ * plausibility note, and a histogram of the selected array; the file's
+ * header for the header row; the sizes, verdict and repairs for the end
+ * row.  The text is built as lines, then the visible ones are drawn.
+ */
+#include "config.h"
+
+#include "tui.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+#define MAX_LINES	256
+
+struct line {
+	enum tui_style	 st;
+	long		 array;		/* clicking selects it, or -1 */
+	int		 hist;		/* the histogram bars */
+	char		 text[256];
+};
+
+struct text {
+	struct line	 l[MAX_LINES];
+	int		 n;
+	int		 w;		/* for wrapping */
+};
+
+static struct line *
+add(struct text *x, enum tui_style st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static struct line *
+add(struct text *x, enum tui_style st, const char *fmt, ...)
+{
+	struct line *l;
+	va_list ap;
+
+	if (x->n == MAX_LINES)
+		return &x->l[MAX_LINES - 1];
+	l = &x->l[x->n++];
+	l->st = st;
+	l->array = -1;
+	l->hist = 0;
+	va_start(ap, fmt);
+	vsnprintf(l->text, sizeof l->text, fmt, ap);
+	va_end(ap);
+	return l;
+}
+
+/* Adds s cut into lines of the pane's width at spaces. */
+static void
+add_wrapped(struct text *x, enum tui_style st, const char *indent,
+    const char *s)
+{
+	int w = x->w - (int)strlen(indent) - 1, n, cut;
+
+	if (w < 10)
+		w = 10;
+	while (*s != '\0') {
+		n = (int)strlen(s);
+		if (n <= w) {
+			add(x, st, "%s%s", indent, s);
+			return;
+		}
+		for (cut = w; cut > w / 2 && s[cut] != ' '; cut--)
+			;
+		if (s[cut] != ' ')
+			cut = w;
+		add(x, st, "%s%.*s", indent, cut, s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+}
+
+static enum tui_style
+level_style(enum dm_level l)
+{
+	return l == DM_LEVEL_OK ? TUI_S_OK : l == DM_LEVEL_SUSPECT ?
+	    TUI_S_SUSPECT : TUI_S_BAD;
+}
+
+static void
+header_text(struct dm_vm *vm, struct text *x)
+{
+	const struct dm_weights *w = vm->w;
+	char buf[512];
+	int k;
+
+	add(x, TUI_S_HEAD, "file header");
+	if (w == NULL) {
+		add_wrapped(x, TUI_S_NORMAL, "", "no weights file: the layout "
+		    "assumes the 20-byte header Darknet writes.");
+		return;
+	}
+	add(x, TUI_S_NORMAL, "%s, %" PRIu64 " bytes", w->path, w->size);
+	if (!w->is_weights) {
+		add_wrapped(x, TUI_S_BAD, "", w->what);
+		return;
+	}
+	if (w->has_header) {
+		add(x, TUI_S_NORMAL, "version   %d.%d.%d", (int)w->hdr.major,
+		    (int)w->hdr.minor, (int)w->hdr.revision);
+		add(x, TUI_S_NORMAL, "seen      %" PRIu64 " images (%u bytes)",
+		    w->hdr.seen, w->hdr.size == 20 ? 8 : 4);
+		if (w->hdr.size == 20 && (w->hdr.seen >> 32) != 0)
+			add_wrapped(x, TUI_S_SUSPECT, "          ", "more "
+			    "images than anyone trains on: its last 4 bytes "
+			    "may be data, as with a 16-byte header");
+		add(x, TUI_S_NORMAL, "size      %u bytes by its version",
+		    w->hdr.size);
+		if (vm->ovr->header != DM_UNSET)
+			add(x, TUI_S_PROMPT, "override  %d bytes (H toggles)",
+			    vm->ovr->header);
+		add(x, TUI_S_NORMAL, "transpose %s", w->hdr.transpose ?
+		    "yes: connected weights stored [in][out]" : "no");
+	}
+	if (!vm->have_diag)
+		return;
+	add(x, TUI_S_NORMAL, "%s", "");
+	add(x, TUI_S_HEAD, "how each header size reads");
+	for (k = 0; k < 2; k++) {
+		if (!vm->d.headers[k].scored)
+			continue;
+		snprintf(buf, sizeof buf, "%2u bytes: sizes %s, penalty %.1f%s",
+		    vm->d.headers[k].size, vm->d.headers[k].fits ||
+		    (vm->d.size_diff == 0 && vm->d.headers[k].size ==
+		    vm->net->header_size) ? "agree" : "differ",
+		    vm->d.headers[k].penalty, vm->d.headers[k].size ==
+		    vm->net->header_size ? " (now)" : "");
+		add(x, vm->d.headers[k].penalty >= 100 ? TUI_S_BAD :
+		    TUI_S_NORMAL, "%s", buf);
+	}
+}
+
+static void
+end_text(struct dm_vm *vm, struct text *x)
+{
+	const struct dm_diag *d = &vm->d;
+	size_t i;
+
+	add(x, TUI_S_HEAD, "end of the file");
+	add(x, TUI_S_NORMAL, "expected  %" PRIu64 " bytes, %" PRIu64 " floats",
+	    vm->net->total_bytes, vm->net->total_floats);
+	if (vm->w != NULL)
+		add(x, TUI_S_NORMAL, "file      %" PRIu64 " bytes%s",
+		    vm->w->size, vm->net->data_end < vm->w->size ?
+		    " (data ends earlier)" : "");
+	add(x, TUI_S_NORMAL, "%s", "");
+	add(x, vm->v.kind == DM_V_EXACT ? TUI_S_OK : TUI_S_MISMATCH,
+	    "verdict: %s", dm_verdict_name(vm->v.kind));
+	add_wrapped(x, TUI_S_NORMAL, "", vm->v.message);
+	if (!vm->have_diag)
+		return;
+	add(x, TUI_S_NORMAL, "%s", "");
+	if (d->summary[0] != '\0')
+		add_wrapped(x, TUI_S_PROMPT, "", d->summary);
+	if (d->nhyps > 0) {
+		add(x, TUI_S_HEAD, "repairs, best first (r previews)");
+		for (i = 0; i < d->nhyps; i++) {
+			char buf[600];
+
+			snprintf(buf, sizeof buf, "%zu. %s (penalty %.1f)",
+			    i + 1, d->hyps[i].text, d->hyps[i].penalty);
+			add_wrapped(x, d->hyps[i].penalty < 100 ?
+			    TUI_S_NORMAL : TUI_S_DIM, "", buf);
+		}
+	}
+}
+
+static void
+array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
+    size_t ai)
+{
+	char shape[128], buf[512];
+	uint64_t end = dm_vm_data_end(vm);
+
+	dm_shape_format(a, shape, sizeof shape);
+	add(x, TUI_S_NORMAL, "%s", "");
+	if (!dm_array_present(a)) {
+		add(x, TUI_S_HEAD, "%s: not in the file", a->name);
+		return;
+	}
+	add(x, TUI_S_HEAD, "%s %s", a->name, shape);
+	add(x, TUI_S_NORMAL, "%" PRIu64 " floats at %" PRIu64 "-%" PRIu64
+	    ", stored %s", a->count, a->offset, a->offset + a->count * 4,
+	    a->nperm > 0 ? "permuted" : (a->flags & DM_ARRAY_FLIPPED) ||
+	    ((a->flags & DM_ARRAY_TRANSPOSABLE) && vm->net->transpose) ?
+	    "transposed" : "as is");
+	if (a->rename != NULL)
+		add(x, TUI_S_PROMPT, "key %s", a->rename);
+	if (a->omit)
+		add(x, TUI_S_PROMPT, "left out of the export");
+	if (vm->w != NULL && a->offset + a->count * 4 > end) {
+		snprintf(buf, sizeof buf, "the file ends at byte %" PRIu64
+		    ", %" PRIu64 " bytes short of this array's end", end,
+		    a->offset + a->count * 4 - end);
+		add_wrapped(x, TUI_S_MISMATCH, "", buf);
+	}
+	if (vm->diag_pending) {
+		add(x, TUI_S_DIM, "statistics: reading...");
+	} else if (vm->have_diag && vm->d.st[ai].valid) {
+		const struct dm_stats *st = &vm->d.st[ai];
+		const struct dm_check *ck = &vm->d.ck[ai];
+
+		add(x, TUI_S_NORMAL, "min %.4g  max %.4g", st->min, st->max);
+		add(x, TUI_S_NORMAL, "mean %.4g  std %.4g", st->mean, st->std);
+		add(x, st->nans || st->infs || st->subnormals ? TUI_S_BAD :
+		    TUI_S_NORMAL, "zeros %" PRIu64 "  NaN %" PRIu64 "  inf %"
+		    PRIu64 "  subnormal %" PRIu64, st->zeros, st->nans,
+		    st->infs, st->subnormals);
+		snprintf(buf, sizeof buf, "%s%s%s", dm_level_name(ck->level),
+		    ck->note[0] ? ": " : "", ck->note[0] ? ck->note :
+		    ck->level == DM_LEVEL_OK ? ": plausible for its role" : "");
+		add_wrapped(x, level_style(ck->level), "", buf);
+	}
+	if (dm_vm_histogram(vm) == 0) {
+		struct line *l = add(x, TUI_S_T0, "%s", "");
+
+		l->hist = 1;
+		add(x, TUI_S_DIM, "%-12.4g%*s%12.4g", vm->hist_lo,
+		    vm->hist_n > 24 ? (int)vm->hist_n - 24 : 0, "",
+		    vm->hist_hi);
+		if (vm->hist_nonfinite > 0)
+			add(x, TUI_S_BAD, "%" PRIu64 " values not finite",
+			    vm->hist_nonfinite);
+		if (vm->hist_sampled < a->count)
+			add(x, TUI_S_DIM, "histogram of %" PRIu64 " of the %"
+			    PRIu64 " values", vm->hist_sampled, a->count);
+	}
+}
+
+static void
+layer_text(struct dm_vm *vm, struct text *x, size_t li)
+{
+	const struct dm_layer *l = &vm->net->layers[li];
+	enum dm_mark m = dm_vm_mark(vm, li);
+	uint64_t lo, hi;
+	char buf[512];
+	size_t i;
+
+	add(x, TUI_S_HEAD, "layer %zu  %s  (cfg line %d)", li,
+	    l->type == DM_L_UNKNOWN ? l->sect->name : dm_ltype_name(l->type),
+	    l->line);
+	if (l->in_w || l->in_h || l->in_c)
+		add(x, TUI_S_NORMAL, "in %dx%dx%d  out %dx%dx%d", l->in_w,
+		    l->in_h, l->in_c, l->next_w, l->next_h, l->next_c);
+	else
+		add(x, TUI_S_NORMAL, "in %d  out %d", l->inputs,
+		    l->next_inputs);
+	if (l->type == DM_L_CONV || l->type == DM_L_DECONV ||
+	    l->type == DM_L_CONNECTED)
+		add(x, TUI_S_NORMAL, "filters %d  size %d  stride %d  groups "
+		    "%d  %s", l->filters, l->size, l->stride_x, l->groups ?
+		    l->groups : 1, l->batch_normalize ? "batch norm" :
+		    "no batch norm");
+	if (l->classes > 0)
+		add(x, TUI_S_NORMAL, "classes %d", l->classes);
+	if (dm_vm_layer_range(vm, li, &lo, &hi))
+		add(x, TUI_S_NORMAL, "bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
+		    " floats)", lo, hi, dm_vm_layer_floats(vm, li));
+	switch (m) {
+	case DM_MARK_MISMATCH:
+		add_wrapped(x, TUI_S_MISMATCH, "", "cut: this layer is not "
+		    "wholly in the file");
+		break;
+	case DM_MARK_BAD:
+		add_wrapped(x, TUI_S_BAD, "", "bad: implausible data; the "
+		    "mapping probably goes wrong here or before");
+		break;
+	case DM_MARK_SUSPECT:
+		add(x, TUI_S_SUSPECT, "odd: some values look unusual");
+		break;
+	case DM_MARK_ABSENT:
+		add(x, TUI_S_DIM, "absent: not in the file");
+		break;
+	default:
+		break;
+	}
+	dm_vm_layer_ovr_letters(vm, li, buf, sizeof buf);
+	if (buf[0] != '\0')
+		add(x, TUI_S_PROMPT, "overrides: %s", buf);
+	if (l->narrays == 0) {
+		add(x, TUI_S_NORMAL, "%s", "");
+		add_wrapped(x, TUI_S_DIM, "", "no parameters: nothing of this "
+		    "layer is in the weights file");
+		return;
+	}
+	add(x, TUI_S_NORMAL, "%s", "");
+	add(x, TUI_S_DIM, "  %-16s %9s %8s", "array", "offset", "floats");
+	for (i = l->first_array; i < l->first_array + l->narrays; i++) {
+		const struct dm_array *a = &vm->net->arrays[i];
+		enum tui_style st = TUI_S_NORMAL;
+		const char *lvl = "";
+		struct line *ln;
+
+		if (vm->have_diag && vm->d.st[i].valid) {
+			st = level_style(vm->d.ck[i].level);
+			lvl = dm_level_name(vm->d.ck[i].level);
+		}
+		if (vm->w != NULL && dm_array_present(a) &&
+		    a->offset + a->count * 4 > dm_vm_data_end(vm)) {
+			st = TUI_S_MISMATCH;
+			lvl = "cut";
+		}
+		if (dm_array_present(a))
+			snprintf(buf, sizeof buf, "%s %-16s %9" PRIu64 " %8"
+			    PRIu64 " %s", (long)i == vm->array ? ">" : " ",
+			    a->name, a->offset, a->count, lvl);
+		else
+			snprintf(buf, sizeof buf, "%s %-16s %9s %8" PRIu64
+			    " absent", (long)i == vm->array ? ">" : " ",
+			    a->name, "-", a->count);
+		ln = add(x, (long)i == vm->array ? TUI_S_SEL_DIM : st, "%s",
+		    buf);
+		ln->array = (long)i;
+	}
+	if (vm->array >= 0 && vm->net->arrays[vm->array].layer == li)
+		array_stats(vm, x, &vm->net->arrays[vm->array],
+		    (size_t)vm->array);
+}
+
+static void
+build(struct dm_vm *vm, struct text *x)
+{
+	long li = dm_vm_row_layer(vm, vm->row);
+
+	x->n = 0;
+	if (vm->row == 0)
+		header_text(vm, x);
+	else if (li < 0)
+		end_text(vm, x);
+	else
+		layer_text(vm, x, (size_t)li);
+}
+
+static void
+draw_hist(struct tui *t, struct dm_vm *vm, int y, int x, int w)
+{
+	unsigned max = 0, i, h;
+	char buf[256];
+	size_t n = 0;
+
+	for (i = 0; i < vm->hist_n; i++)
+		if (vm->hist[i] > max)
+			max = vm->hist[i];
+	for (i = 0; i < vm->hist_n && (int)i < w; i++) {
+		h = max == 0 ? 0 : vm->hist[i] == 0 ? 0 :
+		    1 + (unsigned)((double)vm->hist[i] * 7.0 / max);
+		if (h > 8)
+			h = 8;
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s",
+		    tui_glyph(t, (enum tui_glyph)(TUI_G_BAR0 + h)));
+		if (n >= sizeof buf - 8)
+			break;
+	}
+	tui_put(t, y, x, w, TUI_S_T1, buf, 0);
+}
+
+static void
+details_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
+    int focused)
+{
+	static struct text x;
+	char right[32];
+	long i;
+	int y;
+
+	x.w = r->w - 1;
+	build(vm, &x);
+	dm_vm_set_extent(vm, DM_PANE_DETAILS, x.n);
+	snprintf(right, sizeof right, "%s", vm->scroll[DM_PANE_DETAILS] +
+	    vm->page[DM_PANE_DETAILS] < x.n ? "more below " : "");
+	tui_pane_title(t, r, focused, "Details", right);
+	for (y = r->y + 1, i = vm->scroll[DM_PANE_DETAILS];
+	    y < r->y + r->h && i < x.n; y++, i++) {
+		if (x.l[i].hist)
+			draw_hist(t, vm, y, r->x + 1, r->w - 1);
+		else
+			tui_put(t, y, r->x + 1, r->w - 1, x.l[i].st,
+			    x.l[i].text, x.l[i].st == TUI_S_SEL_DIM);
+	}
+}
+
+static void
+details_resize(struct tui *t, struct dm_vm *vm, const struct tui_rect *r)
+{
+	(void)t;
+	dm_vm_set_page(vm, DM_PANE_DETAILS, r->h - 1);
+}
+
+static int
+details_click(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
+    int y, int x)
+{
+	static struct text tx;
+	long i = vm->scroll[DM_PANE_DETAILS] + (y - r->y - 1);
+
+	(void)t;
+	(void)x;
+	tx.w = r->w - 1;
+	build(vm, &tx);
+	if (y <= r->y || i >= tx.n || tx.l[i].array < 0)
+		return DM_VM_REDRAW;
+	return dm_vm_do(vm, DM_ACT_SELECT_ARRAY, tx.l[i].array);
+}
+
+const struct tui_pane_ops view_details_ops = {
+	.name = "details",
+	.pane = DM_PANE_DETAILS,
+	.resize = details_resize,
+	.draw = details_draw,
+	.click = details_click,
+};

@@ -1,0 +1,326 @@
+/*
+ * view_dialog.c - the dialogs over the main screen: the repair preview,
+ * the export dialog, the question before quitting with unsaved edits,
+ * and the offer to recover an autosave.
+ */
+#include "config.h"
+
+#include "tui.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Writes s wrapped into the box from line *y; returns false when full. */
+static int
+para(struct tui *t, const struct tui_rect *in, int *y, enum tui_style st,
+    const char *s)
+{
+	char buf[512];
+	int w = in->w, n, cut;
+
+	while (*s != '\0') {
+		if (*y >= in->y + in->h)
+			return 0;
+		n = (int)strlen(s);
+		cut = n;
+		if (tui_width(t, s) > w) {
+			for (cut = w; cut > w / 2 && s[cut] != ' '; cut--)
+				;
+			if (s[cut] != ' ')
+				cut = w;
+		}
+		snprintf(buf, sizeof buf, "%.*s", cut, s);
+		tui_put(t, (*y)++, in->x, w, st, buf, 1);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	return 1;
+}
+
+/* Each line of a multi-line text. */
+static void
+lines(struct tui *t, const struct tui_rect *in, int *y, enum tui_style st,
+    const char *indent, const char *text)
+{
+	char buf[512];
+	const char *e;
+
+	while (*text != '\0' && *y < in->y + in->h) {
+		e = strchr(text, '\n');
+		snprintf(buf, sizeof buf, "%s%.*s", indent, e != NULL ?
+		    (int)(e - text) : (int)strlen(text), text);
+		para(t, in, y, st, buf);
+		if (e == NULL)
+			break;
+		text = e + 1;
+	}
+}
+
+static int
+dialog_key(struct tui *t, struct dm_vm *vm, int k)
+{
+	enum dm_act a;
+	long arg;
+
+	(void)t;
+	a = tui_key_action(vm, k, &arg);
+	return dm_vm_do(vm, a, arg);
+}
+
+/* The repair preview. */
+
+static void
+repair_draw(struct tui *t, struct dm_vm *vm)
+{
+	struct tui_rect in, rest;
+	struct dm_verdict after;
+	char buf[4096], diff[4096];
+	size_t i;
+	int y, h, w = COLS - 8, nchg = 0;
+
+	if (w > 110)
+		w = 110;
+	if (vm->have_diag && vm->repair_sel < vm->d.nhyps)
+		nchg = dm_vm_ovr_diff(vm, vm->ovr,
+		    vm->d.hyps[vm->repair_sel].ovr, diff, sizeof diff);
+	h = 9 + nchg + 2 * (vm->have_diag ? (int)vm->d.nhyps : 0);
+	if (h > LINES - 2)
+		h = LINES - 2;
+	in = tui_dialog_box(t, h, w, "Repair: preview, then Enter applies");
+	y = in.y;
+	if (!vm->have_diag || vm->repair_sel >= vm->d.nhyps) {
+		para(t, &in, &y, TUI_S_DIALOG, "no repair");
+		return;
+	}
+	para(t, &in, &y, TUI_S_DIALOG, "Repairs that make the sizes agree, "
+	    "most plausible first (penalty 0: the data reads well):");
+	for (i = 0; i < vm->d.nhyps && y < in.y + in.h - 3; i++) {
+		snprintf(buf, sizeof buf, "%s %zu. [%s] %s (penalty %.1f)",
+		    i == vm->repair_sel ? tui_glyph(t, TUI_G_POINTER) : " ",
+		    i + 1, dm_hyp_name(vm->d.hyps[i].kind), vm->d.hyps[i].text,
+		    vm->d.hyps[i].penalty);
+		para(t, &in, &y, i == vm->repair_sel ? TUI_S_DIALOG_SEL :
+		    TUI_S_DIALOG, buf);
+	}
+	/* The outcome first, then as many of the changes as fit. */
+	if (dm_vm_preview(vm, vm->repair_sel, &after) == 0 &&
+	    y < in.y + in.h - 1) {
+		snprintf(buf, sizeof buf, "verdict: %s now, %s after it",
+		    dm_verdict_name(vm->v.kind), dm_verdict_name(after.kind));
+		para(t, &in, &y, after.kind == DM_V_EXACT ? TUI_S_DIALOG_SEL :
+		    TUI_S_DIALOG, buf);
+	}
+	rest = in;
+	rest.h = in.y + in.h - 1 - y;
+	rest.y = y;
+	if (rest.h > 1) {
+		snprintf(buf, sizeof buf, "Repair %zu changes the overrides:",
+		    vm->repair_sel + 1);
+		para(t, &rest, &y, TUI_S_DIALOG, buf);
+		lines(t, &rest, &y, TUI_S_DIALOG, "  ", diff);
+	}
+	y = in.y + in.h - 1;
+	para(t, &in, &y, TUI_S_DIALOG, "Enter or y applies it (u undoes it "
+	    "later); j/k choose; Escape cancels");
+}
+
+static int
+repair_click(struct tui *t, struct dm_vm *vm, int y, int x)
+{
+	(void)t;
+	(void)vm;
+	(void)y;
+	(void)x;
+	return 0;
+}
+
+const struct tui_screen_ops view_repair_ops = {
+	.name = "repair",
+	.screen = DM_SCREEN_REPAIR,
+	.overlay = 1,
+	.draw = repair_draw,
+	.key = dialog_key,
+	.click = repair_click,
+};
+
+/* The export dialog. */
+
+static const char *const formats[] = { "pt", "safetensors", "npz",
+    "weights" };
+
+static void
+choices(struct tui *t, int y, int x, int w, const char *const *v, int n,
+    int cur, int focused, int active)
+{
+	int i, used = 0;
+	char buf[64];
+
+	for (i = 0; i < n && used < w; i++) {
+		snprintf(buf, sizeof buf, " %s ", v[i]);
+		used += tui_put(t, y, x + used, w - used, !active ? TUI_S_DIM :
+		    i == cur ? (focused ? TUI_S_DIALOG_SEL : TUI_S_SEL_DIM) :
+		    TUI_S_DIALOG, buf, 0);
+		used += tui_put(t, y, x + used, w - used, TUI_S_DIALOG, " ", 0);
+	}
+}
+
+static void
+export_draw(struct tui *t, struct dm_vm *vm)
+{
+	static const char *const dtypes[] = { "float32", "float16" };
+	static const char *const yesno[] = { "no", "yes" };
+	static const char *const labels[DM_XF_COUNT] = {
+		[DM_XF_FORMAT] = "format",
+		[DM_XF_NAMES] = "key names",
+		[DM_XF_TEMPLATE] = "template",
+		[DM_XF_DTYPE] = "dtype",
+		[DM_XF_WRAP] = "{'model': ...}",
+		[DM_XF_FORCE] = "force",
+		[DM_XF_PATH] = "file",
+	};
+	const struct dm_vm_xdialog *x = &vm->x;
+	struct tui_rect in;
+	char buf[1024];
+	int y, f, lw = 16, w = COLS - 8;
+	size_t i;
+
+	if (w > 96)
+		w = 96;
+	in = tui_dialog_box(t, 18, w, "Export the tensors");
+	y = in.y;
+	for (f = 0; f < DM_XF_COUNT && y < in.y + in.h; f++, y++) {
+		int foc = (int)x->field == f;
+		int act = dm_vm_xfield_active(vm, (enum dm_xfield)f);
+
+		tui_putf(t, y, in.x, lw, foc ? TUI_S_DIALOG_SEL : act ?
+		    TUI_S_DIALOG : TUI_S_DIM, 1, "%s%s", foc ?
+		    tui_glyph(t, TUI_G_POINTER) : " ", labels[f]);
+		switch (f) {
+		case DM_XF_FORMAT:
+			choices(t, y, in.x + lw, in.w - lw, formats, 4,
+			    (int)x->format, foc, act);
+			break;
+		case DM_XF_NAMES:
+			choices(t, y, in.x + lw, in.w - lw, dm_vm_names,
+			    DM_VM_NAMES_COUNT, x->names, foc, act);
+			break;
+		case DM_XF_DTYPE:
+			choices(t, y, in.x + lw, in.w - lw, dtypes, 2, x->f16,
+			    foc, act);
+			break;
+		case DM_XF_WRAP:
+			choices(t, y, in.x + lw, in.w - lw, yesno, 2, x->wrap,
+			    foc, act);
+			break;
+		case DM_XF_FORCE:
+			choices(t, y, in.x + lw, in.w - lw, yesno, 2, x->force,
+			    foc, act);
+			break;
+		default:
+			{
+				const char *s = f == DM_XF_PATH ? x->path :
+				    x->tmpl;
+				int room = in.w - lw - 1, n;
+
+				while (tui_width(t, s) > room - 1 && *s != '\0')
+					s++;
+				n = tui_put(t, y, in.x + lw, room, act ?
+				    TUI_S_NORMAL : TUI_S_DIM, s, 1);
+				if (foc)
+					tui_put(t, y, in.x + lw + (n < room ?
+					    tui_width(t, s) : room - 1), 1,
+					    TUI_S_CURSOR, " ", 0);
+			}
+			break;
+		}
+	}
+	y++;
+	if (x->problem[0] != '\0') {
+		para(t, &in, &y, TUI_S_BAD, x->problem);
+	} else {
+		snprintf(buf, sizeof buf, "%zu tensors; keys:", x->nkeys);
+		para(t, &in, &y, TUI_S_DIALOG, buf);
+		for (i = 0; i < 3 && x->keys[i][0] != '\0'; i++) {
+			snprintf(buf, sizeof buf, "  %s", x->keys[i]);
+			para(t, &in, &y, TUI_S_DIALOG, buf);
+		}
+	}
+	y = in.y + in.h - 1;
+	para(t, &in, &y, TUI_S_DIALOG, "Up/Down field, Left/Right change, "
+	    "type the file; Enter exports, Escape cancels");
+}
+
+const struct tui_screen_ops view_export_ops = {
+	.name = "export",
+	.screen = DM_SCREEN_EXPORT,
+	.overlay = 1,
+	.draw = export_draw,
+	.key = dialog_key,
+	.click = NULL,
+};
+
+/* Quitting with unsaved edits. */
+
+static void
+quit_draw(struct tui *t, struct dm_vm *vm)
+{
+	struct tui_rect in;
+	char buf[512];
+	int y;
+
+	in = tui_dialog_box(t, 8, 64, "Unsaved edits");
+	y = in.y;
+	snprintf(buf, sizeof buf, "The overrides were changed (%zu edit%s) "
+	    "and not saved as a profile. Quit without saving them? (y/n)",
+	    vm->undo.n, vm->undo.n == 1 ? "" : "s");
+	para(t, &in, &y, TUI_S_DIALOG, buf);
+	y++;
+	para(t, &in, &y, TUI_S_DIALOG, "y quits and discards them, n stays, "
+	    "w saves them first");
+}
+
+const struct tui_screen_ops view_quit_ops = {
+	.name = "quit",
+	.screen = DM_SCREEN_QUIT,
+	.overlay = 1,
+	.draw = quit_draw,
+	.key = dialog_key,
+	.click = NULL,
+};
+
+/* Recovering an autosave. */
+
+static void
+recover_draw(struct tui *t, struct dm_vm *vm)
+{
+	struct tui_rect in;
+	char buf[2048];
+	int y, w = COLS - 8;
+
+	if (w > 90)
+		w = 90;
+	in = tui_dialog_box(t, 16, w, "Recover unsaved edits?");
+	y = in.y;
+	snprintf(buf, sizeof buf, "Edits of these files that were never "
+	    "saved were kept in %s (%s):", vm->autosave != NULL ?
+	    vm->autosave : "", vm->recovered_when);
+	para(t, &in, &y, TUI_S_DIALOG, buf);
+	if (vm->recovered != NULL) {
+		dm_vm_ovr_diff(vm, vm->ovr, vm->recovered, buf, sizeof buf);
+		lines(t, &in, &y, TUI_S_DIALOG, "  ", buf);
+	}
+	y++;
+	para(t, &in, &y, TUI_S_DIALOG, "Recover them? y recovers them (u "
+	    "undoes that), n discards them");
+}
+
+const struct tui_screen_ops view_recover_ops = {
+	.name = "recover",
+	.screen = DM_SCREEN_RECOVER,
+	.overlay = 1,
+	.draw = recover_draw,
+	.key = dialog_key,
+	.click = NULL,
+};

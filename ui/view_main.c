@@ -1,0 +1,256 @@
+/*
+ * view_main.c - the main screen: the status bar, the diagnosis banner,
+ * the four panes, the message or prompt line and the key hints.
+ */
+#include "config.h"
+
+#include "tui.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct tui_pane_ops *const panes[DM_PANE_COUNT] = {
+	[DM_PANE_LAYERS] = &view_layers_ops,
+	[DM_PANE_DETAILS] = &view_details_ops,
+	[DM_PANE_BYTES] = &view_bytes_ops,
+	[DM_PANE_CFG] = &view_cfg_ops,
+};
+
+static const char *
+base_name(const char *p)
+{
+	const char *s;
+
+	if (p == NULL)
+		return "";
+	s = strrchr(p, '/');
+	return s != NULL ? s + 1 : p;
+}
+
+/* The verdict's message without the weights path in front. */
+static const char *
+verdict_text(const struct dm_vm *vm)
+{
+	const char *m = vm->v.message;
+	size_t n;
+
+	if (vm->w != NULL) {
+		n = strlen(vm->w->path);
+		if (strncmp(m, vm->w->path, n) == 0 && m[n] == ':' &&
+		    m[n + 1] == ' ')
+			return m + n + 2;
+	}
+	return m;
+}
+
+static void
+draw_status(struct tui *t, struct dm_vm *vm)
+{
+	char left[512], right[256], hdr[64];
+	const struct dm_weights *w = vm->w;
+	int rw;
+
+	if (w != NULL && w->is_weights && w->has_header)
+		snprintf(hdr, sizeof hdr, "header %d.%d.%d, %u B%s",
+		    (int)w->hdr.major, (int)w->hdr.minor, (int)w->hdr.revision,
+		    (unsigned)vm->net->header_size, vm->ovr->header !=
+		    DM_UNSET ? " (set)" : "");
+	else if (w != NULL)
+		snprintf(hdr, sizeof hdr, "no header");
+	else
+		snprintf(hdr, sizeof hdr, "header %u B assumed",
+		    (unsigned)vm->net->header_size);
+	snprintf(left, sizeof left, " darkmap  %s%s%s  %s  %s  %zu layers  %s",
+	    base_name(vm->cfg_path), w != NULL ? " + " : "",
+	    w != NULL ? base_name(vm->weights_path) : "",
+	    vm->net->dialect == DM_DIALECT_AB ? "ab" : "pj",
+	    vm->net->mode == DM_LAYOUT_LOAD ? "load" : "save",
+	    vm->net->nlayers, hdr);
+	snprintf(right, sizeof right, "%s%s%s ", vm->diag_pending ?
+	    "reading... " : "", dm_vm_dirty(vm) ? "[+] unsaved  " : "",
+	    dm_verdict_name(vm->v.kind));
+	rw = tui_width(t, right);
+	if (rw > COLS / 2)
+		rw = 0;
+	tui_put(t, 0, 0, COLS, TUI_S_TITLE, "", 1);
+	tui_put(t, 0, 0, COLS - rw - 1, TUI_S_TITLE, left, 0);
+	if (rw > 0)
+		tui_put(t, 0, COLS - rw, rw, TUI_S_TITLE, right, 0);
+}
+
+static enum tui_style
+banner_style(const struct dm_vm *vm)
+{
+	switch (vm->v.kind) {
+	case DM_V_EXACT:
+		if (vm->have_diag && vm->d.first_bad >= 0)
+			return TUI_S_BANNER_BAD;
+		if (vm->have_diag && vm->d.first_suspect >= 0)
+			return TUI_S_BANNER_WARN;
+		return TUI_S_BANNER_OK;
+	case DM_V_NONE:
+	case DM_V_PARTIAL:
+		return TUI_S_BANNER_WARN;
+	default:
+		return TUI_S_BANNER_BAD;
+	}
+}
+
+static void
+diag_line(const struct dm_vm *vm, char *buf, size_t len)
+{
+	const struct dm_diag *d = &vm->d;
+
+	if (vm->w == NULL)
+		snprintf(buf, len, "no weights file: the layout the cfg "
+		    "implies; give a .weights file to check it");
+	else if (!vm->w->is_weights)
+		snprintf(buf, len, "this is not a Darknet weights file");
+	else if (vm->diag_pending)
+		snprintf(buf, len, "reading every array for statistics and a "
+		    "diagnosis...");
+	else if (vm->diag_error[0] != '\0')
+		snprintf(buf, len, "no diagnosis: %s", vm->diag_error);
+	else if (!vm->have_diag)
+		snprintf(buf, len, "no diagnosis");
+	else if (d->fit)
+		snprintf(buf, len, "%.400s  -- r: preview the repair",
+		    d->summary);
+	else if (d->summary[0] != '\0')
+		snprintf(buf, len, "%.400s", d->summary);
+	else if (d->first_bad >= 0)
+		snprintf(buf, len, "data implausible from layer %ld on  -- f: "
+		    "go there", d->first_bad);
+	else if (d->first_suspect >= 0)
+		snprintf(buf, len, "odd values first in layer %ld  -- f: go "
+		    "there", d->first_suspect);
+	else
+		snprintf(buf, len, "every array reads plausibly");
+}
+
+static void
+draw_banner(struct tui *t, struct dm_vm *vm)
+{
+	enum tui_style st = banner_style(vm);
+	char l1[1200], l2[600];
+	const char *g;
+
+	g = st == TUI_S_BANNER_OK ? tui_glyph(t, TUI_G_OK) :
+	    st == TUI_S_BANNER_WARN ? "!" : tui_glyph(t, TUI_G_BAD);
+	diag_line(vm, l2, sizeof l2);
+	if (t->banner_h >= 2) {
+		snprintf(l1, sizeof l1, " %s %s: %s", g,
+		    dm_verdict_name(vm->v.kind), verdict_text(vm));
+		tui_put(t, 1, 0, COLS, st, l1, 1);
+		snprintf(l1, sizeof l1, "   %s", l2);
+		tui_put(t, 2, 0, COLS, st, l1, 1);
+	} else {
+		snprintf(l1, sizeof l1, " %s %s: %s", g,
+		    dm_verdict_name(vm->v.kind), l2);
+		tui_put(t, 1, 0, COLS, st, l1, 1);
+	}
+}
+
+static void
+draw_message(struct tui *t, struct dm_vm *vm)
+{
+	char buf[1024];
+	int y = LINES - 2, n;
+
+	if (vm->prompt.kind != DM_PROMPT_NONE) {
+		n = tui_putf(t, y, 0, COLS, TUI_S_PROMPT, 0, "%s: ",
+		    vm->prompt.label);
+		if (n >= COLS - 10)
+			n = COLS / 2;
+		/* Show the end of the text when it is long. */
+		{
+			const char *s = vm->prompt.buf;
+			int room = COLS - n - 1;
+
+			while (tui_width(t, s) > room && *s != '\0')
+				s++;
+			n += tui_put(t, y, n, room, TUI_S_NORMAL, s, 0);
+		}
+		tui_put(t, y, n, 1, TUI_S_CURSOR, " ", 0);
+		return;
+	}
+	if (vm->msg[0] != '\0') {
+		snprintf(buf, sizeof buf, " %s", vm->msg);
+		tui_put(t, y, 0, COLS, vm->msg_error ? TUI_S_ERROR :
+		    TUI_S_NORMAL, buf, 1);
+	}
+}
+
+/* The hint line: "key what  key what"; keys stand out. */
+static void
+draw_hints(struct tui *t, struct dm_vm *vm)
+{
+	const char *h = tui_hints(vm), *e, *sp;
+	char buf[128];
+	int x = 0, y = LINES - 1;
+	size_t n;
+
+	tui_put(t, y, 0, COLS, TUI_S_HINT, "", 1);
+	x = tui_put(t, y, 0, COLS, TUI_S_HINT, " ", 0);
+	while (*h != '\0' && x < COLS) {
+		e = strstr(h, "  ");
+		n = e != NULL ? (size_t)(e - h) : strlen(h);
+		sp = memchr(h, ' ', n);
+		snprintf(buf, sizeof buf, "%.*s", (int)(sp != NULL ?
+		    (size_t)(sp - h) : n), h);
+		x += tui_put(t, y, x, COLS - x, TUI_S_HINT_KEY, buf, 0);
+		if (sp != NULL) {
+			snprintf(buf, sizeof buf, "%.*s", (int)(n -
+			    (size_t)(sp - h)), sp);
+			x += tui_put(t, y, x, COLS - x, TUI_S_HINT, buf, 0);
+		}
+		x += tui_put(t, y, x, COLS - x, TUI_S_HINT, "  ", 0);
+		h += n;
+		while (*h == ' ')
+			h++;
+	}
+}
+
+static void
+main_draw(struct tui *t, struct dm_vm *vm)
+{
+	int p, y;
+
+	draw_status(t, vm);
+	draw_banner(t, vm);
+	for (p = 0; p < DM_PANE_COUNT; p++) {
+		if (!t->shown[p])
+			continue;
+		panes[p]->draw(t, vm, &t->rect[p],
+		    vm->focus == (enum dm_pane)p);
+		/* A separator left of the right-hand panes. */
+		if (t->rect[p].x > 0)
+			for (y = t->rect[p].y; y < t->rect[p].y + t->rect[p].h;
+			    y++)
+				tui_put(t, y, t->rect[p].x - 1, 1, TUI_S_DIM,
+				    tui_glyph(t, TUI_G_VLINE), 0);
+	}
+	draw_message(t, vm);
+	draw_hints(t, vm);
+}
+
+static int
+main_key(struct tui *t, struct dm_vm *vm, int k)
+{
+	enum dm_act a;
+	long arg;
+
+	(void)t;
+	a = tui_key_action(vm, k, &arg);
+	return dm_vm_do(vm, a, arg);
+}
+
+const struct tui_screen_ops view_main_ops = {
+	.name = "main",
+	.screen = DM_SCREEN_MAIN,
+	.overlay = 0,
+	.draw = main_draw,
+	.key = main_key,
+	.click = NULL,
+};
