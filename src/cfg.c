@@ -16,11 +16,14 @@
 #include "cfg.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *,
 		     const char *, ...) __attribute__((format(printf, 3, 4)));
@@ -213,51 +216,63 @@ fail:
 	return NULL;
 }
 
+/* A cfg is text of a few kilobytes: refuse anything absurdly large. */
+#define CFG_MAX ((size_t)64 << 20)
+
 struct dm_cfg *
 dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
 {
-	struct dm_cfg *cfg;
-	FILE *fp;
-	char *buf = NULL, *nb;
-	size_t len = 0, cap = 0, n;
+	struct dm_cfg *cfg = NULL;
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
+	/* Non-blocking, so that a FIFO with no writer cannot hang us. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	for (;;) {
-		if (cap - len < 65536) {
-			if (cap > SIZE_MAX / 2 - 65536) {
-				dm_error_set(err, DM_ERR_RANGE,
-				    "%s: file too large", path);
-				goto fail;
-			}
-			cap = cap * 2 + 65536;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				dm_error_set(err, DM_ERR_NOMEM,
-				    "%s: out of memory", path);
-				goto fail;
-			}
-			buf = nb;
+	if (fstat(fd, &st) == -1) {
+		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		dm_error_set(err, DM_ERR_INVALID, "%s: %s, not a regular file",
+		    path, S_ISDIR(st.st_mode) ? "a directory" :
+		    S_ISFIFO(st.st_mode) ? "a pipe" :
+		    S_ISCHR(st.st_mode) ? "a character device" :
+		    "a special file");
+		goto out;
+	}
+	if ((uint64_t)st.st_size > CFG_MAX) {
+		dm_error_set(err, DM_ERR_RANGE, "%s: %lld bytes is too large "
+		    "for a cfg file", path, (long long)st.st_size);
+		goto out;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			dm_error_set(err, DM_ERR_IO, "%s: read error: %s", path,
+			    strerror(errno));
+			goto out;
 		}
-		n = fread(buf + len, 1, cap - len, fp);
-		len += n;
 		if (n == 0)
-			break;
+			break;		/* shrank while we read */
+		len += (size_t)n;
 	}
-	if (ferror(fp)) {
-		dm_error_set(err, DM_ERR_IO, "%s: read error: %s", path,
-		    strerror(errno));
-		goto fail;
-	}
-	fclose(fp);
 	cfg = dm_cfg_parse(path, buf, len, dialect, err);
+out:
+	close(fd);
 	free(buf);
 	return cfg;
-fail:
-	fclose(fp);
-	free(buf);
-	return NULL;
 }
 
 void
@@ -412,4 +427,21 @@ dm_section_set(struct dm_section *s, const char *key, const char *value,
 		}
 	}
 	return cfg_add_option(s, p, p + kl + 1, s->line, err);
+}
+
+int
+dm_atoi_clamp(const char *p)
+{
+	long long v = 0;
+	int neg = 0;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	while (*p >= '0' && *p <= '9') {
+		v = v * 10 + (*p++ - '0');
+		if (v > (long long)INT_MAX + 1)
+			v = (long long)INT_MAX + 1;
+	}
+	v = neg ? -v : v;
+	return v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
 }

@@ -99,6 +99,9 @@ void		 dm_printable(char *buf, size_t len, const char *s);
 int		 dm_section_set(struct dm_section *s, const char *key,
 		     const char *value, struct dm_error *err);
 
+/* atoi() semantics without its undefined overflow: clamps to int. */
+int		 dm_atoi_clamp(const char *p);
+
 /* Line of an option (for messages), or the section's line when absent. */
 int		 dm_section_line(const struct dm_section *s, const char *key);
 

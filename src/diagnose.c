@@ -13,6 +13,7 @@
 #include "diagnose.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,26 +166,32 @@ head_filters(const struct dm_net *net, size_t li, int classes, int *filters)
 {
 	const struct dm_layer *l = &net->layers[li];
 	const char *m;
-	int n, coords = 4, num = 1, k = 1;
+	long long n, coords = 4, num = 1, f;
 
 	m = dm_section_str(l->sect, "mask");
 	if (dm_section_str(l->sect, "num") != NULL)
-		num = atoi(dm_section_str(l->sect, "num"));
+		num = dm_atoi_clamp(dm_section_str(l->sect, "num"));
 	if (l->type == DM_L_YOLO || l->type == DM_L_GAUSSIAN_YOLO) {
 		n = num;
 		if (m != NULL)
 			for (n = 1; *m != '\0' && *m != '#'; m++)
 				n += *m == ',';
-		*filters = n * (classes + (l->type == DM_L_YOLO ? 5 : 9));
+		f = n * (classes + (l->type == DM_L_YOLO ? 5 : 9));
+		if (n < 0 || n > INT_MAX || f > INT_MAX)
+			return -1;
+		*filters = (int)f;
 		return 0;
 	}
 	if (l->type == DM_L_REGION) {
 		if (dm_section_str(l->sect, "coords") != NULL)
-			coords = atoi(dm_section_str(l->sect, "coords"));
-		*filters = num * (classes + coords + 1);
+			coords = dm_atoi_clamp(dm_section_str(l->sect,
+			    "coords"));
+		f = num * (classes + coords + 1);
+		if (num < 0 || coords < 0 || f > INT_MAX)
+			return -1;
+		*filters = (int)f;
 		return 0;
 	}
-	(void)k;
 	return -1;
 }
 

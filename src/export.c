@@ -337,7 +337,7 @@ yolo_anchors(struct dm_export *ex, const struct dm_layer *l, float **out,
 	n++;
 	if (mk != NULL) {
 		for (p = mk; m < 64; ) {
-			idx[m++] = atoi(p);
+			idx[m++] = dm_atoi_clamp(p);
 			p = strchr(p, ',');
 			if (p == NULL || *++p == '\0' || *p == '#')
 				break;
@@ -345,14 +345,14 @@ yolo_anchors(struct dm_export *ex, const struct dm_layer *l, float **out,
 	} else {
 		const char *ns = dm_section_str(l->sect, "num");
 
-		num = ns != NULL ? atoi(ns) : 1;
+		num = ns != NULL ? dm_atoi_clamp(ns) : 1;
 		for (m = 0; m < num && m < 64; m++)
 			idx[m] = m;
 	}
 	if ((v = calloc((size_t)m * 2 + 1, sizeof *v)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	for (i = 0; i < m; i++) {
-		if (idx[i] < 0 || 2 * idx[i] + 1 >= n) {
+		if (idx[i] < 0 || 2LL * idx[i] + 1 >= n) {
 			free(v);
 			return xerr(err, ex->net, l->index, "mask names anchor "
 			    "%d but anchors= lists %d", idx[i], n / 2);
@@ -502,7 +502,8 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 		dm_error_set(err, DM_ERR_INVALID, "%s", v->message);
 		return NULL;
 	}
-	if (v->kind != DM_V_EXACT && v->kind != DM_V_PARTIAL && !opts->force) {
+	if (v->kind != DM_V_EXACT && (v->kind != DM_V_PARTIAL ||
+	    v->layers_present == 0) && !opts->force) {
 		dm_error_set(err, DM_ERR_MISMATCH, "%s (the file does not "
 		    "match the cfg: nothing was written; --force exports the "
 		    "layers that are in the file)", v->message);
@@ -530,17 +531,23 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 			if (a->flags & DM_ARRAY_FLIPPED)
 				ex->x[ex->n - 1].src = DM_SRC_FILE;
 		}
-		return ex;
-	}
-	for (li = 0; li < end; li++) {
-		if (net->layers[li].type == DM_L_CONV)
-			conv++;
-		if (opts->names == DM_NAMES_DARKMAP ||
-		    opts->names == DM_NAMES_TEMPLATE) {
-			if (plan_free_scheme(ex, li, conv, err) == -1)
+	} else {
+		for (li = 0; li < end; li++) {
+			if (net->layers[li].type == DM_L_CONV)
+				conv++;
+			if (opts->names == DM_NAMES_DARKMAP ||
+			    opts->names == DM_NAMES_TEMPLATE) {
+				if (plan_free_scheme(ex, li, conv, err) == -1)
+					goto fail;
+			} else if (plan_port(ex, li, conv, err) == -1)
 				goto fail;
-		} else if (plan_port(ex, li, conv, err) == -1)
-			goto fail;
+		}
+	}
+	if (ex->n == 0) {
+		dm_error_set(err, DM_ERR_MISMATCH, "%s: no tensor to export "
+		    "(no layer's data is in the file, or every layer is "
+		    "omitted): nothing was written", w->path);
+		goto fail;
 	}
 	if ((ex->scratch = malloc(DM_TENSOROUT_CHUNK * 2)) == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");

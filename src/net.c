@@ -697,8 +697,9 @@ parse_local(struct build *b)
 	if (mul3(b, ow, oh, 1, "locations", &locs) == -1)
 		return -1;
 	nb = (uint64_t)l->outputs;
-	if (__builtin_mul_overflow((uint64_t)b->c * (uint64_t)size *
-	    (uint64_t)size, (uint64_t)n, &nw) ||
+	if (__builtin_mul_overflow((uint64_t)b->c, (uint64_t)size, &nw) ||
+	    __builtin_mul_overflow(nw, (uint64_t)size, &nw) ||
+	    __builtin_mul_overflow(nw, (uint64_t)n, &nw) ||
 	    __builtin_mul_overflow(nw, (uint64_t)locs, &nw))
 		return berr(b, DM_ERR_RANGE, "weight count overflows");
 	shape[0] = (uint64_t)n;
@@ -1048,7 +1049,9 @@ parse_pool(struct build *b, int avg)
 	if (ab && (geti(b, "stride_x", stride, &sx) == -1 ||
 	    geti(b, "stride_y", stride, &sy) == -1))
 		return -1;
-	if (geti(b, "size", stride, &size) == -1 ||
+	if (geti(b, "size", stride, &size) == -1)
+		return -1;
+	if (need_positive(b, "size", size) == -1 ||
 	    geti(b, "padding", size - 1, &padding) == -1)
 		return -1;
 	if (ab && !avg && (geti(b, "maxpool_depth", 0, &depth) == -1 ||
@@ -1184,12 +1187,16 @@ parse_simple(struct build *b)
 		    need_positive(b, "stride", s) == -1)
 			return -1;
 		l->stride_x = l->stride_y = s;
+		if (__builtin_mul_overflow((long long)s, (long long)s, &v) ||
+		    __builtin_mul_overflow(v, (long long)b->c, &v) ||
+		    v > INT_MAX)
+			return berr(b, DM_ERR_RANGE, "stride=%d: channels x "
+			    "stride x stride overflows", s);
 		if (rev)
 			v = set_image_out(b, (long long)b->w * s,
 			    (long long)b->h * s, b->c / ((long long)s * s));
 		else
-			v = set_image_out(b, b->w / s, b->h / s,
-			    (long long)b->c * s * s);
+			v = set_image_out(b, b->w / s, b->h / s, v);
 		if (v == -1)
 			return -1;
 		if (extra) {
@@ -1308,8 +1315,13 @@ parse_simple(struct build *b)
 		    geti(b, "side", 7, &side) == -1)
 			return -1;
 		l->classes = classes;
-		v = (long long)side * side *
-		    ((1LL + coords) * num + classes);
+		if (__builtin_mul_overflow(1LL + coords, (long long)num, &v) ||
+		    __builtin_add_overflow(v, (long long)classes, &v) ||
+		    __builtin_mul_overflow(v, (long long)side, &v) ||
+		    __builtin_mul_overflow(v, (long long)side, &v))
+			return berr(b, DM_ERR_RANGE, "side=%d, coords=%d, "
+			    "num=%d, classes=%d: the input size they need "
+			    "overflows", side, coords, num, classes);
 		if (v != b->inputs)
 			return berr(b, DM_ERR_INVALID, "side=%d, coords=%d, "
 			    "num=%d, classes=%d need %lld inputs but the "

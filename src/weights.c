@@ -465,7 +465,14 @@ dm_verdict_compute(const struct dm_net *net, const struct dm_weights *w,
 		for (k = first; k < (size_t)ai; k++)
 			if (net->arrays[k].count != 0)
 				starts = 0;
-		if (starts) {
+		if (starts && a->layer == 0) {
+			v->kind = DM_V_PARTIAL;
+			snprintf(v->message, sizeof v->message, "%s: the file "
+			    "holds only its %u-byte header: none of the %zu "
+			    "layers' data is in it (%" PRIu64 " bytes missing).",
+			    w->path, (unsigned)net->header_size, net->nlayers,
+			    v->bytes);
+		} else if (starts) {
 			v->kind = DM_V_PARTIAL;
 			snprintf(v->message, sizeof v->message, "%s: the file "
 			    "ends cleanly after layer %ld: it holds layers "
