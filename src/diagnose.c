@@ -487,7 +487,7 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 		if (shift_hypotheses(net, w, base, pa, pd, diff, d, err) == -1)
 			goto out;
 		dm_verdict_compute(net, w, &v);
-		if (v.kind == DM_V_PARTIAL) {
+		if (v.kind == DM_V_PARTIAL && v.layers_present > 0) {
 			struct dm_hyp *h = add_hyp(d, DM_H_CUTOFF, base, err);
 			struct dm_layer_ovr *lo;
 
