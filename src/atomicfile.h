@@ -5,7 +5,9 @@
  * "<target>.XXXXXX".  dm_atomicfile_commit() syncs it, renames it over the
  * target and syncs the folder; dm_atomicfile_abort() removes it.  Readers
  * of the target therefore see either the old file or the complete new one,
- * never a partial output.  Only a process killed between open and commit
+ * never a partial output.  While the file is written, writeback of what is
+ * already there is started every few MiB, so that the final sync has
+ * little left to wait for.  Only a process killed between open and commit
  * (e.g. by SIGKILL) can leave the temporary file behind.
  *
  * A new target gets the mode a newly created file gets (0666 less the
@@ -25,6 +27,20 @@ struct dm_atomicfile {
 	char		*tmppath;	/* the temporary file beside it */
 	int		 fd;		/* open on tmppath, -1 when closed */
 	uint64_t	 pos;		/* where the next write goes */
+	/*
+	 * Set after dm_atomicfile_open() to leave out the syncs: the
+	 * rename still replaces the target all at once for its readers,
+	 * but after a crash of the system soon afterwards the target may
+	 * be empty or partial, as a file written by cp(1) may be.
+	 */
+	int		 no_sync;
+	/* Small appended writes, gathered here; see atomicfile.c. */
+	unsigned char	*buf;
+	size_t		 buflen;
+	uint64_t	 bufoff;	/* where buf[0] goes in the file */
+	uint64_t	 end;		/* the end of what the file holds */
+	uint64_t	 wb_start;	/* writeback started up to here */
+	uint64_t	 reserved;	/* blocks allocated up to here */
 };
 
 /*
@@ -37,13 +53,32 @@ struct dm_atomicfile {
 int		 dm_atomicfile_open(struct dm_atomicfile *af, const char *path,
 		     const char *const *inputs, struct dm_error *err);
 
-/* Appends len bytes at the current position; errors name the target. */
+/*
+ * Appends len bytes at the current position; errors name the target.
+ * Small writes are gathered in a buffer and reach the file later, at the
+ * latest in dm_atomicfile_flush() or dm_atomicfile_commit(); large ones
+ * go out at once, together with what is gathered.
+ */
 int		 dm_atomicfile_write(struct dm_atomicfile *af, const void *buf,
 		     size_t len, struct dm_error *err);
 
 /*
- * Writes len bytes at offset off, leaving the current position alone.  On
- * failure errno is left as the failed write set it.
+ * Announces that the file will be about size bytes long, so that its
+ * blocks are allocated at once rather than page by page as it is written
+ * (fallocate() where there is one; best effort, errors are ignored).  What
+ * is allocated past the end is released at commit.
+ */
+void		 dm_atomicfile_reserve(struct dm_atomicfile *af,
+		     uint64_t size);
+
+/* Writes out what dm_atomicfile_write() has gathered. */
+int		 dm_atomicfile_flush(struct dm_atomicfile *af,
+		     struct dm_error *err);
+
+/*
+ * Writes len bytes at offset off, leaving the current position alone
+ * (bytes still gathered are changed in place).  On failure errno is left
+ * as the failed write set it.
  */
 int		 dm_atomicfile_pwrite(struct dm_atomicfile *af,
 		     const void *buf, size_t len, uint64_t off,
@@ -54,9 +89,10 @@ int		 dm_atomicfile_pread(struct dm_atomicfile *af, void *buf,
 		     size_t len, uint64_t off, struct dm_error *err);
 
 /*
- * Syncs the data, renames the temporary file over the target and syncs
- * the folder.  On failure the temporary file is removed and the target is
- * left as it was.  af is closed afterwards either way.
+ * Writes out what is gathered, syncs the data, renames the temporary file
+ * over the target and syncs the folder (no syncs when no_sync is set).
+ * On failure the temporary file is removed and the target is left as it
+ * was.  af is closed afterwards either way.
  */
 int		 dm_atomicfile_commit(struct dm_atomicfile *af,
 		     struct dm_error *err);

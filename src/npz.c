@@ -95,9 +95,9 @@ dm_npz_write(const char *path, const struct dm_tensor *t, size_t n,
 {
 	struct dm_tensorout_stream s;
 	struct dm_zipout *z;
-	uint64_t *nbytes, total;
+	uint64_t *nbytes, total, hsum;
 	char hdr[DM_NPY_HEADER_MAX], *name = NULL;
-	size_t i, hlen, klen;
+	size_t i, hlen, klen, kmax;
 
 	dm_error_clear(err);
 	if (path == NULL)
@@ -115,6 +115,16 @@ dm_npz_write(const char *path, const struct dm_tensor *t, size_t n,
 		goto fail;
 	if ((z = dm_zipout_open(path, 0, &s, err)) == NULL)
 		goto fail;
+	hsum = 0;
+	kmax = 0;
+	for (i = 0; i < n; i++) {
+		klen = strlen(t[i].key);
+		if (klen > kmax)
+			kmax = klen;
+		hsum += dm_npy_header(&t[i], hdr, sizeof hdr);
+	}
+	if (total <= (uint64_t)INT64_MAX - hsum)
+		dm_zipout_reserve(z, n, kmax + 4, total + hsum);
 	for (i = 0; i < n; i++) {
 		if ((hlen = dm_npy_header(&t[i], hdr, sizeof hdr)) == 0) {
 			dm_error_set(err, DM_ERR_INVALID,

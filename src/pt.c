@@ -26,35 +26,29 @@
  * ('storage', torch.<Type>Storage, '<i>', 'cpu', numel).
  *
  * This file also holds what the three writers share: the checks on the
- * tensor list, the chunked fill stream and the libzip plumbing that streams
- * entries into an atomic file (a libzip source of our own is the archive's
- * backing file, so libzip writes straight into the temporary file).
+ * tensor list, the chunked fill stream, and the zip output of .pt and .npz
+ * files: entries are streamed by zipw.c into an atomic file, CRC-32 and
+ * all, in one pass over the data, and the finished archive is opened with
+ * libzip to check its structure before it replaces the target.
  */
 #include "config.h"
 
 #include "tensorout.h"
 #include "atomicfile.h"
 #include "endian.h"
+#include "zipw.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <zip.h>
 
 /* Keys longer than this cannot be npz member names (16-bit length). */
 #define DM_KEY_MAX		65531
-
-/* The modification time of every zip entry, for reproducible output. */
-#define DM_ZIP_MTIME		((time_t)1577880000)	/* 2020-01-01 12:00 */
-
-#define DM_ZIP_LOCAL_SIG	0x04034b50u
-#define DM_ZIP_LOCAL_LEN	30
-#define DM_ZIP64_LOCAL_EF	20	/* id, length, two 64-bit sizes */
-#define DM_ZIP_FB_ID		0x4246	/* "FB", the padding field */
 
 /* Pickle opcodes (protocol 2 subset). */
 #define PK_PROTO	0x80
@@ -320,238 +314,23 @@ dm_tensorout_stream_finish(struct dm_tensorout_stream *s)
 }
 
 /*
- * Zip output through libzip.
+ * Zip output: written by zipw.c into an atomic file, then opened with
+ * libzip (which checks every local header against the central directory)
+ * and compared with what was meant to be written.
  */
-
-struct dm_zipsrc {
-	struct dm_zipout *z;
-	unsigned char	*hdr;		/* copied leading bytes */
-	size_t		 hdrlen;
-	size_t		 i;		/* tensor, if nbytes > 0 */
-	uint64_t	 nbytes;
-	uint64_t	 pos;
-	zip_error_t	 zerr;
-};
-
-struct dm_zipentry {
-	char		*name;
-	uint64_t	 size;
-	uint64_t	 hdr_off;	/* predicted local header offset */
-	uint64_t	 data_off;	/* predicted data offset */
-	struct dm_zipsrc *src;
-};
 
 struct dm_zipout {
 	struct dm_atomicfile af;
-	zip_t		*za;
+	struct dm_zipw	 zw;
 	struct dm_tensorout_stream *s;
-	unsigned int	 align;
-	uint64_t	 cur;		/* predicted end of the entries */
-	struct dm_zipentry *ent;
-	size_t		 nent;
-	size_t		 capent;
-	/* The archive's backing file (the "sink"). */
-	uint64_t	 wpos;
-	uint64_t	 wend;
-	uint64_t	 rpos;
-	int		 werrno;	/* errno of a failed write, or 0 */
-	zip_error_t	 zerr;
 };
-
-static zip_int64_t
-zipsink_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct dm_zipout *z = ud;
-	zip_source_args_seek_t *args;
-	zip_stat_t *st;
-	zip_int64_t off;
-	struct dm_error e;
-
-	switch (cmd) {
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_WRITABLE;
-	case ZIP_SOURCE_STAT:
-		if (len < sizeof *st) {
-			zip_error_set(&z->zerr, ZIP_ER_INVAL, 0);
-			return -1;
-		}
-		st = data;
-		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE;
-		st->size = 0;
-		return sizeof *st;
-	case ZIP_SOURCE_OPEN:
-		/* The temporary file starts empty: there is nothing to read. */
-		z->rpos = 0;
-		return 0;
-	case ZIP_SOURCE_READ:
-		return 0;
-	case ZIP_SOURCE_SEEK:
-		off = zip_source_seek_compute_offset(z->rpos, 0, data, len,
-		    &z->zerr);
-		if (off < 0)
-			return -1;
-		z->rpos = (uint64_t)off;
-		return 0;
-	case ZIP_SOURCE_TELL:
-		return (zip_int64_t)z->rpos;
-	case ZIP_SOURCE_BEGIN_WRITE:
-		z->wpos = z->wend = 0;
-		return 0;
-	case ZIP_SOURCE_WRITE:
-		if (len > (zip_uint64_t)INT64_MAX - z->wpos) {
-			zip_error_set(&z->zerr, ZIP_ER_WRITE, EFBIG);
-			return -1;
-		}
-		if (dm_atomicfile_pwrite(&z->af, data, (size_t)len, z->wpos,
-		    &e) == -1) {
-			z->werrno = errno != 0 ? errno : EIO;
-			zip_error_set(&z->zerr, ZIP_ER_WRITE, z->werrno);
-			return -1;
-		}
-		z->wpos += len;
-		if (z->wpos > z->wend)
-			z->wend = z->wpos;
-		return (zip_int64_t)len;
-	case ZIP_SOURCE_SEEK_WRITE:
-		args = ZIP_SOURCE_GET_ARGS(zip_source_args_seek_t, data, len,
-		    &z->zerr);
-		if (args == NULL)
-			return -1;
-		switch (args->whence) {
-		case SEEK_SET:
-			off = 0;
-			break;
-		case SEEK_CUR:
-			off = (zip_int64_t)z->wpos;
-			break;
-		case SEEK_END:
-			off = (zip_int64_t)z->wend;
-			break;
-		default:
-			zip_error_set(&z->zerr, ZIP_ER_INVAL, 0);
-			return -1;
-		}
-		if ((args->offset < 0 && off < -args->offset) ||
-		    (args->offset > 0 && off > INT64_MAX - args->offset)) {
-			zip_error_set(&z->zerr, ZIP_ER_INVAL, 0);
-			return -1;
-		}
-		z->wpos = (uint64_t)(off + args->offset);
-		return 0;
-	case ZIP_SOURCE_TELL_WRITE:
-		return (zip_int64_t)z->wpos;
-	case ZIP_SOURCE_COMMIT_WRITE:
-	case ZIP_SOURCE_ROLLBACK_WRITE:
-		/* The atomic file is committed or removed by the caller. */
-		return 0;
-	case ZIP_SOURCE_REMOVE:
-	case ZIP_SOURCE_CLOSE:
-	case ZIP_SOURCE_FREE:
-		return 0;
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&z->zerr, data, len);
-	default:
-		zip_error_set(&z->zerr, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
-
-static zip_int64_t
-zipsrc_cb(void *ud, void *data, zip_uint64_t len, zip_source_cmd_t cmd)
-{
-	struct dm_zipsrc *zs = ud;
-	const unsigned char *p;
-	unsigned char *out = data;
-	zip_stat_t *st;
-	uint64_t size, doff;
-	size_t n, avail, done;
-
-	size = zs->hdrlen + zs->nbytes;
-	switch (cmd) {
-	case ZIP_SOURCE_SUPPORTS:
-		return ZIP_SOURCE_SUPPORTS_READABLE |
-		    ZIP_SOURCE_MAKE_COMMAND_BITMASK(ZIP_SOURCE_SUPPORTS);
-	case ZIP_SOURCE_STAT:
-		if (len < sizeof *st) {
-			zip_error_set(&zs->zerr, ZIP_ER_INVAL, 0);
-			return -1;
-		}
-		st = data;
-		zip_stat_init(st);
-		st->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
-		st->size = size;
-		st->mtime = DM_ZIP_MTIME;
-		return sizeof *st;
-	case ZIP_SOURCE_OPEN:
-		zs->pos = 0;
-		return 0;
-	case ZIP_SOURCE_READ:
-		if (len > INT64_MAX)
-			len = INT64_MAX;
-		done = 0;
-		while (done < len && zs->pos < size) {
-			if (zs->pos < zs->hdrlen) {
-				n = zs->hdrlen - (size_t)zs->pos;
-				if (n > len - done)
-					n = (size_t)(len - done);
-				memcpy(out + done, zs->hdr + zs->pos, n);
-			} else {
-				doff = zs->pos - zs->hdrlen;
-				if (dm_tensorout_stream_get(zs->z->s, zs->i,
-				    doff, zs->nbytes, &p, &avail) == -1) {
-					zip_error_set(&zs->zerr, ZIP_ER_READ,
-					    EIO);
-					return -1;
-				}
-				n = avail;
-				if (n > len - done)
-					n = (size_t)(len - done);
-				memcpy(out + done, p, n);
-			}
-			done += n;
-			zs->pos += n;
-		}
-		return (zip_int64_t)done;
-	case ZIP_SOURCE_CLOSE:
-	case ZIP_SOURCE_FREE:
-		return 0;
-	case ZIP_SOURCE_ERROR:
-		return zip_error_to_data(&zs->zerr, data, len);
-	default:
-		zip_error_set(&zs->zerr, ZIP_ER_OPNOTSUPP, 0);
-		return -1;
-	}
-}
-
-static void
-zipout_free(struct dm_zipout *z)
-{
-	size_t k;
-
-	if (z->za != NULL)
-		zip_discard(z->za);
-	for (k = 0; k < z->nent; k++) {
-		free(z->ent[k].name);
-		if (z->ent[k].src != NULL) {
-			free(z->ent[k].src->hdr);
-			zip_error_fini(&z->ent[k].src->zerr);
-			free(z->ent[k].src);
-		}
-	}
-	free(z->ent);
-	zip_error_fini(&z->zerr);
-	dm_atomicfile_abort(&z->af);
-	free(z);
-}
 
 struct dm_zipout *
 dm_zipout_open(const char *path, unsigned int align,
     struct dm_tensorout_stream *s, struct dm_error *err)
 {
+	const struct dm_tensorout_opts *opts = s->opts;
 	struct dm_zipout *z;
-	zip_source_t *src;
-	zip_error_t zerr;
 
 	if (align > 4096 || (align & (align - 1)) != 0) {
 		dm_error_set(err, DM_ERR_USAGE, "%s: bad alignment %u", path,
@@ -563,235 +342,179 @@ dm_zipout_open(const char *path, unsigned int align,
 		return NULL;
 	}
 	z->s = s;
-	z->align = align;
-	zip_error_init(&z->zerr);
 	if (dm_atomicfile_open(&z->af, path,
-	    s->opts != NULL ? s->opts->inputs : NULL, err) == -1) {
-		zip_error_fini(&z->zerr);
+	    opts != NULL ? opts->inputs : NULL, err) == -1) {
 		free(z);
 		return NULL;
 	}
-
-	zip_error_init(&zerr);
-	if ((src = zip_source_function_create(zipsink_cb, z, &zerr)) == NULL) {
-		dm_error_set(err, DM_ERR_NOMEM, "%s: %s", path,
-		    zip_error_strerror(&zerr));
-		zip_error_fini(&zerr);
-		zipout_free(z);
+	z->af.no_sync = opts != NULL && opts->no_sync;
+	if (dm_zipw_init(&z->zw, &z->af, align, err) == -1) {
+		dm_atomicfile_abort(&z->af);
+		free(z);
 		return NULL;
 	}
-	if ((z->za = zip_open_from_source(src, ZIP_CREATE | ZIP_TRUNCATE,
-	    &zerr)) == NULL) {
-		dm_error_set(err, DM_ERR_IO,
-		    "%s: cannot create the archive: %s", path,
-		    zip_error_strerror(&zerr));
-		zip_source_free(src);
-		zip_error_fini(&zerr);
-		zipout_free(z);
-		return NULL;
-	}
-	zip_error_fini(&zerr);
 	return z;
 }
 
-static int
-zipout_add(struct dm_zipout *z, const char *name, const void *hdr,
-    size_t hdrlen, size_t i, uint64_t nbytes, struct dm_error *err)
+void
+dm_zipout_reserve(struct dm_zipout *z, uint64_t nent, size_t namelen,
+    uint64_t data)
 {
-	static const zip_uint8_t zeros[4096];
-	struct dm_zipentry *e;
-	struct dm_zipsrc *zs;
-	zip_source_t *src;
-	zip_int64_t idx;
-	uint64_t size, start, pad, end;
-	size_t namelen, cap;
-	const char *path = z->af.path;
+	uint64_t each;
 
-	namelen = strlen(name);
-	if (namelen == 0 || namelen > UINT16_MAX)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: bad zip entry name length %zu", path, namelen);
-	if (nbytes > (uint64_t)INT64_MAX - hdrlen)
-		goto range;
-	size = hdrlen + nbytes;
-
-	/*
-	 * Where libzip will put the data: a 30-byte local header, the name,
-	 * a 20-byte zip64 field iff the size does not fit in 32 bits, then
-	 * our padding field (4 bytes plus the padding).
-	 */
-	start = DM_ZIP_LOCAL_LEN + namelen +
-	    (size >= 0xffffffffu ? DM_ZIP64_LOCAL_EF : 0) +
-	    (z->align != 0 ? 4 : 0);
-	if (z->cur > (uint64_t)INT64_MAX - start)
-		goto range;
-	start += z->cur;
-	pad = z->align != 0 ? (z->align - start % z->align) % z->align : 0;
-	if (start > (uint64_t)INT64_MAX - pad - size)
-		goto range;
-	end = start + pad + size;
-
-	if (z->nent == z->capent) {
-		cap = z->capent != 0 ? z->capent * 2 : 16;
-		if (cap > SIZE_MAX / sizeof *e)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		if ((e = realloc(z->ent, cap * sizeof *e)) == NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		z->ent = e;
-		z->capent = cap;
-	}
-	e = &z->ent[z->nent];
-	memset(e, 0, sizeof *e);
-	if ((e->name = strdup(name)) == NULL ||
-	    (zs = calloc(1, sizeof *zs)) == NULL) {
-		free(e->name);
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	}
-	zip_error_init(&zs->zerr);
-	e->src = zs;
-	z->nent++;
-	zs->z = z;
-	zs->i = i;
-	zs->nbytes = nbytes;
-	zs->hdrlen = hdrlen;
-	if (hdrlen > 0) {
-		if ((zs->hdr = malloc(hdrlen)) == NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		memcpy(zs->hdr, hdr, hdrlen);
-	}
-	e->size = size;
-	e->hdr_off = z->cur;
-	e->data_off = start + pad;
-
-	if ((src = zip_source_function(z->za, zipsrc_cb, zs)) == NULL)
-		return dm_error_set(err, DM_ERR_IO, "%s: %s: %s", path, name,
-		    zip_strerror(z->za));
-	if ((idx = zip_file_add(z->za, name, src, ZIP_FL_ENC_UTF_8)) < 0) {
-		dm_error_set(err, DM_ERR_IO, "%s: cannot add %s: %s", path,
-		    name, zip_strerror(z->za));
-		zip_source_free(src);
-		return -1;
-	}
-	if (zip_set_file_compression(z->za, (zip_uint64_t)idx, ZIP_CM_STORE,
-	    0) != 0 ||
-	    zip_file_set_mtime(z->za, (zip_uint64_t)idx, DM_ZIP_MTIME,
-	    0) != 0 ||
-	    (z->align != 0 && zip_file_extra_field_set(z->za,
-	    (zip_uint64_t)idx, DM_ZIP_FB_ID, ZIP_EXTRA_FIELD_NEW, zeros,
-	    (zip_uint16_t)pad, ZIP_FL_LOCAL) != 0))
-		return dm_error_set(err, DM_ERR_IO, "%s: %s: %s", path, name,
-		    zip_strerror(z->za));
-	z->cur = end;
-	return 0;
-
-range:
-	return dm_error_set(err, DM_ERR_RANGE, "%s: %s: archive too large",
-	    path, name);
+	each = dm_zipw_entry_overhead(&z->zw, namelen);
+	if (nent > ((uint64_t)INT64_MAX - DM_ZIPW_END_MAX) / each ||
+	    data > (uint64_t)INT64_MAX - DM_ZIPW_END_MAX - nent * each)
+		return;
+	dm_atomicfile_reserve(&z->af, data + nent * each + DM_ZIPW_END_MAX);
 }
 
 int
 dm_zipout_add_buffer(struct dm_zipout *z, const char *name, const void *data,
     size_t len, struct dm_error *err)
 {
-	return zipout_add(z, name, data, len, 0, 0, err);
+	if (dm_zipw_begin(&z->zw, name, len, err) == -1 ||
+	    dm_zipw_data(&z->zw, data, len, err) == -1)
+		return -1;
+	return dm_zipw_end(&z->zw, err);
 }
 
 int
 dm_zipout_add_tensor(struct dm_zipout *z, const char *name, const void *hdr,
     size_t hdrlen, size_t i, uint64_t nbytes, struct dm_error *err)
 {
-	return zipout_add(z, name, hdr, hdrlen, i, nbytes, err);
+	const unsigned char *p;
+	uint64_t pos;
+	size_t len;
+
+	if (nbytes > (uint64_t)INT64_MAX - hdrlen)
+		return dm_error_set(err, DM_ERR_RANGE,
+		    "%s: %s: archive too large", z->af.path, name);
+	if (dm_zipw_begin(&z->zw, name, hdrlen + nbytes, err) == -1 ||
+	    dm_zipw_data(&z->zw, hdr, hdrlen, err) == -1)
+		return -1;
+	for (pos = 0; pos < nbytes; pos += len) {
+		if (dm_tensorout_stream_get(z->s, i, pos, nbytes, &p,
+		    &len) == -1 ||
+		    dm_zipw_data(&z->zw, p, len, err) == -1)
+			return -1;
+	}
+	return dm_zipw_end(&z->zw, err);
 }
 
 /*
- * Reads the local headers libzip wrote and checks that every entry is
- * where it was predicted, stored, without a data descriptor.
+ * Whether entry k as libzip reads it is entry k as written: name, size,
+ * stored, CRC-32, and the data where it was meant to start.
+ */
+static int
+zipout_entry_ok(zip_t *za, const struct dm_zipw *zw, size_t k)
+{
+	const zip_uint64_t want = ZIP_STAT_NAME | ZIP_STAT_SIZE |
+	    ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD;
+	const struct dm_zipw_entry *e = &zw->ent[k];
+	zip_stat_t st;
+	zip_uint16_t id, len;
+	zip_int16_t nx, j;
+	uint64_t data;
+	int fb;
+
+	if (zip_stat_index(za, k, ZIP_FL_ENC_RAW, &st) != 0 ||
+	    (st.valid & want) != want || strcmp(st.name, e->name) != 0 ||
+	    st.size != e->size || st.comp_size != e->size ||
+	    st.comp_method != ZIP_CM_STORE || st.crc != e->crc)
+		return 0;
+	/*
+	 * The data follows the 30-byte local header, the name and the
+	 * extra fields, which libzip lists all but its own zip64 one.
+	 */
+	data = e->hdr_off + 30 + e->namelen +
+	    (e->size >= 0xffffffffu ? 20 : 0);
+	if ((nx = zip_file_extra_fields_count(za, k, ZIP_FL_LOCAL)) < 0)
+		return 0;
+	fb = 0;
+	for (j = 0; j < nx; j++) {
+		if (zip_file_extra_field_get(za, k, (zip_uint16_t)j, &id, &len,
+		    ZIP_FL_LOCAL) == NULL)
+			return 0;
+		data += 4 + (uint64_t)len;
+		if (id == DM_ZIPW_FB_ID)
+			fb++;
+	}
+	if (data != e->data_off || fb != (zw->align != 0 ? 1 : 0) ||
+	    (zw->align != 0 && data % zw->align != 0))
+		return 0;
+	return 1;
+}
+
+/*
+ * Opens the archive written with libzip, which checks every local header
+ * against the central directory (ZIP_CHECKCONS), and compares each entry
+ * with what was meant.  No data is read.
  */
 static int
 zipout_verify(struct dm_zipout *z, struct dm_error *err)
 {
-	unsigned char h[DM_ZIP_LOCAL_LEN], name[256];
-	const struct dm_zipentry *e;
 	const char *path = z->af.path;
-	uint64_t csize, usize, want;
-	size_t k, namelen, extralen, done, n;
+	zip_error_t ze;
+	zip_t *za;
+	size_t k;
+	int fd, zerr;
 
-	for (k = 0; k < z->nent; k++) {
-		e = &z->ent[k];
-		if (dm_atomicfile_pread(&z->af, h, sizeof h, e->hdr_off,
-		    err) == -1)
-			return -1;
-		namelen = (size_t)h[26] | (size_t)h[27] << 8;
-		extralen = (size_t)h[28] | (size_t)h[29] << 8;
-		csize = dm_le32dec(h + 18);
-		usize = dm_le32dec(h + 22);
-		want = e->size >= 0xffffffffu ? 0xffffffffu : e->size;
-		if (dm_le32dec(h) != DM_ZIP_LOCAL_SIG ||
-		    (h[6] & 0x08) != 0 || h[8] != 0 || h[9] != 0 ||
-		    namelen != strlen(e->name) || csize != want ||
-		    usize != want ||
-		    e->hdr_off + DM_ZIP_LOCAL_LEN + namelen + extralen !=
-		    e->data_off)
+	if (dm_atomicfile_flush(&z->af, err) == -1)
+		return -1;
+	/* zip_fdopen() takes over the descriptor only when it succeeds. */
+	if ((fd = dup(z->af.fd)) == -1)
+		return dm_error_set(err, DM_ERR_IO,
+		    "%s: cannot check the archive: %s", path, strerror(errno));
+	if ((za = zip_fdopen(fd, ZIP_CHECKCONS | ZIP_RDONLY, &zerr)) ==
+	    NULL) {
+		close(fd);
+		zip_error_init_with_code(&ze, zerr);
+		dm_error_set(err, DM_ERR_IO,
+		    "%s: the archive written does not read back: %s", path,
+		    zip_error_strerror(&ze));
+		zip_error_fini(&ze);
+		return -1;
+	}
+	if (zip_get_num_entries(za, 0) != (zip_int64_t)z->zw.nent) {
+		zip_discard(za);
+		return dm_error_set(err, DM_ERR_IO,
+		    "%s: the archive written has the wrong number of entries",
+		    path);
+	}
+	for (k = 0; k < z->zw.nent; k++) {
+		if (!zipout_entry_ok(za, &z->zw, k)) {
+			zip_discard(za);
 			return dm_error_set(err, DM_ERR_IO,
 			    "%s: unexpected zip layout at entry %s (byte %llu)",
-			    path, e->name, (unsigned long long)e->hdr_off);
-		for (done = 0; done < namelen; done += n) {
-			n = namelen - done < sizeof name ? namelen - done :
-			    sizeof name;
-			if (dm_atomicfile_pread(&z->af, name, n,
-			    e->hdr_off + DM_ZIP_LOCAL_LEN + done, err) == -1)
-				return -1;
-			if (memcmp(name, e->name + done, n) != 0)
-				return dm_error_set(err, DM_ERR_IO,
-				    "%s: unexpected zip entry name at "
-				    "byte %llu",
-				    path, (unsigned long long)e->hdr_off);
+			    path, z->zw.ent[k].name,
+			    (unsigned long long)z->zw.ent[k].hdr_off);
 		}
 	}
+	zip_discard(za);
 	return 0;
+}
+
+static void
+zipout_free(struct dm_zipout *z)
+{
+	dm_zipw_free(&z->zw);
+	dm_atomicfile_abort(&z->af);
+	free(z);
 }
 
 int
 dm_zipout_close(struct dm_zipout *z, struct dm_error *err)
 {
-	/* An empty archive: just the end of central directory record. */
-	static const unsigned char empty[22] = { 0x50, 0x4b, 0x05, 0x06 };
-	const char *path = z->af.path;
-	int rc;
-
-	if (z->nent == 0) {
-		zip_discard(z->za);
-		z->za = NULL;
-		if (dm_atomicfile_write(&z->af, empty, sizeof empty, err) == -1)
-			goto fail;
-	} else {
-		rc = zip_close(z->za);
-		if (rc != 0) {
-			if (z->s->failed)
-				;	/* fill() set err */
-			else if (z->werrno != 0)
-				dm_error_set(err, DM_ERR_IO,
-				    "%s: cannot write: %s", path,
-				    strerror(z->werrno));
-			else
-				dm_error_set(err, DM_ERR_IO,
-				    "%s: cannot write the archive: %s", path,
-				    zip_strerror(z->za));
-			goto fail;
-		}
-		z->za = NULL;
-		if (zipout_verify(z, err) == -1)
-			goto fail;
+	if (dm_zipw_finish(&z->zw, err) == -1 ||
+	    zipout_verify(z, err) == -1 ||
+	    dm_atomicfile_commit(&z->af, err) == -1) {
+		zipout_free(z);
+		return -1;
 	}
-	if (dm_atomicfile_commit(&z->af, err) == -1)
-		goto fail;
 	dm_tensorout_stream_finish(z->s);
 	zipout_free(z);
 	return 0;
-
-fail:
-	zipout_free(z);
-	return -1;
 }
 
 void
@@ -1105,6 +828,9 @@ dm_pt_write(const char *path, const struct dm_tensor *t, size_t n,
 		goto fail;
 	if ((z = dm_zipout_open(path, 64, &s, err)) == NULL)
 		goto fail;
+	/* The names are the folder and at most "/data/" and 20 digits. */
+	dm_zipout_reserve(z, (uint64_t)n + 3, strlen(arch) + 32,
+	    total + pkllen + 6 + 2);
 
 	snprintf(name, namesz, "%s/data.pkl", arch);
 	if (dm_zipout_add_buffer(z, name, pkl, pkllen, err) == -1)

@@ -154,8 +154,8 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 	dm_error_clear(err);
 	memset(&b, 0, sizeof b);
 	memset(&s, 0, sizeof s);
+	memset(&af, 0, sizeof af);
 	af.fd = -1;
-	af.path = af.tmppath = NULL;
 	if (path == NULL)
 		return dm_error_set(err, DM_ERR_USAGE, "no output path");
 	if (n > SIZE_MAX / sizeof *order - 1)
@@ -228,6 +228,8 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 	if (dm_atomicfile_open(&af, path, opts != NULL ? opts->inputs : NULL,
 	    err) == -1)
 		goto fail;
+	af.no_sync = opts != NULL && opts->no_sync;
+	dm_atomicfile_reserve(&af, 8 + b.len + total);
 	dm_le64enc(len8, b.len);
 	if (dm_atomicfile_write(&af, len8, sizeof len8, err) == -1 ||
 	    dm_atomicfile_write(&af, b.p, b.len, err) == -1)

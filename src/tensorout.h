@@ -8,9 +8,10 @@
  * so that peak memory stays flat whatever the model size.
  *
  * Every writer writes through an atomic file (see atomicfile.h): a temporary
- * file beside the target that is synced and renamed over it only once the
- * whole output is complete.  On any error the target is left as it was
- * (the previous file kept, or still absent) and no temporary file remains.
+ * file beside the target that is synced (unless no_sync is set) and renamed
+ * over it only once the whole output is complete.  On any error the target
+ * is left as it was (the previous file kept, or still absent) and no
+ * temporary file remains.
  *
  * Formats written:
  *
@@ -97,6 +98,13 @@ struct dm_tensorout_opts {
 	 */
 	void		(*progress)(void *pctx, uint64_t done, uint64_t total);
 	void		*pctx;
+	/*
+	 * When set, the output is not synced to the disk before it is
+	 * renamed over the target (see no_sync in atomicfile.h): much
+	 * faster on most disks, but a system crash soon afterwards may
+	 * leave an empty or partial file, as after cp(1).
+	 */
+	int		 no_sync;
 };
 
 /*
@@ -183,18 +191,27 @@ int		 dm_tensorout_stream_get(struct dm_tensorout_stream *s,
 void		 dm_tensorout_stream_finish(struct dm_tensorout_stream *s);
 
 /*
- * A zip archive written with libzip into an atomic file, whose entries are
- * all stored and, when align is not zero, have their data at a multiple of
- * align bytes thanks to an "FB" extra field in the local header (the way
- * torch.save() does it).  The layout is predicted while entries are added
- * and checked against the local headers once libzip has written them.
+ * A zip archive streamed into an atomic file (by zipw.c), whose entries
+ * are all stored and, when align is not zero, have their data at a
+ * multiple of align bytes thanks to an "FB" extra field in the local
+ * header (the way torch.save() does it).  Entries are written as they are
+ * added; at close the archive is opened with libzip and checked against
+ * what was written before it replaces the target.
  */
 struct dm_zipout;
 
 struct dm_zipout *dm_zipout_open(const char *path, unsigned int align,
 		     struct dm_tensorout_stream *s, struct dm_error *err);
 
-/* Adds an entry whose bytes (copied) are data[0..len). */
+/*
+ * Announces the archive's size (see dm_atomicfile_reserve()): nent
+ * entries whose names are at most namelen bytes long, holding data bytes
+ * in all.
+ */
+void		 dm_zipout_reserve(struct dm_zipout *z, uint64_t nent,
+		     size_t namelen, uint64_t data);
+
+/* Adds an entry whose bytes are data[0..len). */
 int		 dm_zipout_add_buffer(struct dm_zipout *z, const char *name,
 		     const void *data, size_t len, struct dm_error *err);
 

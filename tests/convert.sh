@@ -39,6 +39,13 @@ else
 	fail "template keys"
 fi
 
+# --no-sync writes the same bytes.
+for f in pt npz safetensors weights; do
+	expect 0 "--no-sync $f" -- "$DARKMAP" convert --no-sync "$cfg" "$good" -o "$tmp/ns.$f"
+	cmp -s "$tmp/ns.$f" "$tmp/o.$f" && pass "--no-sync $f: same bytes" || fail "--no-sync $f differs"
+done
+expect 2 "--no-sync is for convert" -- "$DARKMAP" inspect --no-sync "$cfg" "$good"
+
 # A progress line on a terminal, nothing otherwise.
 expect 0 "no progress when stderr is not a terminal" -- "$DARKMAP" convert "$cfg" "$good" -o "$tmp/p1.pt"
 [ ! -s "$tmp/err" ] && pass "stderr silent without a terminal" || fail "stderr: $(cat "$tmp/err")"

@@ -3,7 +3,8 @@
 # Writes the demo tensors as .pt (bare and wrapped), safetensors and .npz
 # with tests/tensorout_demo, then checks each file with
 # tests/export_check.py: torch.load (weights_only=True, plain, mmap=True
-# where available), numpy.load and a safetensors reader, bit for bit.
+# where available), numpy.load and a safetensors reader, bit for bit; and
+# the zip files with unzip -t when it is installed.
 #
 # Environment: srcdir (where tests/export_check.py is, default "."),
 # TENSOROUT_DEMO (default ./tests/tensorout_demo), PYTHON3 (default
@@ -53,6 +54,22 @@ if [ "$have_torch" = yes ]; then
 fi
 run "$dir/demo.npz" "$dir/demo.json"
 run "$dir/demo.safetensors" "$dir/demo.json"
+
+# Zip tools read the archives and check every CRC.
+if command -v unzip >/dev/null 2>&1; then
+	for f in demo.pt demo_wrapped.pt demo.npz; do
+		if unzip -tq "$dir/$f" >"$dir/unzip.txt" 2>&1; then
+			pass=$((pass + 1))
+		else
+			cat "$dir/unzip.txt"
+			echo "FAIL: unzip -t $f"
+			failed=$((failed + 1))
+		fi
+	done
+	rm -f "$dir/unzip.txt"
+else
+	echo "note: no unzip: zip tool check skipped"
+fi
 
 # The demo must leave nothing but its own files behind.
 extra=$(ls -A "$dir" | grep -v -x -e demo.bin -e demo.json -e demo.pt \

@@ -6,7 +6,7 @@
 #  - the writer's peak resident memory stays small (DM_LARGE_MAX_RSS_KB,
 #    default 262144, far below the 4.3 GiB tensor),
 #  - the zip files use zip64 for the big member and for the entries after
-#    it, and
+#    it, and pass unzip -t (when unzip is installed), and
 #  - every file loads bit for bit (tests/export_check.py).
 # Needs about 20 GiB free in TMPDIR (default /tmp) and a few minutes.
 #
@@ -95,6 +95,12 @@ print("zip64 ok: %s: %s is %d bytes, %d entries beyond 4 GiB" %
 EOF
 	then ok; else bad "$f: zip64 layout"; fi
 done
+
+if command -v unzip >/dev/null 2>&1; then
+	for f in large.pt large.npz; do
+		if unzip -tq "$dir/$f"; then ok; else bad "unzip -t $f"; fi
+	done
+fi
 
 for f in large.pt large.npz large.safetensors; do
 	s=$(date +%s)

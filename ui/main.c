@@ -66,6 +66,8 @@ usage(FILE *fp)
 "      --dtype=float32|float16  convert: element type of pt, safetensors, npz\n"
 "      --wrap=model          convert to .pt: {'model': state_dict, ...}\n"
 "      --force               convert a file that does not match its cfg\n"
+"      --no-sync             convert: do not wait for the output to reach the\n"
+"                            disk before renaming it into place\n"
 "  -h, --help                display this help and exit\n"
 "  -V, --version             output version information and exit\n"
 "\n"
@@ -121,12 +123,14 @@ struct opts {
 	const char		*save_profile;
 	int			 wrap_model;
 	int			 force;
+	int			 no_sync;
 	int			 no_stats;
 	struct dm_ovr		*cli;		/* overrides given as options */
 };
 
 enum {
 	OPT_SAVE_PROFILE = 256, OPT_NO_STATS, OPT_DTYPE, OPT_WRAP, OPT_FORCE,
+	OPT_NO_SYNC,
 	OPT_OVERRIDE
 };
 
@@ -151,12 +155,17 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "dtype",	  required_argument, NULL, OPT_DTYPE },
 		{ "wrap",	  required_argument, NULL, OPT_WRAP },
 		{ "force",	  no_argument,	     NULL, OPT_FORCE },
+		{ "no-sync",	  no_argument,	     NULL, OPT_NO_SYNC },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 	};
 	struct dm_error err;
-	int ch, idx, i, base = 13;
+	int ch, idx, i, base;
 
+	/* The override options follow the fixed ones in the table. */
+	for (base = 0; longopts[base].name != NULL &&
+	    longopts[base].val != OPT_OVERRIDE; base++)
+		;
 	for (i = 0; override_opts[i] != NULL; i++) {
 		longopts[base + i].name = override_opts[i];
 		longopts[base + i].has_arg = required_argument;
@@ -212,6 +221,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_FORCE:
 			o->force = 1;
 			break;
+		case OPT_NO_SYNC:
+			o->no_sync = 1;
+			break;
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
 			    strcmp(optarg, "none") != 0) {
@@ -254,8 +266,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_INSPECT && (o->output != NULL || o->names != NULL ||
-	    o->dtype != NULL || o->force)) {
-		warnx_usage("%s", "-o, --names, --dtype and --force are for "
+	    o->dtype != NULL || o->force || o->no_sync)) {
+		warnx_usage("%s", "-o, --names, --dtype, --force and --no-sync are for "
 		    "convert");
 		return EXIT_USAGE;
 	}
@@ -615,6 +627,7 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 	xo->wrap_model = o->wrap_model || (p->wrap != NULL &&
 	    strcmp(p->wrap, "model") == 0);
 	xo->force = o->force;
+	xo->no_sync = o->no_sync;
 	if (isatty(STDERR_FILENO)) {
 		xo->progress = progress;
 		xo->pctx = (void *)o->output;

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "atomicfile.h"
+#include "crc32.h"
 #include "endian.h"
 #include "error.h"
 #include "tensorout.h"
@@ -267,6 +268,57 @@ test_dtype_size(void **state)
 }
 
 /*
+ * CRC-32.
+ */
+
+static void
+test_crc32(void **state)
+{
+	static const char fox[] = "The quick brown fox jumps over the lazy dog";
+	static const size_t cuts[] = { 1, 15, 16, 127, 128, 255, 256, 257, 4097,
+	    99999 };
+	unsigned char *b;
+	size_t n, k, len, off;
+	uint32_t whole, c, seed;
+
+	(void)state;
+	assert_int_equal(dm_crc32(0, "", 0), 0);
+	assert_int_equal(dm_crc32(0, "123456789", 9), 0xcbf43926);
+	assert_int_equal(dm_crc32_portable(0, "123456789", 9), 0xcbf43926);
+	assert_int_equal(dm_crc32(0, fox, sizeof fox - 1), 0x414fa339);
+
+	n = DM_TENSOROUT_CHUNK + 7;
+	b = malloc(n);
+	assert_non_null(b);
+	for (k = 0; k < n; k++)
+		b[k] = (unsigned char)(((uint32_t)k * 2654435761u) >> 13);
+	/* Values from another implementation. */
+	assert_int_equal(dm_crc32(0, b, n), 0xcfef014a);
+	assert_int_equal(dm_crc32(0, b + 5, 1000003), 0x21d4ff5a);
+	assert_int_equal(dm_crc32_portable(0, b, n), 0xcfef014a);
+
+	/* Every length and alignment goes the same way as the tables. */
+	seed = 0x12345678;
+	for (len = 0; len < 1100; len++)
+		for (off = 0; off < 4; off++)
+			if (dm_crc32(seed, b + off, len) !=
+			    dm_crc32_portable(seed, b + off, len))
+				fail_msg("length %zu at offset %zu", len, off);
+	for (off = 0; off < 64; off += 9)
+		assert_int_equal(dm_crc32(seed, b + off, n - off),
+		    dm_crc32_portable(seed, b + off, n - off));
+
+	/* Chaining. */
+	whole = dm_crc32(0, b, 100000);
+	for (k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+		c = dm_crc32(0, b, cuts[k]);
+		assert_int_equal(dm_crc32(c, b + cuts[k], 100000 - cuts[k]),
+		    whole);
+	}
+	free(b);
+}
+
+/*
  * The pickle.
  */
 
@@ -491,11 +543,60 @@ test_safetensors_header(void **state)
 
 struct zent {
 	char		 name[128];
+	uint64_t	 hdr;
 	uint64_t	 data;
 	uint64_t	 size;
+	uint32_t	 crc;
+	unsigned int	 flags;
 };
 
-/* Walks the local headers from the start of a small archive. */
+/*
+ * Checks the central directory and the end records of an archive whose
+ * n local headers walk_zip() found: one central entry per local header,
+ * in the same order, with the same name, flags, CRC and sizes, the right
+ * offset and no extra field, then the end record.
+ */
+static void
+check_central(const unsigned char *buf, size_t len, uint64_t cd,
+    const struct zent *ents, size_t n)
+{
+	const unsigned char *c, *e;
+	size_t k, namelen;
+
+	c = buf + cd;
+	for (k = 0; k < n; k++) {
+		assert_true((size_t)(c - buf) + 46 <= len);
+		assert_int_equal(dm_le32dec(c), 0x02014b50);
+		assert_int_equal(c[4] | c[5] << 8, 0x033f);	/* made by */
+		assert_int_equal(c[6] | c[7] << 8, 10);	/* needed */
+		assert_int_equal(c[8] | c[9] << 8, ents[k].flags);
+		assert_int_equal(c[10] | c[11] << 8, 0);	/* stored */
+		assert_int_equal(dm_le32dec(c + 16), ents[k].crc);
+		assert_int_equal(dm_le32dec(c + 20), ents[k].size);
+		assert_int_equal(dm_le32dec(c + 24), ents[k].size);
+		namelen = c[28] | (size_t)c[29] << 8;
+		assert_int_equal(namelen, strlen(ents[k].name));
+		assert_memory_equal(c + 46, ents[k].name, namelen);
+		assert_int_equal(c[30] | c[31] << 8, 0);	/* extra */
+		assert_int_equal(c[32] | c[33] << 8, 0);	/* comment */
+		assert_int_equal(dm_le32dec(c + 42), ents[k].hdr);
+		c += 46 + namelen;
+	}
+	/* The end record closes the file, without zip64 records. */
+	e = buf + len - 22;
+	assert_ptr_equal(c, e);
+	assert_int_equal(dm_le32dec(e), 0x06054b50);
+	assert_int_equal(e[8] | e[9] << 8, n);
+	assert_int_equal(e[10] | e[11] << 8, n);
+	assert_int_equal(dm_le32dec(e + 12), (uint64_t)(e - (buf + cd)));
+	assert_int_equal(dm_le32dec(e + 16), cd);
+	assert_int_equal(e[20] | e[21] << 8, 0);
+}
+
+/*
+ * Walks the local headers from the start of a small archive, checks each
+ * entry's CRC-32 against its data, then the central directory.
+ */
 static size_t
 walk_zip(const unsigned char *buf, size_t len, struct zent *ents, size_t max)
 {
@@ -503,22 +604,31 @@ walk_zip(const unsigned char *buf, size_t len, struct zent *ents, size_t max)
 
 	while (off + 30 <= len && dm_le32dec(buf + off) == 0x04034b50) {
 		assert_true(n < max);
+		assert_int_equal(buf[off + 4] | buf[off + 5] << 8, 10);
 		/* Stored, no data descriptor. */
 		assert_int_equal(buf[off + 8] | buf[off + 9] << 8, 0);
 		assert_int_equal(buf[off + 6] & 0x08, 0);
+		ents[n].flags = buf[off + 6] | buf[off + 7] << 8;
+		/* 2020-01-01 12:00:00 */
+		assert_int_equal(buf[off + 10] | buf[off + 11] << 8, 0x6000);
+		assert_int_equal(buf[off + 12] | buf[off + 13] << 8, 0x5021);
 		namelen = buf[off + 26] | (size_t)buf[off + 27] << 8;
 		extralen = buf[off + 28] | (size_t)buf[off + 29] << 8;
 		assert_true(namelen < sizeof ents[n].name);
 		memcpy(ents[n].name, buf + off + 30, namelen);
 		ents[n].name[namelen] = '\0';
+		ents[n].hdr = off;
+		ents[n].crc = dm_le32dec(buf + off + 14);
 		ents[n].size = dm_le32dec(buf + off + 22);
 		assert_int_equal(dm_le32dec(buf + off + 18), ents[n].size);
 		ents[n].data = off + 30 + namelen + extralen;
+		assert_true(ents[n].data + ents[n].size <= len);
+		assert_int_equal(dm_crc32(0, buf + ents[n].data,
+		    (size_t)ents[n].size), ents[n].crc);
 		off = (size_t)(ents[n].data + ents[n].size);
 		n++;
 	}
-	assert_true(off + 4 <= len);
-	assert_int_equal(dm_le32dec(buf + off), 0x02014b50);
+	check_central(buf, len, off, ents, n);
 	return n;
 }
 
@@ -550,8 +660,19 @@ test_pt_layout(void **state)
 	n = walk_zip(buf, len, ents, 16);
 	assert_int_equal(n, 7);
 	for (k = 0; k < n; k++) {
+		const unsigned char *x;
+		size_t pad;
+
 		assert_string_equal(ents[k].name, names[k]);
 		assert_int_equal(ents[k].data % 64, 0);
+		assert_int_equal(ents[k].flags, 0);
+		/* One extra field, "FB", whose zero bytes pad to the data. */
+		x = buf + ents[k].hdr + 30 + strlen(names[k]);
+		pad = x[2] | (size_t)x[3] << 8;
+		assert_int_equal(x[0] | x[1] << 8, 0x4246);
+		assert_ptr_equal(x + 4 + pad, buf + ents[k].data);
+		for (i = 0; i < pad; i++)
+			assert_int_equal(x[4 + i], 0);
 	}
 	assert_int_equal(dm_pt_pickle(t, 4, 0, &pkl, &pkllen, &err), 0);
 	assert_int_equal(ents[0].size, pkllen);
@@ -634,6 +755,13 @@ test_npz_layout(void **state)
 	assert_string_equal(ents[0].name, "layer.0.weight.npy");
 	assert_string_equal(ents[1].name, "\xc3\xbcn\xc3\xaf.npy");
 	assert_string_equal(ents[2].name, "h.npy");
+	/* No extra fields; the UTF-8 flag on the non-ASCII name only. */
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ents[i].data, ents[i].hdr + 30 +
+		    strlen(ents[i].name));
+	assert_int_equal(ents[0].flags, 0);
+	assert_int_equal(ents[1].flags, 0x800);
+	assert_int_equal(ents[2].flags, 0);
 	for (i = 0; i < 3; i++) {
 		hlen = dm_npy_header(&t[i], hdr, sizeof hdr);
 		assert_int_equal(dm_tensor_size(&t[i], NULL, &nb, &err), 0);
@@ -954,11 +1082,197 @@ test_atomicfile(void **state)
 	assert_int_equal(count_files(), 1);
 }
 
+/* Small writes gathered, large ones straight through, pwrite anywhere. */
+static void
+test_atomicfile_gather(void **state)
+{
+	struct dm_atomicfile af;
+	struct dm_error err;
+	struct stat st;
+	unsigned char *want, *big, *buf, got[8];
+	char path[512];
+	size_t len, k, biglen;
+	uint64_t n;
+
+	(void)state;
+	tpath(path, sizeof path, "g.bin");
+	biglen = 300 << 10;
+	big = malloc(biglen);
+	want = calloc(1, 4 * biglen);
+	assert_non_null(big);
+	assert_non_null(want);
+	for (k = 0; k < biglen; k++)
+		big[k] = pattern(9, k);
+
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	af.no_sync = 1;
+	dm_atomicfile_reserve(&af, 8 << 20);
+	n = 0;
+	/* Small pieces, then a large one: they go out together. */
+	for (k = 0; k < 1000; k++) {
+		assert_int_equal(dm_atomicfile_write(&af, "abc", 3, &err), 0);
+		memcpy(want + n, "abc", 3);
+		n += 3;
+	}
+	assert_int_equal(dm_atomicfile_write(&af, big, biglen, &err), 0);
+	memcpy(want + n, big, biglen);
+	n += biglen;
+	assert_int_equal(af.pos, n);
+	/* Small pieces again, still gathered ... */
+	for (k = 0; k < 100; k++) {
+		assert_int_equal(dm_atomicfile_write(&af, big + k, 7, &err),
+		    0);
+		memcpy(want + n, big + k, 7);
+		n += 7;
+	}
+	assert_true(af.buflen > 0);
+	/* ... changed in place, or across what was written out already. */
+	assert_int_equal(dm_atomicfile_pwrite(&af, "XY", 2, n - 10, &err), 0);
+	memcpy(want + n - 10, "XY", 2);
+	assert_int_equal(dm_atomicfile_pwrite(&af, "0123", 4, n - 702, &err),
+	    0);
+	memcpy(want + n - 702, "0123", 4);
+	assert_int_equal(dm_atomicfile_pwrite(&af, "Z", 1, 1, &err), 0);
+	want[1] = 'Z';
+	/* Reading sees everything. */
+	assert_int_equal(dm_atomicfile_pread(&af, got, 8, n - 8, &err), 0);
+	assert_memory_equal(got, want + n - 8, 8);
+	assert_int_equal(af.buflen, 0);
+	assert_int_equal(dm_atomicfile_write(&af, "end", 3, &err), 0);
+	memcpy(want + n, "end", 3);
+	n += 3;
+	assert_int_equal(dm_atomicfile_commit(&af, &err), 0);
+
+	buf = slurp(path, &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(buf, want, len);
+	free(buf);
+	/* What was reserved past the end is given back. */
+	assert_int_equal(stat(path, &st), 0);
+	assert_true((uint64_t)st.st_blocks * 512 < (4 << 20));
+	assert_int_equal(count_files(), 1);
+
+	/* Gathered bytes are dropped with the file on abort. */
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "abc", 3, &err), 0);
+	dm_atomicfile_abort(&af);
+	assert_null(af.buf);
+	assert_int_equal(dm_atomicfile_write(&af, "abc", 3, &err), -1);
+	assert_int_equal(count_files(), 1);
+	free(big);
+	free(want);
+}
+
+/* Leaving out the syncs changes nothing in the files. */
+static void
+test_no_sync(void **state)
+{
+	struct dm_tensorout_opts opts;
+	struct dm_tensor t[3];
+	struct dm_error err;
+	unsigned char *a, *b;
+	char path[512], path2[512];
+	size_t w, alen, blen;
+
+	(void)state;
+	t[0] = mk("w", DM_DTYPE_F32, 2, (uint64_t)300, (uint64_t)1001);
+	t[1] = mk("b", DM_DTYPE_F16, 1, (uint64_t)77);
+	t[2] = mk("n", DM_DTYPE_I64, 0);
+	memset(&opts, 0, sizeof opts);
+	for (w = 0; w < NWRITERS; w++) {
+		tpath(path, sizeof path, "synced");
+		tpath(path2, sizeof path2, "unsynced");
+		opts.no_sync = 0;
+		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
+		    &opts, &err), 0);
+		opts.no_sync = 1;
+		assert_int_equal(writers[w].write(path2, t, 3, test_fill, NULL,
+		    &opts, &err), 0);
+		a = slurp(path, &alen);
+		b = slurp(path2, &blen);
+		assert_int_equal(alen, blen);
+		assert_memory_equal(a, b, alen);
+		free(a);
+		free(b);
+		unlink(path);
+		unlink(path2);
+	}
+	assert_int_equal(count_files(), 0);
+}
+
+/*
+ * 65535 entries and more: the count only fits the zip64 end record, which
+ * comes with its locator before the classic one.
+ */
+static void
+test_npz_many(void **state)
+{
+	struct dm_tensor *t;
+	struct dm_error err;
+	unsigned char *buf;
+	const unsigned char *e, *l, *z, *c;
+	char path[512], (*keys)[16];
+	size_t n, k, len, namelen;
+	uint64_t cd, cdsize;
+
+	(void)state;
+	n = 65536 + 3;
+	t = calloc(n, sizeof *t);
+	keys = calloc(n, sizeof *keys);
+	assert_non_null(t);
+	assert_non_null(keys);
+	for (k = 0; k < n; k++) {
+		snprintf(keys[k], sizeof keys[k], "t%zu", k);
+		t[k] = mk(keys[k], DM_DTYPE_F16, 1, (uint64_t)(k % 3));
+	}
+	tpath(path, sizeof path, "many.npz");
+	assert_int_equal(dm_npz_write(path, t, n, test_fill, NULL, NULL,
+	    &err), 0);
+	buf = slurp(path, &len);
+
+	e = buf + len - 22;
+	assert_int_equal(dm_le32dec(e), 0x06054b50);
+	assert_int_equal(e[8] | e[9] << 8, 0xffff);
+	assert_int_equal(e[10] | e[11] << 8, 0xffff);
+	l = e - 20;
+	assert_int_equal(dm_le32dec(l), 0x07064b50);
+	assert_int_equal(dm_le32dec(l + 16), 1);
+	z = buf + dm_le64dec(l + 8);
+	assert_ptr_equal(z, l - 56);
+	assert_int_equal(dm_le32dec(z), 0x06064b50);
+	assert_int_equal(dm_le64dec(z + 4), 44);
+	assert_int_equal(dm_le64dec(z + 24), n);
+	assert_int_equal(dm_le64dec(z + 32), n);
+	cdsize = dm_le64dec(z + 40);
+	cd = dm_le64dec(z + 48);
+	assert_int_equal(dm_le32dec(e + 12), cdsize);
+	assert_int_equal(dm_le32dec(e + 16), cd);
+	assert_int_equal(cd + cdsize, (uint64_t)(z - buf));
+
+	/* Every central entry points at its local header. */
+	c = buf + cd;
+	for (k = 0; k < n; k++) {
+		assert_int_equal(dm_le32dec(c), 0x02014b50);
+		namelen = c[28] | (size_t)c[29] << 8;
+		l = buf + dm_le32dec(c + 42);
+		assert_int_equal(dm_le32dec(l), 0x04034b50);
+		assert_int_equal(l[26] | (size_t)l[27] << 8, namelen);
+		assert_memory_equal(l + 30, c + 46, namelen);
+		assert_int_equal(dm_le32dec(l + 14), dm_le32dec(c + 16));
+		c += 46 + namelen;
+	}
+	assert_ptr_equal(c, z);
+	free(buf);
+	free(keys);
+	free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dtype_size),
+		cmocka_unit_test(test_crc32),
 		cmocka_unit_test(test_pickle_example),
 		cmocka_unit_test(test_pickle_ints),
 		cmocka_unit_test(test_pickle_wrapped),
@@ -982,6 +1296,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_no_tensors, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_atomicfile, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_atomicfile_gather,
+		    setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_no_sync, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_npz_many, setup_dir,
 		    teardown_dir),
 	};
 
