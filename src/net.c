@@ -925,13 +925,36 @@ parse_lstm(struct build *b)
 	return 0;
 }
 
+/*
+ * The shape of a convolutional recurrent cell ([crnn], [conv_lstm]): its
+ * convolutions run on the input size, and its output has `out' channels.
+ */
+static int
+conv_cell_shape(struct build *b, int out, int size, int stride, int padding,
+    int groups, int bn)
+{
+	struct dm_layer *l = b->l;
+	long long ow, oh;
+
+	set_in(b);
+	l->filters = out;
+	l->size = size;
+	l->stride_x = l->stride_y = stride;
+	l->pad = padding;
+	l->groups = groups;
+	l->batch_normalize = bn;
+	ow = ((long long)b->w + 2LL * padding - size) / stride + 1;
+	oh = ((long long)b->h + 2LL * padding - size) / stride + 1;
+	if (set_image_out(b, ow, oh, out) == -1 || load_flags(b, l) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 parse_crnn(struct build *b)
 {
-	struct dm_layer *l = b->l;
 	int size = 3, stride = 1, pad = 0, padding = 0, groups = 1;
 	int out, hidden, bn;
-	long long ow, oh;
 
 	if (b->net->dialect == DM_DIALECT_AB) {
 		if (geti(b, "size", 3, &size) == -1 ||
@@ -958,16 +981,7 @@ parse_crnn(struct build *b)
 	    need_positive(b, "stride", stride) == -1 ||
 	    need_positive(b, "groups", groups) == -1)
 		return -1;
-	set_in(b);
-	l->filters = out;
-	l->size = size;
-	l->stride_x = l->stride_y = stride;
-	l->pad = padding;
-	l->groups = groups;
-	l->batch_normalize = bn;
-	ow = ((long long)b->w + 2LL * padding - size) / stride + 1;
-	oh = ((long long)b->h + 2LL * padding - size) / stride + 1;
-	if (set_image_out(b, ow, oh, out) == -1 || load_flags(b, l) == -1)
+	if (conv_cell_shape(b, out, size, stride, padding, groups, bn) == -1)
 		return -1;
 	if (add_conv_block(b, "input_layer", DM_BLOCK_CONV, b->c, hidden, size,
 	    groups, bn, 1, hidden, 0) == -1 ||
@@ -985,9 +999,7 @@ parse_conv_lstm(struct build *b)
 	static const char *const v[] = { "vf", "vi", "vo" };
 	static const char *const w[] = { "wi", "wg", "wo" };
 	static const char *const u[] = { "uf", "ui", "ug", "uo" };
-	struct dm_layer *l = b->l;
 	int size, stride, pad, padding, out, groups, bn, peep, neck, i;
-	long long ow, oh;
 
 	if (geti(b, "size", 3, &size) == -1 ||
 	    geti(b, "stride", 1, &stride) == -1 ||
@@ -1006,16 +1018,7 @@ parse_conv_lstm(struct build *b)
 	    need_positive(b, "stride", stride) == -1 ||
 	    need_positive(b, "groups", groups) == -1)
 		return -1;
-	set_in(b);
-	l->filters = out;
-	l->size = size;
-	l->stride_x = l->stride_y = stride;
-	l->pad = padding;
-	l->groups = groups;
-	l->batch_normalize = bn;
-	ow = ((long long)b->w + 2LL * padding - size) / stride + 1;
-	oh = ((long long)b->h + 2LL * padding - size) / stride + 1;
-	if (set_image_out(b, ow, oh, out) == -1 || load_flags(b, l) == -1)
+	if (conv_cell_shape(b, out, size, stride, padding, groups, bn) == -1)
 		return -1;
 	for (i = 0; peep && i < 3; i++)
 		if (add_conv_block(b, v[i], DM_BLOCK_CONV, out, out, size,
