@@ -191,6 +191,29 @@ dm_weights_probe(const uint8_t *buf, size_t len, uint64_t size, char *what,
 		    "Darknet weights");
 		return 0;
 	}
+	{
+		static const struct {
+			const char	*magic;
+			size_t		 len;
+			const char	*what;
+		} kinds[] = {
+			{ "\211PNG\r\n\032\n", 8, "a PNG image" },
+			{ "\377\330\377", 3, "a JPEG image" },
+			{ "GIF8", 4, "a GIF image" },
+			{ "%PDF", 4, "a PDF document" },
+			{ "\177ELF", 4, "an executable (ELF)" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+			if (len < kinds[k].len ||
+			    memcmp(buf, kinds[k].magic, kinds[k].len) != 0)
+				continue;
+			snprintf(what, whatlen, "this is %s, not Darknet "
+			    "weights", kinds[k].what);
+			return 0;
+		}
+	}
 	if (len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b) {
 		snprintf(what, whatlen, "this is a gzip-compressed file: "
 		    "decompress it first");

@@ -117,6 +117,8 @@ printf '\200\002}q\000.' >"$tmp/p.weights"
 notweights p.weights 'pickle'
 cp "$cfg" "$tmp/swapped.weights"
 notweights swapped.weights 'cfg file, not weights'
+printf '\211PNG\r\n\032\n\000\000\000\rIHDR\000\000\000\020\000\000\000\020\010\006' >"$tmp/img.weights"
+notweights img.weights 'PNG image'
 printf '\000\000\000\000\002\000\000\000' >"$tmp/short.weights"
 notweights short.weights 'fewer than the 16'
 
