@@ -1,6 +1,6 @@
 #!/bin/bash
 # bench.sh - measure darkmap on realistic model sizes against baselines
-# measured in the same run (cp, cat), and print the ratios.
+# measured in the same run (cp, cp + fsync, cat), and print the ratios.
 #
 # usage: bench/bench.sh [--darkmap PATH] [--fixtures DIR] [--runs N] [--keep]
 #
@@ -8,7 +8,8 @@
 #                    build/darkmap in the source tree)
 #   --fixtures DIR   the shared fixtures (env DM_FIXTURES; default
 #                    ../shared/fixtures beside the source tree)
-#   --runs N         timed runs per command (env BENCH_RUNS; default 7)
+#   --runs N         timed runs per command (env BENCH_RUNS; default 7;
+#                    the first screen takes at least 11)
 #   --keep           keep the generated files (they are printed)
 #
 # Other environment:
@@ -19,11 +20,13 @@
 #                 (default: yolov4-tiny, csdarknet53-omega, yolov4)
 #   BENCH_UI_NET  the net for time-to-first-screen (default yolov4, 162
 #                 layers)
-#   BENCH_EXTRA   1: also convert to .safetensors, .npz and .weights, and
-#                 cp followed by fsync, for reference (default 0)
+#   BENCH_EXTRA   1: also convert to .safetensors, .npz and .weights, for
+#                 reference (default 0)
+#   BENCH_RECORD  append every figure of this run to this file, one
+#                 "name<TAB>value" a line, for bench/combine.py
 #   DM_UI_CMD     how to open the interactive interface, e.g. "view" for
 #                 `darkmap view CFG WEIGHTS` (default: detected from
-#                 `darkmap --help`)
+#                 `darkmap --help`; none: `darkmap CFG WEIGHTS`)
 #   BENCH_HYPERFINE  0: time with the shell clock even if hyperfine is
 #                 installed
 #   PYTHON3       python with numpy, for the weights generator
@@ -33,7 +36,8 @@
 # one warm-up run), else the same repeat-and-median by hand.  All inputs
 # are in the page cache (warm).  Before every timed run of a command that
 # writes, the previous output is removed and dirty pages are flushed
-# (`sync`), so that no run pays for another's writeback.
+# (`sync`), so that no run pays for another's writeback.  The first
+# screen is timed by bench/firstscreen.py on a 120x40 pseudo-terminal.
 #
 # The script only measures and reports; its exit status says whether it
 # could measure, not whether a target was met.
@@ -69,6 +73,7 @@ python=${PYTHON3:-/usr/bin/python3}
 nets=${BENCH_NETS:-"yolov4-tiny:AlexeyAB/yolov4-tiny.cfg csdarknet53-omega:AlexeyAB/csdarknet53-omega.cfg yolov4:AlexeyAB/yolov4.cfg"}
 ui_net=${BENCH_UI_NET:-yolov4}
 extra=${BENCH_EXTRA:-0}
+record=${BENCH_RECORD:-}
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 [ -x "$darkmap" ] || die "no darkmap binary at '$darkmap' (build it, or use --darkmap)"
@@ -153,6 +158,9 @@ peak_rss() {
 	median_of "$work/rss"
 }
 
+# rec NAME VALUE: one figure for BENCH_RECORD.
+rec() { [ -n "$record" ] && printf '%s\t%s\n' "$1" "$2" >>"$record"; return 0; }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a == a + 0) printf "%.2f", a / b; else print "nan" }'; }
 ms() { awk -v a="$1" 'BEGIN { if (a == a + 0) printf "%.1f", a * 1000; else print "nan" }'; }
 mib() { awk -v a="$1" 'BEGIN { if (a == a + 0) printf "%.1f", a / 1024; else print "nan" }'; }
@@ -170,6 +178,9 @@ mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 fsinfo=$(df -PT "$work" | awk 'NR == 2 { printf "%s on %s, %.0f GiB free", $2, $1, $5 / 1048576 }')
 dev=$(df -P "$work" | awk 'NR == 2 { print $1 }')
 rota=$(cat "/sys/block/$(basename "$dev")/queue/rotational" 2>/dev/null || echo "?")
+# convert --no-sync: skips the fsync before the rename, as cp does.
+nosync=0
+"$darkmap" convert --help 2>&1 | grep -q -- '--no-sync' && nosync=1
 # inspect with full statistics: `--stats` if the program has it; when it
 # has `--no-stats` instead, statistics are the default.
 stats_flag='' nostats=0
@@ -195,6 +206,9 @@ else
 fi
 echo "inspect:  $stats_note"
 echo
+rec run.date "$(date -u '+%Y-%m-%dT%H:%MZ')"
+rec run.darkmap "$("$darkmap" --version 2>/dev/null | head -n 1)"
+rec run.load_start "$(cut -d ' ' -f 1 /proc/loadavg)"
 
 # ----------------------------------------------------------------------
 # Per size: generate, then time cp / convert / cat / inspect.
@@ -221,10 +235,16 @@ for spec in $nets; do
 
 	cat "$w" >/dev/null		# warm the cache
 	dst=$work/copy.bin out=$work/out.pt
-	wq=$(q "$w") cq=$(q "$cfg") dq=$(q "$darkmap")
+	wq=$(q "$w") cq=$(q "$cfg") dq=$(q "$darkmap") oq=$(q "$out")
 	t_cp=$(timeit "rm -f $(q "$dst"); sync" "cp $wq $(q "$dst")")
-	t_conv=$(timeit "rm -f $(q "$out"); sync" \
-	    "$dq convert -d $d $cq $wq -o $(q "$out")")
+	# A durable copy: cp, then fsync the copy (`sync FILE`; the shell
+	# that joins them costs about 1 ms).
+	t_cpsync=$(timeit "rm -f $(q "$dst"); sync" \
+	    "sh -c $(q "cp $wq $(q "$dst") && sync $(q "$dst")")")
+	t_conv=$(timeit "rm -f $oq; sync" "$dq convert -d $d $cq $wq -o $oq")
+	t_nosync=nan
+	[ "$nosync" = 1 ] && t_nosync=$(timeit "rm -f $oq; sync" \
+	    "$dq convert -d $d --no-sync $cq $wq -o $oq")
 	t_cat=$(timeit "" "cat $wq")
 	t_insp=$(timeit "" "$dq inspect -d $d $stats_flag $cq $wq")
 	t_nost=nan
@@ -234,36 +254,49 @@ for spec in $nets; do
 	rss_insp=$(peak_rss "$darkmap" inspect -d "$d" $stats_flag "$cfg" "$w")
 	rss_cp=$(peak_rss cp "$w" "$dst")
 	rm -f "$dst" "$out"
-	printf '  cp                 %9s ms\n' "$(ms "$t_cp")"
-	printf '  convert -> .pt     %9s ms   %5sx cp   (target <= 1.5x, aim 1.2x: %s)\n' \
+	sync
+	printf '  cp                   %9s ms\n' "$(ms "$t_cp")"
+	printf '  cp + fsync           %9s ms   %5sx cp\n' "$(ms "$t_cpsync")" \
+	    "$(ratio "$t_cpsync" "$t_cp")"
+	printf '  convert -> .pt       %9s ms   %5sx cp   %5sx cp+fsync (target <= 1.5x cp, aim 1.2x: %s)\n' \
 	    "$(ms "$t_conv")" "$(ratio "$t_conv" "$t_cp")" \
+	    "$(ratio "$t_conv" "$t_cpsync")" \
 	    "$(verdict "$(ratio "$t_conv" "$t_cp")" 1.5)"
-	printf '  convert peak RSS   %9s MiB             (target <= 16 MiB: %s; cp %s MiB)\n' \
+	[ "$nosync" = 1 ] &&
+		printf '  convert --no-sync    %9s ms   %5sx cp                  (target <= 1.5x cp, aim 1.2x: %s)\n' \
+		    "$(ms "$t_nosync")" "$(ratio "$t_nosync" "$t_cp")" \
+		    "$(verdict "$(ratio "$t_nosync" "$t_cp")" 1.5)"
+	printf '  convert peak RSS     %9s MiB             (target <= 16 MiB: %s; cp %s MiB)\n' \
 	    "$(mib "$rss_conv")" "$(verdict "$(mib "$rss_conv")" 16)" "$(mib "$rss_cp")"
-	printf '  cat > /dev/null    %9s ms\n' "$(ms "$t_cat")"
-	printf '  inspect %-10s %9s ms   %5sx cp   %5sx cat (target <= 0.6x cp: %s; peak RSS %s MiB)\n' \
+	printf '  cat > /dev/null      %9s ms\n' "$(ms "$t_cat")"
+	printf '  inspect %-12s %9s ms   %5sx cp   %5sx cat (target <= 0.6x cp: %s; peak RSS %s MiB)\n' \
 	    "$stats_flag" "$(ms "$t_insp")" "$(ratio "$t_insp" "$t_cp")" \
 	    "$(ratio "$t_insp" "$t_cat")" \
 	    "$(verdict "$(ratio "$t_insp" "$t_cp")" 0.6)" "$(mib "$rss_insp")"
 	[ "$nostats" = 1 ] &&
-		printf '  inspect --no-stats %9s ms   %5sx cp\n' "$(ms "$t_nost")" \
+		printf '  inspect --no-stats   %9s ms   %5sx cp\n' "$(ms "$t_nost")" \
 		    "$(ratio "$t_nost" "$t_cp")"
+	for k in size:$size layers:$layers cp:$t_cp cp_fsync:$t_cpsync \
+	    convert:$t_conv convert_nosync:$t_nosync cat:$t_cat \
+	    inspect:$t_insp inspect_nostats:$t_nost rss_convert:$rss_conv \
+	    rss_inspect:$rss_insp rss_cp:$rss_cp; do
+		rec "$label.${k%%:*}" "${k#*:}"
+	done
 	if [ "$extra" = 1 ]; then
-		t=$(timeit "rm -f $(q "$dst"); sync" "sh -c $(q "cp $wq $(q "$dst") && sync $(q "$dst")")")
 		echo "  for reference:"
-		printf '    %-23s %7s ms   %5sx cp\n' "cp + fsync" "$(ms "$t")" "$(ratio "$t" "$t_cp")"
 		for ext in safetensors npz weights; do
 			o=$work/out.$ext
 			t=$(timeit "rm -f $(q "$o"); sync" \
 			    "$dq convert -d $d $cq $wq -o $(q "$o")")
 			printf '    %-23s %7s ms   %5sx cp\n' "convert -> .$ext" \
 			    "$(ms "$t")" "$(ratio "$t" "$t_cp")"
+			rec "$label.convert_$ext" "$t"
 			rm -f "$o"
 		done
-		rm -f "$dst"
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$size" "$t_cp" \
-	    "$t_conv" "$rss_conv" "$t_cat" "$t_insp" "$rss_insp" >>"$results"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$size" "$t_cp" \
+	    "$t_conv" "$rss_conv" "$t_cat" "$t_insp" "$rss_insp" "$t_cpsync" \
+	    "$t_nosync" >>"$results"
 	if [ "$label" = "$ui_net" ]; then
 		ui_cfg=$cfg ui_weights=$w ui_layers=$layers
 	elif [ "$keep" = 0 ]; then
@@ -290,23 +323,53 @@ else
 		ui_cmd='' ui_found=1	# `darkmap CFG WEIGHTS` on a terminal
 	fi
 fi
-echo "== time to first screen"
+# firstscreen.py RESULT-NAME ARGS...: prints "median min max runs" (s).
+firstscreen() {
+	local name=$1 out
+	shift
+	if out=$("$python" "$here/firstscreen.py" --tsv --runs "$ui_runs" \
+	    --rows 40 --cols 120 --term xterm-256color "$@" 2>"$work/fs.err"); then
+		printf '%s\n' "$out"
+		rec "$name" "$(printf '%s' "$out" | cut -f 1)"
+	else
+		sed 's/^/  /' "$work/fs.err" >&2
+		printf 'nan\tnan\tnan\t0\n'
+	fi
+}
+fs_line() {	# LABEL "median min max runs"
+	set -- "$1" $2
+	printf '  %-34s %7s ms  [%s-%s] over %s runs\n' "$1" "$(ms "$2")" \
+	    "$(ms "$3")" "$(ms "$4")" "$5"
+}
+echo "== time to first screen (120x40 pseudo-terminal, TERM=xterm-256color)"
+t_ui=nan t_ui0=nan
 if [ "$ui_found" = 0 ]; then
 	echo "  n/a (no interface yet)"
-	t_ui=nan
-elif [ -z "$ui_cfg" ] || ! command -v script >/dev/null 2>&1; then
-	echo "  n/a (needs the net '$ui_net' in BENCH_NETS and script(1) from util-linux)"
-	t_ui=nan
+elif [ -z "$ui_cfg" ]; then
+	echo "  n/a (needs the net '$ui_net' in BENCH_NETS)"
 else
-	# Open on a 160x50 terminal with 'q' already typed, so the program
-	# draws its first screen and quits; script(1) provides the terminal.
-	printf 'q' >"$work/keys"
-	uicmd="stty rows 50 cols 160; TERM=xterm-256color exec $(q "$darkmap") $ui_cmd -d $(dialect_of "$ui_cfg") $(q "$ui_cfg") $(q "$ui_weights")"
-	t_ui=$(timeit "" "sh -c $(q "timeout 10 script -qec $(q "$uicmd") /dev/null <$(q "$work/keys")")")
-	t_pty=$(timeit "" "sh -c $(q "timeout 10 script -qec $(q "stty rows 50 cols 160; exec true") /dev/null <$(q "$work/keys")")")
-	t_ui=$(awk -v a="$t_ui" -v b="$t_pty" 'BEGIN { if (a == a + 0) printf "%.6f", a - b; else print "nan" }')
-	printf '  open and quit, %s layers: %s ms (terminal set-up of %s ms taken off; target <= 50 ms: %s)\n' \
-	    "$ui_layers" "$(ms "$t_ui")" "$(ms "$t_pty")" "$(verdict "$t_ui" 0.050)"
+	ui_runs=$(( runs < 11 ? 11 : runs ))
+	# What a user's terminal has: a UTF-8 locale when there is one.
+	ui_locale=C
+	locale -a 2>/dev/null | grep -qix 'C.utf-\{0,1\}8' && ui_locale=C.UTF-8
+	d=$(dialect_of "$ui_cfg")
+	# The same driver starting a program that prints one line: the cost
+	# of the spawn, the terminal and the reads, included in the figures
+	# below (nothing is subtracted).
+	r0=$(firstscreen ui.spawn_baseline --expect ready --quit '' -- \
+	    /bin/echo ready)
+	r1=$(LC_ALL=$ui_locale firstscreen ui.first_screen -- \
+	    "$darkmap" $ui_cmd -d "$d" "$ui_cfg" "$ui_weights")
+	r2=$(LC_ALL=$ui_locale firstscreen ui.first_screen_noweights -- \
+	    "$darkmap" $ui_cmd -d "$d" "$ui_cfg")
+	t_ui=$(printf '%s' "$r1" | cut -f 1)
+	t_ui0=$(printf '%s' "$r2" | cut -f 1)
+	echo "  (LC_ALL=$ui_locale; from spawn until the layer header and the key hint line have arrived)"
+	fs_line "$ui_layers layers + $(mb "$(stat -c %s "$ui_weights")") MB weights" "$r1"
+	fs_line "$ui_layers layers, no weights" "$r2"
+	fs_line "baseline: /bin/echo, one line" "$r0"
+	printf '  target <= 50 ms: %s (with weights), %s (without)\n' \
+	    "$(verdict "$t_ui" 0.050)" "$(verdict "$t_ui0" 0.050)"
 fi
 [ -n "$ui_weights" ] && [ "$keep" = 0 ] && rm -f "$ui_weights"
 echo
@@ -346,18 +409,25 @@ echo
 # ----------------------------------------------------------------------
 # Summary: growth with size.
 
-echo "== summary (ratios against baselines measured above)"
-printf '%-20s %8s %9s %9s %7s %9s %9s %8s %8s %9s\n' net MB cp_ms convert_ms conv/cp \
-    conv_MB/s rss_MiB cat_ms insp_ms insp/cp
-while IFS="$(printf '\t')" read -r label size tcp tconv rss tcat tinsp _; do
-	printf '%-20s %8s %9s %9s %7s %9s %9s %8s %8s %9s\n' "$label" "$(mb "$size")" \
-	    "$(ms "$tcp")" "$(ms "$tconv")" "$(ratio "$tconv" "$tcp")" \
+rec fixtures.all "$t_all"
+rec fixtures.count "$ncfg"
+rec fixtures.true "$t_true"
+
+echo "== summary (ratios against baselines measured above; times in ms)"
+printf '%-18s %6s %6s %7s %7s %5s %6s %5s %7s %5s %7s %6s %7s %5s\n' net MB cp \
+    cp+fs convert /cp /cp+fs MB/s nosync /cp rss_MiB cat inspect /cp
+while IFS="$(printf '\t')" read -r label size tcp tconv rss tcat tinsp _ tcps tns; do
+	printf '%-18s %6s %6s %7s %7s %5s %6s %5s %7s %5s %7s %6s %7s %5s\n' \
+	    "$label" "$(mb "$size")" "$(ms "$tcp")" "$(ms "$tcps")" \
+	    "$(ms "$tconv")" "$(ratio "$tconv" "$tcp")" "$(ratio "$tconv" "$tcps")" \
 	    "$(awk -v s="$size" -v t="$tconv" 'BEGIN { if (t == t + 0 && t > 0) printf "%.0f", s / 1e6 / t; else print "nan" }')" \
-	    "$(mib "$rss")" "$(ms "$tcat")" "$(ms "$tinsp")" "$(ratio "$tinsp" "$tcp")"
+	    "$(ms "$tns")" "$(ratio "$tns" "$tcp")" "$(mib "$rss")" \
+	    "$(ms "$tcat")" "$(ms "$tinsp")" "$(ratio "$tinsp" "$tcp")"
 done <"$results"
 awk -F '\t' 'NR == 1 { r0 = $5; s0 = $2 } { r = $5; s = $2 }
     END { if (NR > 1) printf "peak RSS from %.0f MB to %.0f MB: %+.1f MiB\n", s0 / 1e6, s / 1e6, (r - r0) / 1024 }' "$results"
-if [ "$t_ui" = nan ]; then ui_txt=n/a; else ui_txt="$(ms "$t_ui") ms"; fi
+if [ "$t_ui" = nan ]; then ui_txt=n/a; else ui_txt="$(ms "$t_ui") ms ($(ms "$t_ui0") ms without weights)"; fi
 printf 'first screen: %s; all %s fixture cfgs: %s ms\n' "$ui_txt" "$ncfg" "$(ms "$t_all")"
+rec run.load_end "$(cut -d ' ' -f 1 /proc/loadavg)"
 echo "load: $(cut -d ' ' -f 1-3 /proc/loadavg) (1, 5, 15 min) at the end; other work on the machine skews the figures"
 exit 0

@@ -4,10 +4,11 @@
 # strace, perf and callgrind, whichever are installed.
 #
 # usage: bench/profile.sh [--darkmap PATH] [--fixtures DIR] [--cfg PATH]
-#                         [--format pt|safetensors|npz|weights]
+#                         [--format pt|safetensors|npz|weights] [--no-sync]
 #
 #   --cfg PATH   the cfg under the fixtures' cfg/ folder (env BENCH_CFG;
 #                default AlexeyAB/yolov4-tiny.cfg: callgrind is slow)
+#   --no-sync    convert with --no-sync
 #
 # Environment as for bench.sh: DARKMAP, DM_FIXTURES, BENCH_DIR, PYTHON3.
 # Nothing is timed against a target; this only attributes the cost.
@@ -21,12 +22,14 @@ darkmap=${DARKMAP:-$root/build/darkmap}
 fixtures=${DM_FIXTURES:-}
 cfgrel=${BENCH_CFG:-AlexeyAB/yolov4-tiny.cfg}
 fmt=pt
+copts=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--darkmap) darkmap=$2; shift 2 ;;
 	--fixtures) fixtures=$2; shift 2 ;;
 	--cfg) cfgrel=$2; shift 2 ;;
 	--format) fmt=$2; shift 2 ;;
+	--no-sync) copts=--no-sync; shift ;;
 	-h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "profile.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
@@ -50,9 +53,9 @@ w=$work/in.weights out=$work/out.$fmt
 "$darkmap" inspect -d "$d" -f json "$cfg" >"$work/layout.json" || die "layout failed"
 "$python" "$here/genweights.py" "$work/layout.json" "$w" || die "generator failed"
 cat "$w" >/dev/null
-conv() { rm -f "$out"; sync; "$@" "$darkmap" convert -d "$d" "$cfg" "$w" -o "$out"; }
+conv() { rm -f "$out"; sync; "$@" "$darkmap" convert -d "$d" $copts "$cfg" "$w" -o "$out"; }
 
-echo "== $(basename "$cfg"): $(stat -c %s "$w") bytes -> .$fmt"
+echo "== $(basename "$cfg"): $(stat -c %s "$w") bytes -> .$fmt${copts:+ ($copts)}"
 conv /usr/bin/time -f '  %e s wall, %U s user, %S s system, %M KiB peak RSS'
 
 if command -v strace >/dev/null 2>&1; then
@@ -62,8 +65,8 @@ if command -v strace >/dev/null 2>&1; then
 	sed -n '1,12p' "$work/strace.txt"
 	echo
 	echo "== sizes of the writes (bytes, calls)"
-	conv strace -e trace=write,pwrite64 -o "$work/writes.txt"
-	sed -n 's/^p\{0,1\}write[^=]*= \([0-9]*\)$/\1/p' "$work/writes.txt" |
+	conv strace -e trace=write,pwrite64,writev,pwritev -o "$work/writes.txt"
+	sed -n 's/^p\{0,1\}write[v0-9]*(.*= \([0-9]*\)$/\1/p' "$work/writes.txt" |
 	    sort -n | uniq -c | sort -rn | head -n 6 |
 	    awk '{ printf "  %10s bytes x %s\n", $2, $1 }'
 	echo "  bytes written: $(stat -c %s "$out"), write calls: $(grep -c 'write' "$work/writes.txt")"
@@ -79,7 +82,7 @@ if command -v perf >/dev/null 2>&1; then
 		    head -n 15
 		echo "  inclusive: $(perf report -i "$work/perf.data" --children \
 		    --sort symbol -g none 2>/dev/null |
-		    awk '$4 ~ /^(__libc_pwrite|__libc_pread|fsync|crc32_z|rename)$/ &&
+		    awk '$4 ~ /^(__libc_pwrite|__libc_pread|pwritev|pwritev64|preadv|fsync|fdatasync|sync_file_range|crc32_z|crc_clmul|crc_vclmul|rename)$/ &&
 		        !seen[$4]++ { printf "%s %s; ", $4, $1 }')"
 	else
 		echo "  perf record is not permitted here"
