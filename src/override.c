@@ -402,7 +402,7 @@ set_layer_key(struct dm_layer_ovr *l, const char *key, const char *val,
 			return -2;
 		l->offset = v;
 	} else if (strcmp(key, "gap") == 0) {
-		if (parse_i64(val, &v) == -1 || v % 1 != 0)
+		if (parse_i64(val, &v) == -1)
 			return -2;
 		l->gap = v;
 	} else if (strcmp(key, "order") == 0) {
@@ -452,7 +452,7 @@ dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
 	struct dm_layer_ovr *l;
 	struct dm_array_ovr *a;
 	size_t layer;
-	int rc;
+	int rc, flag;
 
 	/* File-wide: --header 16, --transpose yes, --data-end N. */
 	if (strcmp(opt, "header") == 0 || strcmp(opt, "transpose") == 0 ||
@@ -486,14 +486,15 @@ dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
 	if (parse_size(sel, &layer) == -1)
 		return dm_error_set(err, DM_ERR_USAGE, "--%s '%s': expected a "
 		    "layer index first", opt, arg);
-	if (strcmp(opt, "absent") == 0 || strcmp(opt, "omit") == 0 ||
-	    strcmp(opt, "cutoff") == 0 || strcmp(opt, "gap") == 0 ||
-	    strcmp(opt, "offset") == 0 || strcmp(opt, "order") == 0) {
-		if (colon != NULL || ((val == NULL) != (opt[0] == 'a' ||
-		    opt[1] == 'm' || opt[1] == 'u')))
+	flag = strcmp(opt, "absent") == 0 || strcmp(opt, "omit") == 0 ||
+	    strcmp(opt, "cutoff") == 0;
+	if (flag || strcmp(opt, "gap") == 0 || strcmp(opt, "offset") == 0 ||
+	    strcmp(opt, "order") == 0) {
+		/* Flags take a layer alone, the others LAYER=VALUE. */
+		if (colon != NULL || (val == NULL) != flag)
 			return dm_error_set(err, DM_ERR_USAGE, "--%s '%s': "
-			    "expected %s", opt, arg, val == NULL ?
-			    "LAYER=VALUE" : "a layer index");
+			    "expected %s", opt, arg, flag ? "a layer index" :
+			    "LAYER=VALUE");
 		if ((l = dm_ovr_layer(o, layer, err)) == NULL)
 			return -1;
 		rc = set_layer_key(l, opt, val != NULL ? val : "1", err);
