@@ -184,7 +184,27 @@ dm_atomicfile_open(struct dm_atomicfile *af, const char *path,
 		return dm_error_set(err, DM_ERR_IO, "%s: %s", path,
 		    strerror(saved));
 	}
+	af->replacing = exists;
 	return 0;
+}
+
+/*
+ * Whether the data is to be synced before the rename.  A target that has
+ * appeared since the open is a file to keep too.
+ */
+static int
+atomic_durable(const struct dm_atomicfile *af, int now)
+{
+	struct stat st;
+
+	switch (af->sync) {
+	case DM_SYNC_ALWAYS:
+		return 1;
+	case DM_SYNC_NEVER:
+		return 0;
+	default:
+		return af->replacing || (now && lstat(af->path, &st) == 0);
+	}
 }
 
 /* Starts writeback of what was written since the last time. */
@@ -194,7 +214,7 @@ atomic_writebehind(struct dm_atomicfile *af)
 #ifdef SYNC_FILE_RANGE_WRITE
 	uint64_t end;
 
-	if (af->no_sync)
+	if (!atomic_durable(af, 0))
 		return;
 	end = af->end - af->end % DM_AF_WBBLOCK;
 	if (end <= af->wb_start || end - af->wb_start < DM_AF_WRITEBEHIND)
@@ -452,7 +472,7 @@ atomic_sync_dir(const char *path)
 int
 dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 {
-	int saved;
+	int saved, durable;
 
 	if (af->fd == -1)
 		return dm_error_set(err, DM_ERR_IO, "%s: file is closed",
@@ -467,7 +487,8 @@ dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 	if (af->reserved > af->end &&
 	    ftruncate(af->fd, (off_t)af->end) != 0)
 		af->reserved = 0;
-	if (!af->no_sync && fdatasync(af->fd) != 0) {
+	durable = atomic_durable(af, 1);
+	if (durable && fdatasync(af->fd) != 0) {
 		saved = errno;
 		dm_atomicfile_abort(af);
 		return dm_error_set(err, DM_ERR_IO, "%s: cannot sync: %s",
@@ -487,7 +508,7 @@ dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 		return dm_error_set(err, DM_ERR_IO, "%s: cannot rename %s "
 		    "over it: %s", af->path, af->tmppath, strerror(saved));
 	}
-	if (!af->no_sync)
+	if (durable)
 		atomic_sync_dir(af->path);
 	free(af->path);
 	free(af->tmppath);

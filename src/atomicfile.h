@@ -2,13 +2,19 @@
  * atomicfile.h - replace an output file all at once or not at all.
  *
  * The data goes to a new temporary file in the target's folder, named
- * "<target>.XXXXXX".  dm_atomicfile_commit() syncs it, renames it over the
- * target and syncs the folder; dm_atomicfile_abort() removes it.  Readers
- * of the target therefore see either the old file or the complete new one,
- * never a partial output.  While the file is written, writeback of what is
- * already there is started every few MiB, so that the final sync has
- * little left to wait for.  Only a process killed between open and commit
- * (e.g. by SIGKILL) can leave the temporary file behind.
+ * "<target>.XXXXXX".  dm_atomicfile_commit() renames it over the target;
+ * dm_atomicfile_abort() removes it.  Readers of the target therefore see
+ * either the old file or the complete new one, never a partial output.
+ * Only a process killed between open and commit (e.g. by SIGKILL) can
+ * leave the temporary file behind.
+ *
+ * Whether the data is also synced to the disk before the rename (and the
+ * folder after it) is the sync policy below.  By default it is when an
+ * existing file is replaced: then a system crash right after the rename
+ * cannot cost the previous, good file, while a new file costs no more to
+ * write than cp(1) would.  When the data is to be synced, writeback of
+ * what is already written is started every few MiB, so that the final
+ * sync has little left to wait for.
  *
  * A new target gets the mode a newly created file gets (0666 less the
  * umask); an existing one keeps its permission bits.  A symbolic link as
@@ -22,18 +28,25 @@
 
 #include "error.h"
 
+enum dm_sync {
+	DM_SYNC_REPLACE,	/* sync only when replacing a file (default) */
+	DM_SYNC_ALWAYS,		/* always sync the data and the folder */
+	DM_SYNC_NEVER		/* never sync: as durable as cp(1) */
+};
+
 struct dm_atomicfile {
 	char		*path;		/* the target, as given */
 	char		*tmppath;	/* the temporary file beside it */
 	int		 fd;		/* open on tmppath, -1 when closed */
 	uint64_t	 pos;		/* where the next write goes */
 	/*
-	 * Set after dm_atomicfile_open() to leave out the syncs: the
-	 * rename still replaces the target all at once for its readers,
-	 * but after a crash of the system soon afterwards the target may
-	 * be empty or partial, as a file written by cp(1) may be.
+	 * Set after dm_atomicfile_open().  Without a sync the rename still
+	 * replaces the target all at once for its readers, but after a
+	 * crash of the system soon afterwards the target may be empty or
+	 * partial, as a file written by cp(1) may be.
 	 */
-	int		 no_sync;
+	enum dm_sync	 sync;
+	int		 replacing;	/* the target existed at open */
 	/* Small appended writes, gathered here; see atomicfile.c. */
 	unsigned char	*buf;
 	size_t		 buflen;
@@ -89,8 +102,8 @@ int		 dm_atomicfile_pread(struct dm_atomicfile *af, void *buf,
 		     size_t len, uint64_t off, struct dm_error *err);
 
 /*
- * Writes out what is gathered, syncs the data, renames the temporary file
- * over the target and syncs the folder (no syncs when no_sync is set).
+ * Writes out what is gathered, syncs the data (as the sync policy says),
+ * renames the temporary file over the target and syncs the folder.
  * On failure the temporary file is removed and the target is left as it
  * was.  af is closed afterwards either way.
  */

@@ -791,7 +791,7 @@ write_weights(struct dm_export *ex, const char *path,
 	dm_le64enc(hdr + 12, ex->w->has_header ? ex->w->hdr.seen : 0);
 	if (dm_atomicfile_open(&af, path, inputs, err) == -1)
 		return -1;
-	af.no_sync = ex->opts.no_sync;
+	af.sync = ex->opts.sync;
 	dm_atomicfile_reserve(&af, sizeof hdr + total);
 	if ((buf = malloc(DM_TENSOROUT_CHUNK)) == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
@@ -842,7 +842,7 @@ dm_export_write(struct dm_export *ex, const char *path,
 		t[i] = ex->x[i].t;
 	memset(&o, 0, sizeof o);
 	o.wrap_model = ex->opts.wrap_model;
-	o.no_sync = ex->opts.no_sync;
+	o.sync = ex->opts.sync;
 	o.inputs = inputs;
 	o.progress = ex->opts.progress;
 	o.pctx = ex->opts.pctx;

@@ -38,7 +38,7 @@ struct dm_export_opts {
 	enum dm_dtype	 dtype;		/* F32 or F16 (pt, safetensors, npz) */
 	int		 wrap_model;	/* pt: {'model': state_dict, ...} */
 	int		 force;		/* export a file that does not match */
-	int		 no_sync;	/* skip the data sync before rename */
+	enum dm_sync	 sync;		/* sync before the rename: atomicfile.h */
 	void		(*progress)(void *, uint64_t, uint64_t);
 	void		*pctx;
 };

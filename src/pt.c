@@ -347,7 +347,7 @@ dm_zipout_open(const char *path, unsigned int align,
 		free(z);
 		return NULL;
 	}
-	z->af.no_sync = opts != NULL && opts->no_sync;
+	z->af.sync = opts != NULL ? opts->sync : DM_SYNC_REPLACE;
 	if (dm_zipw_init(&z->zw, &z->af, align, err) == -1) {
 		dm_atomicfile_abort(&z->af);
 		free(z);

@@ -228,7 +228,7 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 	if (dm_atomicfile_open(&af, path, opts != NULL ? opts->inputs : NULL,
 	    err) == -1)
 		goto fail;
-	af.no_sync = opts != NULL && opts->no_sync;
+	af.sync = opts != NULL ? opts->sync : DM_SYNC_REPLACE;
 	dm_atomicfile_reserve(&af, 8 + b.len + total);
 	dm_le64enc(len8, b.len);
 	if (dm_atomicfile_write(&af, len8, sizeof len8, err) == -1 ||

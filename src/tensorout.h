@@ -8,8 +8,8 @@
  * so that peak memory stays flat whatever the model size.
  *
  * Every writer writes through an atomic file (see atomicfile.h): a temporary
- * file beside the target that is synced (unless no_sync is set) and renamed
- * over it only once the whole output is complete.  On any error the target
+ * file beside the target that is renamed over it only once the whole output
+ * is complete, and synced first as the sync policy says.  On any error the target
  * is left as it was (the previous file kept, or still absent) and no
  * temporary file remains.
  *
@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "atomicfile.h"
 #include "error.h"
 
 /* Element types an output tensor can have. */
@@ -99,12 +100,13 @@ struct dm_tensorout_opts {
 	void		(*progress)(void *pctx, uint64_t done, uint64_t total);
 	void		*pctx;
 	/*
-	 * When set, the output is not synced to the disk before it is
-	 * renamed over the target (see no_sync in atomicfile.h): much
-	 * faster on most disks, but a system crash soon afterwards may
-	 * leave an empty or partial file, as after cp(1).
+	 * Whether the output is synced to the disk before it is renamed
+	 * over the target (see atomicfile.h): by default only when it
+	 * replaces a file.  Syncing is slower on most disks; without it a
+	 * system crash soon afterwards may leave an empty or partial file,
+	 * as after cp(1).
 	 */
-	int		 no_sync;
+	enum dm_sync	 sync;
 };
 
 /*

@@ -45,6 +45,38 @@ for f in pt npz safetensors weights; do
 	cmp -s "$tmp/ns.$f" "$tmp/o.$f" && pass "--no-sync $f: same bytes" || fail "--no-sync $f differs"
 done
 expect 2 "--no-sync is for convert" -- "$DARKMAP" inspect --no-sync "$cfg" "$good"
+expect 2 "--sync is for convert" -- "$DARKMAP" inspect --sync "$cfg" "$good"
+
+# The sync policy: by default the data reaches the disk before the rename
+# only when an existing file is replaced; --sync always, --no-sync never.
+# Counted with strace: the calls that wait for the disk.
+syncs() {
+	strace -f -qq -e trace=fsync,fdatasync -o "$tmp/strace" "$@" \
+	    >/dev/null 2>"$tmp/err" || { echo "exit $?"; return; }
+	grep -c 'sync(' "$tmp/strace"
+}
+if command -v strace >/dev/null 2>&1; then
+	for f in pt weights; do
+		rm -f "$tmp/s.$f"
+		n=$(syncs "$DARKMAP" convert "$cfg" "$good" -o "$tmp/s.$f")
+		[ "$n" = 0 ] && pass "$f: a new file is not synced" ||
+		    fail "$f: new file: $n syncs"
+		n=$(syncs "$DARKMAP" convert "$cfg" "$good" -o "$tmp/s.$f")
+		[ "$n" = 2 ] && pass "$f: replacing syncs the data and the folder" ||
+		    fail "$f: replacing: $n syncs, not 2"
+		n=$(syncs "$DARKMAP" convert --no-sync "$cfg" "$good" -o "$tmp/s.$f")
+		[ "$n" = 0 ] && pass "$f: --no-sync replaces without a sync" ||
+		    fail "$f: --no-sync: $n syncs"
+		rm -f "$tmp/s.$f"
+		n=$(syncs "$DARKMAP" convert --sync "$cfg" "$good" -o "$tmp/s.$f")
+		[ "$n" = 2 ] && pass "$f: --sync syncs a new file" ||
+		    fail "$f: --sync: $n syncs, not 2"
+		cmp -s "$tmp/s.$f" "$tmp/o.$f" && pass "$f: same bytes after all four" ||
+		    fail "$f: bytes differ"
+	done
+else
+	fail "strace(1) is missing: cannot test the sync policy"
+fi
 
 # A progress line on a terminal, nothing otherwise.
 expect 0 "no progress when stderr is not a terminal" -- "$DARKMAP" convert "$cfg" "$good" -o "$tmp/p1.pt"

@@ -10,7 +10,7 @@
  * shape, where its bytes are in demo.bin) for tests/export_check.py.
  *
  * Files written: demo.pt, demo_wrapped.pt (wrap_model, archive name
- * "yolov3-tiny.conv", no_sync), demo.safetensors, demo.npz.  With -l the set is
+ * "yolov3-tiny.conv", no syncs), demo.safetensors, demo.npz.  With -l the set is
  * instead one with a tensor over 4 GiB (named large.*), to show zip64
  * output with flat memory use.
  *
@@ -405,7 +405,7 @@ main(int argc, char **argv)
 		/* Also the one written without syncs. */
 		opts.wrap_model = 1;
 		opts.archive_name = "yolov3-tiny.conv";
-		opts.no_sync = 1;
+		opts.sync = DM_SYNC_NEVER;
 		if (demo_write(dir, "demo_wrapped.pt", dm_pt_write, 0, dt, n,
 		    &opts) == -1)
 			rc = 1;

@@ -66,8 +66,10 @@ usage(FILE *fp)
 "      --dtype=float32|float16  convert: element type of pt, safetensors, npz\n"
 "      --wrap=model          convert to .pt: {'model': state_dict, ...}\n"
 "      --force               convert a file that does not match its cfg\n"
-"      --no-sync             convert: do not wait for the output to reach the\n"
-"                            disk before renaming it into place\n"
+"      --sync                convert: always wait for the output to reach the\n"
+"                            disk before renaming it into place (by default\n"
+"                            only when it replaces a file)\n"
+"      --no-sync             convert: never wait for the disk\n"
 "  -h, --help                display this help and exit\n"
 "  -V, --version             output version information and exit\n"
 "\n"
@@ -123,14 +125,14 @@ struct opts {
 	const char		*save_profile;
 	int			 wrap_model;
 	int			 force;
-	int			 no_sync;
+	int			 sync;		/* 0, or an enum dm_sync + 1 */
 	int			 no_stats;
 	struct dm_ovr		*cli;		/* overrides given as options */
 };
 
 enum {
 	OPT_SAVE_PROFILE = 256, OPT_NO_STATS, OPT_DTYPE, OPT_WRAP, OPT_FORCE,
-	OPT_NO_SYNC,
+	OPT_NO_SYNC, OPT_SYNC,
 	OPT_OVERRIDE
 };
 
@@ -156,6 +158,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "wrap",	  required_argument, NULL, OPT_WRAP },
 		{ "force",	  no_argument,	     NULL, OPT_FORCE },
 		{ "no-sync",	  no_argument,	     NULL, OPT_NO_SYNC },
+		{ "sync",	  no_argument,	     NULL, OPT_SYNC },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 	};
@@ -222,7 +225,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->force = 1;
 			break;
 		case OPT_NO_SYNC:
-			o->no_sync = 1;
+			o->sync = DM_SYNC_NEVER + 1;
+			break;
+		case OPT_SYNC:
+			o->sync = DM_SYNC_ALWAYS + 1;
 			break;
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
@@ -266,9 +272,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_INSPECT && (o->output != NULL || o->names != NULL ||
-	    o->dtype != NULL || o->force || o->no_sync)) {
-		warnx_usage("%s", "-o, --names, --dtype, --force and --no-sync are for "
-		    "convert");
+	    o->dtype != NULL || o->force || o->sync != 0)) {
+		warnx_usage("%s", "-o, --names, --dtype, --force, --sync and "
+		    "--no-sync are for convert");
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_INSPECT && o->format_name != NULL) {
@@ -627,7 +633,8 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 	xo->wrap_model = o->wrap_model || (p->wrap != NULL &&
 	    strcmp(p->wrap, "model") == 0);
 	xo->force = o->force;
-	xo->no_sync = o->no_sync;
+	xo->sync = o->sync != 0 ? (enum dm_sync)(o->sync - 1) :
+	    DM_SYNC_REPLACE;
 	if (isatty(STDERR_FILENO)) {
 		xo->progress = progress;
 		xo->pctx = (void *)o->output;

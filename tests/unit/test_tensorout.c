@@ -1105,7 +1105,7 @@ test_atomicfile_gather(void **state)
 		big[k] = pattern(9, k);
 
 	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
-	af.no_sync = 1;
+	af.sync = DM_SYNC_NEVER;
 	dm_atomicfile_reserve(&af, 8 << 20);
 	n = 0;
 	/* Small pieces, then a large one: they go out together. */
@@ -1163,7 +1163,7 @@ test_atomicfile_gather(void **state)
 	free(want);
 }
 
-/* Leaving out the syncs changes nothing in the files. */
+/* Whatever the sync policy, the files are the same. */
 static void
 test_no_sync(void **state)
 {
@@ -1182,10 +1182,14 @@ test_no_sync(void **state)
 	for (w = 0; w < NWRITERS; w++) {
 		tpath(path, sizeof path, "synced");
 		tpath(path2, sizeof path2, "unsynced");
-		opts.no_sync = 0;
+		opts.sync = DM_SYNC_ALWAYS;
 		assert_int_equal(writers[w].write(path, t, 3, test_fill, NULL,
 		    &opts, &err), 0);
-		opts.no_sync = 1;
+		opts.sync = DM_SYNC_NEVER;
+		assert_int_equal(writers[w].write(path2, t, 3, test_fill, NULL,
+		    &opts, &err), 0);
+		/* Replacing under the default policy, which syncs. */
+		opts.sync = DM_SYNC_REPLACE;
 		assert_int_equal(writers[w].write(path2, t, 3, test_fill, NULL,
 		    &opts, &err), 0);
 		a = slurp(path, &alen);
