@@ -76,6 +76,18 @@ if command -v strace >/dev/null 2>&1; then
 		cmp -s "$tmp/s.$f" "$tmp/o.$f" && pass "$f: same bytes after all four" ||
 		    fail "$f: bytes differ"
 	done
+	# The time zone is looked up once, not once per archive entry when
+	# libzip checks the .pt it reads back.
+	rm -f "$tmp/tz.pt"
+	if env -u TZ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -f -qq -e trace=%file -o "$tmp/strace" \
+	    "$DARKMAP" convert "$cfg" "$good" -o "$tmp/tz.pt" >/dev/null 2>&1; then
+		n=$(grep -c '/etc/localtime' "$tmp/strace")
+		[ "$n" -le 4 ] && pass "time zone looked up $n times" ||
+		    fail "time zone looked up $n times"
+	else
+		fail "convert under strace failed"
+	fi
 else
 	fail "strace(1) is missing: cannot test the sync policy"
 fi
