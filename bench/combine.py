@@ -16,8 +16,7 @@ import sys
 RATIOS = [  # name, numerator, denominator
     ("cp+fsync / cp", "cp_fsync", "cp"),
     ("convert / cp", "convert", "cp"),
-    ("convert / cp+fsync", "convert", "cp_fsync"),
-    ("convert --no-sync / cp", "convert_nosync", "cp"),
+    ("convert replacing / cp+fsync", "convert_replace", "cp_fsync"),
     ("inspect / cp", "inspect", "cp"),
     ("inspect / cat", "inspect", "cat"),
     (".safetensors / cp", "convert_safetensors", "cp"),
@@ -78,7 +77,7 @@ def main(argv):
             return [num(r.get("%s.%s" % (net, m), "nan")) for r in runs]
         size = [v for v in col("size") if v is not None]
         print("\n%s: %.1f MB" % (net, size[0] / 1e6 if size else 0))
-        for m in ("cp", "cp_fsync", "convert", "convert_nosync", "cat",
+        for m in ("cp", "cp_fsync", "convert", "convert_replace", "cat",
                   "inspect", "inspect_nostats", "convert_safetensors",
                   "convert_npz", "convert_weights"):
             v = col(m)
@@ -98,7 +97,7 @@ def main(argv):
     if len(nets) >= 2:
         print("\ngrowth with size (least squares over the %d nets' medians):"
               % len(nets))
-        for m in ("cp", "cp_fsync", "convert", "convert_nosync", "cat",
+        for m in ("cp", "cp_fsync", "convert", "convert_replace", "cat",
                   "inspect"):
             pts = []
             for net in nets:
