@@ -233,6 +233,20 @@ mode_of(const struct dm_vm *vm, const struct dm_ovr *o)
 	    vm->base_mode;
 }
 
+static enum dm_dialect
+dialect_of(const struct dm_vm *vm, const struct dm_ovr *o)
+{
+	return o->dialect != DM_UNSET ? (enum dm_dialect)o->dialect :
+	    vm->base_dialect;
+}
+
+/* The header size the weights file itself gives (20 without one). */
+static unsigned
+own_header(const struct dm_weights *w)
+{
+	return w != NULL && w->is_weights && w->has_header ? w->hdr.size : 20;
+}
+
 static int
 file_transpose(const struct dm_vm *vm)
 {
@@ -498,6 +512,78 @@ vm_layout(struct dm_vm *vm, const struct dm_ovr *o, struct dm_error *err)
 	    file_transpose(vm), o, err);
 }
 
+/*
+ * Lays the session out on o, as vm_layout() does, first reading the cfg
+ * and the weights file again when o asks for the other Darknet fork: the
+ * fork decides the layers' arrays and the header rules.  If the reading or
+ * the layout fails, the session keeps the net it had, laid out as before.
+ */
+static int
+vm_adopt(struct dm_vm *vm, const struct dm_ovr *o, struct dm_error *err)
+{
+	enum dm_dialect want = dialect_of(vm, o);
+	struct dm_net *net, *old_net = vm->net;
+	struct dm_weights *w = NULL, *old_w = vm->w;
+	enum dm_layout_mode old_mode = vm->base_mode;
+	unsigned old_header = vm->file_header;
+	size_t *by_offset;
+	enum dm_mark *marks;
+
+	if (want == vm->net->dialect)
+		return vm_layout(vm, o, err);
+	if ((net = dm_net_load(vm->cfg_path, want, err)) == NULL)
+		return -1;
+	if (vm->weights_path != NULL &&
+	    (w = dm_weights_open(vm->weights_path, want, err)) == NULL) {
+		dm_net_free(net);
+		return -1;
+	}
+	by_offset = calloc(net->narrays + 1, sizeof *by_offset);
+	marks = calloc(net->nlayers + 1, sizeof *marks);
+	if (by_offset == NULL || marks == NULL) {
+		free(by_offset);
+		free(marks);
+		dm_weights_close(w);
+		dm_net_free(net);
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	}
+	vm->net = net;
+	vm->w = w;
+	vm->base_mode = net->mode;
+	vm->file_header = own_header(w);
+	if (vm_layout(vm, o, err) == -1) {
+		vm->net = old_net;
+		vm->w = old_w;
+		vm->base_mode = old_mode;
+		vm->file_header = old_header;
+		free(by_offset);
+		free(marks);
+		dm_weights_close(w);
+		dm_net_free(net);
+		return -1;
+	}
+	/* What was derived from the old net goes with it. */
+	if (vm->have_diag)
+		dm_diag_release(&vm->d);
+	vm->have_diag = 0;
+	vm->diag_pending = 0;
+	if (vm->worker != NULL) {
+		worker_stop(vm->worker);
+		vm->worker = NULL;
+	}
+	if ((vm->flags & DM_VM_ASYNC) && can_diagnose(vm))
+		vm->worker = worker_start(vm);
+	free(vm->by_offset);
+	free(vm->marks);
+	vm->by_offset = by_offset;
+	vm->nby_offset = 0;
+	vm->marks = marks;
+	vm->array = -1;
+	dm_weights_close(old_w);
+	dm_net_free(old_net);
+	return 0;
+}
+
 /* Sorts the present arrays by offset; they are nearly in order already. */
 static void
 sort_by_offset(const struct dm_net *net, size_t *v, size_t n)
@@ -723,8 +809,11 @@ dm_vm_new(struct dm_net *net, struct dm_weights *w, struct dm_ovr *ovr,
 	vm->ovr = ovr;
 	vm->flags = flags;
 	vm->base_mode = net->mode;
-	vm->file_header = w != NULL && w->is_weights && w->has_header ?
-	    w->hdr.size : 20;
+	vm->base_dialect = net->dialect;
+	vm->file_header = own_header(w);
+	/* The fork the session opened with is no edit. */
+	if (ovr->dialect == (int)net->dialect)
+		ovr->dialect = DM_UNSET;
 	vm->cfg_path = vm_strdup(cfg_path);
 	vm->weights_path = vm_strdup(weights_path);
 	vm->profile_path = vm_strdup(profile_path);
@@ -1671,14 +1760,14 @@ vm_commit(struct dm_vm *vm, struct dm_ovr *next, const char *what)
 		return DM_VM_REDRAW;
 	}
 	dm_error_clear(&err);
-	if (vm_layout(vm, next, &err) == -1) {
+	if (vm_adopt(vm, next, &err) == -1) {
 		vm_layout(vm, vm->ovr, NULL);
 		dm_ovr_free(next);
 		dm_vm_message(vm, 1, "%s: %s", what, err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
 	if (hist_push(&vm->undo, vm->ovr, vm->serial, what) == -1) {
-		vm_layout(vm, vm->ovr, NULL);
+		vm_adopt(vm, vm->ovr, NULL);
 		dm_ovr_free(next);
 		dm_vm_message(vm, 1, "out of memory");
 		return DM_VM_REDRAW | DM_VM_BELL;
@@ -1705,13 +1794,13 @@ undo_redo(struct dm_vm *vm, int redo)
 	}
 	st = from->v[from->n - 1];
 	dm_error_clear(&err);
-	if (vm_layout(vm, st.ovr, &err) == -1) {
+	if (vm_adopt(vm, st.ovr, &err) == -1) {
 		vm_layout(vm, vm->ovr, NULL);
 		dm_vm_message(vm, 1, "%s", err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
 	if (hist_push(to, vm->ovr, vm->serial, st.what) == -1) {
-		vm_layout(vm, vm->ovr, NULL);
+		vm_adopt(vm, vm->ovr, NULL);
 		dm_vm_message(vm, 1, "out of memory");
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
@@ -1767,6 +1856,13 @@ edit_file_toggle(struct dm_vm *vm, enum dm_act act)
 		o->transpose = v == file_transpose(vm) ? DM_UNSET : v;
 		snprintf(what, sizeof what, "connected weights %s",
 		    v ? "transposed" : "not transposed");
+		break;
+	case DM_ACT_DIALECT:
+		v = vm->net->dialect == DM_DIALECT_AB ? DM_DIALECT_PJ :
+		    DM_DIALECT_AB;
+		o->dialect = v == (int)vm->base_dialect ? DM_UNSET : v;
+		snprintf(what, sizeof what, "Darknet fork %s", v ==
+		    DM_DIALECT_AB ? "ab (AlexeyAB)" : "pj (pjreddie)");
 		break;
 	default:
 		v = vm->net->mode == DM_LAYOUT_LOAD ? DM_LAYOUT_SAVE :
@@ -3028,6 +3124,7 @@ static act_fn *const main_actions[] = {
 	[DM_ACT_HEADER] = a_file_toggle,
 	[DM_ACT_TRANSPOSE] = a_file_toggle,
 	[DM_ACT_LAYOUT] = a_file_toggle,
+	[DM_ACT_DIALECT] = a_file_toggle,
 	[DM_ACT_DATA_END] = a_data_end,
 	[DM_ACT_ABSENT] = a_layer_toggle,
 	[DM_ACT_OMIT] = a_layer_toggle,

@@ -101,6 +101,7 @@ enum dm_act {
 	DM_ACT_HEADER,			/* 16 <-> 20 */
 	DM_ACT_TRANSPOSE,		/* connected weights transposed */
 	DM_ACT_LAYOUT,			/* load <-> save */
+	DM_ACT_DIALECT,			/* Darknet fork: ab <-> pj */
 	DM_ACT_DATA_END,		/* prompt */
 	DM_ACT_ABSENT, DM_ACT_OMIT, DM_ACT_CUTOFF,	/* layer toggles */
 	DM_ACT_GAP,			/* prompt */
@@ -233,6 +234,7 @@ struct dm_vm {
 	char		*profile_path;	/* saved to / loaded from, or NULL */
 	unsigned	 file_header;	/* the file's own header size */
 	enum dm_layout_mode base_mode;	/* without a layout override */
+	enum dm_dialect	 base_dialect;	/* without a dialect override */
 	unsigned	 flags;
 
 	/* Edits. */

@@ -160,6 +160,19 @@ cmp -s "$tmp/walk.npz" "$tmp/ref.npz" &&
 keys walk q
 ended walk 0 "q quits with status 0"
 
+# F: the other Darknet fork, the files read again for it.
+start fork -- "$cfg" "$wts"
+see fork 'likely cause' "fork session up"
+keys fork F
+see fork 'Darknet fork pj \(pjreddie\)' "F switches to the other fork"
+see fork 'shapes\.weights +pj +load' "the status line names the fork"
+see fork 'likely cause: the YOLO head was trained for classes=3' \
+    "the diagnosis runs again"
+keys fork F
+see fork 'shapes\.weights +ab +load' "F again switches back"
+keys fork q y
+ended fork 0 "quit after switching forks"
+
 # Unsaved edits: quitting asks.
 start ask -- "$cfg" "$wts"
 see ask 'likely cause' "second session up"

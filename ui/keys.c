@@ -55,6 +55,7 @@ static const struct binding main_keys[] = {
 	{ 'H', DM_ACT_HEADER, 0 },
 	{ 'T', DM_ACT_TRANSPOSE, 0 },
 	{ 'L', DM_ACT_LAYOUT, 0 },
+	{ 'F', DM_ACT_DIALECT, 0 },
 	{ 'D', DM_ACT_DATA_END, 0 },
 	{ 'a', DM_ACT_ABSENT, 0 },
 	{ 'o', DM_ACT_OMIT, 0 },
@@ -184,6 +185,8 @@ const struct tui_help tui_help[] = {
 	{ "H", "header size 16 <-> 20 bytes" },
 	{ "T", "connected weights stored transposed, or not" },
 	{ "L", "layout: as Darknet loads (load) or saves (save) the file" },
+	{ "F", "Darknet fork: AlexeyAB (ab) or pjreddie (pj); the cfg and "
+	    "the weights are read again for it" },
 	{ "D", "where the data ends (junk after it is ignored)" },
 	{ "a", "the selected layer's arrays are absent from the file" },
 	{ "o", "the selected layer is left out of the export" },

@@ -705,6 +705,74 @@ test_async(void **state)
 	dm_vm_free(vm);
 }
 
+/* The other Darknet fork: read again, undone and redone, saved. */
+static void
+test_dialect(void **state)
+{
+	struct dm_vm *vm;
+	struct dm_ovr *p;
+	struct dm_error err;
+	enum dm_verdict_kind kind;
+
+	(void)state;
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", NULL,
+	    DM_VM_ASYNC);
+	dm_vm_wait(vm);
+	kind = vm->v.kind;
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 5);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	dm_vm_do(vm, DM_ACT_DIALECT, 0);
+	assert_false(vm->msg_error);
+	assert_non_null(strstr(vm->msg, "pjreddie"));
+	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	assert_int_equal(vm->ovr->dialect, DM_DIALECT_PJ);
+	assert_true(dm_vm_dirty(vm));
+	assert_int_equal(vm->row, 5);
+	/* The diagnosis runs again, on the new net. */
+	dm_vm_wait(vm);
+	assert_true(vm->have_diag);
+	assert_int_equal(vm->diag_serial, vm->serial);
+	assert_int_equal(vm->v.kind, kind);
+	assert_int_equal(vm->d.hyps[0].kind, DM_H_CLASSES);
+	/* An edit in that fork, then back to the first. */
+	dm_vm_do(vm, DM_ACT_OMIT, 0);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
+	assert_int_equal(vm->ovr->dialect, DM_UNSET);
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_REDO, 0);
+	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	dm_vm_wait(vm);
+	assert_int_equal(vm->diag_serial, vm->serial);
+	/* A profile says which fork. */
+	prompt(vm, DM_ACT_SAVE, tmp_path("pj.profile"));
+	assert_false(vm->msg_error);
+	dm_error_clear(&err);
+	p = dm_profile_read(tmp_path("pj.profile"), &err);
+	assert_non_null(p);
+	assert_int_equal(p->dialect, DM_DIALECT_PJ);
+	dm_ovr_free(p);
+	/* Back to the fork it opened with: no override left. */
+	dm_vm_do(vm, DM_ACT_DIALECT, 0);
+	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
+	assert_int_equal(vm->ovr->dialect, DM_UNSET);
+	dm_vm_free(vm);
+
+	/* A cfg the other fork refuses: said, and nothing changes. */
+	vm = open_vm("demo/demo.cfg", "demo/demo.weights", NULL, 0);
+	kind = vm->v.kind;
+	dm_vm_do(vm, DM_ACT_DIALECT, 0);
+	assert_true(vm->msg_error);
+	assert_non_null(strstr(vm->msg, "local_avgpool"));
+	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
+	assert_int_equal(vm->v.kind, kind);
+	assert_false(dm_vm_dirty(vm));
+	assert_true(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL);
+	dm_vm_free(vm);
+}
+
 static void
 test_no_weights(void **state)
 {
@@ -738,7 +806,8 @@ test_random(void **state)
 		DM_ACT_SCROLL, DM_ACT_FIRST_PROBLEM, DM_ACT_NEXT_PROBLEM,
 		DM_ACT_PREV_PROBLEM, DM_ACT_SEARCH, DM_ACT_SEARCH_NEXT,
 		DM_ACT_SEARCH_PREV, DM_ACT_GOTO, DM_ACT_HEADER,
-		DM_ACT_TRANSPOSE, DM_ACT_LAYOUT, DM_ACT_DATA_END,
+		DM_ACT_TRANSPOSE, DM_ACT_LAYOUT, DM_ACT_DIALECT,
+		DM_ACT_DATA_END,
 		DM_ACT_ABSENT, DM_ACT_OMIT, DM_ACT_CUTOFF, DM_ACT_GAP,
 		DM_ACT_GAP_ADD, DM_ACT_OFFSET, DM_ACT_ORDER, DM_ACT_COUNT,
 		DM_ACT_TRANSPOSE_ARRAY, DM_ACT_PERMUTE, DM_ACT_RESHAPE,
@@ -859,6 +928,7 @@ main(void)
 		cmocka_unit_test(test_save_autosave_recover),
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_no_weights),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_autosave_paths),
