@@ -2631,6 +2631,23 @@ x_do(struct dm_vm *vm, enum dm_act act, long arg)
 	return DM_VM_BELL;
 }
 
+/* The export's progress, on the message line. */
+static void
+run_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct dm_vm *vm = ctx;
+	int pct;
+
+	pct = total > 0 && done < total ?
+	    (int)((double)done / (double)total * 100) : 100;
+	if (pct == vm->run_pct)
+		return;
+	vm->run_pct = pct;
+	dm_vm_message(vm, 0, "exporting to %s... %d%%", vm->x.path, pct);
+	if (vm->on_progress != NULL)
+		vm->on_progress(vm, vm->progress_ctx);
+}
+
 int
 dm_vm_run(struct dm_vm *vm)
 {
@@ -2648,6 +2665,9 @@ dm_vm_run(struct dm_vm *vm)
 		dm_vm_message(vm, 1, "a template needs placeholders");
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
+	vm->run_pct = -1;
+	xo.progress = run_progress;
+	xo.pctx = vm;
 	if ((ex = dm_export_plan(vm->net, vm->w, &vm->v, &xo, &err)) == NULL) {
 		dm_vm_message(vm, 1, "%s", err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;

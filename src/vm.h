@@ -271,6 +271,14 @@ struct dm_vm {
 	size_t		 repair_sel;	/* the repair screen's selection */
 	struct dm_vm_xdialog x;
 	int		 run_export;	/* dm_vm_run() exports */
+	int		 run_pct;	/* how far, in percent */
+	/*
+	 * Called by dm_vm_run() whenever the export's percentage on the
+	 * message line changes, so that the interface can show it; may be
+	 * NULL.
+	 */
+	void		(*on_progress)(struct dm_vm *, void *);
+	void		*progress_ctx;
 
 	/* Autosave. */
 	char		*autosave;	/* path, or NULL: none */

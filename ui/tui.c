@@ -578,6 +578,15 @@ tui_probe(void)
 	return s != NULL ? 0 : -1;
 }
 
+/* An export under way: the message line shows how far it is. */
+static void
+show_progress(struct dm_vm *vm, void *ctx)
+{
+	draw(ctx, vm);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
 int
 tui_run(struct dm_vm *vm)
 {
@@ -588,6 +597,8 @@ tui_run(struct dm_vm *vm)
 	if (setup(&t) == -1)
 		return -1;
 	layout(&t, vm);
+	vm->on_progress = show_progress;
+	vm->progress_ctx = &t;
 	for (;;) {
 		if (tui_signal)
 			die_of_signal(vm);
@@ -630,6 +641,8 @@ tui_run(struct dm_vm *vm)
 			layout(&t, vm);
 		flags |= DM_VM_REDRAW;
 	}
+	vm->on_progress = NULL;
+	vm->progress_ctx = NULL;
 	endwin();
 	return 0;
 }

@@ -639,6 +639,23 @@ test_save_autosave_recover(void **state)
 	dm_vm_free(vm);
 }
 
+/* What the interface is shown of an export under way. */
+static int progress_calls, progress_last;
+
+static void
+note_progress(struct dm_vm *vm, void *ctx)
+{
+	int pct;
+
+	assert_ptr_equal(ctx, &progress_calls);
+	assert_non_null(strstr(vm->msg, "exporting to "));
+	pct = atoi(strrchr(vm->msg, ' ') + 1);
+	assert_true(pct > progress_last || progress_calls == 0);
+	assert_true(pct >= 0 && pct <= 100);
+	progress_last = pct;
+	progress_calls++;
+}
+
 static void
 test_export(void **state)
 {
@@ -670,7 +687,13 @@ test_export(void **state)
 	type(vm, tmp_path("shapes.npz"));
 	f = dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	assert_true(f & DM_VM_RUN);
+	vm->on_progress = note_progress;
+	vm->progress_ctx = &progress_calls;
+	progress_calls = 0;
+	progress_last = -1;
 	dm_vm_run(vm);
+	assert_true(progress_calls >= 2);
+	assert_int_equal(progress_last, 100);
 	assert_false(vm->msg_error);
 	assert_true(exists(tmp_path("shapes.npz")));
 	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
