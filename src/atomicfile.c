@@ -488,25 +488,27 @@ dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 	    ftruncate(af->fd, (off_t)af->end) != 0)
 		af->reserved = 0;
 	durable = atomic_durable(af, 1);
+	/* The message is made before the abort frees the names. */
 	if (durable && fdatasync(af->fd) != 0) {
-		saved = errno;
+		dm_error_set(err, DM_ERR_IO, "%s: cannot sync: %s", af->path,
+		    strerror(errno));
 		dm_atomicfile_abort(af);
-		return dm_error_set(err, DM_ERR_IO, "%s: cannot sync: %s",
-		    af->path, strerror(saved));
+		return -1;
 	}
 	if (close(af->fd) != 0) {
 		saved = errno;
 		af->fd = -1;
+		dm_error_set(err, DM_ERR_IO, "%s: cannot close: %s", af->path,
+		    strerror(saved));
 		dm_atomicfile_abort(af);
-		return dm_error_set(err, DM_ERR_IO, "%s: cannot close: %s",
-		    af->path, strerror(saved));
+		return -1;
 	}
 	af->fd = -1;
 	if (rename(af->tmppath, af->path) != 0) {
-		saved = errno;
+		dm_error_set(err, DM_ERR_IO, "%s: cannot rename %s over it: "
+		    "%s", af->path, af->tmppath, strerror(errno));
 		dm_atomicfile_abort(af);
-		return dm_error_set(err, DM_ERR_IO, "%s: cannot rename %s "
-		    "over it: %s", af->path, af->tmppath, strerror(saved));
+		return -1;
 	}
 	if (durable)
 		atomic_sync_dir(af->path);

@@ -1066,6 +1066,26 @@ test_atomicfile(void **state)
 	assert_int_equal(st.st_mode & 07777, 0640);
 	assert_int_equal(st.st_size, 1);
 
+	/*
+	 * A rename that fails at commit (a folder has taken the target's
+	 * name meanwhile): the message names the target, nothing remains.
+	 */
+	tpath(tmp, sizeof tmp, "late.bin");
+	assert_int_equal(dm_atomicfile_open(&af, tmp, NULL, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "x", 1, &err), 0);
+	assert_int_equal(mkdir(tmp, 0700), 0);
+	assert_int_equal(mkdir(strcat(tmp, "/sub"), 0700), 0);
+	assert_int_equal(dm_atomicfile_commit(&af, &err), -1);
+	assert_int_equal(err.code, DM_ERR_IO);
+	tpath(tmp, sizeof tmp, "late.bin");
+	assert_int_equal(strncmp(err.msg, tmp, strlen(tmp)), 0);
+	assert_non_null(strstr(err.msg, ": cannot rename "));
+	assert_int_equal(count_files(), 2);	/* out.bin, late.bin/ */
+	strcat(tmp, "/sub");
+	assert_int_equal(rmdir(tmp), 0);
+	tpath(tmp, sizeof tmp, "late.bin");
+	assert_int_equal(rmdir(tmp), 0);
+
 	/* Refusals. */
 	assert_int_equal(dm_atomicfile_open(&af, "", NULL, &err), -1);
 	assert_int_equal(dm_atomicfile_open(&af, tmpdir, NULL, &err), -1);
