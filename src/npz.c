@@ -88,76 +88,68 @@ dm_npy_header(const struct dm_tensor *t, char *buf, size_t bufsize)
 	return len;
 }
 
-int
-dm_npz_write(const char *path, const struct dm_tensor *t, size_t n,
-    dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
-    struct dm_error *err)
+/* One member "<key>.npy" per tensor: its .npy header, then its data. */
+static int
+npz_entries(struct dm_zipout *z, const struct dm_tensorout_req *r,
+    void *arg, struct dm_error *err)
 {
-	struct dm_tensorout_stream s;
-	struct dm_zipout *z;
-	uint64_t *nbytes, total, hsum;
+	const struct dm_tensor *t = r->t;
+	uint64_t hsum;
 	char hdr[DM_NPY_HEADER_MAX], *name = NULL;
 	size_t i, hlen, klen, kmax;
+	int rc = -1;
 
-	dm_error_clear(err);
-	if (path == NULL)
-		return dm_error_set(err, DM_ERR_USAGE, "no output path");
-	if (n > SIZE_MAX / sizeof *nbytes - 1)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if ((nbytes = malloc((n + 1) * sizeof *nbytes)) == NULL)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if (dm_tensorout_check(path, t, n, nbytes, &total, err) == -1) {
-		free(nbytes);
-		return -1;
-	}
-	if (dm_tensorout_stream_init(&s, path, t, fill, ctx, opts, total,
-	    err) == -1)
-		goto fail;
-	if ((z = dm_zipout_open(path, 0, &s, err)) == NULL)
-		goto fail;
+	(void)arg;
 	hsum = 0;
 	kmax = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < r->n; i++) {
 		klen = strlen(t[i].key);
 		if (klen > kmax)
 			kmax = klen;
 		hsum += dm_npy_header(&t[i], hdr, sizeof hdr);
 	}
-	if (total <= (uint64_t)INT64_MAX - hsum)
-		dm_zipout_reserve(z, n, kmax + 4, total + hsum);
-	for (i = 0; i < n; i++) {
+	if (r->total <= (uint64_t)INT64_MAX - hsum)
+		dm_zipout_reserve(z, r->n, kmax + 4, r->total + hsum);
+	for (i = 0; i < r->n; i++) {
 		if ((hlen = dm_npy_header(&t[i], hdr, sizeof hdr)) == 0) {
 			dm_error_set(err, DM_ERR_INVALID,
 			    "%s: tensor '%s': cannot make its .npy header",
-			    path, t[i].key);
-			goto abort;
+			    r->path, t[i].key);
+			goto out;
 		}
 		/* The check bounded the key length, so this cannot wrap. */
 		klen = strlen(t[i].key);
 		free(name);
 		if ((name = malloc(klen + 5)) == NULL) {
 			dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-			goto abort;
+			goto out;
 		}
 		memcpy(name, t[i].key, klen);
 		memcpy(name + klen, ".npy", 5);
-		if (dm_zipout_add_tensor(z, name, hdr, hlen, i, nbytes[i],
+		if (dm_zipout_add_tensor(z, name, hdr, hlen, i, r->nbytes[i],
 		    err) == -1)
-			goto abort;
+			goto out;
 	}
-	if (dm_zipout_close(z, err) == -1)
-		goto fail;
-
-	dm_tensorout_stream_free(&s);
+	rc = 0;
+out:
 	free(name);
-	free(nbytes);
-	return 0;
+	return rc;
+}
 
-abort:
-	dm_zipout_abort(z);
-fail:
-	dm_tensorout_stream_free(&s);
-	free(name);
-	free(nbytes);
-	return -1;
+int
+dm_npz_write(const char *path, const struct dm_tensor *t, size_t n,
+    dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
+    struct dm_error *err)
+{
+	struct dm_tensorout_req r;
+	int rc;
+
+	dm_error_clear(err);
+	if (path == NULL)
+		return dm_error_set(err, DM_ERR_USAGE, "no output path");
+	if (dm_tensorout_check(&r, path, t, n, err) == -1)
+		return -1;
+	rc = dm_zipout_write(&r, 0, fill, ctx, opts, npz_entries, NULL, err);
+	free(r.nbytes);
+	return rc;
 }

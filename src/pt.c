@@ -26,10 +26,11 @@
  * ('storage', torch.<Type>Storage, '<i>', 'cpu', numel).
  *
  * This file also holds what the three writers share: the checks on the
- * tensor list, the chunked fill stream, and the zip output of .pt and .npz
- * files: entries are streamed by zipw.c into an atomic file, CRC-32 and
- * all, in one pass over the data, and the finished archive is opened with
- * libzip to check its structure before it replaces the target.
+ * tensor list, the chunked fill stream, the growing buffer the headers are
+ * built in, and the zip output of .pt and .npz files: entries are streamed
+ * by zipw.c into an atomic file, CRC-32 and all, in one pass over the
+ * data, and the finished archive is opened with libzip to check its
+ * structure before it replaces the target.
  */
 #include "config.h"
 
@@ -49,6 +50,9 @@
 
 /* Keys longer than this cannot be npz member names (16-bit length). */
 #define DM_KEY_MAX		65531
+
+/* The longest folder name a .pt file's records may live in. */
+#define DM_ARCH_MAX		1024
 
 /* Pickle opcodes (protocol 2 subset). */
 #define PK_PROTO	0x80
@@ -175,8 +179,8 @@ dm_keycmp(const void *a, const void *b)
 	return strcmp(*ka, *kb);
 }
 
-int
-dm_tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
+static int
+tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
     uint64_t *nbytes, uint64_t *total, struct dm_error *err)
 {
 	const char **keys;
@@ -206,11 +210,9 @@ dm_tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
 			    "%s: tensor '%s': output too large", path,
 			    t[i].key);
 		sum += nb;
-		if (nbytes != NULL)
-			nbytes[i] = nb;
+		nbytes[i] = nb;
 	}
-	if (total != NULL)
-		*total = sum;
+	*total = sum;
 	if (n < 2)
 		return 0;
 
@@ -229,6 +231,63 @@ dm_tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
 	}
 	free(keys);
 	return 0;
+}
+
+int
+dm_tensorout_check(struct dm_tensorout_req *r, const char *path,
+    const struct dm_tensor *t, size_t n, struct dm_error *err)
+{
+	memset(r, 0, sizeof *r);
+	r->path = path;
+	r->t = t;
+	r->n = n;
+	/* One more than n, so that no tensors is not a malloc(0). */
+	if (n > SIZE_MAX / sizeof *r->nbytes - 1)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if ((r->nbytes = malloc((n + 1) * sizeof *r->nbytes)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (tensorout_check(path, t, n, r->nbytes, &r->total, err) == -1) {
+		free(r->nbytes);
+		r->nbytes = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The growing buffer.
+ */
+
+void
+dm_buf_add(struct dm_buf *b, const void *data, size_t len)
+{
+	unsigned char *np;
+	size_t cap;
+
+	if (b->nomem)
+		return;
+	if (len > SIZE_MAX - b->len) {
+		b->nomem = 1;
+		return;
+	}
+	if (b->len + len > b->cap) {
+		cap = b->cap != 0 ? b->cap : 256;
+		while (cap < b->len + len) {
+			if (cap > SIZE_MAX / 2) {
+				cap = b->len + len;
+				break;
+			}
+			cap *= 2;
+		}
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->nomem = 1;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
 }
 
 /*
@@ -325,8 +384,8 @@ struct dm_zipout {
 	struct dm_tensorout_stream *s;
 };
 
-struct dm_zipout *
-dm_zipout_open(const char *path, unsigned int align,
+static struct dm_zipout *
+zipout_open(const char *path, unsigned int align,
     struct dm_tensorout_stream *s, struct dm_error *err)
 {
 	const struct dm_tensorout_opts *opts = s->opts;
@@ -503,8 +562,12 @@ zipout_free(struct dm_zipout *z)
 	free(z);
 }
 
-int
-dm_zipout_close(struct dm_zipout *z, struct dm_error *err)
+/*
+ * Writes the archive, checks its layout and renames it over the target.
+ * Frees z whatever happens; on failure the target is untouched.
+ */
+static int
+zipout_close(struct dm_zipout *z, struct dm_error *err)
 {
 	if (dm_zipw_finish(&z->zw, err) == -1 ||
 	    zipout_verify(z, err) == -1 ||
@@ -517,60 +580,38 @@ dm_zipout_close(struct dm_zipout *z, struct dm_error *err)
 	return 0;
 }
 
-void
-dm_zipout_abort(struct dm_zipout *z)
+int
+dm_zipout_write(const struct dm_tensorout_req *r, unsigned int align,
+    dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
+    dm_zipout_entries_fn entries, void *arg, struct dm_error *err)
 {
-	if (z != NULL)
+	struct dm_tensorout_stream s;
+	struct dm_zipout *z;
+	int rc = -1;
+
+	if (dm_tensorout_stream_init(&s, r->path, r->t, fill, ctx, opts,
+	    r->total, err) == -1)
+		goto out;
+	if ((z = zipout_open(r->path, align, &s, err)) == NULL)
+		goto out;
+	/* Freeing z without closing it removes the temporary file. */
+	if (entries(z, r, arg, err) == -1)
 		zipout_free(z);
+	else
+		rc = zipout_close(z, err);
+out:
+	dm_tensorout_stream_free(&s);
+	return rc;
 }
 
 /*
  * The pickle.
  */
 
-struct dm_buf {
-	unsigned char	*p;
-	size_t		 len;
-	size_t		 cap;
-	int		 nomem;
-};
-
-static void
-buf_add(struct dm_buf *b, const void *data, size_t len)
-{
-	unsigned char *np;
-	size_t cap;
-
-	if (b->nomem)
-		return;
-	if (len > SIZE_MAX - b->len) {
-		b->nomem = 1;
-		return;
-	}
-	if (b->len + len > b->cap) {
-		cap = b->cap != 0 ? b->cap : 256;
-		while (cap < b->len + len) {
-			if (cap > SIZE_MAX / 2) {
-				cap = b->len + len;
-				break;
-			}
-			cap *= 2;
-		}
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->nomem = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-}
-
 static void
 pk_op(struct dm_buf *b, unsigned char op)
 {
-	buf_add(b, &op, 1);
+	dm_buf_add(b, &op, 1);
 }
 
 /* BINUNICODE; the length was checked to fit in 32 bits. */
@@ -583,17 +624,17 @@ pk_str(struct dm_buf *b, const char *s)
 	len = strlen(s);
 	h[0] = PK_BINUNICODE;
 	dm_le32enc(h + 1, (uint32_t)len);
-	buf_add(b, h, sizeof h);
-	buf_add(b, s, len);
+	dm_buf_add(b, h, sizeof h);
+	dm_buf_add(b, s, len);
 }
 
 static void
 pk_global(struct dm_buf *b, const char *module, const char *name)
 {
 	pk_op(b, PK_GLOBAL);
-	buf_add(b, module, strlen(module));
+	dm_buf_add(b, module, strlen(module));
 	pk_op(b, '\n');
-	buf_add(b, name, strlen(name));
+	dm_buf_add(b, name, strlen(name));
 	pk_op(b, '\n');
 }
 
@@ -612,16 +653,16 @@ pk_int(struct dm_buf *b, int64_t v)
 	if (v >= 0 && v <= 0xff) {
 		h[0] = PK_BININT1;
 		h[1] = (unsigned char)v;
-		buf_add(b, h, 2);
+		dm_buf_add(b, h, 2);
 	} else if (v >= 0 && v <= 0xffff) {
 		h[0] = PK_BININT2;
 		h[1] = (unsigned char)(v & 0xff);
 		h[2] = (unsigned char)(v >> 8);
-		buf_add(b, h, 3);
+		dm_buf_add(b, h, 3);
 	} else if (v >= INT32_MIN && v <= INT32_MAX) {
 		h[0] = PK_BININT;
 		dm_le32enc(h + 1, (uint32_t)v);
-		buf_add(b, h, 5);
+		dm_buf_add(b, h, 5);
 	} else {
 		u = (uint64_t)v;
 		/* The fewest bytes whose sign bit matches the value's. */
@@ -633,7 +674,7 @@ pk_int(struct dm_buf *b, int64_t v)
 		h[0] = PK_LONG1;
 		h[1] = (unsigned char)n;
 		dm_le64enc(h + 2, u);
-		buf_add(b, h, 2 + (size_t)n);
+		dm_buf_add(b, h, 2 + (size_t)n);
 	}
 }
 
@@ -774,7 +815,7 @@ pt_archive_name_ok(const char *name)
 {
 	const unsigned char *p;
 
-	if (*name == '\0' || strlen(name) > 1024 ||
+	if (*name == '\0' || strlen(name) > DM_ARCH_MAX ||
 	    !dm_utf8_valid((const unsigned char *)name, strlen(name)))
 		return 0;
 	for (p = (const unsigned char *)name; *p != '\0'; p++)
@@ -783,85 +824,71 @@ pt_archive_name_ok(const char *name)
 	return 1;
 }
 
+/* What a .pt archive holds besides the tensors' data. */
+struct pt_records {
+	const char	*arch;		/* the folder of every record */
+	const unsigned char *pkl;	/* the pickle, data.pkl */
+	size_t		 pkllen;
+};
+
+/* The records, in the order torch.save() writes them. */
+static int
+pt_entries(struct dm_zipout *z, const struct dm_tensorout_req *r, void *arg,
+    struct dm_error *err)
+{
+	const struct pt_records *pr = arg;
+	char name[DM_ARCH_MAX + 64];	/* pt_archive_name_ok() bounds arch */
+	size_t i;
+
+	/* The names are the folder and at most "/data/" and 20 digits. */
+	dm_zipout_reserve(z, (uint64_t)r->n + 3, strlen(pr->arch) + 32,
+	    r->total + pr->pkllen + 6 + 2);
+
+	snprintf(name, sizeof name, "%s/data.pkl", pr->arch);
+	if (dm_zipout_add_buffer(z, name, pr->pkl, pr->pkllen, err) == -1)
+		return -1;
+	snprintf(name, sizeof name, "%s/byteorder", pr->arch);
+	if (dm_zipout_add_buffer(z, name, "little", 6, err) == -1)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		snprintf(name, sizeof name, "%s/data/%zu", pr->arch, i);
+		if (dm_zipout_add_tensor(z, name, NULL, 0, i, r->nbytes[i],
+		    err) == -1)
+			return -1;
+	}
+	snprintf(name, sizeof name, "%s/version", pr->arch);
+	return dm_zipout_add_buffer(z, name, "3\n", 2, err);
+}
+
 int
 dm_pt_write(const char *path, const struct dm_tensor *t, size_t n,
     dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
     struct dm_error *err)
 {
-	struct dm_tensorout_stream s;
-	struct dm_zipout *z;
-	const char *arch;
+	struct dm_tensorout_req r;
+	struct pt_records pr;
 	unsigned char *pkl;
-	uint64_t *nbytes, total;
-	size_t i, pkllen, namesz;
-	char *name;
+	int rc;
 
 	dm_error_clear(err);
 	if (path == NULL)
 		return dm_error_set(err, DM_ERR_USAGE, "no output path");
-	arch = opts != NULL && opts->archive_name != NULL ?
+	pr.arch = opts != NULL && opts->archive_name != NULL ?
 	    opts->archive_name : "archive";
-	if (!pt_archive_name_ok(arch))
+	if (!pt_archive_name_ok(pr.arch))
 		return dm_error_set(err, DM_ERR_USAGE,
-		    "%s: bad archive name '%s'", path, arch);
-	if (n > SIZE_MAX / sizeof *nbytes - 1)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if ((nbytes = malloc((n + 1) * sizeof *nbytes)) == NULL)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if (dm_tensorout_check(path, t, n, nbytes, &total, err) == -1) {
-		free(nbytes);
+		    "%s: bad archive name '%s'", path, pr.arch);
+	if (dm_tensorout_check(&r, path, t, n, err) == -1)
 		return -1;
-	}
+	/* After the check, which the pickle relies on for valid keys. */
 	if (dm_pt_pickle(t, n, opts != NULL && opts->wrap_model, &pkl,
-	    &pkllen, err) == -1) {
-		free(nbytes);
+	    &pr.pkllen, err) == -1) {
+		free(r.nbytes);
 		return dm_error_prefix(err, "%s", path);
 	}
-	namesz = strlen(arch) + 64;
-	if ((name = malloc(namesz)) == NULL) {
-		free(pkl);
-		free(nbytes);
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	}
-	if (dm_tensorout_stream_init(&s, path, t, fill, ctx, opts, total,
-	    err) == -1)
-		goto fail;
-	if ((z = dm_zipout_open(path, 64, &s, err)) == NULL)
-		goto fail;
-	/* The names are the folder and at most "/data/" and 20 digits. */
-	dm_zipout_reserve(z, (uint64_t)n + 3, strlen(arch) + 32,
-	    total + pkllen + 6 + 2);
-
-	snprintf(name, namesz, "%s/data.pkl", arch);
-	if (dm_zipout_add_buffer(z, name, pkl, pkllen, err) == -1)
-		goto abort;
-	snprintf(name, namesz, "%s/byteorder", arch);
-	if (dm_zipout_add_buffer(z, name, "little", 6, err) == -1)
-		goto abort;
-	for (i = 0; i < n; i++) {
-		snprintf(name, namesz, "%s/data/%zu", arch, i);
-		if (dm_zipout_add_tensor(z, name, NULL, 0, i, nbytes[i],
-		    err) == -1)
-			goto abort;
-	}
-	snprintf(name, namesz, "%s/version", arch);
-	if (dm_zipout_add_buffer(z, name, "3\n", 2, err) == -1)
-		goto abort;
-	if (dm_zipout_close(z, err) == -1)
-		goto fail;
-
-	dm_tensorout_stream_free(&s);
-	free(name);
+	pr.pkl = pkl;
+	rc = dm_zipout_write(&r, 64, fill, ctx, opts, pt_entries, &pr, err);
 	free(pkl);
-	free(nbytes);
-	return 0;
-
-abort:
-	dm_zipout_abort(z);
-fail:
-	dm_tensorout_stream_free(&s);
-	free(name);
-	free(pkl);
-	free(nbytes);
-	return -1;
+	free(r.nbytes);
+	return rc;
 }

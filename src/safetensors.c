@@ -28,53 +28,19 @@
 /* The largest header the reference reader accepts. */
 #define DM_ST_HEADER_MAX	100000000u
 
-struct st_buf {
-	char		*p;
-	size_t		 len;
-	size_t		 cap;
-	int		 nomem;
-};
-
 struct st_order {
 	uint64_t	 esize;
 	size_t		 i;
 };
 
 static void
-st_add(struct st_buf *b, const char *s, size_t len)
+st_puts(struct dm_buf *b, const char *s)
 {
-	char *np;
-	size_t cap;
-
-	if (b->nomem)
-		return;
-	if (len > SIZE_MAX / 2 - b->len) {
-		b->nomem = 1;
-		return;
-	}
-	if (b->len + len > b->cap) {
-		cap = b->cap != 0 ? b->cap : 1024;
-		while (cap < b->len + len)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->nomem = 1;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, len);
-	b->len += len;
+	dm_buf_add(b, s, strlen(s));
 }
 
 static void
-st_puts(struct st_buf *b, const char *s)
-{
-	st_add(b, s, strlen(s));
-}
-
-static void
-st_putu(struct st_buf *b, uint64_t v)
+st_putu(struct dm_buf *b, uint64_t v)
 {
 	char num[24];
 
@@ -84,29 +50,29 @@ st_putu(struct st_buf *b, uint64_t v)
 
 /* A JSON string; s is valid UTF-8, so only ", \ and controls need care. */
 static void
-st_putstr(struct st_buf *b, const char *s)
+st_putstr(struct dm_buf *b, const char *s)
 {
 	char esc[8];
 	const char *run;
 
-	st_add(b, "\"", 1);
+	dm_buf_add(b, "\"", 1);
 	for (run = s; *s != '\0'; s++) {
 		if (*s != '"' && *s != '\\' && (unsigned char)*s >= 0x20)
 			continue;
-		st_add(b, run, (size_t)(s - run));
+		dm_buf_add(b, run, (size_t)(s - run));
 		if (*s == '"' || *s == '\\') {
 			esc[0] = '\\';
 			esc[1] = *s;
-			st_add(b, esc, 2);
+			dm_buf_add(b, esc, 2);
 		} else {
 			snprintf(esc, sizeof esc, "\\u%04x",
 			    (unsigned int)(unsigned char)*s);
-			st_add(b, esc, 6);
+			dm_buf_add(b, esc, 6);
 		}
 		run = s + 1;
 	}
-	st_add(b, run, (size_t)(s - run));
-	st_add(b, "\"", 1);
+	dm_buf_add(b, run, (size_t)(s - run));
+	dm_buf_add(b, "\"", 1);
 }
 
 static const char *
@@ -141,17 +107,19 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
     dm_tensor_fill_fn fill, void *ctx, const struct dm_tensorout_opts *opts,
     struct dm_error *err)
 {
+	struct dm_tensorout_req r;
 	struct dm_tensorout_stream s;
 	struct dm_atomicfile af;
 	struct st_order *order = NULL;
-	struct st_buf b;
+	struct dm_buf b;
 	const unsigned char *p;
 	unsigned char len8[8];
-	uint64_t *nbytes = NULL, *begin = NULL, total, off, pos;
+	uint64_t *begin = NULL, off, pos;
 	size_t i, k, len;
-	int k2;
+	int k2, rc = -1;
 
 	dm_error_clear(err);
+	memset(&r, 0, sizeof r);
 	memset(&b, 0, sizeof b);
 	memset(&s, 0, sizeof s);
 	memset(&af, 0, sizeof af);
@@ -160,106 +128,100 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 		return dm_error_set(err, DM_ERR_USAGE, "no output path");
 	if (n > SIZE_MAX / sizeof *order - 1)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if ((nbytes = malloc((n + 1) * sizeof *nbytes)) == NULL ||
-	    (begin = malloc((n + 1) * sizeof *begin)) == NULL ||
+	if ((begin = malloc((n + 1) * sizeof *begin)) == NULL ||
 	    (order = malloc((n + 1) * sizeof *order)) == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
-	if (dm_tensorout_check(path, t, n, nbytes, &total, err) == -1)
-		goto fail;
+	if (dm_tensorout_check(&r, path, t, n, err) == -1)
+		goto out;
 	for (i = 0; i < n; i++) {
 		if (strcmp(t[i].key, "__metadata__") == 0) {
 			dm_error_set(err, DM_ERR_INVALID,
 			    "%s: key '__metadata__' is reserved in safetensors",
 			    path);
-			goto fail;
+			goto out;
 		}
 		order[i].esize = dm_dtype_size(t[i].dtype);
 		order[i].i = i;
 	}
 	qsort(order, n, sizeof *order, st_ordercmp);
-	/* The check bounded total by INT64_MAX, so no offset overflows. */
+	/* The check bounded the total by INT64_MAX, so no offset overflows. */
 	off = 0;
 	for (k = 0; k < n; k++) {
 		begin[order[k].i] = off;
-		off += nbytes[order[k].i];
+		off += r.nbytes[order[k].i];
 	}
 
 	st_puts(&b, "{\"__metadata__\":{\"format\":\"pt\"}");
 	for (i = 0; i < n; i++) {
-		st_add(&b, ",", 1);
+		dm_buf_add(&b, ",", 1);
 		st_putstr(&b, t[i].key);
 		st_puts(&b, ":{\"dtype\":\"");
 		st_puts(&b, st_dtype_name(t[i].dtype));
 		st_puts(&b, "\",\"shape\":[");
 		for (k2 = 0; k2 < t[i].ndim; k2++) {
 			if (k2 > 0)
-				st_add(&b, ",", 1);
+				dm_buf_add(&b, ",", 1);
 			st_putu(&b, t[i].shape[k2]);
 		}
 		st_puts(&b, "],\"data_offsets\":[");
 		st_putu(&b, begin[i]);
-		st_add(&b, ",", 1);
-		st_putu(&b, begin[i] + nbytes[i]);
+		dm_buf_add(&b, ",", 1);
+		st_putu(&b, begin[i] + r.nbytes[i]);
 		st_puts(&b, "]}");
 	}
-	st_add(&b, "}", 1);
+	dm_buf_add(&b, "}", 1);
 	while (!b.nomem && (8 + b.len) % 64 != 0)
-		st_add(&b, " ", 1);
+		dm_buf_add(&b, " ", 1);
 	if (b.nomem) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	if (b.len > DM_ST_HEADER_MAX) {
 		dm_error_set(err, DM_ERR_RANGE,
 		    "%s: safetensors header too large (%zu bytes)", path,
 		    b.len);
-		goto fail;
+		goto out;
 	}
-	if (total > (uint64_t)INT64_MAX - 8 - b.len) {
+	if (r.total > (uint64_t)INT64_MAX - 8 - b.len) {
 		dm_error_set(err, DM_ERR_RANGE, "%s: output too large", path);
-		goto fail;
+		goto out;
 	}
 
-	if (dm_tensorout_stream_init(&s, path, t, fill, ctx, opts, total,
+	if (dm_tensorout_stream_init(&s, path, t, fill, ctx, opts, r.total,
 	    err) == -1)
-		goto fail;
+		goto out;
 	if (dm_atomicfile_open(&af, path, opts != NULL ? opts->inputs : NULL,
 	    err) == -1)
-		goto fail;
+		goto out;
 	af.sync = opts != NULL ? opts->sync : DM_SYNC_REPLACE;
-	dm_atomicfile_reserve(&af, 8 + b.len + total);
+	dm_atomicfile_reserve(&af, 8 + b.len + r.total);
 	dm_le64enc(len8, b.len);
 	if (dm_atomicfile_write(&af, len8, sizeof len8, err) == -1 ||
 	    dm_atomicfile_write(&af, b.p, b.len, err) == -1)
-		goto fail;
+		goto out;
 	for (k = 0; k < n; k++) {
 		i = order[k].i;
-		for (pos = 0; pos < nbytes[i]; pos += len) {
-			if (dm_tensorout_stream_get(&s, i, pos, nbytes[i], &p,
+		for (pos = 0; pos < r.nbytes[i]; pos += len) {
+			if (dm_tensorout_stream_get(&s, i, pos, r.nbytes[i], &p,
 			    &len) == -1 ||
 			    dm_atomicfile_write(&af, p, len, err) == -1)
-				goto fail;
+				goto out;
 		}
 	}
 	if (dm_atomicfile_commit(&af, err) == -1)
-		goto fail;
+		goto out;
 	dm_tensorout_stream_finish(&s);
+	rc = 0;
 
-	dm_tensorout_stream_free(&s);
-	free(b.p);
-	free(order);
-	free(begin);
-	free(nbytes);
-	return 0;
-
-fail:
+out:
+	/* After a commit there is nothing left to remove. */
 	dm_atomicfile_abort(&af);
 	dm_tensorout_stream_free(&s);
 	free(b.p);
 	free(order);
 	free(begin);
-	free(nbytes);
-	return -1;
+	free(r.nbytes);
+	return rc;
 }

@@ -145,15 +145,39 @@ int		 dm_tensor_size(const struct dm_tensor *t, uint64_t *numel,
  * the unit tests); it is not for other callers.
  */
 
+/* The n tensors t to write to path, and their sizes. */
+struct dm_tensorout_req {
+	const char	*path;
+	const struct dm_tensor *t;
+	size_t		 n;
+	uint64_t	*nbytes;	/* the data size of each tensor ... */
+	uint64_t	 total;		/* ... and of all */
+};
+
 /*
  * Checks the tensors before anything is written: valid keys (non-empty,
  * valid UTF-8, no duplicates), valid dtypes and shapes, sizes that fit.
- * Fills nbytes[i] with the data size of tensor i and *total with the sum.
+ * Fills r, whose nbytes is allocated (free() it) and NULL on failure.
  * Errors are prefixed with path.
  */
-int		 dm_tensorout_check(const char *path,
-		     const struct dm_tensor *t, size_t n, uint64_t *nbytes,
-		     uint64_t *total, struct dm_error *err);
+int		 dm_tensorout_check(struct dm_tensorout_req *r,
+		     const char *path, const struct dm_tensor *t, size_t n,
+		     struct dm_error *err);
+
+/*
+ * A byte buffer that grows as bytes are added.  A failed allocation sets
+ * nomem and makes later additions do nothing, so that a caller can build
+ * the whole buffer and check once at the end.  Start from all zeroes;
+ * free() p.
+ */
+struct dm_buf {
+	unsigned char	*p;
+	size_t		 len;
+	size_t		 cap;
+	int		 nomem;
+};
+
+void		 dm_buf_add(struct dm_buf *b, const void *data, size_t len);
 
 /* The source of tensor data shared by the writers of one output file. */
 struct dm_tensorout_stream {
@@ -197,13 +221,32 @@ void		 dm_tensorout_stream_finish(struct dm_tensorout_stream *s);
  * are all stored and, when align is not zero, have their data at a
  * multiple of align bytes thanks to an "FB" extra field in the local
  * header (the way torch.save() does it).  Entries are written as they are
- * added; at close the archive is opened with libzip and checked against
+ * added; at the end the archive is opened with libzip and checked against
  * what was written before it replaces the target.
  */
 struct dm_zipout;
 
-struct dm_zipout *dm_zipout_open(const char *path, unsigned int align,
-		     struct dm_tensorout_stream *s, struct dm_error *err);
+/*
+ * Adds every entry of the archive for r, in order, with
+ * dm_zipout_add_buffer() and dm_zipout_add_tensor(); arg is the writer's
+ * own.  Returns 0, or -1 with err set.
+ */
+typedef int	(*dm_zipout_entries_fn)(struct dm_zipout *z,
+		    const struct dm_tensorout_req *r, void *arg,
+		    struct dm_error *err);
+
+/*
+ * Writes the zip archive that entries() makes to r->path, reading the
+ * tensors' data from fill: the fill stream is set up, the archive opened,
+ * entries() called, and the archive closed, or given up when anything
+ * fails, which leaves the target as it was.  Returns 0, or -1 with err
+ * set.
+ */
+int		 dm_zipout_write(const struct dm_tensorout_req *r,
+		     unsigned int align, dm_tensor_fill_fn fill, void *ctx,
+		     const struct dm_tensorout_opts *opts,
+		     dm_zipout_entries_fn entries, void *arg,
+		     struct dm_error *err);
 
 /*
  * Announces the archive's size (see dm_atomicfile_reserve()): nent
@@ -224,15 +267,6 @@ int		 dm_zipout_add_buffer(struct dm_zipout *z, const char *name,
 int		 dm_zipout_add_tensor(struct dm_zipout *z, const char *name,
 		     const void *hdr, size_t hdrlen, size_t i, uint64_t nbytes,
 		     struct dm_error *err);
-
-/*
- * Writes the archive, checks its layout and renames it over the target.
- * Frees z whatever happens; on failure the target is untouched.
- */
-int		 dm_zipout_close(struct dm_zipout *z, struct dm_error *err);
-
-/* Gives up: frees z, removes the temporary file, leaves the target. */
-void		 dm_zipout_abort(struct dm_zipout *z);
 
 /*
  * The pickle (data.pkl) of a .pt file for the n tensors of t, tensor i

@@ -11,33 +11,21 @@ usage: convert_check.py DARKMAP FIXTURES TMPDIR
 import json
 import os
 import struct
-import subprocess
 import sys
 
 import numpy as np
 import torch
 
-DARKMAP, FIX, TMP = sys.argv[1:4]
-npass = nfail = 0
+# dmcheck.py lies beside this script.  Python puts the script's folder
+# first in sys.path whatever the working folder, but not under -P, -I or
+# PYTHONSAFEPATH, hence the explicit entry; writing no bytecode keeps
+# __pycache__ out of the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dmcheck  # noqa: E402
+from dmcheck import ledger, ok, run  # noqa: E402
 
-
-def ok(cond, what):
-    global npass, nfail
-    if cond:
-        npass += 1
-    else:
-        nfail += 1
-        print("FAIL", what)
-
-
-def run(*args):
-    return subprocess.run([DARKMAP] + list(args), capture_output=True)
-
-
-def ledger(dialect, cfg, weights, layout):
-    r = run("inspect", "-d", dialect, "-l", layout, "-f", "json", cfg,
-            weights)
-    return json.loads(r.stdout)
+FIX, TMP = dmcheck.args(sys.argv)
 
 
 def expected(led, weights):
@@ -73,7 +61,7 @@ def read_safetensors(path):
 
 
 def check_net(dialect, cfg, weights, name, layout):
-    led = ledger(dialect, cfg, weights, layout)
+    led = ledger(cfg, weights, "-d", dialect, "-l", layout)
     exp = expected(led, weights)
     floats = [e for e in exp]
     outs = {}
@@ -111,7 +99,7 @@ def check_net(dialect, cfg, weights, name, layout):
                and int(sd[k]) == 0, "%s %s" % (name, k))
     ok(list(sd) == list(nz.files), "%s: npz key order" % name)
     # The clean .weights reads back to the same tensors.
-    led2 = ledger(dialect, cfg, outs["weights"], layout)
+    led2 = ledger(cfg, outs["weights"], "-d", dialect, "-l", layout)
     ok(led2["verdict"]["kind"] == "exact", "%s: clean weights verdict %s"
        % (name, led2["verdict"]))
     exp2 = expected(led2, outs["weights"])
@@ -183,5 +171,4 @@ def check_keys():
 for dialect, cfg, weights, name, layout in manifest():
     check_net(dialect, cfg, weights, name, layout)
 check_keys()
-print("%d passed, %d failed" % (npass, nfail))
-sys.exit(1 if nfail or not npass else 0)
+sys.exit(dmcheck.finish())

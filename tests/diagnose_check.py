@@ -7,35 +7,22 @@ clean file's export, and that a file cut inside a tensor gets no repair.
 
 usage: diagnose_check.py DARKMAP FIXTURES TMPDIR
 """
-import json
 import os
 import struct
-import subprocess
 import sys
 
 import numpy as np
 
-DARKMAP, FIX, TMP = sys.argv[1:4]
-npass = nfail = 0
+# dmcheck.py lies beside this script.  Python puts the script's folder
+# first in sys.path whatever the working folder, but not under -P, -I or
+# PYTHONSAFEPATH, hence the explicit entry; writing no bytecode keeps
+# __pycache__ out of the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dmcheck  # noqa: E402
+from dmcheck import ledger, ok, run  # noqa: E402
 
-
-def ok(cond, what):
-    global npass, nfail
-    if cond:
-        npass += 1
-    else:
-        nfail += 1
-        print("FAIL", what)
-
-
-def run(*args):
-    return subprocess.run([DARKMAP] + [str(a) for a in args],
-                          capture_output=True)
-
-
-def ledger(cfg, weights, *extra):
-    r = run("inspect", "-f", "json", *extra, cfg, weights)
-    return json.loads(r.stdout)
+FIX, TMP = dmcheck.args(sys.argv)
 
 
 def layer_offsets(led):
@@ -239,8 +226,7 @@ def main():
                  "--profile", prof)
     ok(same(got, pclean), "BN before weights: profile export differs")
 
-    print("%d passed, %d failed" % (npass, nfail))
-    return 1 if nfail or not npass else 0
+    return dmcheck.finish()
 
 
 if __name__ == "__main__":
