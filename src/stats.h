@@ -45,10 +45,20 @@ void		 dm_stats_judge(const struct dm_net *net, const struct dm_array *a,
 /*
  * Statistics and checks of every array of the laid-out net, read at its
  * offset plus shift; st and ck have net->narrays entries.  Arrays not in
- * the file get valid = 0 and penalty 0.
+ * the file get valid = 0 and penalty 0.  A large net is read by a few
+ * threads of its own, with the same results as by one.
  */
 int		 dm_stats_net(const struct dm_net *net, struct dm_weights *w,
 		     int64_t shift, struct dm_stats *st, struct dm_check *ck,
+		     struct dm_error *err);
+
+/*
+ * The same with nthreads threads at most, or as many as pay when 0; the
+ * results do not depend on it.  For the tests.
+ */
+int		 dm_stats_net_threads(const struct dm_net *net,
+		     struct dm_weights *w, int64_t shift, struct dm_stats *st,
+		     struct dm_check *ck, unsigned nthreads,
 		     struct dm_error *err);
 
 const char	*dm_level_name(enum dm_level level);
