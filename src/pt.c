@@ -37,6 +37,7 @@
 #include "tensorout.h"
 #include "atomicfile.h"
 #include "endian.h"
+#include "ziplib.h"
 #include "zipw.h"
 
 #include <errno.h>
@@ -46,7 +47,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zip.h>
 
 /* Keys longer than this cannot be npz member names (16-bit length). */
 #define DM_KEY_MAX		65531
@@ -466,7 +466,8 @@ dm_zipout_add_tensor(struct dm_zipout *z, const char *name, const void *hdr,
  * stored, CRC-32, and the data where it was meant to start.
  */
 static int
-zipout_entry_ok(zip_t *za, const struct dm_zipw *zw, size_t k)
+zipout_entry_ok(const struct dm_ziplib *zl, zip_t *za,
+    const struct dm_zipw *zw, size_t k)
 {
 	const zip_uint64_t want = ZIP_STAT_NAME | ZIP_STAT_SIZE |
 	    ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC | ZIP_STAT_COMP_METHOD;
@@ -477,7 +478,7 @@ zipout_entry_ok(zip_t *za, const struct dm_zipw *zw, size_t k)
 	uint64_t data;
 	int fb;
 
-	if (zip_stat_index(za, k, ZIP_FL_ENC_RAW, &st) != 0 ||
+	if (zl->stat_index(za, k, ZIP_FL_ENC_RAW, &st) != 0 ||
 	    (st.valid & want) != want || strcmp(st.name, e->name) != 0 ||
 	    st.size != e->size || st.comp_size != e->size ||
 	    st.comp_method != ZIP_CM_STORE || st.crc != e->crc)
@@ -488,12 +489,12 @@ zipout_entry_ok(zip_t *za, const struct dm_zipw *zw, size_t k)
 	 */
 	data = e->hdr_off + 30 + e->namelen +
 	    (e->size >= 0xffffffffu ? 20 : 0);
-	if ((nx = zip_file_extra_fields_count(za, k, ZIP_FL_LOCAL)) < 0)
+	if ((nx = zl->file_extra_fields_count(za, k, ZIP_FL_LOCAL)) < 0)
 		return 0;
 	fb = 0;
 	for (j = 0; j < nx; j++) {
-		if (zip_file_extra_field_get(za, k, (zip_uint16_t)j, &id, &len,
-		    ZIP_FL_LOCAL) == NULL)
+		if (zl->file_extra_field_get(za, k, (zip_uint16_t)j, &id,
+		    &len, ZIP_FL_LOCAL) == NULL)
 			return 0;
 		data += 4 + (uint64_t)len;
 		if (id == DM_ZIPW_FB_ID)
@@ -514,6 +515,7 @@ static int
 zipout_verify(struct dm_zipout *z, struct dm_error *err)
 {
 	const char *path = z->af.path;
+	const struct dm_ziplib *zl;
 	zip_error_t ze;
 	zip_t *za;
 	size_t k;
@@ -521,36 +523,39 @@ zipout_verify(struct dm_zipout *z, struct dm_error *err)
 
 	if (dm_atomicfile_flush(&z->af, err) == -1)
 		return -1;
+	if ((zl = dm_ziplib(err)) == NULL)
+		return dm_error_prefix(err, "%s: cannot check the archive",
+		    path);
 	/* zip_fdopen() takes over the descriptor only when it succeeds. */
 	if ((fd = dup(z->af.fd)) == -1)
 		return dm_error_set(err, DM_ERR_IO,
 		    "%s: cannot check the archive: %s", path, strerror(errno));
-	if ((za = zip_fdopen(fd, ZIP_CHECKCONS | ZIP_RDONLY, &zerr)) ==
+	if ((za = zl->fdopen(fd, ZIP_CHECKCONS | ZIP_RDONLY, &zerr)) ==
 	    NULL) {
 		close(fd);
-		zip_error_init_with_code(&ze, zerr);
+		zl->error_init_with_code(&ze, zerr);
 		dm_error_set(err, DM_ERR_IO,
 		    "%s: the archive written does not read back: %s", path,
-		    zip_error_strerror(&ze));
-		zip_error_fini(&ze);
+		    zl->error_strerror(&ze));
+		zl->error_fini(&ze);
 		return -1;
 	}
-	if (zip_get_num_entries(za, 0) != (zip_int64_t)z->zw.nent) {
-		zip_discard(za);
+	if (zl->get_num_entries(za, 0) != (zip_int64_t)z->zw.nent) {
+		zl->discard(za);
 		return dm_error_set(err, DM_ERR_IO,
 		    "%s: the archive written has the wrong number of entries",
 		    path);
 	}
 	for (k = 0; k < z->zw.nent; k++) {
-		if (!zipout_entry_ok(za, &z->zw, k)) {
-			zip_discard(za);
+		if (!zipout_entry_ok(zl, za, &z->zw, k)) {
+			zl->discard(za);
 			return dm_error_set(err, DM_ERR_IO,
 			    "%s: unexpected zip layout at entry %s (byte %llu)",
 			    path, z->zw.ent[k].name,
 			    (unsigned long long)z->zw.ent[k].hdr_off);
 		}
 	}
-	zip_discard(za);
+	zl->discard(za);
 	return 0;
 }
 

@@ -29,4 +29,23 @@ if "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ver
 else
 	fail "json content"
 fi
+
+# libzip is loaded only to check an archive written, not at every start
+# (unless configured with --disable-lazy-libzip).
+if grep -q '^#define DM_LIBZIP_SONAME' "$(dirname "$DARKMAP")/config.h" 2>/dev/null; then
+	loads_libzip() {	# loads_libzip ARGS...: darkmap loaded libzip
+		LD_DEBUG=files "$DARKMAP" "$@" >/dev/null 2>"$tmp/ld"
+		grep -q 'file=libzip' "$tmp/ld"
+	}
+	loads_libzip inspect "$data/ab-small.cfg" "$data/ab-small.weights" &&
+	    fail "inspect loads libzip" || pass "inspect does without libzip"
+	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.safetensors" &&
+	    fail "convert to safetensors loads libzip" ||
+	    pass "convert to safetensors does without libzip"
+	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.pt" &&
+	    [ -s "$tmp/lz.pt" ] && pass "convert to .pt loads libzip to check the archive" ||
+	    fail "convert to .pt did not load libzip"
+else
+	echo "# libzip is linked at start in this build"
+fi
 finish
