@@ -20,17 +20,26 @@
  * never opened: a struct dm_weights is filled in the way dm_weights_open()
  * fills it.  Missing bytes read as zero.
  *
+ * When the file size is the length of its bytes, the bytes also back a
+ * real (temporary) file, and the diagnosis runs on it: the statistics of
+ * every array and the repairs it ranks.
+ *
  * Findings besides the sanitizers': a verdict that does not agree with the
  * sizes, a verdict or error without a message naming the file, an export
  * plan that reads beyond the end of the file or is made for a file the
- * verdict refuses.
+ * verdict refuses, statistics that contradict themselves (a mean outside
+ * [min, max], a negative or non-finite spread, more special values than
+ * values).
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cfg.h"
+#include "diagnose.h"
 #include "error.h"
 #include "export.h"
 #include "net.h"
@@ -237,6 +246,73 @@ judge(struct dm_net *net, struct dm_weights *w, uint64_t hsize,
 	return 0;
 }
 
+/* What the statistics of an array must hold whatever the bytes. */
+static void
+check_stats(const struct dm_net *net, const struct dm_stats *st)
+{
+	double slack;
+
+	if (!st->valid)
+		return;
+	if (st->zeros > st->n || st->subnormals > st->n)
+		dm_fuzz_fail("more zeros or subnormals than finite values",
+		    NULL);
+	(void)net;
+	if (st->n == 0)
+		return;
+	if (!(st->min <= st->max) || !isfinite(st->min) ||
+	    !isfinite(st->max))
+		dm_fuzz_fail("min and max", NULL);
+	if (!isfinite(st->std) || st->std < 0)
+		dm_fuzz_fail("spread negative or not finite", NULL);
+	/* Rounding may take the mean an ulp or so past the extremes. */
+	slack = 1e-9 * (fabs(st->min) > fabs(st->max) ? fabs(st->min) :
+	    fabs(st->max));
+	if (!isfinite(st->mean) || st->mean < st->min - slack ||
+	    st->mean > st->max + slack)
+		dm_fuzz_fail("mean outside [min, max]", NULL);
+}
+
+/*
+ * The diagnosis of the bytes as a real file (tmp, reused): statistics,
+ * repairs, and the reports that show them.
+ */
+static void
+diagnose(struct dm_net *net, struct dm_weights *w, const uint8_t *p,
+    size_t len, int stats_only)
+{
+	static FILE *tmp;
+	struct dm_verdict v;
+	struct dm_error err;
+	struct dm_diag d;
+	size_t i;
+
+	if (tmp == NULL && (tmp = tmpfile()) == NULL)
+		dm_fuzz_fail("cannot make a temporary file", NULL);
+	if (ftruncate(fileno(tmp), 0) != 0 ||
+	    pwrite(fileno(tmp), p, len, 0) != (ssize_t)len)
+		dm_fuzz_fail("cannot write the temporary file", NULL);
+	w->fd = fileno(tmp);
+	dm_error_clear(&err);
+	memset(&d, 0, sizeof d);
+	if (dm_diagnose(net, w, NULL, stats_only, &d, &err) == -1) {
+		check_msg(err.msg, NULL, "dm_diagnose");
+		w->fd = -1;
+		return;
+	}
+	for (i = 0; i < net->narrays; i++)
+		check_stats(net, &d.st[i]);
+	for (i = 1; i < d.nhyps; i++)
+		if (d.hyps[i].cost < d.hyps[i - 1].cost - 1e-9)
+			dm_fuzz_fail("repairs not ranked best first",
+			    d.hyps[i].text);
+	dm_verdict_compute(net, w, &v);
+	(void)dm_report_write(dm_fuzz_sink(), DM_REPORT_TEXT, net, w, &v, &d);
+	(void)dm_report_write(dm_fuzz_sink(), DM_REPORT_JSON, net, w, &v, &d);
+	dm_diag_release(&d);
+	w->fd = -1;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -367,6 +443,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_plan(net, &w, &v, &o, ex, &err);
 		dm_export_free(ex);
 	}
+	if (sizesel == 0 && w.is_weights && fsize == in.left)
+		diagnose(net, &w, in.p, in.left, (flags >> 4) & 1);
 	dm_net_free(net);
 	return 0;
 }
