@@ -1780,13 +1780,21 @@ vm_commit(struct dm_vm *vm, struct dm_ovr *next, const char *what)
 	return DM_VM_REDRAW;
 }
 
+/*
+ * The edits below take what every action handler takes (the action and
+ * its argument), so that the action table can name them directly.
+ */
+
 static int
-undo_redo(struct dm_vm *vm, int redo)
+undo_redo(struct dm_vm *vm, enum dm_act act, long arg)
 {
+	int redo = act == DM_ACT_REDO;
 	struct dm_vm_hist *from = redo ? &vm->redo : &vm->undo;
 	struct dm_vm_hist *to = redo ? &vm->undo : &vm->redo;
 	struct dm_vm_state st;
 	struct dm_error err;
+
+	(void)arg;
 
 	if (from->n == 0) {
 		dm_vm_message(vm, 0, "nothing to %s", redo ? "redo" : "undo");
@@ -1837,12 +1845,13 @@ sel_array(struct dm_vm *vm)
 }
 
 static int
-edit_file_toggle(struct dm_vm *vm, enum dm_act act)
+edit_file_toggle(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	struct dm_ovr *o;
 	char what[96];
 	int v;
 
+	(void)arg;
 	if ((o = vm_begin(vm)) == NULL)
 		return DM_VM_REDRAW;
 	switch (act) {
@@ -1876,7 +1885,7 @@ edit_file_toggle(struct dm_vm *vm, enum dm_act act)
 }
 
 static int
-edit_layer_toggle(struct dm_vm *vm, enum dm_act act)
+edit_layer_toggle(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	struct dm_layer_ovr *l;
 	struct dm_ovr *o;
@@ -1884,6 +1893,7 @@ edit_layer_toggle(struct dm_vm *vm, enum dm_act act)
 	long li;
 	int *f;
 
+	(void)arg;
 	if ((li = sel_layer(vm)) < 0)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	if ((o = vm_begin(vm)) == NULL)
@@ -1903,13 +1913,14 @@ edit_layer_toggle(struct dm_vm *vm, enum dm_act act)
 }
 
 static int
-edit_gap_add(struct dm_vm *vm, long delta)
+edit_gap_add(struct dm_vm *vm, enum dm_act act, long delta)
 {
 	struct dm_layer_ovr *l;
 	struct dm_ovr *o;
 	char what[96];
 	long li;
 
+	(void)act;
 	if ((li = sel_layer(vm)) < 0)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	if ((o = vm_begin(vm)) == NULL)
@@ -1925,13 +1936,15 @@ edit_gap_add(struct dm_vm *vm, long delta)
 }
 
 static int
-edit_transpose_array(struct dm_vm *vm)
+edit_transpose_array(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	const struct dm_array *a;
 	struct dm_array_ovr *ao;
 	struct dm_ovr *o;
 	char what[96];
 
+	(void)act;
+	(void)arg;
 	if ((a = sel_array(vm)) == NULL)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	if ((o = vm_begin(vm)) == NULL)
@@ -1947,12 +1960,15 @@ edit_transpose_array(struct dm_vm *vm)
 }
 
 static int
-edit_clear(struct dm_vm *vm, int all)
+edit_clear(struct dm_vm *vm, enum dm_act act, long arg)
 {
+	int all = act == DM_ACT_CLEAR_ALL;
 	struct dm_ovr *o;
 	char what[96];
 	size_t i, n;
 	long li = -1;
+
+	(void)arg;
 
 	if (!all && (li = sel_layer(vm)) < 0)
 		return DM_VM_REDRAW | DM_VM_BELL;
@@ -2836,8 +2852,10 @@ static act_fn *const screen_actions[] = {
 };
 
 static int
-open_repair(struct dm_vm *vm)
+open_repair(struct dm_vm *vm, enum dm_act act, long arg)
 {
+	(void)act;
+	(void)arg;
 	if (vm->diag_pending) {
 		dm_vm_message(vm, 0, "still reading the arrays: the repairs "
 		    "come with the diagnosis");
@@ -2971,13 +2989,6 @@ a_goto(struct dm_vm *vm, enum dm_act act, long arg)
 }
 
 static int
-a_file_toggle(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)arg;
-	return edit_file_toggle(vm, act);
-}
-
-static int
 a_data_end(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	char buf[32];
@@ -2988,20 +2999,6 @@ a_data_end(struct dm_vm *vm, enum dm_act act, long arg)
 	    (uint64_t)vm->ovr->data_end : vm->net->total_bytes);
 	return prompt_open(vm, DM_PROMPT_DATA_END, "the data ends at byte "
 	    "(empty: the end of the file)", buf);
-}
-
-static int
-a_layer_toggle(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)arg;
-	return edit_layer_toggle(vm, act);
-}
-
-static int
-a_gap_add(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)act;
-	return edit_gap_add(vm, arg);
 }
 
 static int
@@ -3019,36 +3016,6 @@ a_array_prompt(struct dm_vm *vm, enum dm_act act, long arg)
 	return open_array_prompt(vm, act == DM_ACT_COUNT ? DM_PROMPT_COUNT :
 	    act == DM_ACT_PERMUTE ? DM_PROMPT_PERMUTE :
 	    act == DM_ACT_RESHAPE ? DM_PROMPT_RESHAPE : DM_PROMPT_RENAME);
-}
-
-static int
-a_transpose_array(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)act;
-	(void)arg;
-	return edit_transpose_array(vm);
-}
-
-static int
-a_clear(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)arg;
-	return edit_clear(vm, act == DM_ACT_CLEAR_ALL);
-}
-
-static int
-a_history(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)arg;
-	return undo_redo(vm, act == DM_ACT_REDO);
-}
-
-static int
-a_repair(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)act;
-	(void)arg;
-	return open_repair(vm);
 }
 
 static int
@@ -3141,28 +3108,28 @@ static act_fn *const main_actions[] = {
 	[DM_ACT_SEARCH_NEXT] = a_search,
 	[DM_ACT_SEARCH_PREV] = a_search,
 	[DM_ACT_GOTO] = a_goto,
-	[DM_ACT_HEADER] = a_file_toggle,
-	[DM_ACT_TRANSPOSE] = a_file_toggle,
-	[DM_ACT_LAYOUT] = a_file_toggle,
-	[DM_ACT_DIALECT] = a_file_toggle,
+	[DM_ACT_HEADER] = edit_file_toggle,
+	[DM_ACT_TRANSPOSE] = edit_file_toggle,
+	[DM_ACT_LAYOUT] = edit_file_toggle,
+	[DM_ACT_DIALECT] = edit_file_toggle,
 	[DM_ACT_DATA_END] = a_data_end,
-	[DM_ACT_ABSENT] = a_layer_toggle,
-	[DM_ACT_OMIT] = a_layer_toggle,
-	[DM_ACT_CUTOFF] = a_layer_toggle,
+	[DM_ACT_ABSENT] = edit_layer_toggle,
+	[DM_ACT_OMIT] = edit_layer_toggle,
+	[DM_ACT_CUTOFF] = edit_layer_toggle,
 	[DM_ACT_GAP] = a_layer_prompt,
-	[DM_ACT_GAP_ADD] = a_gap_add,
+	[DM_ACT_GAP_ADD] = edit_gap_add,
 	[DM_ACT_OFFSET] = a_layer_prompt,
 	[DM_ACT_ORDER] = a_layer_prompt,
 	[DM_ACT_COUNT] = a_array_prompt,
-	[DM_ACT_TRANSPOSE_ARRAY] = a_transpose_array,
+	[DM_ACT_TRANSPOSE_ARRAY] = edit_transpose_array,
 	[DM_ACT_PERMUTE] = a_array_prompt,
 	[DM_ACT_RESHAPE] = a_array_prompt,
 	[DM_ACT_RENAME] = a_array_prompt,
-	[DM_ACT_CLEAR] = a_clear,
-	[DM_ACT_CLEAR_ALL] = a_clear,
-	[DM_ACT_UNDO] = a_history,
-	[DM_ACT_REDO] = a_history,
-	[DM_ACT_REPAIR] = a_repair,
+	[DM_ACT_CLEAR] = edit_clear,
+	[DM_ACT_CLEAR_ALL] = edit_clear,
+	[DM_ACT_UNDO] = undo_redo,
+	[DM_ACT_REDO] = undo_redo,
+	[DM_ACT_REPAIR] = open_repair,
 	[DM_ACT_SAVE] = a_save,
 	[DM_ACT_EXPORT] = a_export,
 	[DM_ACT_HELP] = a_help,
