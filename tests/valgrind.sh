@@ -1,7 +1,8 @@
 #!/bin/sh
 # A subset of the suite under valgrind's memcheck: inspect with its
 # diagnosis, fix, convert to every format and the profile round trip, on
-# the bundled files.  Skipped in a sanitizer build (the two do not mix).
+# the bundled files; and the statistics' threads under helgrind and drd.
+# Skipped in a sanitizer build (the two do not mix).
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v valgrind >/dev/null 2>&1; then
@@ -32,6 +33,24 @@ for f in pt safetensors npz weights; do
 	vg 0 "convert to $f" -- "$DARKMAP" convert "$cfg" "$w" -o "$tmp/o.$f"
 done
 vg 0 "convert to pt, eriklindernoren keys, float16" -- "$DARKMAP" convert --names eriklindernoren --dtype float16 "$data/demo/shapes.cfg" "$data/demo/shapes.weights" -o "$tmp/s.pt" --force
+# A 6 MB file, enough work for the statistics to run on several threads:
+# memcheck, and the thread checkers helgrind and drd.
+printf '%s\n' '[net]' 'width=32' 'height=32' 'channels=256' '' \
+    '[convolutional]' 'filters=640' 'size=3' 'stride=1' 'pad=1' \
+    'activation=leaky' >"$tmp/big.cfg"
+"$PYTHON3" -c '
+import struct, sys
+import numpy as np
+v = np.random.default_rng(7).normal(0, 0.02, 640 + 640 * 256 * 9)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<iiiq", 0, 2, 5, 0))
+    f.write(v.astype("<f4").tobytes())
+' "$tmp/big.weights" || fail "cannot make the 6 MB weights"
+vg 0 "inspect 6 MB (threads)" -- "$DARKMAP" inspect "$tmp/big.cfg" "$tmp/big.weights"
+for tool in helgrind drd; do
+	expect 0 "$tool: inspect 6 MB (threads)" -- valgrind -q --tool=$tool \
+	    --error-exitcode=42 "$DARKMAP" inspect "$tmp/big.cfg" "$tmp/big.weights"
+done
 vg 3 "a cfg Darknet rejects" -- "$DARKMAP" inspect "$data/bad/route-forward.cfg"
 vg 1 "a refused convert" -- "$DARKMAP" convert "$data/demo/demo.cfg" "$data/demo/demo.weights" -o "$tmp/x.pt"
 finish
