@@ -2589,14 +2589,43 @@ x_cycle(struct dm_vm *vm, int dir)
 	}
 }
 
+int
+dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f)
+{
+	const struct dm_vm_xdialog *x = &vm->x;
+
+	switch (f) {
+	case DM_XF_FORMAT:	return (int)x->format;
+	case DM_XF_NAMES:	return x->names;
+	case DM_XF_DTYPE:	return x->f16;
+	case DM_XF_WRAP:	return x->wrap;
+	case DM_XF_FORCE:	return x->force;
+	default:		return -1;
+	}
+}
+
 static int
 x_do(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	struct dm_vm_xdialog *x = &vm->x;
-	int f, step;
+	int f, step, n;
 	size_t len;
 
 	switch (act) {
+	case DM_ACT_SELECT_ROW:		/* a field, by a click */
+		if (arg < 0 || arg >= DM_XF_COUNT ||
+		    !dm_vm_xfield_active(vm, (enum dm_xfield)arg))
+			return DM_VM_BELL;
+		x->field = (enum dm_xfield)arg;
+		return DM_VM_REDRAW;
+	case DM_ACT_CHOOSE:
+		/* Each field's choices are few; cycling reaches any. */
+		for (n = 0; n < 16 && dm_vm_xchoice(vm, x->field) != arg; n++)
+			x_cycle(vm, 1);
+		if (dm_vm_xchoice(vm, x->field) != arg)
+			return DM_VM_BELL;
+		x_refresh(vm);
+		return DM_VM_REDRAW;
 	case DM_ACT_CANCEL:
 	case DM_ACT_QUIT:
 		vm->screen = DM_SCREEN_MAIN;
@@ -2785,10 +2814,11 @@ repair_do(struct dm_vm *vm, enum dm_act act, long arg)
 	case DM_ACT_UP:
 	case DM_ACT_DOWN:
 	case DM_ACT_SCROLL:
+	case DM_ACT_SELECT_ROW:		/* arg: the repair, by a click */
 		if (!vm->have_diag || vm->d.nhyps == 0)
 			return DM_VM_REDRAW;
-		s = (long)vm->repair_sel + (act == DM_ACT_UP ? -1 :
-		    act == DM_ACT_DOWN ? 1 : arg);
+		s = act == DM_ACT_SELECT_ROW ? arg : (long)vm->repair_sel +
+		    (act == DM_ACT_UP ? -1 : act == DM_ACT_DOWN ? 1 : arg);
 		vm->repair_sel = (size_t)clampl(s, 0, (long)vm->d.nhyps - 1);
 		return DM_VM_REDRAW;
 	case DM_ACT_ACCEPT:

@@ -92,6 +92,8 @@ enum dm_act {
 	DM_ACT_SELECT_ROW,		/* arg: table row */
 	DM_ACT_SELECT_ARRAY,		/* arg: array index in the net */
 	DM_ACT_SELECT_BYTE,		/* arg: file offset */
+	DM_ACT_CHOOSE,			/* export dialog: arg, the choice
+					   of the focused field */
 	DM_ACT_SCROLL,			/* arg: lines, in the focused pane */
 	DM_ACT_FIRST_PROBLEM, DM_ACT_NEXT_PROBLEM, DM_ACT_PREV_PROBLEM,
 	/* Prompts and searching. */
@@ -421,6 +423,9 @@ int		 dm_vm_text_input(const struct dm_vm *vm);
 
 /* Whether a field of the export dialog applies to the chosen format. */
 int		 dm_vm_xfield_active(const struct dm_vm *vm, enum dm_xfield f);
+
+/* The choice a field of the export dialog shows, -1 for a text field. */
+int		 dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f);
 
 /* Sets the message line. */
 void		 dm_vm_message(struct dm_vm *vm, int error, const char *fmt,

@@ -233,6 +233,52 @@ see mouse 'Bytes  @83425 \(0x145e1\)  layer 8 weights' "a click in the byte view
 keys mouse q
 ended mouse 0 "mouse session quit"
 
+# at NAME REGEX: "X Y" of the first cell of REGEX's first match on the
+# screen (0-based, in characters: the box and glyphs are one cell each).
+at() {
+	capture "$1"
+	"$PYTHON3" -c '
+import re, sys
+for y, line in enumerate(open(sys.argv[1], encoding="utf-8")):
+    m = re.search(sys.argv[2], line)
+    if m:
+        print(m.start(), y)
+        break
+' "$screen" "$2"
+}
+# click NAME REGEX: a click on the first cell of REGEX's match.
+click() {
+	local xy
+	xy=$(at "$1" "$2")
+	[ -n "$xy" ] || { fail "nothing to click: /$2/"; return; }
+	set -- "$1" $xy
+	mouse "$1" 0 "$2" "$3"
+	mouse "$1" 3 "$2" "$3"
+}
+
+# The dialogs take clicks too: a repair, an export field and choice.  A
+# file with 8 bytes of junk after its data has two repairs: the junk, or
+# a gap before a layer.
+{ cat "$data/ab-small.weights"; printf 'junkjunk'; } >"$tmp/junk.weights"
+start dclick -- "$data/ab-small.cfg" "$tmp/junk.weights"
+see dclick 'likely cause' "dialog session up"
+keys dclick r
+see dclick ' 2\. \[' "the preview lists a second repair"
+click dclick ' 2\. \['
+see dclick '▸ 2\. \[' "a click selects a repair"
+see dclick 'layer 9: gap 0 -> 8 bytes' "the preview shows the second repair's change"
+keys dclick Escape
+see dclick 'f problem' "the preview closes"
+keys dclick e
+see dclick 'Export the tensors' "the export dialog opens"
+click dclick ' safetensors '
+see dclick 'ab-small\.safetensors' "a click on a choice picks it"
+see dclick '▸format' "and focuses its field"
+click dclick ' float16 '
+see dclick '▸dtype' "a click on another field's choice moves the focus"
+keys dclick Escape q y
+ended dclick 0 "dialog session quit"
+
 # The help screen.
 start help -- "$cfg" "$wts"
 see help 'likely cause' "help session up"

@@ -169,8 +169,9 @@ const struct tui_help tui_help[] = {
 	{ "Tab  Shift-Tab", "next or previous pane: layers, details, bytes, "
 	    "cfg" },
 	{ "Enter", "from the layer table to the details" },
-	{ "mouse", "click selects a row, an array or a byte; the wheel "
-	    "scrolls the pane under it" },
+	{ "mouse", "click selects a row, an array or a byte (in the "
+	    "dialogs, a repair, a field or a choice); the wheel scrolls the "
+	    "pane under it" },
 	{ NULL, "Finding the problem" },
 	{ "f", "the first flagged layer (the first that is cut, implausible "
 	    "or odd)" },

@@ -81,6 +81,18 @@ struct tui_rect {
 	int		 y, x, h, w;
 };
 
+/*
+ * A place a click on the open dialog reaches, noted as the dialog is
+ * drawn: rows [y0, y1) and columns [x0, x1).
+ */
+struct tui_hit {
+	int		 y0, y1, x0, x1;
+	int		 field;		/* export dialog: the field */
+	long		 index;		/* the repair, or the choice; -1 none */
+};
+
+#define TUI_HITS_MAX	64
+
 struct tui {
 	int		 utf8;		/* the locale is UTF-8 */
 	int		 color;		/* colours in use */
@@ -93,6 +105,8 @@ struct tui {
 	struct tui_rect	 rect[DM_PANE_COUNT];
 	int		 shown[DM_PANE_COUNT];
 	struct tui_rect	 dialog;	/* where the open dialog is */
+	struct tui_hit	 hit[TUI_HITS_MAX];
+	int		 nhits;
 };
 
 /* A pane of the main screen. */

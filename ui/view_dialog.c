@@ -58,6 +58,35 @@ lines(struct tui *t, const struct tui_rect *in, int *y, enum tui_style st,
 	}
 }
 
+static void
+add_hit(struct tui *t, int y0, int y1, int x0, int x1, int field, long index)
+{
+	struct tui_hit *h;
+
+	if (t->nhits >= TUI_HITS_MAX || y1 <= y0 || x1 <= x0)
+		return;
+	h = &t->hit[t->nhits++];
+	h->y0 = y0;
+	h->y1 = y1;
+	h->x0 = x0;
+	h->x1 = x1;
+	h->field = field;
+	h->index = index;
+}
+
+/* The place noted under (y, x), or NULL. */
+static const struct tui_hit *
+hit_at(const struct tui *t, int y, int x)
+{
+	int i;
+
+	for (i = t->nhits - 1; i >= 0; i--)
+		if (y >= t->hit[i].y0 && y < t->hit[i].y1 &&
+		    x >= t->hit[i].x0 && x < t->hit[i].x1)
+			return &t->hit[i];
+	return NULL;
+}
+
 static int
 dialog_key(struct tui *t, struct dm_vm *vm, int k)
 {
@@ -89,6 +118,7 @@ repair_draw(struct tui *t, struct dm_vm *vm)
 	if (h > LINES - 2)
 		h = LINES - 2;
 	in = tui_dialog_box(t, h, w, "Repair: preview, then Enter applies");
+	t->nhits = 0;
 	y = in.y;
 	if (!vm->have_diag || vm->repair_sel >= vm->d.nhyps) {
 		para(t, &in, &y, TUI_S_DIALOG, "no repair");
@@ -97,12 +127,15 @@ repair_draw(struct tui *t, struct dm_vm *vm)
 	para(t, &in, &y, TUI_S_DIALOG, "Repairs that make the sizes agree, "
 	    "most plausible first (penalty 0: the data reads well):");
 	for (i = 0; i < vm->d.nhyps && y < in.y + in.h - 3; i++) {
+		int y0 = y;
+
 		snprintf(buf, sizeof buf, "%s %zu. [%s] %s (penalty %.1f)",
 		    i == vm->repair_sel ? tui_glyph(t, TUI_G_POINTER) : " ",
 		    i + 1, dm_hyp_name(vm->d.hyps[i].kind), vm->d.hyps[i].text,
 		    vm->d.hyps[i].penalty);
 		para(t, &in, &y, i == vm->repair_sel ? TUI_S_DIALOG_SEL :
 		    TUI_S_DIALOG, buf);
+		add_hit(t, y0, y, in.x, in.x + in.w, -1, (long)i);
 	}
 	/* The outcome first, then as many of the changes as fit. */
 	if (dm_vm_preview(vm, vm->repair_sel, &after) == 0 &&
@@ -126,14 +159,15 @@ repair_draw(struct tui *t, struct dm_vm *vm)
 	    "later); j/k choose; Escape cancels");
 }
 
+/* A click on a repair selects it; Enter still applies it. */
 static int
 repair_click(struct tui *t, struct dm_vm *vm, int y, int x)
 {
-	(void)t;
-	(void)vm;
-	(void)y;
-	(void)x;
-	return 0;
+	const struct tui_hit *h;
+
+	if ((h = hit_at(t, y, x)) == NULL)
+		return 0;
+	return dm_vm_do(vm, DM_ACT_SELECT_ROW, h->index);
 }
 
 const struct tui_screen_ops view_repair_ops = {
@@ -152,16 +186,18 @@ static const char *const formats[] = { "pt", "safetensors", "npz",
 
 static void
 choices(struct tui *t, int y, int x, int w, const char *const *v, int n,
-    int cur, int focused, int active)
+    int cur, int focused, int active, int field)
 {
-	int i, used = 0;
+	int i, used = 0, at;
 	char buf[64];
 
 	for (i = 0; i < n && used < w; i++) {
 		snprintf(buf, sizeof buf, " %s ", v[i]);
+		at = used;
 		used += tui_put(t, y, x + used, w - used, !active ? TUI_S_DIM :
 		    i == cur ? (focused ? TUI_S_DIALOG_SEL : TUI_S_SEL_DIM) :
 		    TUI_S_DIALOG, buf, 0);
+		add_hit(t, y, y + 1, x + at, x + used, field, i);
 		used += tui_put(t, y, x + used, w - used, TUI_S_DIALOG, " ", 0);
 	}
 }
@@ -189,10 +225,14 @@ export_draw(struct tui *t, struct dm_vm *vm)
 	if (w > 96)
 		w = 96;
 	in = tui_dialog_box(t, 18, w, "Export the tensors");
+	t->nhits = 0;
 	y = in.y;
 	for (f = 0; f < DM_XF_COUNT && y < in.y + in.h; f++, y++) {
 		int foc = (int)x->field == f;
 		int act = dm_vm_xfield_active(vm, (enum dm_xfield)f);
+
+		/* The whole row focuses the field; a choice, also picks. */
+		add_hit(t, y, y + 1, in.x, in.x + in.w, f, -1);
 
 		tui_putf(t, y, in.x, lw, foc ? TUI_S_DIALOG_SEL : act ?
 		    TUI_S_DIALOG : TUI_S_DIM, 1, "%s%s", foc ?
@@ -200,23 +240,23 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		switch (f) {
 		case DM_XF_FORMAT:
 			choices(t, y, in.x + lw, in.w - lw, formats, 4,
-			    (int)x->format, foc, act);
+			    (int)x->format, foc, act, f);
 			break;
 		case DM_XF_NAMES:
 			choices(t, y, in.x + lw, in.w - lw, dm_vm_names,
-			    DM_VM_NAMES_COUNT, x->names, foc, act);
+			    DM_VM_NAMES_COUNT, x->names, foc, act, f);
 			break;
 		case DM_XF_DTYPE:
 			choices(t, y, in.x + lw, in.w - lw, dtypes, 2, x->f16,
-			    foc, act);
+			    foc, act, f);
 			break;
 		case DM_XF_WRAP:
 			choices(t, y, in.x + lw, in.w - lw, yesno, 2, x->wrap,
-			    foc, act);
+			    foc, act, f);
 			break;
 		case DM_XF_FORCE:
 			choices(t, y, in.x + lw, in.w - lw, yesno, 2, x->force,
-			    foc, act);
+			    foc, act, f);
 			break;
 		default:
 			{
@@ -252,13 +292,28 @@ export_draw(struct tui *t, struct dm_vm *vm)
 	    "type the file; Enter exports, Escape cancels");
 }
 
+/* A click on a field focuses it; on one of its choices, also picks it. */
+static int
+export_click(struct tui *t, struct dm_vm *vm, int y, int x)
+{
+	const struct tui_hit *h;
+	int flags;
+
+	if ((h = hit_at(t, y, x)) == NULL)
+		return 0;
+	flags = dm_vm_do(vm, DM_ACT_SELECT_ROW, h->field);
+	if (h->index >= 0 && !(flags & DM_VM_BELL))
+		flags |= dm_vm_do(vm, DM_ACT_CHOOSE, h->index);
+	return flags;
+}
+
 const struct tui_screen_ops view_export_ops = {
 	.name = "export",
 	.screen = DM_SCREEN_EXPORT,
 	.overlay = 1,
 	.draw = export_draw,
 	.key = dialog_key,
-	.click = NULL,
+	.click = export_click,
 };
 
 /* Quitting with unsaved edits. */

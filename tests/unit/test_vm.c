@@ -31,6 +31,8 @@ path(const char *name)
 	static char buf[4][2 * PATH_MAX];
 	static int k;
 
+	if (name[0] == '/')
+		return name;
 	k = (k + 1) % 4;
 	snprintf(buf[k], sizeof buf[k], "%s/%s", data, name);
 	return buf[k];
@@ -210,6 +212,45 @@ test_repair_undo_redo(void **state)
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 2);
 	dm_vm_do(vm, DM_ACT_ABSENT, 0);
 	assert_true(dm_vm_do(vm, DM_ACT_REDO, 0) & DM_VM_BELL);
+	dm_vm_free(vm);
+}
+
+/* A click in the preview selects a repair; Enter applies that one. */
+static void
+test_repair_select(void **state)
+{
+	const struct dm_layer_ovr *lo;
+	struct dm_vm *vm;
+	char buf[8192];
+	size_t n;
+	FILE *in, *out;
+
+	(void)state;
+	/* 8 bytes of junk after the data: junk, or a gap before a layer. */
+	in = fopen(path("ab-small.weights"), "rb");
+	out = fopen(tmp_path("junk.weights"), "wb");
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	assert_int_equal(fwrite("junkjunk", 1, 8, out), 8);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+
+	vm = open_vm("ab-small.cfg", tmp_path("junk.weights"), NULL, 0);
+	assert_int_equal(vm->d.nhyps, 2);
+	assert_int_equal(vm->d.hyps[1].kind, DM_H_GAP);
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	assert_int_equal(vm->repair_sel, 0);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
+	assert_int_equal(vm->repair_sel, 1);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 7);	/* past the last: the last */
+	assert_int_equal(vm->repair_sel, 1);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	lo = dm_ovr_find_layer(vm->ovr, 9);
+	assert_non_null(lo);
+	assert_int_equal(lo->gap, 8);
 	dm_vm_free(vm);
 }
 
@@ -680,6 +721,23 @@ test_export(void **state)
 	dm_vm_do(vm, DM_ACT_DOWN, 0);		/* names */
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* ultralytics */
 	assert_string_equal(vm->x.keys[0], "module_list.0.Conv2d.weight");
+	/* As a click does: a field, then one of its choices. */
+	assert_false(dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_FORMAT) &
+	    DM_VM_BELL);
+	assert_int_equal(vm->x.field, DM_XF_FORMAT);
+	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_WEIGHTS);
+	assert_int_equal(vm->x.format, DM_OUT_WEIGHTS);
+	assert_string_equal(vm->x.path, "shapes.weights");
+	assert_true(dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_DTYPE) &
+	    DM_VM_BELL);			/* no dtype for .weights */
+	assert_int_equal(vm->x.field, DM_XF_FORMAT);
+	assert_true(dm_vm_do(vm, DM_ACT_CHOOSE, 9) & DM_VM_BELL);
+	assert_int_equal(vm->x.format, DM_OUT_WEIGHTS);
+	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_NPZ);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_FORMAT), DM_OUT_NPZ);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_PATH), -1);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_NAMES);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_NAMES), 1);
 	while (vm->x.field != DM_XF_PATH)
 		dm_vm_do(vm, DM_ACT_DOWN, 0);
 	assert_true(dm_vm_text_input(vm));
@@ -942,6 +1000,7 @@ main(void)
 		cmocka_unit_test(test_open),
 		cmocka_unit_test(test_problems),
 		cmocka_unit_test(test_repair_undo_redo),
+		cmocka_unit_test(test_repair_select),
 		cmocka_unit_test(test_header_toggle),
 		cmocka_unit_test(test_layer_edits),
 		cmocka_unit_test(test_array_edits),
