@@ -45,6 +45,19 @@ if grep -q '^#define DM_LIBZIP_SONAME' "$(dirname "$DARKMAP")/config.h" 2>/dev/n
 	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.pt" &&
 	    [ -s "$tmp/lz.pt" ] && pass "convert to .pt loads libzip to check the archive" ||
 	    fail "convert to .pt did not load libzip"
+	# A libzip that cannot be loaded (a broken file found first): the
+	# .pt is refused with the reason and nothing is left; inspect works.
+	soname=$(sed -n 's/^#define DM_LIBZIP_SONAME "\(.*\)"$/\1/p' "$(dirname "$DARKMAP")/config.h")
+	mkdir -p "$tmp/nolib/out"
+	echo "not a library" >"$tmp/nolib/$soname"
+	expect 3 "a libzip that cannot be loaded" -- env LD_LIBRARY_PATH="$tmp/nolib" \
+	    "$DARKMAP" convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/nolib/out/x.pt"
+	grep_err "x\.pt: cannot check the archive: cannot load libzip: .*$soname" \
+	    "the error names the output and the library"
+	[ -z "$(ls -A "$tmp/nolib/out")" ] && pass "nothing is left of the .pt" ||
+	    fail "left behind: $(ls -A "$tmp/nolib/out")"
+	expect 0 "inspect needs no libzip" -- env LD_LIBRARY_PATH="$tmp/nolib" \
+	    "$DARKMAP" inspect "$data/ab-small.cfg" "$data/ab-small.weights"
 else
 	echo "# libzip is linked at start in this build"
 fi
