@@ -330,27 +330,36 @@ dm_section_line(const struct dm_section *s, const char *key)
 	return s->line;
 }
 
+/*
+ * atoi() as Darknet calls it (an optional sign, then digits; it stops at
+ * anything else), into *v; returns 0, or -1 when the number does not fit
+ * an int, with *v clamped to INT_MIN or INT_MAX.
+ */
+static int
+atoi_scan(const char *p, long long *v)
+{
+	long long n = 0;
+	int neg = 0;
+
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	while (*p >= '0' && *p <= '9') {
+		n = n * 10 + (*p++ - '0');
+		if (n > (long long)INT_MAX + 1)
+			n = (long long)INT_MAX + 1;	/* and stays out */
+	}
+	n = neg ? -n : n;
+	*v = n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : n;
+	return *v == n ? 0 : -1;
+}
+
 int
 dm_cfg_atoi(struct dm_cfg *cfg, int line, const char *key, const char *p,
     int *out, struct dm_error *err)
 {
-	long long v = 0;
-	int neg = 0;
+	long long v;
 
-	/* atoi(): optional sign, then digits; stops at anything else. */
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (*p++ - '0');
-		if (v > (long long)INT_MAX + 1)
-			return dm_error_set(err, DM_ERR_RANGE,
-			    "%s:%d: %s: number out of range (Darknet's int "
-			    "holds %d to %d)", cfg->path, line, key, INT_MIN,
-			    INT_MAX);
-	}
-	if (neg)
-		v = -v;
-	if (v > INT_MAX || v < INT_MIN)
+	if (atoi_scan(p, &v) == -1)
 		return dm_error_set(err, DM_ERR_RANGE,
 		    "%s:%d: %s: number out of range (Darknet's int holds %d "
 		    "to %d)", cfg->path, line, key, INT_MIN, INT_MAX);
@@ -432,16 +441,8 @@ dm_section_set(struct dm_section *s, const char *key, const char *value,
 int
 dm_atoi_clamp(const char *p)
 {
-	long long v = 0;
-	int neg = 0;
+	long long v;
 
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	while (*p >= '0' && *p <= '9') {
-		v = v * 10 + (*p++ - '0');
-		if (v > (long long)INT_MAX + 1)
-			v = (long long)INT_MAX + 1;
-	}
-	v = neg ? -v : v;
-	return v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
+	(void)atoi_scan(p, &v);
+	return (int)v;
 }

@@ -2268,6 +2268,18 @@ save_profile(struct dm_vm *vm, const char *path)
 	return DM_VM_REDRAW;
 }
 
+/* The override option each editing prompt sets. */
+static const char *const prompt_option[] = {
+	[DM_PROMPT_GAP] = "gap",
+	[DM_PROMPT_OFFSET] = "offset",
+	[DM_PROMPT_ORDER] = "order",
+	[DM_PROMPT_COUNT] = "count",
+	[DM_PROMPT_PERMUTE] = "permute",
+	[DM_PROMPT_RESHAPE] = "reshape",
+	[DM_PROMPT_RENAME] = "rename",
+	[DM_PROMPT_DATA_END] = "data-end",
+};
+
 static int
 prompt_accept(struct dm_vm *vm)
 {
@@ -2297,22 +2309,6 @@ prompt_accept(struct dm_vm *vm)
 			}
 		}
 		return goto_offset(vm, off);
-	case DM_PROMPT_GAP:
-		return accept_override(vm, "gap", text);
-	case DM_PROMPT_OFFSET:
-		return accept_override(vm, "offset", text);
-	case DM_PROMPT_ORDER:
-		return accept_override(vm, "order", text);
-	case DM_PROMPT_COUNT:
-		return accept_override(vm, "count", text);
-	case DM_PROMPT_PERMUTE:
-		return accept_override(vm, "permute", text);
-	case DM_PROMPT_RESHAPE:
-		return accept_override(vm, "reshape", text);
-	case DM_PROMPT_RENAME:
-		return accept_override(vm, "rename", text);
-	case DM_PROMPT_DATA_END:
-		return accept_override(vm, "data-end", text);
 	case DM_PROMPT_SAVE:
 		if (*text == '\0') {
 			dm_vm_message(vm, 1, "no file name: nothing saved");
@@ -2320,6 +2316,11 @@ prompt_accept(struct dm_vm *vm)
 		}
 		return save_profile(vm, text);
 	default:
+		/* The others set the override option of the same name. */
+		if ((size_t)p.kind < sizeof prompt_option /
+		    sizeof prompt_option[0] && prompt_option[p.kind] != NULL)
+			return accept_override(vm, prompt_option[p.kind],
+			    text);
 		return DM_VM_REDRAW;
 	}
 }

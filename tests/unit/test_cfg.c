@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -156,6 +157,14 @@ test_int_range_error_names_line(void **state)
 	    &err), 0);
 	assert_int_equal(v, -2147483647 - 1);
 	dm_cfg_free(cfg);
+
+	/* The clamping form, as the export and the diagnosis use it. */
+	assert_int_equal(dm_atoi_clamp("12x3"), 12);
+	assert_int_equal(dm_atoi_clamp("-7"), -7);
+	assert_int_equal(dm_atoi_clamp("+"), 0);
+	assert_int_equal(dm_atoi_clamp("99999999999999999999999"), INT_MAX);
+	assert_int_equal(dm_atoi_clamp("-2147483649"), INT_MIN);
+	assert_int_equal(dm_atoi_clamp("-2147483648"), INT_MIN);
 }
 
 static void
