@@ -80,6 +80,34 @@ json_num(FILE *fp, double x)
 		fprintf(fp, "%.9g", x);
 }
 
+/*
+ * How much of layer l's arrays the file holds, up to where its data ends:
+ * "whole", "cut" (it ends inside them) or "none"; NULL for a layer without
+ * arrays in the file's layout.
+ */
+static const char *
+layer_in_file(const struct dm_net *net, const struct dm_weights *w,
+    const struct dm_layer *l)
+{
+	uint64_t end = w->size < net->data_end ? w->size : net->data_end;
+	size_t j, n = 0, whole = 0, none = 0;
+
+	for (j = l->first_array; j < l->first_array + l->narrays; j++) {
+		const struct dm_array *a = &net->arrays[j];
+
+		if (!dm_array_present(a))
+			continue;
+		n++;
+		if (a->offset >= end)
+			none++;
+		else if (a->count <= (end - a->offset) / 4)
+			whole++;
+	}
+	if (n == 0)
+		return NULL;
+	return whole == n ? "whole" : none == n ? "none" : "cut";
+}
+
 static void
 json_stats(FILE *fp, const struct dm_stats *st, const struct dm_check *ck)
 {
@@ -196,6 +224,7 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 	fputs("],\n  \"layers\": [", fp);
 	for (i = 0; i < net->nlayers; i++) {
 		const struct dm_layer *l = &net->layers[i];
+		const char *in_file;
 
 		fprintf(fp, "%s\n    {\"index\": %zu, \"type\": \"%s\", "
 		    "\"section\": ", i ? "," : "", i, dm_ltype_name(l->type));
@@ -203,6 +232,9 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		fprintf(fp, ", \"line\": %d, \"out_w\": %d, \"out_h\": %d, "
 		    "\"out_c\": %d, \"outputs\": %d, ", l->line,
 		    l->next_w, l->next_h, l->next_c, l->next_inputs);
+		if (w != NULL && w->is_weights &&
+		    (in_file = layer_in_file(net, w, l)) != NULL)
+			fprintf(fp, "\"in_file\": \"%s\", ", in_file);
 		if (d != NULL)
 			fprintf(fp, "\"status\": \"%s\", ",
 			    dm_level_name(d->layer_level[i]));

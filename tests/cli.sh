@@ -29,6 +29,25 @@ if "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["ver
 else
 	fail "json content"
 fi
+# Where the file ends, per layer: the demo file ends inside layer 9's
+# weights (the verdict says so), so layers 12, 15 and 16, the next with
+# arrays, are not in it at all.
+expect 1 "json of a cut file" -- "$DARKMAP" inspect -f json "$data/demo/shapes.cfg" "$data/demo/shapes.weights"
+if "$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = d["verdict"]
+assert v["kind"] == "truncated" and v["layer"] == 9, v
+f = {l["index"]: l.get("in_file") for l in d["layers"]}
+assert f[8] == "whole" and f[9] == "cut", f
+assert f[12] == f[15] == f[16] == "none", f
+assert f[1] is None and f[10] is None, f	# no arrays
+assert all(l["status"] in ("ok", "suspicious", "bad") for l in d["layers"])
+' "$tmp/out"; then
+	pass "json says per layer how much the file holds"
+else
+	fail "json in_file"
+fi
 
 # libzip is loaded only to check an archive written, not at every start
 # (unless configured with --disable-lazy-libzip).
