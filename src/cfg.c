@@ -339,18 +339,20 @@ static int
 atoi_scan(const char *p, long long *v)
 {
 	long long n = 0;
-	int neg = 0;
+	int neg = 0, big = 0;
 
 	if (*p == '+' || *p == '-')
 		neg = *p++ == '-';
 	while (*p >= '0' && *p <= '9') {
 		n = n * 10 + (*p++ - '0');
-		if (n > (long long)INT_MAX + 1)
+		if (n > (long long)INT_MAX + 1) {
 			n = (long long)INT_MAX + 1;	/* and stays out */
+			big = 1;
+		}
 	}
 	n = neg ? -n : n;
 	*v = n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : n;
-	return *v == n ? 0 : -1;
+	return *v == n && !big ? 0 : -1;
 }
 
 int

@@ -143,8 +143,8 @@ test_int_range_error_names_line(void **state)
 	int v;
 
 	(void)state;
-	cfg = parse("[net]\n\nfilters=2147483648\nok=2147483647\nneg=-2147483648\n",
-	    DM_DIALECT_AB, &err);
+	cfg = parse("[net]\n\nfilters=2147483648\nok=2147483647\nneg=-2147483648\n"
+	    "low=-2147483649\nhuge=-99999999999999999999\n", DM_DIALECT_AB, &err);
 	assert_non_null(cfg);
 	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "filters", 0, &v,
 	    &err), -1);
@@ -156,6 +156,11 @@ test_int_range_error_names_line(void **state)
 	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "neg", 0, &v,
 	    &err), 0);
 	assert_int_equal(v, -2147483647 - 1);
+	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "low", 0, &v,
+	    &err), -1);
+	assert_non_null(strstr(err.msg, "t.cfg:6:"));
+	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "huge", 0, &v,
+	    &err), -1);
 	dm_cfg_free(cfg);
 
 	/* The clamping form, as the export and the diagnosis use it. */
