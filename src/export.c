@@ -319,7 +319,7 @@ yolo_anchors(struct dm_export *ex, const struct dm_layer *l, float **out,
 {
 	const char *an = dm_section_str(l->sect, "anchors");
 	const char *mk = dm_section_str(l->sect, "mask");
-	double all[512];
+	double all[512] = { 0 };	/* an empty value reads 0, as atof's */
 	int n = 0, m = 0, idx[64], i, num = 1;
 	const char *p;
 	float *v;
@@ -334,7 +334,8 @@ yolo_anchors(struct dm_export *ex, const struct dm_layer *l, float **out,
 			break;
 		p++;
 	}
-	n++;
+	if (n < 512)
+		n++;	/* the value after the last comma */
 	if (mk != NULL) {
 		for (p = mk; m < 64; ) {
 			idx[m++] = dm_atoi_clamp(p);
@@ -592,11 +593,13 @@ load_transposed(struct dm_export *ex, struct dm_xtensor *x,
 	float *dst;
 	uint8_t *raw;
 
-	if (x->nperm > 0) {
+	if (x->nperm > 0 && !(x->nperm == 2 && x->perm[0] == 1 &&
+	    x->perm[1] == 0)) {
 		nd = x->nperm;
 		for (k = 0; k < nd; k++)
 			oshape[k] = a->cur_shape[k];
 	} else {
+		/* Stored [rest][first], whatever the number of axes. */
 		nd = 2;
 		oshape[0] = a->cur_shape[0];
 		oshape[1] = oshape[0] ? x->count / oshape[0] : 0;
@@ -608,8 +611,9 @@ load_transposed(struct dm_export *ex, struct dm_xtensor *x,
 		e *= oshape[k];
 	}
 	if (e != x->count || bytes > SIZE_MAX / 2)
-		return dm_error_set(err, DM_ERR_INVALID, "%s: the axis order "
-		    "does not fit its %" PRIu64 " elements", x->key, x->count);
+		return dm_error_set(err, DM_ERR_INVALID, "layer %zu array %s "
+		    "(%s): the axis order does not fit its %" PRIu64
+		    " elements", a->layer, a->name, x->key, x->count);
 	raw = malloc((size_t)bytes);
 	dst = malloc((size_t)bytes);
 	if (raw == NULL || dst == NULL) {

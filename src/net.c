@@ -1591,8 +1591,8 @@ dm_array_present(const struct dm_array *a)
 
 /* The PyTorch shape of an array holding count floats. */
 static int
-layout_shape(struct dm_net *net, struct dm_array *a,
-    const struct dm_array_ovr *ao, struct dm_error *err)
+layout_shape(struct dm_array *a, const struct dm_array_ovr *ao,
+    struct dm_error *err)
 {
 	uint64_t rest, prod;
 	int d;
@@ -1603,10 +1603,9 @@ layout_shape(struct dm_net *net, struct dm_array *a,
 			if (__builtin_mul_overflow(prod, ao->reshape[d], &prod))
 				prod = 0;
 		if (prod != a->count)
-			return dm_error_set(err, DM_ERR_INVALID, "%s: layer %zu "
+			return dm_error_set(err, DM_ERR_INVALID, "layer %zu "
 			    "array %s: reshape to %" PRIu64 " elements, but it "
-			    "holds %" PRIu64, net->cfg->path, a->layer, a->name,
-			    prod, a->count);
+			    "holds %" PRIu64, a->layer, a->name, prod, a->count);
 		memset(a->cur_shape, 0, sizeof a->cur_shape);
 		memcpy(a->cur_shape, ao->reshape, (size_t)ao->nreshape *
 		    sizeof ao->reshape[0]);
@@ -1615,8 +1614,10 @@ layout_shape(struct dm_net *net, struct dm_array *a,
 	if (a->ndim == 0)
 		return 0;
 	for (rest = 1, d = 1; d < a->ndim; d++)
-		rest *= a->shape[d] ? a->shape[d] : 1;
-	if (a->count % rest == 0) {
+		if (__builtin_mul_overflow(rest, a->shape[d] ? a->shape[d] :
+		    1, &rest))
+			rest = 0;
+	if (rest != 0 && a->count % rest == 0) {
 		a->cur_shape[0] = a->count / rest;
 		return a->ndim;
 	}
@@ -1670,7 +1671,8 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
     enum dm_layout_mode mode, int transpose, const struct dm_ovr *ovr,
     struct dm_error *err)
 {
-	uint64_t off = header_size, floats = 0, bytes, next;
+	uint64_t off = header_size, end = header_size, floats = 0, bytes,
+	    next;
 	size_t li, k, order[64];
 	int cut = 0, d;
 
@@ -1694,11 +1696,18 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 		int absent = cut || (lo != NULL && lo->absent);
 
 		if (l->narrays > 64)
-			return dm_error_set(err, DM_ERR_RANGE, "layer %zu has "
-			    "too many arrays", li);
+			return dm_error_set(err, DM_ERR_RANGE, "%s:%d: layer "
+			    "%zu has too many arrays", net->cfg->path, l->line,
+			    li);
 		if (layer_order(net, l, lo, order, err) == -1)
-			return dm_error_prefix(err, "%s", net->cfg->path);
+			return -1;
 		if (lo != NULL && !absent) {
+			if (lo->offset != DM_UNSET &&
+			    (uint64_t)lo->offset < header_size)
+				return dm_error_set(err, DM_ERR_INVALID, "layer "
+				    "%zu: offset %" PRId64 " is inside the %"
+				    PRIu64 "-byte header", li, lo->offset,
+				    header_size);
 			if (lo->offset != DM_UNSET)
 				off = (uint64_t)lo->offset;
 			if (lo->gap < 0 && (uint64_t)-lo->gap > off - header_size)
@@ -1719,7 +1728,7 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 			a->omit = lo != NULL && lo->omit;
 			a->rename = ao != NULL ? ao->rename : NULL;
 			a->nperm = 0;
-			if ((d = layout_shape(net, a, ao, err)) == -1)
+			if ((d = layout_shape(a, ao, err)) == -1)
 				return -1;
 			if (ao != NULL && ao->nperm > 0) {
 				a->nperm = ao->nperm;
@@ -1735,11 +1744,12 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 			}
 			if (__builtin_mul_overflow(a->count, (uint64_t)4,
 			    &bytes) || __builtin_add_overflow(off, bytes, &next))
-				return dm_error_set(err, DM_ERR_RANGE, "%s: layer "
-				    "%zu %s: file offset overflows",
-				    net->cfg->path, a->layer, a->name);
+				return dm_error_set(err, DM_ERR_RANGE, "%s:%d: "
+				    "layer %zu %s: its file offset overflows",
+				    net->cfg->path, l->line, a->layer, a->name);
 			a->offset = off;
 			off = next;
+			end = next;
 			floats += a->count;
 		}
 		if (lo != NULL && lo->cutoff)
@@ -1748,7 +1758,8 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 	net->mode = mode;
 	net->header_size = header_size;
 	net->total_floats = floats;
-	net->total_bytes = off;
+	/* A gap after the last array is not data the file must hold. */
+	net->total_bytes = end;
 	return 0;
 }
 

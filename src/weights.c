@@ -461,8 +461,16 @@ dm_verdict_compute(const struct dm_net *net, const struct dm_weights *w,
 		add_hints(net, w, v);
 		return;
 	}
-	ai = first_array_from(net, size);
-	a = &net->arrays[ai];	/* size < total: such an array exists */
+	/* The total is where the last array ends, so one ends past size. */
+	if ((ai = first_array_from(net, size)) < 0) {
+		v->kind = DM_V_TRUNCATED;
+		v->bytes = total - size;
+		snprintf(v->message, sizeof v->message, "%s: the file ends at "
+		    "byte %" PRIu64 ", %" PRIu64 " bytes short of the %" PRIu64
+		    " the cfg implies", w->path, size, v->bytes, total);
+		return;
+	}
+	a = &net->arrays[ai];
 	v->array = ai;
 	v->layer = (long)a->layer;
 	v->layers_present = (long)a->layer;

@@ -92,6 +92,47 @@ else
 	fail "strace(1) is missing: cannot test the sync policy"
 fi
 
+# Overrides at the edges.  A transposed array of more than two axes is
+# stored [rest][first], as Darknet's transposed connected weights are.
+rm -f "$tmp/tr.npz"
+expect 0 "--transpose-array on a 4-D array" -- "$DARKMAP" convert --transpose-array=0:weights "$cfg" "$good" -o "$tmp/tr.npz"
+if "$PYTHON3" -c '
+import numpy as np, sys
+a = np.load(sys.argv[1])["layers.0.conv.weight"]
+b = np.load(sys.argv[2])["layers.0.conv.weight"]
+flat = a.reshape(-1)				# the order of the file
+want = flat.reshape(-1, a.shape[0]).T.reshape(a.shape)
+assert b.shape == a.shape and (b == want).all()
+' "$tmp/o.npz" "$tmp/tr.npz"; then
+	pass "the 4-D array is read [rest][first]"
+else
+	fail "4-D transpose content"
+fi
+# A gap or offset after the last array asks nothing more of the file.
+last=$("$DARKMAP" inspect -f json "$cfg" | "$PYTHON3" -c 'import json,sys; print(len(json.load(sys.stdin)["layers"]) - 1)')
+expect 0 "a gap after the last array" -- "$DARKMAP" inspect --gap="$last"=100 "$cfg" "$good"
+grep_out '^verdict  exact' "the file still fits exactly"
+expect 0 "an offset after the last array" -- "$DARKMAP" inspect --offset="$last"=9000 "$cfg" "$good"
+expect 3 "an offset inside the header" -- "$DARKMAP" inspect --offset=0=4 "$cfg" "$good"
+grep_err 'the override options: layer 0: offset 4 is inside the 20-byte header' \
+    "the error says it is the override's"
+# anchors= ending in a comma: the empty value reads 0, as Darknet's atof().
+sed -e 's/^anchors=4,5, 8,9, 12,14, 18,20, 26,30, 40,44$/&, 7,/' \
+    -e '0,/^mask=3,4,5$/s//mask=3,4,6/' "$data/demo/shapes.cfg" >"$tmp/anch.cfg"
+"$DARKMAP" fix "$tmp/anch.cfg" "$data/demo/shapes.weights" -o "$tmp/anch.profile" >/dev/null 2>&1 ||
+    fail "fix of the anchors cfg"
+expect 0 "eriklindernoren anchors with an empty last value" -- "$DARKMAP" convert -p "$tmp/anch.profile" \
+    --names eriklindernoren "$tmp/anch.cfg" "$data/demo/shapes.weights" -o "$tmp/anch.npz"
+if "$PYTHON3" -c '
+import numpy as np, sys
+z = np.load(sys.argv[1])
+assert list(z["module_list.10.yolo_10.anchors"].ravel()) == [18, 20, 26, 30, 7, 0]
+' "$tmp/anch.npz"; then
+	pass "the empty anchor value exports as 0"
+else
+	fail "anchors with an empty value"
+fi
+
 # A progress line on a terminal, nothing otherwise.
 expect 0 "no progress when stderr is not a terminal" -- "$DARKMAP" convert "$cfg" "$good" -o "$tmp/p1.pt"
 [ ! -s "$tmp/err" ] && pass "stderr silent without a terminal" || fail "stderr: $(cat "$tmp/err")"

@@ -19,10 +19,32 @@ done
 # Every long option of --help appears in the man page.
 "$DARKMAP" --help | grep -o -E -- '--[a-z-]+' | sort -u >"$tmp/opts"
 while read -r opt; do
-	if grep -q -F -- "${opt#--}" "$srcdir/man/darkmap.1"; then
+	# As an option (.Fl Fl name), not just the word somewhere.
+	if grep -q -E -- "Fl Fl ${opt#--}([^a-z-]|\$)" "$srcdir/man/darkmap.1"; then
 		pass "man page documents $opt"
 	else
 		fail "man page lacks $opt"
 	fi
 done <"$tmp/opts"
+
+# The example profiles of darkmap-profile(5) read without a syntax error.
+awk -v dir="$tmp" '
+	/^\.Bd -literal/ { n++; f = dir "/example" n ".profile"; on = 1; next }
+	/^\.Ed/ { on = 0; next }
+	on { print > f }
+' "$srcdir/man/darkmap-profile.5"
+n=0
+for ex in "$tmp"/example*.profile; do
+	[ -f "$ex" ] || continue
+	grep -q '^\[profile\]' "$ex" || continue
+	n=$((n + 1))
+	"$DARKMAP" inspect -p "$ex" "$data/ab-small.cfg" >/dev/null 2>"$tmp/err"
+	if grep -q -E "$(basename "$ex"):[0-9]+:" "$tmp/err"; then
+		fail "darkmap-profile(5) example $n: $(cat "$tmp/err")"
+	else
+		pass "darkmap-profile(5) example $n reads"
+	fi
+done
+[ "$n" -ge 2 ] && pass "$n example profiles checked" ||
+    fail "only $n example profiles found in darkmap-profile(5)"
 finish

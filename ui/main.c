@@ -461,8 +461,17 @@ session_open(const struct opts *o, struct session *s, FILE *warn,
 	if (s->ovr->header != DM_UNSET)
 		hsize = (unsigned)s->ovr->header;
 	if (dm_net_layout_ovr(s->net, hsize, layout, s->w != NULL &&
-	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1)
+	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1) {
+		/* Say where the overrides came from; a cfg error says so. */
+		if (!dm_ovr_empty(o->cli) && o->profile != NULL)
+			return dm_error_prefix(err, "%s and the override "
+			    "options", o->profile);
+		if (o->profile != NULL)
+			return dm_error_prefix(err, "%s", o->profile);
+		if (!dm_ovr_empty(o->cli))
+			return dm_error_prefix(err, "the override options");
 		return -1;
+	}
 	check_identity(o, s, warn);
 	dm_verdict_compute(s->net, s->w, &s->v);
 	return 0;
