@@ -55,8 +55,18 @@ def read_safetensors(path):
         dt = {"F32": "<f4", "F16": "<f2", "I64": "<i8"}[v["dtype"]]
         s, e = v["data_offsets"]
         res[k] = np.frombuffer(b[base + s:base + e], dt).reshape(v["shape"])
-    order = sorted((v["data_offsets"][0], k) for k, v in hdr.items()
+    # The data is one run: each tensor where the one before it ends, the
+    # last at the end of the file.
+    spans = sorted(tuple(v["data_offsets"]) for k, v in hdr.items()
                    if k != "__metadata__")
+    at = 0
+    for s, e in spans:
+        if s != at or e < s:
+            raise ValueError("safetensors data not contiguous at %d" % s)
+        at = e
+    if base + at != len(b):
+        raise ValueError("safetensors data ends at %d of %d"
+                         % (base + at, len(b)))
     return res
 
 

@@ -8,8 +8,9 @@ if grep -n -E '#[[:space:]]*include[[:space:]]*[<"](n?curses|ncursesw/|term\.h|p
 else
 	pass "src/ includes no curses header"
 fi
-if grep -n -E '(^|[^_a-z])(exit|_exit|abort)[[:space:]]*\(' "$srcdir"/src/*.c; then
-	fail "src/ calls exit() or abort()"
+if grep -n -E '(^|[^_a-z])(exit|_exit|_Exit|quick_exit|abort|err|errx|assert)[[:space:]]*\(' \
+    "$srcdir"/src/*.c; then
+	fail "src/ calls exit(), abort(), err() or assert()"
 else
 	pass "src/ never exits"
 fi

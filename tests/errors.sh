@@ -20,7 +20,11 @@ for f in "$data"/bad/*.cfg; do
 	reject "$d" "$f"
 	# Each bundled case says what it expects in its first line.
 	want=$(sed -n '1s/^# expect: //p' "$f" | tr -d '\r')
-	[ -n "$want" ] && grep_err "$want" "$(basename "$f"): $want"
+	if [ -n "$want" ]; then
+		grep_err "$want" "$(basename "$f"): $want"
+	else
+		fail "$(basename "$f") has no '# expect:' first line"
+	fi
 done
 
 if [ -n "$fixtures" ] && [ -d "$fixtures/cfg/synthetic" ]; then

@@ -27,6 +27,8 @@ need_fixtures() {
 			echo "fixtures missing in CI" >&2
 			exit 99
 		fi
+		# What ran before failed: that is not hidden by the skip.
+		[ "$nfail" -gt 0 ] && finish
 		echo "SKIP: no shared fixtures (set DM_FIXTURES)"
 		exit 77
 	fi
@@ -39,6 +41,7 @@ fail() { nfail=$((nfail + 1)); echo "FAIL - $*"; }
 # $tmp/out and $tmp/err, and checks its exit status.
 expect() {
 	local want=$1 desc=$2 got
+	[ "${3:-}" = -- ] || { echo "expect: '$desc' lacks --" >&2; exit 99; }
 	shift 3
 	"$@" >"$tmp/out" 2>"$tmp/err"
 	got=$?

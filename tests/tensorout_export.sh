@@ -18,12 +18,16 @@ demo=${TENSOROUT_DEMO:-./tests/tensorout_demo}
 python=${PYTHON3:-/usr/bin/python3}
 check="$srcdir/tests/export_check.py"
 
+# In CI (CI=true) a missing reader is an error, not a skip.
+ci=${CI:-}
 if ! "$python" -c 'import numpy' 2>/dev/null; then
+	[ "$ci" = true ] && { echo "numpy missing in CI"; exit 99; }
 	echo "SKIP: $python cannot import numpy"
 	exit 77
 fi
 have_torch=yes
 if ! "$python" -c 'import torch' 2>/dev/null; then
+	[ "$ci" = true ] && { echo "torch missing in CI"; exit 99; }
 	echo "note: $python cannot import torch: .pt checks skipped"
 	have_torch=no
 fi
@@ -67,6 +71,9 @@ if command -v unzip >/dev/null 2>&1; then
 		fi
 	done
 	rm -f "$dir/unzip.txt"
+elif [ "$ci" = true ]; then
+	echo "FAIL: unzip missing in CI"
+	failed=$((failed + 1))
 else
 	echo "note: no unzip: zip tool check skipped"
 fi

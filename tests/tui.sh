@@ -327,7 +327,6 @@ grep -q "$(printf '\033')\\[7m\\|$(printf '\033')\\[[0-9;]*;7m" "$tmp/mono.esc" 
     fail "NO_COLOR: no reverse video"
 keys mono q
 ended mono 0 "NO_COLOR quit"
-tm capture-pane -e -p -t walk >/dev/null 2>&1
 
 # LANG=C: ASCII only.
 start ascii LANG=C LC_ALL=C -- "$cfg" "$wts"
