@@ -49,6 +49,22 @@ else
 	fail "json in_file"
 fi
 
+# Options a command has no use for are refused, not ignored.
+expect 2 "--wrap is for convert" -- "$DARKMAP" inspect --wrap=model "$data/ab-small.cfg"
+expect 2 "-o is not for inspect" -- "$DARKMAP" inspect -o "$tmp/x" "$data/ab-small.cfg"
+expect 2 "--names is not for fix" -- "$DARKMAP" fix --names ultralytics "$data/demo/demo.cfg" "$data/demo/demo.weights" -o "$tmp/f.profile"
+expect 2 "fix writes to -o, not --save-profile" -- "$DARKMAP" fix --save-profile "$tmp/f2.profile" "$data/demo/demo.cfg" "$data/demo/demo.weights" -o "$tmp/f.profile"
+[ ! -e "$tmp/f.profile" ] && [ ! -e "$tmp/f2.profile" ] && pass "no profile written" ||
+    fail "a refused fix wrote a profile"
+# --wrap=none overrides a profile's wrap=model, and is saved so.
+printf '[profile]\nversion=1\n\n[export]\nwrap=model\n' >"$tmp/wrap.profile"
+expect 0 "a profile's wrap=model" -- "$DARKMAP" convert -p "$tmp/wrap.profile" "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/w1.pt"
+grep -q -a best_fitness "$tmp/w1.pt" && pass "the profile wraps the state_dict" || fail "wrap=model ignored"
+expect 0 "--wrap=none over it" -- "$DARKMAP" convert -p "$tmp/wrap.profile" --wrap=none --save-profile "$tmp/w2.profile" "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/w2.pt"
+grep -q -a best_fitness "$tmp/w2.pt" && fail "--wrap=none ignored" || pass "--wrap=none writes the bare state_dict"
+grep -q '^wrap=none$' "$tmp/w2.profile" && pass "and the saved profile says wrap=none" ||
+    fail "saved profile: $(grep wrap "$tmp/w2.profile")"
+
 # libzip is loaded only to check an archive written, not at every start
 # (unless configured with --disable-lazy-libzip).
 if grep -q '^#define DM_LIBZIP_SONAME' "$(dirname "$DARKMAP")/config.h" 2>/dev/null; then

@@ -64,7 +64,7 @@ usage(FILE *fp)
 "                            eriklindernoren, tianxiaomo, or a template with\n"
 "                            {layer} {conv} {type} {name} {array}\n"
 "      --dtype=float32|float16  convert: element type of pt, safetensors, npz\n"
-"      --wrap=model          convert to .pt: {'model': state_dict, ...}\n"
+"      --wrap=model|none     convert to .pt: {'model': state_dict, ...}\n"
 "      --force               convert a file that does not match its cfg\n"
 "      --sync                convert: always wait for the output to reach the\n"
 "                            disk before renaming it into place (by default\n"
@@ -124,6 +124,7 @@ struct opts {
 	const char		*profile;
 	const char		*save_profile;
 	int			 wrap_model;
+	int			 wrap_set;	/* --wrap was given */
 	int			 force;
 	int			 sync;		/* 0, or an enum dm_sync + 1 */
 	int			 no_stats;
@@ -233,11 +234,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
 			    strcmp(optarg, "none") != 0) {
-				warnx_usage("invalid --wrap '%s' (use model)",
-				    optarg);
+				warnx_usage("invalid --wrap '%s' (use model or "
+				    "none)", optarg);
 				return EXIT_USAGE;
 			}
 			o->wrap_model = strcmp(optarg, "model") == 0;
+			o->wrap_set = 1;
 			break;
 		case OPT_OVERRIDE:
 			dm_error_clear(&err);
@@ -271,10 +273,20 @@ parse_opts(int argc, char **argv, struct opts *o)
 		    "too many operands");
 		return EXIT_USAGE;
 	}
-	if (o->cmd == CMD_INSPECT && (o->output != NULL || o->names != NULL ||
-	    o->dtype != NULL || o->force || o->sync != 0)) {
-		warnx_usage("%s", "-o, --names, --dtype, --force, --sync and "
-		    "--no-sync are for convert");
+	if ((o->cmd == CMD_INSPECT || o->cmd == CMD_FIX) &&
+	    (o->names != NULL || o->dtype != NULL || o->wrap_set ||
+	    o->force || o->sync != 0)) {
+		warnx_usage("%s", "--names, --dtype, --wrap, --force, --sync "
+		    "and --no-sync are for convert");
+		return EXIT_USAGE;
+	}
+	if (o->cmd == CMD_INSPECT && o->output != NULL) {
+		warnx_usage("%s", "-o is for convert and fix");
+		return EXIT_USAGE;
+	}
+	if (o->cmd == CMD_FIX && o->save_profile != NULL) {
+		warnx_usage("%s", "fix writes its profile to -o, not "
+		    "--save-profile");
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_INSPECT && o->format_name != NULL) {
@@ -491,13 +503,21 @@ save_cli_profile(const struct opts *o, const struct session *s,
 	rc = dm_ovr_copy(p, s->ovr, err);
 	if (rc == 0) {
 		set_identity(p, o, s);
+		/* The options win over the profile, as in the export. */
 		if (o->cmd == CMD_CONVERT) {
-			if (o->names != NULL && p->names == NULL)
+			if (o->names != NULL) {
+				free(p->names);
 				p->names = strdup(o->names);
-			if (o->dtype != NULL && p->dtype == NULL)
+			}
+			if (o->dtype != NULL) {
+				free(p->dtype);
 				p->dtype = strdup(o->dtype);
-			if (o->wrap_model && p->wrap == NULL)
-				p->wrap = strdup("model");
+			}
+			if (o->wrap_set) {
+				free(p->wrap);
+				p->wrap = strdup(o->wrap_model ? "model" :
+				    "none");
+			}
 		}
 		rc = dm_profile_write(p, o->save_profile, err);
 	}
@@ -639,8 +659,8 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 		warnx_usage("%s", ".weights files hold float32 only");
 		return -1;
 	}
-	xo->wrap_model = o->wrap_model || (p->wrap != NULL &&
-	    strcmp(p->wrap, "model") == 0);
+	xo->wrap_model = o->wrap_set ? o->wrap_model : p->wrap != NULL &&
+	    strcmp(p->wrap, "model") == 0;
 	xo->force = o->force;
 	xo->sync = o->sync != 0 ? (enum dm_sync)(o->sync - 1) :
 	    DM_SYNC_REPLACE;
