@@ -34,6 +34,10 @@ enum dm_sync {
 	DM_SYNC_NEVER		/* never sync: as durable as cp(1) */
 };
 
+/*
+ * The struct owns path, tmppath and buf: dm_atomicfile_commit() and
+ * dm_atomicfile_abort() free them, whatever their outcome.
+ */
 struct dm_atomicfile {
 	char		*path;		/* the target, as given */
 	char		*tmppath;	/* the temporary file beside it */

@@ -80,8 +80,9 @@ double		 dm_section_float(struct dm_section *s, const char *key,
 		     double def);
 
 /*
- * Decodes one atoi() element at *pp, advancing *pp past the next ',' (or to
- * the end).  Range-checked like dm_section_int(); line is for messages.
+ * Decodes p as Darknet's atoi() does (an optional sign, then digits, up to
+ * anything else) into *out.  An out-of-range number is an error naming
+ * the cfg, line and key.
  */
 int		 dm_cfg_atoi(struct dm_cfg *cfg, int line, const char *key,
 		     const char *p, int *out, struct dm_error *err);
@@ -94,7 +95,8 @@ void		 dm_printable(char *buf, size_t len, const char *s);
 
 /*
  * Sets key to value in a section: the first occurrence is replaced (so
- * that lookups see it), or the option is appended.
+ * that lookups see it), or the option is appended.  Both strings are
+ * copied; the section owns the copies.
  */
 int		 dm_section_set(struct dm_section *s, const char *key,
 		     const char *value, struct dm_error *err);

@@ -63,7 +63,10 @@ struct dm_diag {
 
 /*
  * Diagnoses w against net, laid out with base (which may be NULL) for w's
- * header.  stats_only: compute statistics and checks, no repairs.
+ * header.  stats_only: compute statistics and checks, no repairs.  net is
+ * laid out again (as base says) and left so.  d is the caller's and holds
+ * allocations afterwards: dm_diag_release() it after a success; after a
+ * failure it is already released.
  */
 int		 dm_diagnose(struct dm_net *net, struct dm_weights *w,
 		     const struct dm_ovr *base, int stats_only,

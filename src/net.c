@@ -125,12 +125,6 @@ dm_role_name(enum dm_role role)
 	return dm_role_names[role];
 }
 
-static const char *
-dialect_name(enum dm_dialect d)
-{
-	return d == DM_DIALECT_AB ? "AlexeyAB" : "pjreddie";
-}
-
 /*
  * Errors about the layer being built: "file:line: layer N [type]: ...".
  */
@@ -1543,7 +1537,6 @@ dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 	if (dm_net_layout(net, 20, net->unloadable != NULL ? DM_LAYOUT_SAVE :
 	    DM_LAYOUT_LOAD, err) == -1)
 		goto fail;
-	(void)dialect_name;
 	return net;
 fail:
 	dm_net_free(net);

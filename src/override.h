@@ -87,8 +87,10 @@ int		 dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 		     struct dm_error *err);
 
 /*
- * Parses a command-line override such as "gap=12:4" into ovr (see
- * darkmap(1), OVERRIDES).  Errors are usage errors naming the option.
+ * Parses a command-line override such as opt "gap", arg "12=4" into ovr
+ * (see darkmap(1), OVERRIDES).  Errors are usage errors naming the option;
+ * after one, the entry the option addressed may be partly set, so the
+ * caller gives up on ovr.
  */
 int		 dm_ovr_parse_option(struct dm_ovr *ovr, const char *opt,
 		     const char *arg, struct dm_error *err);
@@ -97,7 +99,10 @@ int		 dm_ovr_parse_option(struct dm_ovr *ovr, const char *opt,
 int		 dm_ovr_check(const struct dm_ovr *ovr, const struct dm_net *net,
 		     struct dm_error *err);
 
-/* Reads a profile; errors name the file and line. */
+/*
+ * Reads a profile into a new struct dm_ovr, the caller's to free with
+ * dm_ovr_free(); NULL with err set (naming the file and line) on failure.
+ */
 struct dm_ovr	*dm_profile_read(const char *path, struct dm_error *err);
 struct dm_ovr	*dm_profile_parse(const char *path, const char *buf, size_t len,
 		     struct dm_error *err);

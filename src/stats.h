@@ -44,7 +44,8 @@ void		 dm_stats_judge(const struct dm_net *net, const struct dm_array *a,
 
 /*
  * Statistics and checks of every array of the laid-out net, read at its
- * offset plus shift; st and ck have net->narrays entries.  Arrays not in
+ * offset plus shift, into the caller's st and ck of net->narrays entries
+ * each (nothing is allocated for the caller).  Arrays not in
  * the file get valid = 0 and penalty 0.  A large net is read by a few
  * threads of its own, with the same results as by one.
  */

@@ -436,9 +436,16 @@ dm_verdict_compute(const struct dm_net *net, const struct dm_weights *w,
 		v->kind = DM_V_TRUNCATED;
 		v->layers_present = 0;
 		v->bytes = total - size;
-		snprintf(v->message, sizeof v->message, "%s: the file has %"
-		    PRIu64 " bytes, fewer than its %u-byte header", w->path,
-		    size, (unsigned)net->header_size);
+		if (size < w->size)
+			snprintf(v->message, sizeof v->message, "%s: the data "
+			    "ends at byte %" PRIu64 " (the data end set), "
+			    "inside the %u-byte header", w->path, size,
+			    (unsigned)net->header_size);
+		else
+			snprintf(v->message, sizeof v->message, "%s: the file "
+			    "has %" PRIu64 " bytes, fewer than its %u-byte "
+			    "header", w->path, size,
+			    (unsigned)net->header_size);
 		return;
 	}
 	if (size == total) {

@@ -65,7 +65,10 @@ struct dm_zipw {
 int		 dm_zipw_init(struct dm_zipw *z, struct dm_atomicfile *af,
 		     unsigned int align, struct dm_error *err);
 
-/* Frees what z holds; af is left alone. */
+/*
+ * Frees what z holds; af is left alone.  Needed after dm_zipw_init()
+ * whatever happened since, failures included.
+ */
 void		 dm_zipw_free(struct dm_zipw *z);
 
 /*

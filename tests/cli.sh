@@ -49,6 +49,11 @@ else
 	fail "json in_file"
 fi
 
+# A data end set inside the header says so, not that the file is short.
+expect 1 "a data end inside the header" -- "$DARKMAP" inspect --data-end=10 "$data/ab-small.cfg" "$data/ab-small.weights"
+grep_out 'the data ends at byte 10 \(the data end set\), inside the 20-byte header' \
+    "the verdict names the data end, not the file size"
+
 # Options a command has no use for are refused, not ignored.
 expect 2 "--wrap is for convert" -- "$DARKMAP" inspect --wrap=model "$data/ab-small.cfg"
 expect 2 "-o is not for inspect" -- "$DARKMAP" inspect -o "$tmp/x" "$data/ab-small.cfg"
