@@ -1539,6 +1539,16 @@ dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 		goto fail;
 	return net;
 fail:
+	/*
+	 * A warning on an earlier line (an unknown section, say) is often
+	 * the cause of the error; it would go with the net, so it is told.
+	 */
+	if (net->nwarnings > 0 && err != NULL) {
+		size_t len = strlen(err->msg);
+
+		snprintf(err->msg + len, sizeof err->msg - len, " (after: %s)",
+		    net->warnings[0]);
+	}
 	dm_net_free(net);
 	return NULL;
 }
