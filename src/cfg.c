@@ -238,14 +238,8 @@ dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
 		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		dm_error_set(err, DM_ERR_INVALID, "%s: %s, not a regular file",
-		    path, S_ISDIR(st.st_mode) ? "a directory" :
-		    S_ISFIFO(st.st_mode) ? "a pipe" :
-		    S_ISCHR(st.st_mode) ? "a character device" :
-		    "a special file");
+	if (dm_error_not_regular(err, path, st.st_mode) == -1)
 		goto out;
-	}
 	if ((uint64_t)st.st_size > CFG_MAX) {
 		dm_error_set(err, DM_ERR_RANGE, "%s: %lld bytes is too large "
 		    "for a cfg file", path, (long long)st.st_size);

@@ -5,6 +5,8 @@
 
 #include "error.h"
 
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -84,4 +86,15 @@ dm_status_exit(enum dm_status code)
 	if ((size_t)code >= DM_NSTATUS)
 		return 3;
 	return dm_status_info[code].exit_status;
+}
+
+int
+dm_error_not_regular(struct dm_error *err, const char *path, mode_t mode)
+{
+	if (S_ISREG(mode))
+		return 0;
+	return dm_error_set(err, DM_ERR_INVALID, "%s: %s, not a regular file",
+	    path, S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a pipe" :
+	    S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ?
+	    "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file");
 }

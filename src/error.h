@@ -11,6 +11,7 @@
 #define DM_ERROR_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Status codes, with the exit status the program maps each one to. */
 #define DM_STATUS_TABLE(X)                                              \
@@ -57,5 +58,12 @@ const char	*dm_status_text(enum dm_status code);
 
 /* The exit status the program uses for a status code. */
 int		 dm_status_exit(enum dm_status code);
+
+/*
+ * 0 when mode is a regular file's; else -1 with err saying what path is
+ * instead ("a directory, not a regular file").
+ */
+int		 dm_error_not_regular(struct dm_error *err, const char *path,
+		     mode_t mode);
 
 #endif /* DM_ERROR_H */

@@ -277,15 +277,8 @@ dm_weights_open(const char *path, enum dm_dialect dialect,
 		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		dm_error_set(err, DM_ERR_INVALID, "%s: %s, not a regular file",
-		    path, S_ISDIR(st.st_mode) ? "a directory" :
-		    S_ISFIFO(st.st_mode) ? "a pipe" :
-		    S_ISCHR(st.st_mode) ? "a character device" :
-		    S_ISBLK(st.st_mode) ? "a block device" :
-		    S_ISSOCK(st.st_mode) ? "a socket" : "a special file");
+	if (dm_error_not_regular(err, path, st.st_mode) == -1)
 		goto fail;
-	}
 	w->size = (uint64_t)st.st_size;
 	n = pread(w->fd, w->head, sizeof w->head, 0);
 	if (n < 0) {
