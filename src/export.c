@@ -475,21 +475,6 @@ plan_port(struct dm_export *ex, size_t li, int conv, struct dm_error *err)
 	return add_nbt(ex, key, err);
 }
 
-/* The first layer whose arrays are not all inside the file. */
-static long
-first_missing_layer(const struct dm_net *net, uint64_t size)
-{
-	size_t i;
-
-	for (i = 0; i < net->narrays; i++) {
-		const struct dm_array *a = &net->arrays[i];
-
-		if (dm_array_present(a) && a->offset + a->count * 4 > size)
-			return (long)a->layer;
-	}
-	return -1;
-}
-
 struct dm_export *
 dm_export_plan(const struct dm_net *net, struct dm_weights *w,
     const struct dm_verdict *v, const struct dm_export_opts *opts,
@@ -497,6 +482,7 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 {
 	struct dm_export *ex;
 	size_t li, end;
+	long ai;
 	int conv = 0;
 
 	if (v->kind == DM_V_NOT_WEIGHTS) {
@@ -517,8 +503,10 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 	ex->net = net;
 	ex->w = w;
 	ex->opts = *opts;
-	ex->missing_from = first_missing_layer(net, w->size < net->data_end ?
+	/* The first layer whose arrays are not all inside the file. */
+	ai = dm_first_array_past(net, w->size < net->data_end ?
 	    w->size : net->data_end);
+	ex->missing_from = ai < 0 ? -1 : (long)net->arrays[ai].layer;
 	end = ex->missing_from < 0 ? net->nlayers : (size_t)ex->missing_from;
 	if (opts->format == DM_OUT_WEIGHTS) {
 		for (li = 0; li < net->narrays; li++) {

@@ -347,9 +347,8 @@ dm_verdict_name(enum dm_verdict_kind kind)
 	return "?";
 }
 
-/* The first array at or after the file end, and the layer it belongs to. */
-static long
-first_array_from(const struct dm_net *net, uint64_t end)
+long
+dm_first_array_past(const struct dm_net *net, uint64_t end)
 {
 	size_t i;
 
@@ -462,7 +461,7 @@ dm_verdict_compute(const struct dm_net *net, const struct dm_weights *w,
 		return;
 	}
 	/* The total is where the last array ends, so one ends past size. */
-	if ((ai = first_array_from(net, size)) < 0) {
+	if ((ai = dm_first_array_past(net, size)) < 0) {
 		v->kind = DM_V_TRUNCATED;
 		v->bytes = total - size;
 		snprintf(v->message, sizeof v->message, "%s: the file ends at "

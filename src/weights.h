@@ -90,6 +90,12 @@ struct dm_verdict {
 const char	*dm_verdict_name(enum dm_verdict_kind kind);
 
 /*
+ * The first present array of a laid-out net that does not end by byte end
+ * (the file ends before or inside it), or -1.
+ */
+long		 dm_first_array_past(const struct dm_net *net, uint64_t end);
+
+/*
  * Compares a laid-out net (dm_net_layout() with the file's header size)
  * with the file w (NULL: DM_V_NONE).
  */
