@@ -491,9 +491,12 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 	}
 	if (v->kind != DM_V_EXACT && (v->kind != DM_V_PARTIAL ||
 	    v->layers_present == 0) && !opts->force) {
-		dm_error_set(err, DM_ERR_MISMATCH, "%s (the file does not "
-		    "match the cfg: nothing was written; --force exports the "
-		    "layers that are in the file)", v->message);
+		/* The verdict is a sentence of its own; this one follows. */
+		dm_error_set(err, DM_ERR_MISMATCH, "%s%s Nothing was written: "
+		    "the file does not match the cfg; --force exports the "
+		    "layers that are in the file", v->message,
+		    v->message[0] != '\0' &&
+		    v->message[strlen(v->message) - 1] == '.' ? "" : ";");
 		return NULL;
 	}
 	if ((ex = calloc(1, sizeof *ex)) == NULL) {

@@ -683,6 +683,7 @@ load_cfg_text(struct dm_vm *vm)
 	char chunk[8192], *buf = NULL, *p, **lines;
 	size_t len = 0, n, cap, k;
 	FILE *fp, *mem;
+	int bad = 0;
 
 	if ((fp = fopen(vm->cfg_path, "r")) == NULL)
 		return;
@@ -691,9 +692,13 @@ load_cfg_text(struct dm_vm *vm)
 		return;
 	}
 	while ((k = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		fwrite(chunk, 1, k, mem);
+		if (fwrite(chunk, 1, k, mem) != k)
+			bad = 1;
+	if (ferror(fp))
+		bad = 1;
 	fclose(fp);
-	if (fclose(mem) != 0 || buf == NULL) {
+	/* Part of the cfg would mislead: the pane stays empty instead. */
+	if (fclose(mem) != 0 || buf == NULL || bad) {
 		free(buf);
 		return;
 	}
