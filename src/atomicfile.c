@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crc32.h"
+
 #ifndef O_CLOEXEC
 #define O_CLOEXEC	0
 #endif
@@ -343,11 +345,13 @@ dm_atomicfile_pwrite(struct dm_atomicfile *af, const void *buf, size_t len,
 	    off + len > af->bufoff) {
 		if (off >= af->bufoff && off + len <= af->bufoff + af->buflen) {
 			memcpy(af->buf + (off - af->bufoff), buf, len);
+			af->patched = 1;
 			return 0;
 		}
 		if (dm_atomicfile_flush(af, err) == -1)
 			return -1;
 	}
+	af->patched = 1;
 	iov.iov_base = (void *)buf;
 	iov.iov_len = len;
 	return atomic_pwritev(af, &iov, 1, off, err);
@@ -372,6 +376,8 @@ dm_atomicfile_write(struct dm_atomicfile *af, const void *buf, size_t len,
 		errno = EFBIG;
 		return -1;
 	}
+	if (af->verify)
+		af->crc = dm_crc32(af->crc, buf, len);
 	if (len < DM_AF_DIRECT) {
 		if (af->buflen > DM_AF_BUFSIZE - len &&
 		    dm_atomicfile_flush(af, err) == -1)
@@ -437,6 +443,52 @@ dm_atomicfile_pread(struct dm_atomicfile *af, void *buf, size_t len,
 		off += (uint64_t)r;
 	}
 	return 0;
+}
+
+int
+dm_atomicfile_verify(struct dm_atomicfile *af, struct dm_error *err)
+{
+	unsigned char *buf;
+	struct stat st;
+	uint64_t off;
+	uint32_t crc;
+	size_t len;
+	int rc = -1;
+
+	if (!af->verify || af->patched)
+		return dm_error_set(err, DM_ERR_INVALID,
+		    "%s: cannot verify: the bytes meant are not known",
+		    af->path);
+	if (dm_atomicfile_flush(af, err) == -1)
+		return -1;
+	if (fstat(af->fd, &st) == -1)
+		return dm_error_set(err, DM_ERR_IO, "%s: cannot verify: %s",
+		    af->path, strerror(errno));
+	if ((uint64_t)st.st_size != af->pos)
+		return dm_error_set(err, DM_ERR_IO,
+		    "%s: verify: the file written holds %llu bytes, not %llu",
+		    af->path, (unsigned long long)st.st_size,
+		    (unsigned long long)af->pos);
+	if ((buf = malloc(DM_AF_BUFSIZE)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	crc = 0;
+	for (off = 0; off < af->pos; off += len) {
+		len = af->pos - off > DM_AF_BUFSIZE ? DM_AF_BUFSIZE :
+		    (size_t)(af->pos - off);
+		if (dm_atomicfile_pread(af, buf, len, off, err) == -1)
+			goto out;
+		crc = dm_crc32(crc, buf, len);
+	}
+	if (crc != af->crc) {
+		dm_error_set(err, DM_ERR_IO, "%s: verify: the file written "
+		    "reads back with CRC-32 %08x, not %08x as written",
+		    af->path, (unsigned int)crc, (unsigned int)af->crc);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
 }
 
 /* Syncs the folder holding path, so that the rename itself is durable. */

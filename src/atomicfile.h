@@ -58,6 +58,14 @@ struct dm_atomicfile {
 	uint64_t	 end;		/* the end of what the file holds */
 	uint64_t	 wb_start;	/* writeback started up to here */
 	uint64_t	 reserved;	/* blocks allocated up to here */
+	/*
+	 * Set after dm_atomicfile_open() to keep a CRC-32 of every byte
+	 * appended, for dm_atomicfile_verify().  A dm_atomicfile_pwrite()
+	 * sets patched: the file is then no longer what was appended.
+	 */
+	int		 verify;
+	int		 patched;
+	uint32_t	 crc;
 };
 
 /*
@@ -104,6 +112,14 @@ int		 dm_atomicfile_pwrite(struct dm_atomicfile *af,
 /* Reads exactly len bytes at offset off of what has been written. */
 int		 dm_atomicfile_pread(struct dm_atomicfile *af, void *buf,
 		     size_t len, uint64_t off, struct dm_error *err);
+
+/*
+ * Reads the whole file back and compares its size and CRC-32 with those
+ * of the bytes appended since verify was set, right after the open.
+ * Returns 0, or -1 with err set when they differ or cannot be known.
+ */
+int		 dm_atomicfile_verify(struct dm_atomicfile *af,
+		     struct dm_error *err);
 
 /*
  * Writes out what is gathered, syncs the data (as the sync policy says),

@@ -787,6 +787,7 @@ write_weights(struct dm_export *ex, const char *path,
 	if (dm_atomicfile_open(&af, path, inputs, err) == -1)
 		return -1;
 	af.sync = ex->opts.sync;
+	af.verify = ex->opts.verify;
 	dm_atomicfile_reserve(&af, sizeof hdr + total);
 	if ((buf = malloc(DM_TENSOROUT_CHUNK)) == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
@@ -813,6 +814,9 @@ write_weights(struct dm_export *ex, const char *path,
 		}
 	}
 	free(buf);
+	buf = NULL;
+	if (af.verify && dm_atomicfile_verify(&af, err) == -1)
+		goto fail;
 	return dm_atomicfile_commit(&af, err);
 fail:
 	free(buf);
@@ -838,6 +842,7 @@ dm_export_write(struct dm_export *ex, const char *path,
 	memset(&o, 0, sizeof o);
 	o.wrap_model = ex->opts.wrap_model;
 	o.sync = ex->opts.sync;
+	o.verify = ex->opts.verify;
 	o.inputs = inputs;
 	o.progress = ex->opts.progress;
 	o.pctx = ex->opts.pctx;

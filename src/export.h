@@ -39,6 +39,7 @@ struct dm_export_opts {
 	int		 wrap_model;	/* pt: {'model': state_dict, ...} */
 	int		 force;		/* export a file that does not match */
 	enum dm_sync	 sync;		/* sync before the rename: atomicfile.h */
+	int		 verify;	/* read back before the rename: tensorout.h */
 	void		(*progress)(void *, uint64_t, uint64_t);
 	void		*pctx;
 };

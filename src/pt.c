@@ -507,15 +507,51 @@ zipout_entry_ok(const struct dm_ziplib *zl, zip_t *za,
 }
 
 /*
+ * Reads every byte of entry k through libzip, which checks the data's
+ * CRC-32 against the headers' when it reaches the end.
+ */
+static int
+zipout_read_entry(const struct dm_ziplib *zl, zip_t *za,
+    const struct dm_zipout *z, size_t k, unsigned char *buf,
+    struct dm_error *err)
+{
+	const struct dm_zipw_entry *e = &z->zw.ent[k];
+	zip_file_t *zf;
+	zip_int64_t r;
+	uint64_t got = 0;
+
+	if ((zf = zl->fopen_index(za, k, 0)) == NULL)
+		return dm_error_set(err, DM_ERR_IO,
+		    "%s: verify: entry %s does not open: %s", z->af.path,
+		    e->name, zl->archive_strerror(za));
+	while ((r = zl->file_read(zf, buf, DM_TENSOROUT_CHUNK)) > 0)
+		got += (uint64_t)r;
+	if (r < 0 || got != e->size) {
+		dm_error_set(err, DM_ERR_IO,
+		    "%s: verify: entry %s (data at byte %llu) %s", z->af.path,
+		    e->name, (unsigned long long)e->data_off, r < 0 ?
+		    zl->file_strerror(zf) : "reads back short");
+		zl->file_close(zf);
+		return -1;
+	}
+	if (zl->file_close(zf) != 0)
+		return dm_error_set(err, DM_ERR_IO,
+		    "%s: verify: entry %s: %s", z->af.path, e->name,
+		    zl->archive_strerror(za));
+	return 0;
+}
+
+/*
  * Opens the archive written with libzip, which checks every local header
- * against the central directory (ZIP_CHECKCONS), and compares each entry
- * with what was meant.  No data is read.
+ * against the central directory (ZIP_CHECKCONS), compares each entry with
+ * what was meant and reads all of its data back.
  */
 static int
 zipout_verify(struct dm_zipout *z, struct dm_error *err)
 {
 	const char *path = z->af.path;
 	const struct dm_ziplib *zl;
+	unsigned char *buf;
 	zip_error_t ze;
 	zip_t *za;
 	size_t k;
@@ -524,12 +560,12 @@ zipout_verify(struct dm_zipout *z, struct dm_error *err)
 	if (dm_atomicfile_flush(&z->af, err) == -1)
 		return -1;
 	if ((zl = dm_ziplib(err)) == NULL)
-		return dm_error_prefix(err, "%s: cannot check the archive",
+		return dm_error_prefix(err, "%s: cannot verify the archive",
 		    path);
 	/* zip_fdopen() takes over the descriptor only when it succeeds. */
 	if ((fd = dup(z->af.fd)) == -1)
 		return dm_error_set(err, DM_ERR_IO,
-		    "%s: cannot check the archive: %s", path, strerror(errno));
+		    "%s: cannot verify the archive: %s", path, strerror(errno));
 	if ((za = zl->fdopen(fd, ZIP_CHECKCONS | ZIP_RDONLY, &zerr)) ==
 	    NULL) {
 		close(fd);
@@ -555,6 +591,18 @@ zipout_verify(struct dm_zipout *z, struct dm_error *err)
 			    (unsigned long long)z->zw.ent[k].hdr_off);
 		}
 	}
+	if ((buf = malloc(DM_TENSOROUT_CHUNK)) == NULL) {
+		zl->discard(za);
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	}
+	for (k = 0; k < z->zw.nent; k++) {
+		if (zipout_read_entry(zl, za, z, k, buf, err) == -1) {
+			free(buf);
+			zl->discard(za);
+			return -1;
+		}
+	}
+	free(buf);
 	zl->discard(za);
 	return 0;
 }
@@ -568,14 +616,18 @@ zipout_free(struct dm_zipout *z)
 }
 
 /*
- * Writes the archive, checks its layout and renames it over the target.
- * Frees z whatever happens; on failure the target is untouched.
+ * Writes the archive, reads its headers back (and with verify all of it,
+ * through libzip) and renames it over the target.  Frees z whatever
+ * happens; on failure the target is untouched.
  */
 static int
 zipout_close(struct dm_zipout *z, struct dm_error *err)
 {
+	const struct dm_tensorout_opts *opts = z->s->opts;
+
 	if (dm_zipw_finish(&z->zw, err) == -1 ||
-	    zipout_verify(z, err) == -1 ||
+	    dm_zipw_check(&z->zw, err) == -1 ||
+	    (opts != NULL && opts->verify && zipout_verify(z, err) == -1) ||
 	    dm_atomicfile_commit(&z->af, err) == -1) {
 		zipout_free(z);
 		return -1;

@@ -196,6 +196,7 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 	    err) == -1)
 		goto out;
 	af.sync = opts != NULL ? opts->sync : DM_SYNC_REPLACE;
+	af.verify = opts != NULL && opts->verify;
 	dm_atomicfile_reserve(&af, 8 + b.len + r.total);
 	dm_le64enc(len8, b.len);
 	if (dm_atomicfile_write(&af, len8, sizeof len8, err) == -1 ||
@@ -210,7 +211,8 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 				goto out;
 		}
 	}
-	if (dm_atomicfile_commit(&af, err) == -1)
+	if ((af.verify && dm_atomicfile_verify(&af, err) == -1) ||
+	    dm_atomicfile_commit(&af, err) == -1)
 		goto out;
 	dm_tensorout_stream_finish(&s);
 	rc = 0;

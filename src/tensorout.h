@@ -107,6 +107,14 @@ struct dm_tensorout_opts {
 	 * as after cp(1).
 	 */
 	enum dm_sync	 sync;
+	/*
+	 * Whether the output is read back in full before the rename: a zip
+	 * archive (.pt, .npz) by libzip, which checks every header and
+	 * every entry's CRC-32; any other file against a CRC-32 of the bytes
+	 * written.  Without it, an archive's headers are still read back
+	 * and compared (dm_zipw_check()), but no data is read.
+	 */
+	int		 verify;
 };
 
 /*

@@ -37,6 +37,7 @@ sym(void *h, const char *name, void *fnp, size_t size)
 }
 
 #define SYM(h, f)	sym((h), "zip_" #f, &zl.f, sizeof zl.f)
+#define SYMAS(h, f, name) sym((h), (name), &zl.f, sizeof zl.f)
 
 static void
 zl_load(void)
@@ -55,7 +56,10 @@ zl_load(void)
 	    SYM(h, error_strerror) && SYM(h, error_fini) &&
 	    SYM(h, get_num_entries) && SYM(h, stat_index) &&
 	    SYM(h, file_extra_fields_count) && SYM(h, file_extra_field_get) &&
-	    SYM(h, discard);
+	    SYM(h, discard) && SYM(h, fopen_index) &&
+	    SYMAS(h, file_read, "zip_fread") && SYM(h, file_strerror) &&
+	    SYMAS(h, file_close, "zip_fclose") &&
+	    SYMAS(h, archive_strerror, "zip_strerror");
 }
 #else
 static void
@@ -70,6 +74,11 @@ zl_load(void)
 	zl.file_extra_fields_count = zip_file_extra_fields_count;
 	zl.file_extra_field_get = zip_file_extra_field_get;
 	zl.discard = zip_discard;
+	zl.fopen_index = zip_fopen_index;
+	zl.file_read = zip_fread;
+	zl.file_strerror = zip_file_strerror;
+	zl.file_close = zip_fclose;
+	zl.archive_strerror = zip_strerror;
 	zl_ok = 1;
 }
 #endif

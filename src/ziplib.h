@@ -2,8 +2,9 @@
  * ziplib.h - the few libzip functions darkmap calls, loaded when first
  * needed.
  *
- * libzip checks every archive darkmap writes, and nothing else: it is not
- * needed to inspect a file, open the interface or write safetensors.
+ * libzip reads back every archive darkmap writes when asked to verify it
+ * (--verify), and nothing else: it is not needed to inspect a file, open
+ * the interface or write an archive without that check.
  * Linked at start, it and the crypto library it brings would cost every
  * run about a millisecond of relocations, so where configure could learn
  * its file name it is loaded with dlopen() at the first check instead.
@@ -31,6 +32,12 @@ struct dm_ziplib {
 			     zip_uint16_t, zip_uint16_t *, zip_uint16_t *,
 			     zip_flags_t);
 	void		 (*discard)(zip_t *);
+	zip_file_t	*(*fopen_index)(zip_t *, zip_uint64_t, zip_flags_t);
+	/* zip_fread(), zip_fclose() and zip_strerror(). */
+	zip_int64_t	 (*file_read)(zip_file_t *, void *, zip_uint64_t);
+	const char	*(*file_strerror)(zip_file_t *);
+	int		 (*file_close)(zip_file_t *);
+	const char	*(*archive_strerror)(zip_t *);
 };
 
 /*

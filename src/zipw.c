@@ -77,6 +77,7 @@ dm_zipw_init(struct dm_zipw *z, struct dm_atomicfile *af, unsigned int align,
 		    af->path, align);
 	z->af = af;
 	z->align = align;
+	z->start = af->pos;
 	return 0;
 }
 

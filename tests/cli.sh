@@ -70,8 +70,20 @@ grep -q -a best_fitness "$tmp/w2.pt" && fail "--wrap=none ignored" || pass "--wr
 grep -q '^wrap=none$' "$tmp/w2.profile" && pass "and the saved profile says wrap=none" ||
     fail "saved profile: $(grep wrap "$tmp/w2.profile")"
 
-# libzip is loaded only to check an archive written, not at every start
-# (unless configured with --disable-lazy-libzip).
+# --verify reads every output back before it is renamed into place; the
+# result is the same file.
+for ext in pt npz safetensors weights; do
+	expect 0 "convert --verify to .$ext" -- "$DARKMAP" convert --verify "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/v.$ext"
+	"$DARKMAP" convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/nv.$ext" 2>/dev/null
+	cmp -s "$tmp/v.$ext" "$tmp/nv.$ext" && pass "--verify writes the same .$ext" ||
+	    fail "--verify changed the .$ext"
+done
+expect 2 "--verify is for convert" -- "$DARKMAP" inspect --verify "$data/ab-small.cfg" "$data/ab-small.weights"
+grep_err "are for convert" "the refusal says so"
+
+# libzip is loaded only to verify an archive written (--verify), not at
+# every start and not for a convert without it (unless configured with
+# --disable-lazy-libzip).
 if grep -q '^#define DM_LIBZIP_SONAME' "$(dirname "$DARKMAP")/config.h" 2>/dev/null; then
 	loads_libzip() {	# loads_libzip ARGS...: darkmap loaded libzip
 		LD_DEBUG=files "$DARKMAP" "$@" >/dev/null 2>"$tmp/ld"
@@ -82,20 +94,29 @@ if grep -q '^#define DM_LIBZIP_SONAME' "$(dirname "$DARKMAP")/config.h" 2>/dev/n
 	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.safetensors" &&
 	    fail "convert to safetensors loads libzip" ||
 	    pass "convert to safetensors does without libzip"
-	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.pt" &&
-	    [ -s "$tmp/lz.pt" ] && pass "convert to .pt loads libzip to check the archive" ||
-	    fail "convert to .pt did not load libzip"
-	# A libzip that cannot be loaded (a broken file found first): the
-	# .pt is refused with the reason and nothing is left; inspect works.
+	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz0.pt" &&
+	    fail "convert to .pt loads libzip without --verify" ||
+	    pass "convert to .pt does without libzip"
+	[ -s "$tmp/lz0.pt" ] && pass "and writes the .pt" || fail "no .pt written"
+	loads_libzip convert --verify "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.pt" &&
+	    [ -s "$tmp/lz.pt" ] && pass "convert --verify to .pt loads libzip to read the archive back" ||
+	    fail "convert --verify to .pt did not load libzip"
+	# A libzip that cannot be loaded (a broken file found first): a .pt
+	# to verify is refused with the reason and nothing is left; without
+	# --verify, convert and inspect work.
 	soname=$(sed -n 's/^#define DM_LIBZIP_SONAME "\(.*\)"$/\1/p' "$(dirname "$DARKMAP")/config.h")
 	mkdir -p "$tmp/nolib/out"
 	echo "not a library" >"$tmp/nolib/$soname"
 	expect 3 "a libzip that cannot be loaded" -- env LD_LIBRARY_PATH="$tmp/nolib" \
-	    "$DARKMAP" convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/nolib/out/x.pt"
-	grep_err "x\.pt: cannot check the archive: cannot load libzip: .*$soname" \
+	    "$DARKMAP" convert --verify "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/nolib/out/x.pt"
+	grep_err "x\.pt: cannot verify the archive: cannot load libzip: .*$soname" \
 	    "the error names the output and the library"
 	[ -z "$(ls -A "$tmp/nolib/out")" ] && pass "nothing is left of the .pt" ||
 	    fail "left behind: $(ls -A "$tmp/nolib/out")"
+	expect 0 "convert without --verify needs no libzip" -- env LD_LIBRARY_PATH="$tmp/nolib" \
+	    "$DARKMAP" convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/nolib/out/y.pt"
+	cmp -s "$tmp/nolib/out/y.pt" "$tmp/lz.pt" && pass "and writes the same .pt" ||
+	    fail "the .pt written without libzip differs"
 	expect 0 "inspect needs no libzip" -- env LD_LIBRARY_PATH="$tmp/nolib" \
 	    "$DARKMAP" inspect "$data/ab-small.cfg" "$data/ab-small.weights"
 elif [ -f "$(dirname "$DARKMAP")/config.h" ]; then

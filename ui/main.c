@@ -70,6 +70,9 @@ usage(FILE *fp)
 "                            disk before renaming it into place (by default\n"
 "                            only when it replaces a file)\n"
 "      --no-sync             convert: never wait for the disk\n"
+"      --verify              convert: read the whole output back before\n"
+"                            renaming it into place (.pt and .npz through\n"
+"                            libzip, which checks every CRC-32)\n"
 "  -h, --help                display this help and exit\n"
 "  -V, --version             output version information and exit\n"
 "\n"
@@ -127,13 +130,14 @@ struct opts {
 	int			 wrap_set;	/* --wrap was given */
 	int			 force;
 	int			 sync;		/* 0, or an enum dm_sync + 1 */
+	int			 verify;
 	int			 no_stats;
 	struct dm_ovr		*cli;		/* overrides given as options */
 };
 
 enum {
 	OPT_SAVE_PROFILE = 256, OPT_NO_STATS, OPT_DTYPE, OPT_WRAP, OPT_FORCE,
-	OPT_NO_SYNC, OPT_SYNC,
+	OPT_NO_SYNC, OPT_SYNC, OPT_VERIFY,
 	OPT_OVERRIDE
 };
 
@@ -160,6 +164,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "force",	  no_argument,	     NULL, OPT_FORCE },
 		{ "no-sync",	  no_argument,	     NULL, OPT_NO_SYNC },
 		{ "sync",	  no_argument,	     NULL, OPT_SYNC },
+		{ "verify",	  no_argument,	     NULL, OPT_VERIFY },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 	};
@@ -231,6 +236,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_SYNC:
 			o->sync = DM_SYNC_ALWAYS + 1;
 			break;
+		case OPT_VERIFY:
+			o->verify = 1;
+			break;
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
 			    strcmp(optarg, "none") != 0) {
@@ -275,9 +283,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if ((o->cmd == CMD_INSPECT || o->cmd == CMD_FIX) &&
 	    (o->names != NULL || o->dtype != NULL || o->wrap_set ||
-	    o->force || o->sync != 0)) {
-		warnx_usage("%s", "--names, --dtype, --wrap, --force, --sync "
-		    "and --no-sync are for convert");
+	    o->force || o->sync != 0 || o->verify)) {
+		warnx_usage("%s", "--names, --dtype, --wrap, --force, --sync, "
+		    "--no-sync and --verify are for convert");
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_INSPECT && o->output != NULL) {
@@ -664,6 +672,7 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 	xo->force = o->force;
 	xo->sync = o->sync != 0 ? (enum dm_sync)(o->sync - 1) :
 	    DM_SYNC_REPLACE;
+	xo->verify = o->verify;
 	if (isatty(STDERR_FILENO)) {
 		xo->progress = progress;
 		xo->pctx = (void *)o->output;

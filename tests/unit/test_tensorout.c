@@ -26,6 +26,7 @@
 #include "endian.h"
 #include "error.h"
 #include "tensorout.h"
+#include "zipw.h"
 
 typedef int (*writer_fn)(const char *, const struct dm_tensor *, size_t,
     dm_tensor_fill_fn, void *, const struct dm_tensorout_opts *,
@@ -1291,6 +1292,273 @@ test_npz_many(void **state)
 	free(t);
 }
 
+/*
+ * Reading back what was written.
+ */
+
+/* Flips the bits of mask in the byte at off of the open file fd. */
+static void
+flip(int fd, uint64_t off, unsigned char mask)
+{
+	unsigned char c;
+
+	assert_int_equal(pread(fd, &c, 1, (off_t)off), 1);
+	c ^= mask;
+	assert_int_equal(pwrite(fd, &c, 1, (off_t)off), 1);
+}
+
+/* dm_zipw_check() of z fails, naming what and the byte offset at. */
+static void
+check_fails(struct dm_zipw *z, const char *what, uint64_t at)
+{
+	struct dm_error err;
+	char where[64];
+
+	assert_int_equal(dm_zipw_check(z, &err), -1);
+	if (strstr(err.msg, what) == NULL)
+		fail_msg("'%s' does not say '%s'", err.msg, what);
+	snprintf(where, sizeof where, "(byte %llu)", (unsigned long long)at);
+	if (strstr(err.msg, where) == NULL)
+		fail_msg("'%s' does not say '%s'", err.msg, where);
+}
+
+static void
+test_zipw_check(void **state)
+{
+	static const char *const names[] = { "a", "b/\xc3\xa9", "c" };
+	static const size_t sizes[] = { 10, 1000, 0 };
+	const struct dm_zipw_entry *e;
+	struct dm_atomicfile af;
+	struct dm_zipw z;
+	struct dm_error err;
+	unsigned char data[1000], rec[22];
+	uint64_t end, cd;
+	char path[512];
+	size_t k;
+
+	(void)state;
+	memset(data, 0x5a, sizeof data);
+	tpath(path, sizeof path, "c.zip");
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	af.sync = DM_SYNC_NEVER;
+	assert_int_equal(dm_atomicfile_write(&af, "lead", 4, &err), 0);
+	assert_int_equal(dm_zipw_init(&z, &af, 64, &err), 0);
+	for (k = 0; k < 3; k++) {
+		assert_int_equal(dm_zipw_begin(&z, names[k], sizes[k], &err),
+		    0);
+		assert_int_equal(dm_zipw_data(&z, data, sizes[k], &err), 0);
+		assert_int_equal(dm_zipw_end(&z, &err), 0);
+	}
+	assert_int_equal(dm_zipw_finish(&z, &err), 0);
+	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	assert_int_equal(dm_atomicfile_flush(&af, &err), 0);
+	end = af.pos;
+	assert_int_equal(pread(af.fd, rec, sizeof rec, (off_t)(end - 22)),
+	    22);
+	cd = dm_le32dec(rec + 16);
+	e = &z.ent[1];
+
+	/* Each change is found, named and undone. */
+	{
+		const uint64_t h = e->hdr_off, x = h + 30 + e->namelen;
+		const struct {
+			uint64_t	 off;
+			unsigned char	 mask;
+			const char	*what;
+			uint64_t	 at;
+		} bad[] = {
+			{ h, 0x01, "no local header for entry b/\xc3\xa9", h },
+			{ h + 30, 0x20, "local header of entry b/\xc3\xa9 has "
+			    "another name", h },
+			{ h + 14, 0x80, "has another CRC-32", h },
+			{ h + 22, 0x01, "has another size", h },
+			{ h + 8, 0x08, "has a compression method", h },
+			{ h + 28, 0x04, "does not start where meant", h },
+			/* The FB field's id: the data is no longer aligned. */
+			{ x, 0x01, "is not aligned", h },
+			{ cd + 16, 0x01, "central header of entry a has "
+			    "another CRC-32", cd },
+			{ cd + 42, 0x01, "central header of entry a points "
+			    "elsewhere", cd },
+			{ cd, 0x01, "no central header for entry a", cd },
+			{ end - 22 + 12, 0x01, "not where it is said to be",
+			    end - 22 },
+			{ end - 22 + 10, 0x01, "a split archive", end - 22 },
+			{ end - 1, 0x01, "a split archive or a comment",
+			    end - 22 },
+			{ end - 22, 0x01, "no end record", end - 22 },
+		};
+
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			flip(af.fd, bad[k].off, bad[k].mask);
+			check_fails(&z, bad[k].what, bad[k].at);
+			flip(af.fd, bad[k].off, bad[k].mask);
+		}
+	}
+	/* Data is not read: a change there is for --verify to find. */
+	flip(af.fd, e->data_off + 5, 0x01);
+	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	flip(af.fd, e->data_off + 5, 0x01);
+	/* A file cut short. */
+	assert_int_equal(ftruncate(af.fd, (off_t)(end - 1)), 0);
+	assert_int_equal(dm_zipw_check(&z, &err), -1);
+	assert_non_null(strstr(err.msg, "unexpected end of file"));
+	assert_int_equal(ftruncate(af.fd, (off_t)end), 0);
+	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	dm_zipw_free(&z);
+	dm_atomicfile_abort(&af);
+	assert_int_equal(count_files(), 0);
+}
+
+/*
+ * A fill that, when asked for tensor 1, scribbles on the data of tensor 0
+ * (all 0x11, already in the temporary file), as another process might.
+ */
+static int
+scribble_fill(void *vctx, size_t i, uint64_t off, void *buf, size_t len,
+    struct dm_error *err)
+{
+	static const char *const prefix[] = { "s.pt.", "s.npz.", "s.st.",
+	    NULL };
+	unsigned char run[64], *file;
+	const unsigned char *at;
+	char path[512];
+	struct dirent *de;
+	size_t flen, k;
+	DIR *d;
+	int fd;
+
+	(void)vctx;
+	(void)err;
+	memset(buf, i == 0 ? 0x11 : 0x22, len);
+	if (i != 1 || off != 0)
+		return 0;
+	memset(run, 0x11, sizeof run);
+	assert_non_null(d = opendir(tmpdir));
+	while ((de = readdir(d)) != NULL) {
+		for (k = 0; prefix[k] != NULL; k++)
+			if (strncmp(de->d_name, prefix[k],
+			    strlen(prefix[k])) == 0)
+				break;
+		if (prefix[k] == NULL)
+			continue;
+		tpath(path, sizeof path, de->d_name);
+		file = slurp(path, &flen);
+		at = find(file, flen, run, sizeof run);
+		assert_non_null(at);
+		assert_int_not_equal(fd = open(path, O_RDWR), -1);
+		flip(fd, (uint64_t)(at - file) + 1000, 0x40);
+		close(fd);
+		free(file);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void
+test_verify(void **state)
+{
+	struct dm_tensorout_opts o;
+	struct dm_tensor t[2];
+	struct dm_error err;
+	char path[512];
+
+	(void)state;
+	/* Large enough to go to the file at once, not through a buffer. */
+	t[0] = mk("a", DM_DTYPE_F32, 2, (uint64_t)512, (uint64_t)512);
+	t[1] = mk("b", DM_DTYPE_F32, 1, (uint64_t)16);
+	memset(&o, 0, sizeof o);
+	o.sync = DM_SYNC_NEVER;
+
+	/* Unharmed, every format reads back. */
+	o.verify = 1;
+	tpath(path, sizeof path, "ok.pt");
+	assert_int_equal(dm_pt_write(path, t, 2, test_fill, NULL, &o, &err),
+	    0);
+	tpath(path, sizeof path, "ok.npz");
+	assert_int_equal(dm_npz_write(path, t, 2, test_fill, NULL, &o, &err),
+	    0);
+	tpath(path, sizeof path, "ok.st");
+	assert_int_equal(dm_safetensors_write(path, t, 2, test_fill, NULL, &o,
+	    &err), 0);
+	assert_int_equal(count_files(), 3);
+
+	/* Changed data is caught, and nothing is left. */
+	tpath(path, sizeof path, "s.pt");
+	assert_int_equal(dm_pt_write(path, t, 2, scribble_fill, NULL, &o,
+	    &err), -1);
+	if (strstr(err.msg, "s.pt: verify: entry archive/data/0") == NULL ||
+	    strstr(err.msg, "CRC") == NULL)
+		fail_msg("unexpected: %s", err.msg);
+	tpath(path, sizeof path, "s.npz");
+	assert_int_equal(dm_npz_write(path, t, 2, scribble_fill, NULL, &o,
+	    &err), -1);
+	if (strstr(err.msg, "s.npz: verify: entry a.npy") == NULL)
+		fail_msg("unexpected: %s", err.msg);
+	tpath(path, sizeof path, "s.st");
+	assert_int_equal(dm_safetensors_write(path, t, 2, scribble_fill, NULL,
+	    &o, &err), -1);
+	if (strstr(err.msg, "s.st: verify: the file written reads back with "
+	    "CRC-32") == NULL)
+		fail_msg("unexpected: %s", err.msg);
+	assert_int_equal(count_files(), 3);
+
+	/* Without verify, only the headers are read back. */
+	o.verify = 0;
+	tpath(path, sizeof path, "s.pt");
+	assert_int_equal(dm_pt_write(path, t, 2, scribble_fill, NULL, &o,
+	    &err), 0);
+	assert_int_equal(count_files(), 4);
+}
+
+static void
+test_atomicfile_verify(void **state)
+{
+	struct dm_atomicfile af;
+	struct dm_error err;
+	unsigned char *big;
+	char path[512];
+	size_t k, biglen = 300 << 10;
+
+	(void)state;
+	big = malloc(biglen);
+	assert_non_null(big);
+	for (k = 0; k < biglen; k++)
+		big[k] = pattern(3, k);
+	tpath(path, sizeof path, "v.bin");
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	af.sync = DM_SYNC_NEVER;
+	af.verify = 1;
+	dm_atomicfile_reserve(&af, 4 << 20);
+	assert_int_equal(dm_atomicfile_write(&af, "head", 4, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, big, biglen, &err), 0);
+	assert_int_equal(dm_atomicfile_write(&af, "tail", 4, &err), 0);
+	assert_int_equal(dm_atomicfile_verify(&af, &err), 0);
+	assert_int_equal(af.crc, dm_crc32(dm_crc32(dm_crc32(0, "head", 4),
+	    big, biglen), "tail", 4));
+
+	flip(af.fd, 4 + 1234, 0x02);
+	assert_int_equal(dm_atomicfile_verify(&af, &err), -1);
+	assert_non_null(strstr(err.msg, "v.bin: verify: the file written "
+	    "reads back with CRC-32"));
+	flip(af.fd, 4 + 1234, 0x02);
+	assert_int_equal(dm_atomicfile_verify(&af, &err), 0);
+
+	assert_int_equal(ftruncate(af.fd, (off_t)(biglen + 9)), 0);
+	assert_int_equal(dm_atomicfile_verify(&af, &err), -1);
+	assert_non_null(strstr(err.msg, "holds 307209 bytes, not 307208"));
+	assert_int_equal(ftruncate(af.fd, (off_t)(biglen + 8)), 0);
+	assert_int_equal(dm_atomicfile_verify(&af, &err), 0);
+
+	/* Once written over, what was meant is no longer known. */
+	assert_int_equal(dm_atomicfile_pwrite(&af, "H", 1, 0, &err), 0);
+	assert_int_equal(dm_atomicfile_verify(&af, &err), -1);
+	assert_non_null(strstr(err.msg, "not known"));
+	dm_atomicfile_abort(&af);
+	free(big);
+	assert_int_equal(count_files(), 0);
+}
+
 int
 main(void)
 {
@@ -1327,6 +1595,12 @@ main(void)
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_npz_many, setup_dir,
 		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_zipw_check, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_verify, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_atomicfile_verify,
+		    setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests_name("tensorout", tests, NULL, NULL);
