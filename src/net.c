@@ -1702,21 +1702,26 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 			return dm_error_set(err, DM_ERR_RANGE, "%s:%d: layer "
 			    "%zu has too many arrays", net->cfg->path, l->line,
 			    li);
+		/* An error about an override names its profile line. */
 		if (layer_order(net, l, lo, order, err) == -1)
-			return -1;
+			return dm_ovr_locate(ovr, lo->line, err);
 		if (lo != NULL && !absent) {
 			if (lo->offset != DM_UNSET &&
-			    (uint64_t)lo->offset < header_size)
-				return dm_error_set(err, DM_ERR_INVALID, "layer "
-				    "%zu: offset %" PRId64 " is inside the %"
-				    PRIu64 "-byte header", li, lo->offset,
-				    header_size);
+			    (uint64_t)lo->offset < header_size) {
+				dm_error_set(err, DM_ERR_INVALID, "layer %zu: "
+				    "offset %" PRId64 " is inside the %" PRIu64
+				    "-byte header", li, lo->offset, header_size);
+				return dm_ovr_locate(ovr, lo->line, err);
+			}
 			if (lo->offset != DM_UNSET)
 				off = (uint64_t)lo->offset;
-			if (lo->gap < 0 && (uint64_t)-lo->gap > off - header_size)
-				return dm_error_set(err, DM_ERR_INVALID, "layer "
-				    "%zu: a gap of %" PRId64 " bytes would start "
-				    "it before the data", li, lo->gap);
+			if (lo->gap < 0 &&
+			    (uint64_t)-lo->gap > off - header_size) {
+				dm_error_set(err, DM_ERR_INVALID, "layer %zu: a "
+				    "gap of %" PRId64 " bytes would start it "
+				    "before the data", li, lo->gap);
+				return dm_ovr_locate(ovr, lo->line, err);
+			}
 			off += (uint64_t)lo->gap;
 		}
 		for (k = 0; k < l->narrays; k++) {
@@ -1732,7 +1737,7 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 			a->rename = ao != NULL ? ao->rename : NULL;
 			a->nperm = 0;
 			if ((d = layout_shape(a, ao, err)) == -1)
-				return -1;
+				return dm_ovr_locate(ovr, ao->line, err);
 			if (ao != NULL && ao->nperm > 0) {
 				a->nperm = ao->nperm;
 				memcpy(a->perm, ao->perm, sizeof a->perm);

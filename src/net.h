@@ -194,7 +194,9 @@ struct dm_ovr;
  * The same, applying the overrides of ovr (which may be NULL and is
  * borrowed until the next layout): layers absent, cut off, moved or
  * preceded by a gap, arrays reordered, recounted, reshaped, transposed or
- * renamed.  transpose is the header's flag, which ovr may override.
+ * renamed.  transpose is the header's flag, which ovr may override.  An
+ * error about an entry read from a profile names the profile and the line
+ * (dm_ovr_locate()).
  */
 int		 dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 		     enum dm_layout_mode mode, int transpose,

@@ -54,6 +54,7 @@ ovr_clear(struct dm_ovr *o)
 	free(o->for_cfg);
 	free(o->for_hash);
 	free(o->note);
+	free(o->path);
 	free(o->names);
 	free(o->dtype);
 	free(o->wrap);
@@ -129,8 +130,10 @@ dm_ovr_layer(struct dm_ovr *o, size_t layer, struct dm_error *err)
 	size_t i;
 
 	for (i = 0; i < o->nlayers; i++)
-		if (o->layers[i].layer == layer)
+		if (o->layers[i].layer == layer) {
+			o->layers[i].line = 0;
 			return &o->layers[i];
+		}
 	l = realloc(o->layers, (o->nlayers + 1) * sizeof *l);
 	if (l == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
@@ -161,8 +164,10 @@ dm_ovr_array(struct dm_ovr *o, size_t layer, const char *name,
 	}
 	for (i = 0; i < o->narrays; i++)
 		if (o->arrays[i].layer == layer &&
-		    strcmp(o->arrays[i].name, name) == 0)
+		    strcmp(o->arrays[i].name, name) == 0) {
+			o->arrays[i].line = 0;
 			return &o->arrays[i];
+		}
 	a = realloc(o->arrays, (o->narrays + 1) * sizeof *a);
 	if (a == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
@@ -211,6 +216,7 @@ dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 	if (dup_str(&dst->for_cfg, src->for_cfg, err) == -1 ||
 	    dup_str(&dst->for_hash, src->for_hash, err) == -1 ||
 	    dup_str(&dst->note, src->note, err) == -1 ||
+	    dup_str(&dst->path, src->path, err) == -1 ||
 	    dup_str(&dst->names, src->names, err) == -1 ||
 	    dup_str(&dst->dtype, src->dtype, err) == -1 ||
 	    dup_str(&dst->wrap, src->wrap, err) == -1)
@@ -519,34 +525,48 @@ dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
 }
 
 int
+dm_ovr_locate(const struct dm_ovr *o, int line, struct dm_error *err)
+{
+	if (o == NULL || o->path == NULL || line <= 0)
+		return -1;
+	return dm_error_prefix(err, "%s:%d", o->path, line);
+}
+
+int
 dm_ovr_check(const struct dm_ovr *o, const struct dm_net *net,
     struct dm_error *err)
 {
 	size_t i, k;
 
 	for (i = 0; i < o->nlayers; i++)
-		if (o->layers[i].layer >= net->nlayers)
-			return dm_error_set(err, DM_ERR_INVALID, "override of "
-			    "layer %zu, but %s has %zu layers (0-%zu)",
+		if (o->layers[i].layer >= net->nlayers) {
+			dm_error_set(err, DM_ERR_INVALID, "override of layer "
+			    "%zu, but %s has %zu layers (0-%zu)",
 			    o->layers[i].layer, net->cfg->path, net->nlayers,
 			    net->nlayers - 1);
+			return dm_ovr_locate(o, o->layers[i].line, err);
+		}
 	for (i = 0; i < o->narrays; i++) {
 		const struct dm_array_ovr *a = &o->arrays[i];
 		const struct dm_layer *l;
 
-		if (a->layer >= net->nlayers)
-			return dm_error_set(err, DM_ERR_INVALID, "override of "
-			    "layer %zu array %s, but %s has %zu layers",
-			    a->layer, a->name, net->cfg->path, net->nlayers);
+		if (a->layer >= net->nlayers) {
+			dm_error_set(err, DM_ERR_INVALID, "override of layer "
+			    "%zu array %s, but %s has %zu layers", a->layer,
+			    a->name, net->cfg->path, net->nlayers);
+			return dm_ovr_locate(o, a->line, err);
+		}
 		l = &net->layers[a->layer];
 		for (k = 0; k < l->narrays; k++)
 			if (strcmp(net->arrays[l->first_array + k].name,
 			    a->name) == 0)
 				break;
-		if (k == l->narrays)
-			return dm_error_set(err, DM_ERR_INVALID, "override of "
-			    "layer %zu array %s, but that layer has no such "
-			    "array", a->layer, a->name);
+		if (k == l->narrays) {
+			dm_error_set(err, DM_ERR_INVALID, "override of layer "
+			    "%zu array %s, but that layer has no such array",
+			    a->layer, a->name);
+			return dm_ovr_locate(o, a->line, err);
+		}
 	}
 	return 0;
 }
@@ -634,6 +654,7 @@ flush_entry(struct preader *r)
 			    layer);
 		if ((l = dm_ovr_layer(r->o, layer, r->err)) == NULL)
 			return -1;
+		l->line = r->sect_line;
 		for (i = 0; i < r->nkeys; i++) {
 			if (strcmp(r->keys[i], "layer") == 0)
 				continue;
@@ -658,6 +679,7 @@ flush_entry(struct preader *r)
 			    "appears twice", layer, name);
 		if ((a = dm_ovr_array(r->o, layer, name, r->err)) == NULL)
 			return dm_error_prefix(r->err, "%s:%d", r->path, line);
+		a->line = r->sect_line;
 		for (i = 0; i < r->nkeys; i++) {
 			if (strcmp(r->keys[i], "layer") == 0 ||
 			    strcmp(r->keys[i], "name") == 0)
@@ -815,6 +837,8 @@ dm_profile_parse(const char *path, const char *buf, size_t len,
 	r->path = path;
 	r->o = o;
 	r->err = err;
+	if (dup_str(&o->path, path, err) == -1)
+		goto fail;
 	while (p < end) {
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));

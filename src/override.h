@@ -23,6 +23,7 @@
 
 struct dm_layer_ovr {
 	size_t		 layer;
+	int		 line;		/* where it starts in the profile, or 0 */
 	int		 absent;	/* arrays not in the file */
 	int		 omit;		/* in the file, not exported */
 	int		 cutoff;	/* the file ends after this layer */
@@ -33,6 +34,7 @@ struct dm_layer_ovr {
 
 struct dm_array_ovr {
 	size_t		 layer;
+	int		 line;		/* where it starts in the profile, or 0 */
 	char		 name[DM_ARRAY_NAME_MAX];
 	int		 transpose;	/* stored transposed (2-D), or unset */
 	int		 perm[DM_SHAPE_MAX]; /* stored axis order, nperm axes */
@@ -49,6 +51,9 @@ struct dm_ovr {
 	int64_t		 for_size;
 	char		*for_hash;	/* "fnv1a64:<16 hex>" of the head */
 	char		*note;		/* one line of explanation */
+
+	/* The profile read, or NULL; the entries' lines are in it. */
+	char		*path;
 
 	/* File-wide. */
 	int		 dialect;	/* DM_DIALECT_*, or unset */
@@ -72,7 +77,11 @@ struct dm_ovr	*dm_ovr_new(void);
 void		 dm_ovr_free(struct dm_ovr *ovr);
 int		 dm_ovr_empty(const struct dm_ovr *ovr);
 
-/* The entry for a layer or an array, created on demand (NULL: no memory). */
+/*
+ * The entry for a layer or an array, created on demand (NULL: no memory),
+ * to be changed: it loses its line, as the profile no longer says all that
+ * it holds.
+ */
 struct dm_layer_ovr *dm_ovr_layer(struct dm_ovr *ovr, size_t layer,
 		     struct dm_error *err);
 struct dm_array_ovr *dm_ovr_array(struct dm_ovr *ovr, size_t layer,
@@ -95,8 +104,19 @@ int		 dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 int		 dm_ovr_parse_option(struct dm_ovr *ovr, const char *opt,
 		     const char *arg, struct dm_error *err);
 
-/* Checks the overrides against a net: layers and arrays exist. */
+/*
+ * Checks the overrides against a net: layers and arrays exist.  An error
+ * about an entry read from a profile names the profile and the entry's
+ * line, as dm_net_layout_ovr()'s do.
+ */
 int		 dm_ovr_check(const struct dm_ovr *ovr, const struct dm_net *net,
+		     struct dm_error *err);
+
+/*
+ * Prefixes the message in err with "profile:line" when ovr was read from a
+ * profile and line (an entry's) is known; returns -1.
+ */
+int		 dm_ovr_locate(const struct dm_ovr *ovr, int line,
 		     struct dm_error *err);
 
 /*

@@ -28,4 +28,36 @@ printf '[profile]\nversion=1\n[file]\nheader=12\n' >"$tmp/bad.profile"
 expect 3 "malformed profile" -- "$DARKMAP" inspect --profile "$tmp/bad.profile" "$cfg" "$w"
 grep_err 'bad.profile:4: invalid value' "malformed profile names the line"
 expect 3 "missing profile" -- "$DARKMAP" inspect --profile "$tmp/none" "$cfg" "$w"
+
+# An entry that reads well but does not fit the net is refused when the
+# profile is applied, naming the line where the entry starts.
+printf '# order\n[profile]\nversion=1\n\n[layer]\nlayer=3\nomit=1\n\n[layer]\nlayer=0\norder=biases,bogus\n' >"$tmp/order.profile"
+expect 3 "bad order name in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/order.profile" "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/order\.profile:9: layer 0: order names .bogus., which is not one of its arrays$' "bad order names the profile line"
+printf '[profile]\nversion=1\n[array]\nlayer=0\nname=biases\nreshape=3,5\n' >"$tmp/shape.profile"
+expect 3 "reshape to another size in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/shape.profile" "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/shape\.profile:3: layer 0 array biases: reshape to 15 elements, but it holds 8$' "bad reshape names the profile line"
+printf '[profile]\nversion=1\n[layer]\nlayer=1\ngap=0\n[layer]\nlayer=0\noffset=4\n' >"$tmp/offset.profile"
+expect 3 "offset inside the header in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/offset.profile" "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/offset\.profile:6: layer 0: offset 4 is inside the 20-byte header$' "refused offset names the profile line"
+printf '[profile]\nversion=1\n\n[array]\nlayer=0\nname=nothing\ncount=3\n' >"$tmp/array.profile"
+expect 3 "missing array in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/array.profile" "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/array\.profile:4: override of layer 0 array nothing, but that layer has no such array$' "missing array names the profile line"
+
+# The same on the command line: no line, the options are named.
+expect 3 "bad --order" -- "$DARKMAP" inspect --no-stats --order 0=biases,bogus "$cfg" "$w"
+grep_err '^darkmap: the override options: layer 0: order names .bogus., which is not one of its arrays$' "bad --order names the options"
+expect 3 "bad --reshape" -- "$DARKMAP" inspect --no-stats --reshape 0:biases=3,5 "$cfg" "$w"
+grep_err '^darkmap: the override options: layer 0 array biases: reshape to 15' "bad --reshape names the options"
+expect 3 "refused --offset" -- "$DARKMAP" inspect --no-stats --offset 0=4 "$cfg" "$w"
+grep_err '^darkmap: the override options: layer 0: offset 4 is inside' "refused --offset names the options"
+expect 3 "--absent of a missing layer" -- "$DARKMAP" inspect --no-stats --absent 99 "$cfg" "$w"
+grep_err '^darkmap: the override options: override of layer 99' "missing layer names the options"
+
+# An entry the options changed is no longer the profile's line alone; one
+# they left alone still is.
+expect 3 "profile entry changed by an option" -- "$DARKMAP" inspect --no-stats --profile "$tmp/order.profile" --gap 0=4 "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/order\.profile and the override options: layer 0: order names' "changed entry names both"
+expect 3 "profile entry beside an option" -- "$DARKMAP" inspect --no-stats --profile "$tmp/order.profile" --gap 1=4 "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/order\.profile:9: layer 0: order names' "untouched entry keeps its line"
 finish

@@ -448,6 +448,30 @@ set_identity(struct dm_ovr *ovr, const struct opts *o,
 		ovr->dialect = (int)s->net->dialect;
 }
 
+/*
+ * Says where the overrides behind a refused check or layout came from.  An
+ * error about an entry read from the profile names the profile and the
+ * line already; an entry the options made or changed has no line.
+ */
+static int
+ovr_fail(const struct opts *o, struct dm_error *err)
+{
+	size_t n = o->profile != NULL ? strlen(o->profile) : 0;
+
+	if (n > 0 && strncmp(err->msg, o->profile, n) == 0 &&
+	    err->msg[n] == ':' && err->msg[n + 1] >= '1' &&
+	    err->msg[n + 1] <= '9')
+		return -1;
+	if (!dm_ovr_empty(o->cli) && o->profile != NULL)
+		return dm_error_prefix(err, "%s and the override options",
+		    o->profile);
+	if (o->profile != NULL)
+		return dm_error_prefix(err, "%s", o->profile);
+	if (!dm_ovr_empty(o->cli))
+		return dm_error_prefix(err, "the override options");
+	return -1;
+}
+
 static int
 session_open(const struct opts *o, struct session *s, FILE *warn,
     struct dm_error *err)
@@ -470,8 +494,7 @@ session_open(const struct opts *o, struct session *s, FILE *warn,
 	if ((s->net = dm_net_load(o->cfg, dialect, err)) == NULL)
 		return -1;
 	if (dm_ovr_check(s->ovr, s->net, err) == -1)
-		return dm_error_prefix(err, "%s", o->profile != NULL ?
-		    o->profile : "override");
+		return ovr_fail(o, err);
 	if (o->weights != NULL) {
 		if ((s->w = dm_weights_open(o->weights, dialect, err)) == NULL)
 			return -1;
@@ -481,17 +504,8 @@ session_open(const struct opts *o, struct session *s, FILE *warn,
 	if (s->ovr->header != DM_UNSET)
 		hsize = (unsigned)s->ovr->header;
 	if (dm_net_layout_ovr(s->net, hsize, layout, s->w != NULL &&
-	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1) {
-		/* Say where the overrides came from; a cfg error says so. */
-		if (!dm_ovr_empty(o->cli) && o->profile != NULL)
-			return dm_error_prefix(err, "%s and the override "
-			    "options", o->profile);
-		if (o->profile != NULL)
-			return dm_error_prefix(err, "%s", o->profile);
-		if (!dm_ovr_empty(o->cli))
-			return dm_error_prefix(err, "the override options");
-		return -1;
-	}
+	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1)
+		return ovr_fail(o, err);
 	check_identity(o, s, warn);
 	dm_verdict_compute(s->net, s->w, &s->v);
 	return 0;

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "cfg.h"
+#include "net.h"
 #include "override.h"
 
 static const char full[] =
@@ -133,6 +135,106 @@ test_errors_name_lines(void **state)
 }
 
 static void
+test_lines_recorded(void **state)
+{
+	struct dm_error err;
+	struct dm_ovr *o, *c;
+	char *a, *b;
+
+	(void)state;
+	o = dm_profile_parse("p", full, sizeof full - 1, &err);
+	assert_non_null(o);
+	assert_string_equal(o->path, "p");
+	assert_int_equal(o->layers[0].line, 16);	/* [layer] of layer=3 */
+	assert_int_equal(o->layers[1].line, 20);
+	assert_int_equal(o->arrays[0].line, 28);
+
+	/* A copy keeps them, and prints the same bytes. */
+	assert_non_null(c = dm_ovr_new());
+	assert_int_equal(dm_ovr_copy(c, o, &err), 0);
+	assert_string_equal(c->path, "p");
+	assert_int_equal(c->layers[1].line, 20);
+	assert_int_equal(c->arrays[0].line, 28);
+	a = print(o);
+	b = print(c);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+
+	/* An entry handed out to be changed is no longer the line's alone. */
+	assert_non_null(dm_ovr_layer(c, 12, &err));
+	assert_int_equal(dm_ovr_find_layer(c, 12)->line, 0);
+	assert_int_equal(dm_ovr_find_layer(c, 3)->line, 16);
+	assert_non_null(dm_ovr_array(c, 12, "weights", &err));
+	assert_int_equal(c->arrays[0].line, 0);
+	dm_ovr_free(c);
+	dm_ovr_free(o);
+
+	/* Command-line entries have none. */
+	assert_non_null(o = dm_ovr_new());
+	assert_int_equal(dm_ovr_parse_option(o, "order", "1=biases", &err), 0);
+	assert_int_equal(dm_ovr_parse_option(o, "count", "1:biases=3", &err),
+	    0);
+	assert_null(o->path);
+	assert_int_equal(o->layers[0].line, 0);
+	assert_int_equal(o->arrays[0].line, 0);
+	dm_ovr_free(o);
+}
+
+/* Applies profile text to a one-conv net; returns the error, or "". */
+static const char *
+apply(const char *text, struct dm_error *err)
+{
+	static const char net_text[] = "[net]\nwidth=8\nheight=8\n"
+	    "channels=3\n[convolutional]\nfilters=4\nsize=3\n";
+	struct dm_cfg *cfg;
+	struct dm_net *net;
+	struct dm_ovr *o;
+
+	dm_error_clear(err);
+	o = dm_profile_parse("p.profile", text, strlen(text), err);
+	if (o == NULL)
+		fail_msg("'%s': %s", text, err->msg);
+	cfg = dm_cfg_parse("t.cfg", net_text, sizeof net_text - 1,
+	    DM_DIALECT_AB, err);
+	assert_non_null(cfg);
+	assert_non_null(net = dm_net_build(cfg, err));
+	if (dm_ovr_check(o, net, err) == 0)
+		dm_net_layout_ovr(net, 20, DM_LAYOUT_LOAD, 0, o, err);
+	dm_net_free(net);
+	dm_ovr_free(o);
+	return err->msg;
+}
+
+static void
+test_apply_errors_name_lines(void **state)
+{
+	struct dm_error err;
+
+	(void)state;
+	assert_string_equal(apply("[profile]\nversion=1\n\n[layer]\n"
+	    "layer=0\norder=weights,bogus\n", &err), "p.profile:4: layer 0: "
+	    "order names 'bogus', which is not one of its arrays");
+	assert_string_equal(apply("[profile]\nversion=1\n[layer]\nlayer=0\n"
+	    "offset=8\n", &err), "p.profile:3: layer 0: offset 8 is inside "
+	    "the 20-byte header");
+	assert_string_equal(apply("[profile]\nversion=1\n[layer]\nlayer=0\n"
+	    "gap=-4\n", &err), "p.profile:3: layer 0: a gap of -4 bytes "
+	    "would start it before the data");
+	assert_string_equal(apply("[profile]\nversion=1\n[array]\nlayer=0\n"
+	    "name=biases\nreshape=3\n", &err), "p.profile:3: layer 0 array "
+	    "biases: reshape to 3 elements, but it holds 4");
+	assert_string_equal(apply("[profile]\nversion=1\n[layer]\nlayer=5\n"
+	    "omit=1\n", &err), "p.profile:3: override of layer 5, but t.cfg "
+	    "has 1 layers (0-0)");
+	assert_string_equal(apply("[profile]\nversion=1\n[array]\nlayer=0\n"
+	    "name=scales\ncount=4\n", &err), "p.profile:3: override of layer "
+	    "0 array scales, but that layer has no such array");
+	assert_string_equal(apply("[profile]\nversion=1\n[array]\nlayer=0\n"
+	    "name=biases\ncount=4\n", &err), "");
+}
+
+static void
 test_cli_options(void **state)
 {
 	struct dm_error err;
@@ -166,6 +268,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_errors_name_lines),
+		cmocka_unit_test(test_lines_recorded),
+		cmocka_unit_test(test_apply_errors_name_lines),
 		cmocka_unit_test(test_cli_options),
 	};
 
