@@ -4,7 +4,10 @@
 For every cfg of both forks that has a golden layout (real, synthetic and
 reduced nets), `darkmap inspect --format tsv` must equal the golden
 `.layout.tsv` byte for byte, and the JSON out_w/out_h/out_c/outputs must
-equal the golden `.shapes.tsv`.
+equal the golden `.shapes.tsv`.  The layout Darknet's save_weights()
+writes, `inspect --layout save`, must equal the golden `.savelayout.tsv`
+where there is one (where saving differs from loading), and the load
+layout everywhere else.
 
 usage: golden_check.py DARKMAP FIXTURES
 """
@@ -38,9 +41,19 @@ def pairs(fixtures):
                 yield dialect, cfg, os.path.join(root, name)
 
 
+def first_diff(got, want):
+    """The first differing row of two TSV outputs, as a message."""
+    g = got.decode(errors="replace").splitlines()
+    w = want.decode().splitlines()
+    i = next((i for i, (a, b) in enumerate(zip(g, w)) if a != b),
+             min(len(g), len(w)))
+    return "differs at row %d: got %r want %r" % (
+        i, g[i] if i < len(g) else None, w[i] if i < len(w) else None)
+
+
 def main():
     darkmap, fixtures = sys.argv[1], sys.argv[2]
-    n = bad = 0
+    n = bad = nsave = 0
     for dialect, cfg, stem in pairs(fixtures):
         n += 1
         label = os.path.relpath(cfg, fixtures)
@@ -53,14 +66,20 @@ def main():
         want = open(stem + ".layout.tsv", "rb").read()
         if r.returncode != 0 or r.stdout != want:
             bad += 1
-            got = r.stdout.decode(errors="replace").splitlines()
-            exp = want.decode().splitlines()
-            first = next((i for i, (a, b) in enumerate(zip(got, exp))
-                          if a != b), min(len(got), len(exp)))
-            print("FAIL %s (%s): layout differs at row %d: got %r want %r %s"
-                  % (label, dialect, first,
-                     got[first] if first < len(got) else None,
-                     exp[first] if first < len(exp) else None,
+            print("FAIL %s (%s): layout %s %s"
+                  % (label, dialect, first_diff(r.stdout, want),
+                     r.stderr.decode(errors="replace").strip()))
+            continue
+        if os.path.exists(stem + ".savelayout.tsv"):
+            nsave += 1
+            want = open(stem + ".savelayout.tsv", "rb").read()
+        r = subprocess.run([darkmap, "inspect", "--dialect", dialect,
+                            "--layout", "save", "--format", "tsv", cfg],
+                           capture_output=True)
+        if r.returncode != 0 or r.stdout != want:
+            bad += 1
+            print("FAIL %s (%s): save layout %s %s"
+                  % (label, dialect, first_diff(r.stdout, want),
                      r.stderr.decode(errors="replace").strip()))
             continue
         r = subprocess.run([darkmap, "inspect", "--dialect", dialect,
@@ -85,8 +104,9 @@ def main():
                 print("FAIL %s: layer %s %s: shape %s, golden %s"
                       % (label, row[0], row[1], got, want))
                 break
-    print("%d passed, %d failed" % (n - bad, bad))
-    return 1 if bad or n == 0 else 0
+    print("%d passed, %d failed (%d with a save layout of their own)"
+          % (n - bad, bad, nsave))
+    return 1 if bad or n == 0 or nsave == 0 else 0
 
 
 if __name__ == "__main__":
