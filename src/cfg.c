@@ -9,7 +9,9 @@
  * anything else is "key=value" split at the first '='.  "key=" is rejected
  * with a message and ignored; a line without '=' is a key without a value,
  * which lookups treat as absent.  Lookups scan from the front, so the first
- * of duplicate keys wins.
+ * of duplicate keys wins.  Darknet never checks a key: a misspelt one is
+ * silently ignored, and so are later duplicates; both are warned about
+ * here, against the keys each fork reads (cfgkeys.c).
  */
 #include "config.h"
 
@@ -25,8 +27,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfgkeys.h"
+
 static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *,
 		     const char *, ...) __attribute__((format(printf, 3, 4)));
+static int	 cfg_key_warning(struct dm_cfg *, struct dm_error *, int,
+		     const char *, ...) __attribute__((format(printf, 4, 5)));
 
 static char *
 dm_strndup(const char *s, size_t n)
@@ -110,6 +116,100 @@ cfg_add_option(struct dm_section *s, char *key, char *value, int line,
 	return 0;
 }
 
+/*
+ * Warnings about keys stop after KEYWARN_MAX (a hostile cfg could have
+ * millions), and a repeat is looked for among the first DUP_SCAN options
+ * of a section only, which bounds the work per line.
+ */
+#define KEYWARN_MAX	100
+#define DUP_SCAN	4096
+
+/*
+ * A warning "file:line: ..." about the option on line, unless there have
+ * been too many.
+ */
+static int
+cfg_key_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
+    const char *fmt, ...)
+{
+	char msg[400];
+	va_list ap;
+
+	if (cfg->nkeywarnings++ == KEYWARN_MAX)
+		return cfg_add_warning(cfg, err, "%s:%d: more keys Darknet "
+		    "would not read from this line on are not listed (only the "
+		    "first %d are)", cfg->path, line, KEYWARN_MAX);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return cfg_add_warning(cfg, err, "%s:%d: %s", cfg->path, line, msg);
+}
+
+/*
+ * Warns about the option just added when Darknet will not read it: a key
+ * the dialect's parser never looks up in this section, or a key an earlier
+ * line already has (lookups stop at the first).  Lines without '=' are
+ * left alone, as are sections of no type the dialect knows (those get their
+ * own warning).
+ */
+static int
+cfg_check_option(struct dm_cfg *cfg, struct dm_error *err)
+{
+	struct dm_section *s = &cfg->sects[cfg->nsects - 1];
+	struct dm_option *o = &s->opts[s->nopts - 1], *p;
+	const char *hint;
+	char sect[48], key[48], first[48];
+	int first_sect = cfg->nsects == 1;
+
+	if (o->value == NULL || cfg->nkeywarnings > KEYWARN_MAX)
+		return 0;
+	dm_printable(sect, sizeof sect, s->name);
+	dm_printable(key, sizeof key, o->key);
+	switch (dm_cfgkeys_use(s->name, first_sect, o->key, cfg->dialect)) {
+	case DM_KEY_NO_TABLE:
+		return 0;
+	case DM_KEY_IGNORED:
+		hint = dm_cfgkeys_suggest(s->name, first_sect, o->key,
+		    cfg->dialect);
+		if (cfg_key_warning(cfg, err, o->line, "%s has no key '%s' "
+		    "(Darknet ignores it%s%s%s)", sect, key,
+		    hint != NULL ? "; did you mean '" : "",
+		    hint != NULL ? hint : "", hint != NULL ? "'?" : "") == -1)
+			return -1;
+		if (hint != NULL && cfg->hint == NULL &&
+		    cfg->nkeywarnings <= KEYWARN_MAX) {
+			cfg->hint = cfg->warnings[cfg->nwarnings - 1];
+			cfg->hint_line = o->line;
+		}
+		return 0;
+	case DM_KEY_OTHER_FORK:
+		if (cfg->dialect == DM_DIALECT_AB)
+			return cfg_key_warning(cfg, err, o->line, "%s has no "
+			    "key '%s' in AlexeyAB's Darknet, which ignores it "
+			    "(pjreddie's reads it: try --dialect pj)", sect,
+			    key);
+		return cfg_key_warning(cfg, err, o->line, "%s has no key '%s' "
+		    "in pjreddie's Darknet, which ignores it (AlexeyAB's reads "
+		    "it: try --dialect ab)", sect, key);
+	case DM_KEY_READ:
+		break;
+	}
+	for (p = s->opts; p < o && p < s->opts + DUP_SCAN; p++)
+		if (strcmp(p->key, o->key) == 0)
+			break;
+	if (p == o || p == s->opts + DUP_SCAN)
+		return 0;
+	if (p->value == NULL)
+		return cfg_key_warning(cfg, err, o->line, "%s already has '%s' "
+		    "on line %d, without '=': Darknet reads only that first "
+		    "one, keeps the default and ignores this line", sect, key,
+		    p->line);
+	dm_printable(first, sizeof first, p->value);
+	return cfg_key_warning(cfg, err, o->line, "%s already has '%s' on "
+	    "line %d: Darknet reads only that first one (%s=%s) and ignores "
+	    "this line", sect, key, p->line, key, first);
+}
+
 /* Removes the characters Darknet's strip() removes, in place. */
 static size_t
 cfg_strip(char *s, size_t n, enum dm_dialect dialect)
@@ -172,8 +272,10 @@ cfg_line(struct dm_cfg *cfg, const char *text, size_t n, int lineno,
 	}
 	if (eq != NULL)
 		*eq++ = '\0';
-	return cfg_add_option(&cfg->sects[cfg->nsects - 1], line, eq, lineno,
-	    err);
+	if (cfg_add_option(&cfg->sects[cfg->nsects - 1], line, eq, lineno,
+	    err) == -1)
+		return -1;
+	return cfg_check_option(cfg, err);
 }
 
 struct dm_cfg *
@@ -441,4 +543,16 @@ dm_atoi_clamp(const char *p)
 
 	(void)atoi_scan(p, &v);
 	return (int)v;
+}
+
+int
+dm_atoi_whole(const char *p)
+{
+	if (*p == '+' || *p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == '\0';
 }

@@ -41,6 +41,10 @@ struct dm_cfg {
 	size_t		 capsects;
 	char		**warnings;	/* lines Darknet complains about */
 	size_t		 nwarnings;
+	const char	*hint;		/* the first about a likely misspelt
+					   key, or NULL; one of warnings */
+	int		 hint_line;	/* the line hint is about */
+	size_t		 nkeywarnings;	/* of warnings, those about keys */
 };
 
 /*
@@ -103,6 +107,12 @@ int		 dm_section_set(struct dm_section *s, const char *key,
 
 /* atoi() semantics without its undefined overflow: clamps to int. */
 int		 dm_atoi_clamp(const char *p);
+
+/*
+ * Whether atoi() reads all of p, which is then a plain integer: a sign or
+ * none, then digits only ("12", "-3"; not "", "abc", "3.9" or "0x10").
+ */
+int		 dm_atoi_whole(const char *p);
 
 /* Line of an option (for messages), or the section's line when absent. */
 int		 dm_section_line(const struct dm_section *s, const char *key);

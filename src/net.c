@@ -210,13 +210,38 @@ need_image(struct build *b, const char *what)
 	    "before %s layer must output image.\"", b->w, b->h, b->c, what);
 }
 
+/*
+ * Writes "key=V" for a message about the value v of an integer key or,
+ * when the cfg does not spell it as a plain integer, "key=TEXT reads as V
+ * (Darknet's atoi)" and returns 1: "filters=abc" is 0 to Darknet.
+ */
+static int
+int_text(struct build *b, const char *key, int v, char *buf, size_t len)
+{
+	const char *raw;
+	char text[40];
+
+	raw = dm_section_str(b->s, key);
+	if (raw == NULL || dm_atoi_whole(raw)) {
+		snprintf(buf, len, "%s=%d", key, v);
+		return 0;
+	}
+	dm_printable(text, sizeof text, raw);
+	snprintf(buf, len, "%s=%s reads as %d (Darknet's atoi)", key, text, v);
+	return 1;
+}
+
 static int
 need_positive(struct build *b, const char *key, int v)
 {
+	char text[96];
+	int quoted;
+
 	if (v > 0)
 		return 0;
-	return berr(b, DM_ERR_INVALID, "%s=%d must be positive (line %d)",
-	    key, v, dm_section_line(b->s, key));
+	quoted = int_text(b, key, v, text, sizeof text);
+	return berr(b, DM_ERR_INVALID, "%s%s must be positive (line %d)",
+	    text, quoted ? ", which" : "", dm_section_line(b->s, key));
 }
 
 /* Resolves a layer reference: negative is relative, the rest absolute. */
@@ -545,12 +570,15 @@ parse_conv(struct build *b)
 	    need_positive(b, "stride", sx) == -1 ||
 	    need_positive(b, "stride", sy) == -1)
 		return -1;
-	if (groups == 0)
-		return berr(b, DM_ERR_INVALID, "groups=0: pjreddie's Darknet "
-		    "divides by it (line %d)", dm_section_line(b->s, "groups"));
-	if (groups < 0)
-		return berr(b, DM_ERR_INVALID, "groups=%d must be positive",
-		    groups);
+	if (groups == 0) {
+		char text[96];
+
+		int_text(b, "groups", groups, text, sizeof text);
+		return berr(b, DM_ERR_INVALID, "%s: pjreddie's Darknet divides "
+		    "by it (line %d)", text, dm_section_line(b->s, "groups"));
+	}
+	if (need_positive(b, "groups", groups) == -1)
+		return -1;
 	set_in(b);
 	l->filters = n;
 	l->size = size;
@@ -948,9 +976,9 @@ static int
 parse_crnn(struct build *b)
 {
 	int size = 3, stride = 1, pad = 0, padding = 0, groups = 1;
-	int out, hidden, bn;
+	int out, hidden, bn, ab = b->net->dialect == DM_DIALECT_AB;
 
-	if (b->net->dialect == DM_DIALECT_AB) {
+	if (ab) {
 		if (geti(b, "size", 3, &size) == -1 ||
 		    geti(b, "stride", 1, &stride) == -1 ||
 		    geti(b, "pad", 0, &pad) == -1 ||
@@ -969,8 +997,8 @@ parse_crnn(struct build *b)
 	}
 	if (geti(b, "batch_normalize", 0, &bn) == -1)
 		return -1;
-	if (need_positive(b, "output", out) == -1 ||
-	    need_positive(b, "hidden", hidden) == -1 ||
+	if (need_positive(b, ab ? "output" : "output_filters", out) == -1 ||
+	    need_positive(b, ab ? "hidden" : "hidden_filters", hidden) == -1 ||
 	    need_positive(b, "size", size) == -1 ||
 	    need_positive(b, "stride", stride) == -1 ||
 	    need_positive(b, "groups", groups) == -1)
@@ -1066,8 +1094,10 @@ parse_pool(struct build *b, int avg)
 		if (set_image_out(b, b->w, b->h, outc) == -1)
 			return -1;
 	} else {
-		if (need_positive(b, "stride", sx) == -1 ||
-		    need_positive(b, "stride", sy) == -1)
+		if (need_positive(b, sx != stride ? "stride_x" : "stride",
+		    sx) == -1 ||
+		    need_positive(b, sy != stride ? "stride_y" : "stride",
+		    sy) == -1)
 			return -1;
 		if (aa)
 			ow = (long long)b->w + padding - size + 1,
@@ -1480,11 +1510,31 @@ check_ab_avg(struct dm_net *net, struct dm_error *err)
 	    net->cfg->path);
 }
 
+/*
+ * The warning to tell with an error: the first of the net's, else the one
+ * about a likely misspelt key up to the end of the section that failed
+ * (a "clases=" leaves the default classes, which a later check refuses).
+ */
+static const char *
+fail_warning(const struct dm_net *net)
+{
+	const struct dm_cfg *cfg = net->cfg;
+	size_t next = net->nlayers + 1;	/* the section after the failed one */
+
+	if (net->nwarnings > 0)
+		return net->warnings[0];
+	if (cfg->hint == NULL ||
+	    (next < cfg->nsects && cfg->hint_line >= cfg->sects[next].line))
+		return NULL;
+	return cfg->hint;
+}
+
 struct dm_net *
 dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 {
 	struct dm_net *net;
 	struct build b;
+	const char *w;
 	size_t i;
 
 	if ((net = calloc(1, sizeof *net)) == NULL) {
@@ -1540,14 +1590,15 @@ dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 	return net;
 fail:
 	/*
-	 * A warning on an earlier line (an unknown section, say) is often
-	 * the cause of the error; it would go with the net, so it is told.
+	 * A warning on an earlier line (an unknown section, a misspelt key)
+	 * is often the cause of the error; it would go with the net, so it
+	 * is told.
 	 */
-	if (net->nwarnings > 0 && err != NULL) {
+	if ((w = fail_warning(net)) != NULL && err != NULL) {
 		size_t len = strlen(err->msg);
 
 		snprintf(err->msg + len, sizeof err->msg - len, " (after: %s)",
-		    net->warnings[0]);
+		    w);
 	}
 	dm_net_free(net);
 	return NULL;

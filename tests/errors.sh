@@ -1,7 +1,9 @@
 #!/bin/sh
 # Cfgs that Darknet rejects or crashes on are rejected with a clear error
 # that names the file and line, and exit status 3: the fixtures' errors/
-# folders when present, and the bundled malformed cfgs always.
+# folders when present, and the bundled malformed cfgs always.  Keys that
+# Darknet would not read are warned about, naming the file and line, and
+# the real cfgs of both forks get no other such warning.
 . "$(dirname "$0")/lib.sh"
 
 reject() {	# reject DIALECT CFG
@@ -26,6 +28,43 @@ for f in "$data"/bad/*.cfg; do
 		fail "$(basename "$f") has no '# expect:' first line"
 	fi
 done
+
+# A misspelt key passes in Darknet and leaves the default in place.
+printf '[net]\nwidth=16\nheight=16\nchannels=3\nlearning_rate=0.001\n\n' \
+    >"$tmp/keys.cfg"
+printf '[convolutional]\nfilters=4\nsize=3\nstrid=2\nstride_x=1\n' \
+    >>"$tmp/keys.cfg"
+expect 0 "a cfg with a misspelt key is read" -- "$DARKMAP" inspect "$tmp/keys.cfg"
+want="^warning  [^ ]*keys\.cfg:10: \[convolutional\] has no key 'strid'"
+want="$want \(Darknet ignores it; did you mean 'stride'\?\)\$"
+grep_out "$want" "the misspelt key is warned about with file, line and a guess"
+[ "$(grep -c '^warning' "$tmp/out")" -eq 1 ] &&
+    pass "one warning: none for learning_rate, none for AlexeyAB's stride_x" ||
+    fail "warnings: $(grep '^warning' "$tmp/out")"
+expect 0 "the same cfg for pjreddie's Darknet" -- "$DARKMAP" inspect -d pj "$tmp/keys.cfg"
+grep_out "keys\.cfg:11: \[convolutional\] has no key 'stride_x' in pjreddie's Darknet.*try --dialect ab" \
+    "a key of the other fork is warned about in the dialect that ignores it"
+
+if [ -n "$fixtures" ] && [ -d "$fixtures/cfg/AlexeyAB" ]; then
+	# Darknet's own cfgs: only keys it really ignores (a [net] "seen",
+	# pjreddie's [rnn] "hidden", repeated [net] keys) are warned about.
+	keywarn() {	# keywarn DIALECT CFG...: FILE:LINE of each key warning
+		local d=$1 f
+		shift
+		for f; do
+			"$DARKMAP" inspect -d "$d" "$f" 2>/dev/null |
+			    sed -n -E "s#^warning  .*/([^/]*:[0-9]+): \[[^]]*\] (has no key|already has) .*#\1#p"
+		done | tr '\n' ' '
+	}
+	got=$(keywarn ab "$fixtures"/cfg/AlexeyAB/*.cfg "$fixtures"/cfg/AlexeyAB/yolov1/*.cfg)
+	want="efficientnet_b0.cfg:25 efficientnet_b0.cfg:26 writing.cfg:10 yolov3-openimages.cfg:6 yolov3-openimages.cfg:7 "
+	[ "$got" = "$want" ] && pass "AlexeyAB's cfgs: only the keys Darknet ignores" ||
+	    fail "AlexeyAB's cfgs: key warnings '$got', expected '$want'"
+	got=$(keywarn pj "$fixtures"/cfg/pjreddie/*.cfg)
+	want="rnn.cfg:17 rnn.cfg:23 rnn.cfg:29 writing.cfg:10 yolo9000.cfg:8 yolo9000.cfg:9 yolov3-openimages.cfg:6 yolov3-openimages.cfg:7 "
+	[ "$got" = "$want" ] && pass "pjreddie's cfgs: only the keys Darknet ignores" ||
+	    fail "pjreddie's cfgs: key warnings '$got', expected '$want'"
+fi
 
 if [ -n "$fixtures" ] && [ -d "$fixtures/cfg/synthetic" ]; then
 	for f in "$fixtures"/cfg/synthetic/AlexeyAB/errors/*.cfg; do

@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "cfg.h"
+#include "cfgkeys.h"
 
 static struct dm_cfg *
 parse(const char *text, enum dm_dialect d, struct dm_error *err)
@@ -215,6 +217,203 @@ test_printable(void **state)
 	assert_non_null(strstr(buf, "..."));
 }
 
+#define NET8 "[net]\nwidth=8\nheight=8\nchannels=3\n"
+
+static void
+test_misspelt_key_warned(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	cfg = parse(NET8 "\n[convolutional]\nfilters=4\nsize=3\nstrid=2\n",
+	    DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_string_equal(cfg->warnings[0], "t.cfg:9: [convolutional] has "
+	    "no key 'strid' (Darknet ignores it; did you mean 'stride'?)");
+	assert_ptr_equal(cfg->hint, cfg->warnings[0]);
+	assert_int_equal(cfg->hint_line, 9);
+	dm_cfg_free(cfg);
+
+	/* Keys are case sensitive; a stranger gets no guess. */
+	cfg = parse(NET8 "[conv]\nBatch_Normalize=1\nno_such_key=1\n",
+	    DM_DIALECT_PJ, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 2);
+	assert_non_null(strstr(cfg->warnings[0], "t.cfg:6: [conv] has no "
+	    "key 'Batch_Normalize'"));
+	assert_non_null(strstr(cfg->warnings[0], "'batch_normalize'?"));
+	assert_string_equal(cfg->warnings[1], "t.cfg:7: [conv] has no key "
+	    "'no_such_key' (Darknet ignores it)");
+	dm_cfg_free(cfg);
+
+	/* [net] is checked too. */
+	cfg = parse("[net]\nwidht=8\n", DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_non_null(strstr(cfg->warnings[0], "did you mean 'width'?"));
+	dm_cfg_free(cfg);
+}
+
+static void
+test_training_keys_not_warned(void **state)
+{
+	static const char text[] = NET8 "batch=64\nsubdivisions=16\n"
+	    "learning_rate=0.001\nmomentum=0.949\ndecay=0.0005\n"
+	    "burn_in=1000\nmax_batches=500500\npolicy=steps\n"
+	    "steps=400000,450000\nscales=.1,.1\nangle=0\nhue=.1\n"
+	    "[convolutional]\nbatch_normalize=1\nfilters=255\nsize=1\n"
+	    "stride=1\npad=1\nactivation=linear\nlearning_rate=0.5\n"
+	    "stopbackward=1\n"
+	    "[yolo]\nmask=0,1,2\nanchors=10,13,16,30,33,23\nclasses=80\n"
+	    "num=3\njitter=.3\nignore_thresh=.7\ntruth_thresh=1\n"
+	    "random=1\n";
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	cfg = parse(text, DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 0);
+	dm_cfg_free(cfg);
+	cfg = parse(text, DM_DIALECT_PJ, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 0);
+	assert_null(cfg->hint);
+	dm_cfg_free(cfg);
+}
+
+static void
+test_key_of_one_fork(void **state)
+{
+	static const char text[] = NET8 "[convolutional]\nfilters=4\n"
+	    "stride_x=2\n[reorg]\nstride=2\nextra=5\n";
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	cfg = parse(text, DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_string_equal(cfg->warnings[0], "t.cfg:10: [reorg] has no key "
+	    "'extra' in AlexeyAB's Darknet, which ignores it (pjreddie's reads "
+	    "it: try --dialect pj)");
+	dm_cfg_free(cfg);
+	cfg = parse(text, DM_DIALECT_PJ, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_non_null(strstr(cfg->warnings[0], "t.cfg:7: [convolutional] "
+	    "has no key 'stride_x' in pjreddie's Darknet"));
+	assert_non_null(strstr(cfg->warnings[0], "try --dialect ab"));
+	dm_cfg_free(cfg);
+
+	assert_int_equal(dm_cfgkeys_use("[rnn]", 0, "hidden", DM_DIALECT_AB),
+	    DM_KEY_READ);
+	assert_int_equal(dm_cfgkeys_use("[rnn]", 0, "hidden", DM_DIALECT_PJ),
+	    DM_KEY_OTHER_FORK);
+	assert_int_equal(dm_cfgkeys_use("[conv]", 0, "numload",
+	    DM_DIALECT_PJ), DM_KEY_READ);
+	assert_int_equal(dm_cfgkeys_use("[conv]", 0, "numload",
+	    DM_DIALECT_AB), DM_KEY_OTHER_FORK);
+}
+
+static void
+test_quiet_lines_and_sections(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	/*
+	 * No '=': a key without a value, which Darknet stores and never
+	 * reads; no new warning.  Sections of no known type (or of the
+	 * other fork, or a second [net]) have warnings of their own.
+	 */
+	cfg = parse(NET8 "this_line_has_no_equals_sign\n[convolutional]\n"
+	    "strid\nfilters=2\n[mystery]\nfoo=1\n[implicit]\nfoo=1\n"
+	    "[net]\nfoo=1\n", DM_DIALECT_PJ, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 0);
+	dm_cfg_free(cfg);
+	assert_int_equal(dm_cfgkeys_use("[implicit]", 0, "foo",
+	    DM_DIALECT_PJ), DM_KEY_NO_TABLE);
+	assert_int_equal(dm_cfgkeys_use("[net]", 0, "width", DM_DIALECT_AB),
+	    DM_KEY_NO_TABLE);
+	assert_int_equal(dm_cfgkeys_use("[net]\r", 1, "width",
+	    DM_DIALECT_PJ), DM_KEY_NO_TABLE);
+}
+
+static void
+test_duplicate_key_warned(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	cfg = parse(NET8 "[convolutional]\nstride=1\nsize=3\nstride=2\n"
+	    "pad\npad=1\n", DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 2);
+	assert_string_equal(cfg->warnings[0], "t.cfg:8: [convolutional] "
+	    "already has 'stride' on line 6: Darknet reads only that first "
+	    "one (stride=1) and ignores this line");
+	assert_non_null(strstr(cfg->warnings[1], "t.cfg:10: [convolutional] "
+	    "already has 'pad' on line 9, without '='"));
+	assert_null(cfg->hint);
+	dm_cfg_free(cfg);
+}
+
+static void
+test_key_warnings_are_bounded(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+	char text[4096], *p;
+	int i;
+
+	(void)state;
+	p = text + snprintf(text, sizeof text, "[net]\n");
+	for (i = 0; i < 150; i++)
+		p += snprintf(p, sizeof text - (size_t)(p - text), "k%d=1\n", i);
+	cfg = parse(text, DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 101);
+	assert_non_null(strstr(cfg->warnings[99], "t.cfg:101: [net] has no "
+	    "key 'k99'"));
+	assert_string_equal(cfg->warnings[100], "t.cfg:102: more keys "
+	    "Darknet would not read from this line on are not listed (only "
+	    "the first 100 are)");
+	dm_cfg_free(cfg);
+}
+
+static void
+test_suggestions(void **state)
+{
+	(void)state;
+	assert_string_equal(dm_cfgkeys_suggest("[convolutional]", 0,
+	    "fliters", DM_DIALECT_AB), "filters");
+	assert_string_equal(dm_cfgkeys_suggest("[convolutional]", 0,
+	    "batchnormalize", DM_DIALECT_PJ), "batch_normalize");
+	assert_string_equal(dm_cfgkeys_suggest("[route]", 0, "layer",
+	    DM_DIALECT_AB), "layers");
+	assert_string_equal(dm_cfgkeys_suggest("[yolo]", 0, "clases",
+	    DM_DIALECT_PJ), "classes");
+	assert_string_equal(dm_cfgkeys_suggest("[network]", 1, "HEIGHT",
+	    DM_DIALECT_AB), "height");
+	/* Only keys the dialect reads; short keys allow one slip. */
+	assert_string_equal(dm_cfgkeys_suggest("[convolutional]", 0,
+	    "strid_x", DM_DIALECT_AB), "stride_x");
+	assert_string_equal(dm_cfgkeys_suggest("[convolutional]", 0,
+	    "strid_x", DM_DIALECT_PJ), "stride");
+	assert_null(dm_cfgkeys_suggest("[convolutional]", 0, "pxx",
+	    DM_DIALECT_AB));
+	assert_null(dm_cfgkeys_suggest("[convolutional]", 0, "no_such_key",
+	    DM_DIALECT_AB));
+	assert_null(dm_cfgkeys_suggest("[mystery]", 0, "size",
+	    DM_DIALECT_AB));
+}
+
 int
 main(void)
 {
@@ -229,6 +428,13 @@ main(void)
 		cmocka_unit_test(test_rejects_nul_and_early_option),
 		cmocka_unit_test(test_section_lines),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_misspelt_key_warned),
+		cmocka_unit_test(test_training_keys_not_warned),
+		cmocka_unit_test(test_key_of_one_fork),
+		cmocka_unit_test(test_quiet_lines_and_sections),
+		cmocka_unit_test(test_duplicate_key_warned),
+		cmocka_unit_test(test_key_warnings_are_bounded),
+		cmocka_unit_test(test_suggestions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

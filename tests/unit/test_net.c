@@ -288,6 +288,44 @@ test_unknown_section(void **state)
 	assert_non_null(strstr(err.msg, "try --dialect ab"));
 }
 
+static void
+test_errors_quote_atoi_text(void **state)
+{
+	struct dm_error err;
+
+	(void)state;
+	assert_null(build(NET8 "[convolutional]\nfilters=abc\nsize=3\n",
+	    DM_DIALECT_AB, &err));
+	assert_non_null(strstr(err.msg, "filters=abc reads as 0 (Darknet's "
+	    "atoi), which must be positive (line 6)"));
+	assert_null(build(NET8 "[convolutional]\nfilters=0\n", DM_DIALECT_AB,
+	    &err));
+	assert_non_null(strstr(err.msg, "filters=0 must be positive (line 6)"));
+	assert_null(build(NET8 "[convolutional]\nfilters=2\ngroups=one\n",
+	    DM_DIALECT_PJ, &err));
+	assert_non_null(strstr(err.msg, "groups=one reads as 0 (Darknet's "
+	    "atoi): pjreddie's Darknet divides by it"));
+	assert_null(build(NET8 "[crnn]\noutput_filters=x\n", DM_DIALECT_PJ,
+	    &err));
+	assert_non_null(strstr(err.msg, "output_filters=x reads as 0"));
+}
+
+static void
+test_errors_tell_misspelt_key(void **state)
+{
+	struct dm_error err;
+
+	(void)state;
+	assert_null(build(NET8 "[convolutional]\nfilters=2\n[route]\n"
+	    "layer=-1\n", DM_DIALECT_AB, &err));
+	assert_non_null(strstr(err.msg, "(after: t.cfg:8: [route] has no key "
+	    "'layer' (Darknet ignores it; did you mean 'layers'?))"));
+	/* Not one from a later section. */
+	assert_null(build(NET8 "[route]\n[convolutional]\nfliters=2\n",
+	    DM_DIALECT_AB, &err));
+	assert_null(strstr(err.msg, "after:"));
+}
+
 int
 main(void)
 {
@@ -306,6 +344,8 @@ main(void)
 		cmocka_unit_test(test_weighted_shortcut),
 		cmocka_unit_test(test_errors_name_line_and_layer),
 		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_errors_quote_atoi_text),
+		cmocka_unit_test(test_errors_tell_misspelt_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

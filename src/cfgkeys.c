@@ -1,0 +1,502 @@
+/*
+ * cfgkeys.c - which keys Darknet reads in which section.
+ *
+ * One table per section type lists the keys its parse_<type>() looks up
+ * (parser.c of AlexeyAB/darknet and pjreddie/darknet), each tagged with the
+ * forks that read it.  parse_network_cfg() then looks up the keys every
+ * layer accepts (layer_keys) and reports the rest as unused; [net] is read
+ * by parse_net_options() alone.  Within a table the keys that change shapes
+ * or the file come first: a misspelling is matched to the first nearest.
+ */
+#include "config.h"
+
+#include "cfgkeys.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define AB	1u
+#define PJ	2u
+#define BOTH	(AB | PJ)
+
+struct cfg_key {
+	const char	*name;
+	unsigned	 forks;
+};
+
+struct cfg_sect {
+	const char	*name;
+	unsigned	 forks;		/* the forks that know it */
+	const struct cfg_key *keys;
+};
+
+/* [net] and [network]. */
+static const struct cfg_key net_keys[] = {
+	{ "width", BOTH }, { "height", BOTH }, { "channels", BOTH },
+	{ "inputs", BOTH }, { "batch", BOTH }, { "subdivisions", BOTH },
+	{ "time_steps", BOTH }, { "adam", BOTH }, { "B1", BOTH },
+	{ "B2", BOTH }, { "eps", BOTH }, { "learning_rate", BOTH },
+	{ "momentum", BOTH }, { "decay", BOTH }, { "max_batches", BOTH },
+	{ "policy", BOTH }, { "burn_in", BOTH }, { "power", BOTH },
+	{ "step", BOTH }, { "scale", BOTH }, { "steps", BOTH },
+	{ "scales", BOTH }, { "gamma", BOTH }, { "max_crop", BOTH },
+	{ "min_crop", BOTH }, { "angle", BOTH }, { "aspect", BOTH },
+	{ "saturation", BOTH }, { "exposure", BOTH }, { "hue", BOTH },
+	{ "seq_scales", AB }, { "learning_rate_min", AB },
+	{ "sgdr_cycle", AB }, { "sgdr_mult", AB }, { "track", AB },
+	{ "augment_speed", AB }, { "sequential_subdivisions", AB },
+	{ "try_fix_nan", AB }, { "weights_reject_freq", AB },
+	{ "equidistant_point", AB },
+	{ "badlabels_rejection_percentage", AB },
+	{ "num_sigmas_reject_badlabels", AB }, { "ema_alpha", AB },
+	{ "use_cuda_graph", AB }, { "loss_scale", AB },
+	{ "dynamic_minibatch", AB }, { "optimized_memory", AB },
+	{ "workspace_size_limit_MB", AB }, { "flip", AB }, { "blur", AB },
+	{ "gaussian_noise", AB }, { "mixup", AB }, { "cutmix", AB },
+	{ "mosaic", AB }, { "letter_box", AB }, { "mosaic_bound", AB },
+	{ "contrastive", AB }, { "contrastive_jit_flip", AB },
+	{ "contrastive_color", AB }, { "unsupervised", AB },
+	{ "label_smooth_eps", AB }, { "resize_step", AB },
+	{ "attention", AB }, { "adversarial_lr", AB },
+	{ "max_chart_loss", AB }, { "show_receptive_field", AB },
+	{ "notruth", PJ }, { "random", PJ }, { "max_ratio", PJ },
+	{ "min_ratio", PJ }, { "center", PJ }, { "clip", PJ },
+	{ NULL, 0 }
+};
+
+/* Looked up in every layer section after its own keys. */
+static const struct cfg_key layer_keys[] = {
+	{ "dontload", BOTH }, { "dontloadscales", BOTH },
+	{ "numload", PJ }, { "dontsave", PJ }, { "onlyforward", BOTH },
+	{ "stopbackward", BOTH }, { "learning_rate", BOTH },
+	{ "clip", AB }, { "dont_update", AB }, { "burnin_update", AB },
+	{ "train_only_bn", AB }, { "truth", PJ }, { "smooth", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key no_keys[] = {
+	{ NULL, 0 }
+};
+
+static const struct cfg_key conv_keys[] = {
+	{ "filters", BOTH }, { "size", BOTH }, { "stride", BOTH },
+	{ "stride_x", AB }, { "stride_y", AB }, { "pad", BOTH },
+	{ "padding", BOTH }, { "groups", BOTH }, { "dilation", AB },
+	{ "batch_normalize", BOTH }, { "activation", BOTH },
+	{ "antialiasing", AB }, { "share_index", AB }, { "cbn", AB },
+	{ "flipped", BOTH }, { "binary", BOTH }, { "xnor", BOTH },
+	{ "bin_output", AB }, { "dot", BOTH }, { "assisted_excitation", AB },
+	{ "sway", AB }, { "rotate", AB }, { "stretch", AB },
+	{ "stretch_sway", AB }, { "angle", AB }, { "grad_centr", AB },
+	{ "reverse", AB }, { "coordconv", AB }, { "stream", AB },
+	{ "wait_stream", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key deconv_keys[] = {
+	{ "filters", PJ }, { "size", PJ }, { "stride", PJ }, { "pad", PJ },
+	{ "padding", PJ }, { "batch_normalize", PJ }, { "activation", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key connected_keys[] = {
+	{ "output", BOTH }, { "batch_normalize", BOTH },
+	{ "activation", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key local_keys[] = {
+	{ "filters", BOTH }, { "size", BOTH }, { "stride", BOTH },
+	{ "pad", BOTH }, { "activation", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key shortcut_keys[] = {
+	{ "from", BOTH }, { "weights_type", AB },
+	{ "weights_normalization", AB }, { "activation", BOTH },
+	{ "alpha", PJ }, { "beta", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key implicit_keys[] = {
+	{ "filters", AB }, { "atoms", AB }, { "mean", AB }, { "std", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key rnn_keys[] = {
+	{ "output", BOTH }, { "hidden", AB }, { "batch_normalize", BOTH },
+	{ "activation", BOTH }, { "logistic", AB }, { "shortcut", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key gru_keys[] = {
+	{ "output", BOTH }, { "batch_normalize", BOTH }, { "tanh", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key lstm_keys[] = {
+	{ "output", BOTH }, { "batch_normalize", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key crnn_keys[] = {
+	{ "output", AB }, { "hidden", AB }, { "output_filters", PJ },
+	{ "hidden_filters", PJ }, { "size", AB }, { "stride", AB },
+	{ "pad", AB }, { "padding", AB }, { "groups", AB },
+	{ "dilation", AB }, { "batch_normalize", BOTH },
+	{ "activation", BOTH }, { "xnor", AB }, { "shortcut", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key conv_lstm_keys[] = {
+	{ "output", AB }, { "size", AB }, { "stride", AB }, { "pad", AB },
+	{ "padding", AB }, { "groups", AB }, { "batch_normalize", AB },
+	{ "peephole", AB }, { "bottleneck", AB }, { "dilation", AB },
+	{ "activation", AB }, { "xnor", AB }, { "state_constrain", AB },
+	{ "shortcut", AB }, { "lstm_activation", AB },
+	{ "time_normalizer", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key history_keys[] = {
+	{ "history_size", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key maxpool_keys[] = {
+	{ "size", BOTH }, { "stride", BOTH }, { "stride_x", AB },
+	{ "stride_y", AB }, { "padding", BOTH }, { "maxpool_depth", AB },
+	{ "out_channels", AB }, { "antialiasing", AB },
+	{ "maxpool_zero_nonmax", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key local_avgpool_keys[] = {
+	{ "size", AB }, { "stride", AB }, { "stride_x", AB },
+	{ "stride_y", AB }, { "padding", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key route_keys[] = {
+	{ "layers", BOTH }, { "groups", AB }, { "group_id", AB },
+	{ "stream", AB }, { "wait_stream", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key upsample_keys[] = {
+	{ "stride", BOTH }, { "scale", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key reorg_keys[] = {
+	{ "stride", BOTH }, { "reverse", BOTH }, { "extra", PJ },
+	{ "flatten", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key scale_channels_keys[] = {
+	{ "from", AB }, { "scale_wh", AB }, { "activation", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key sam_keys[] = {
+	{ "from", AB }, { "activation", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key dropout_keys[] = {
+	{ "probability", BOTH }, { "dropblock", AB },
+	{ "dropblock_size_rel", AB }, { "dropblock_size_abs", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key activation_keys[] = {
+	{ "activation", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key normalization_keys[] = {
+	{ "size", BOTH }, { "alpha", BOTH }, { "beta", BOTH },
+	{ "kappa", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key crop_keys[] = {
+	{ "crop_width", BOTH }, { "crop_height", BOTH }, { "flip", BOTH },
+	{ "angle", BOTH }, { "saturation", BOTH }, { "exposure", BOTH },
+	{ "noadjust", BOTH }, { "shift", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key softmax_keys[] = {
+	{ "groups", BOTH }, { "temperature", BOTH }, { "tree", BOTH },
+	{ "spatial", BOTH }, { "noloss", BOTH },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key cost_keys[] = {
+	{ "type", BOTH }, { "scale", BOTH }, { "ratio", BOTH },
+	{ "noobj", PJ }, { "thresh", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key yolo_keys[] = {
+	{ "classes", BOTH }, { "num", BOTH }, { "mask", BOTH },
+	{ "anchors", BOTH }, { "max", BOTH }, { "jitter", BOTH },
+	{ "ignore_thresh", BOTH }, { "truth_thresh", BOTH },
+	{ "random", BOTH }, { "map", BOTH }, { "scale_x_y", AB },
+	{ "new_coords", AB }, { "show_details", AB }, { "max_delta", AB },
+	{ "counters_per_class", AB }, { "label_smooth_eps", AB },
+	{ "objectness_smooth", AB }, { "iou_normalizer", AB },
+	{ "obj_normalizer", AB }, { "cls_normalizer", AB },
+	{ "delta_normalizer", AB }, { "iou_loss", AB },
+	{ "iou_thresh_kind", AB }, { "beta_nms", AB }, { "nms_kind", AB },
+	{ "resize", AB }, { "focal_loss", AB }, { "iou_thresh", AB },
+	{ "track_history_size", AB }, { "sim_thresh", AB },
+	{ "dets_for_track", AB }, { "dets_for_show", AB },
+	{ "track_ciou_norm", AB }, { "embedding_layer", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key gaussian_yolo_keys[] = {
+	{ "classes", AB }, { "num", AB }, { "mask", AB }, { "anchors", AB },
+	{ "max", AB }, { "jitter", AB }, { "ignore_thresh", AB },
+	{ "truth_thresh", AB }, { "random", AB }, { "map", AB },
+	{ "scale_x_y", AB }, { "max_delta", AB },
+	{ "counters_per_class", AB }, { "label_smooth_eps", AB },
+	{ "objectness_smooth", AB }, { "uc_normalizer", AB },
+	{ "iou_normalizer", AB }, { "obj_normalizer", AB },
+	{ "cls_normalizer", AB }, { "delta_normalizer", AB },
+	{ "iou_loss", AB }, { "iou_thresh_kind", AB }, { "beta_nms", AB },
+	{ "nms_kind", AB }, { "yolo_point", AB }, { "resize", AB },
+	{ "iou_thresh", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key region_keys[] = {
+	{ "classes", BOTH }, { "coords", BOTH }, { "num", BOTH },
+	{ "anchors", BOTH }, { "softmax", BOTH }, { "max", BOTH },
+	{ "log", BOTH }, { "sqrt", BOTH }, { "jitter", BOTH },
+	{ "rescore", BOTH }, { "thresh", BOTH }, { "classfix", BOTH },
+	{ "absolute", BOTH }, { "random", BOTH }, { "coord_scale", BOTH },
+	{ "object_scale", BOTH }, { "noobject_scale", BOTH },
+	{ "mask_scale", BOTH }, { "class_scale", BOTH },
+	{ "bias_match", BOTH }, { "tree", BOTH }, { "map", BOTH },
+	{ "focal_loss", AB }, { "resize", AB }, { "background", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key detection_keys[] = {
+	{ "classes", BOTH }, { "coords", BOTH }, { "num", BOTH },
+	{ "side", BOTH }, { "rescore", BOTH }, { "softmax", BOTH },
+	{ "sqrt", BOTH }, { "max", BOTH }, { "coord_scale", BOTH },
+	{ "forced", BOTH }, { "object_scale", BOTH },
+	{ "noobject_scale", BOTH }, { "class_scale", BOTH },
+	{ "jitter", BOTH }, { "random", BOTH }, { "reorg", BOTH },
+	{ "resize", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key iseg_keys[] = {
+	{ "classes", PJ }, { "ids", PJ },
+	{ NULL, 0 }
+};
+
+static const struct cfg_key contrastive_keys[] = {
+	{ "classes", AB }, { "yolo_layer", AB }, { "temperature", AB },
+	{ "cls_normalizer", AB }, { "max_delta", AB },
+	{ "contrastive_neg_max", AB },
+	{ NULL, 0 }
+};
+
+static const struct cfg_sect net_sects[] = {
+	{ "[net]",		BOTH,	net_keys },
+	{ "[network]",		BOTH,	net_keys },
+};
+
+static const struct cfg_sect layer_sects[] = {
+	{ "[convolutional]",	BOTH,	conv_keys },
+	{ "[conv]",		BOTH,	conv_keys },
+	{ "[deconvolutional]",	PJ,	deconv_keys },
+	{ "[deconv]",		PJ,	deconv_keys },
+	{ "[connected]",	BOTH,	connected_keys },
+	{ "[conn]",		BOTH,	connected_keys },
+	{ "[local]",		BOTH,	local_keys },
+	{ "[batchnorm]",	BOTH,	no_keys },
+	{ "[shortcut]",		BOTH,	shortcut_keys },
+	{ "[implicit]",		AB,	implicit_keys },
+	{ "[rnn]",		BOTH,	rnn_keys },
+	{ "[gru]",		BOTH,	gru_keys },
+	{ "[lstm]",		BOTH,	lstm_keys },
+	{ "[crnn]",		BOTH,	crnn_keys },
+	{ "[conv_lstm]",	AB,	conv_lstm_keys },
+	{ "[history]",		AB,	history_keys },
+	{ "[maxpool]",		BOTH,	maxpool_keys },
+	{ "[max]",		BOTH,	maxpool_keys },
+	{ "[local_avgpool]",	AB,	local_avgpool_keys },
+	{ "[local_avg]",	AB,	local_avgpool_keys },
+	{ "[avgpool]",		BOTH,	no_keys },
+	{ "[avg]",		BOTH,	no_keys },
+	{ "[route]",		BOTH,	route_keys },
+	{ "[upsample]",		BOTH,	upsample_keys },
+	{ "[reorg]",		BOTH,	reorg_keys },
+	{ "[reorg3d]",		AB,	reorg_keys },
+	{ "[scale_channels]",	AB,	scale_channels_keys },
+	{ "[sam]",		AB,	sam_keys },
+	{ "[dropout]",		BOTH,	dropout_keys },
+	{ "[activation]",	BOTH,	activation_keys },
+	{ "[logistic]",		PJ,	no_keys },
+	{ "[l2norm]",		PJ,	no_keys },
+	{ "[normalization]",	BOTH,	normalization_keys },
+	{ "[lrn]",		BOTH,	normalization_keys },
+	{ "[crop]",		BOTH,	crop_keys },
+	{ "[softmax]",		BOTH,	softmax_keys },
+	{ "[soft]",		BOTH,	softmax_keys },
+	{ "[cost]",		BOTH,	cost_keys },
+	{ "[yolo]",		BOTH,	yolo_keys },
+	{ "[Gaussian_yolo]",	AB,	gaussian_yolo_keys },
+	{ "[region]",		BOTH,	region_keys },
+	{ "[detection]",	BOTH,	detection_keys },
+	{ "[iseg]",		PJ,	iseg_keys },
+	{ "[contrastive]",	AB,	contrastive_keys },
+	{ "[empty]",		AB,	no_keys },
+	{ "[silence]",		AB,	no_keys },
+};
+
+#define NITEMS(a) (sizeof (a) / sizeof (a)[0])
+
+static unsigned
+dialect_fork(enum dm_dialect dialect)
+{
+	return dialect == DM_DIALECT_PJ ? PJ : AB;
+}
+
+/* The table of a section of the dialect, or NULL. */
+static const struct cfg_sect *
+find_sect(const char *name, int first, enum dm_dialect dialect)
+{
+	const struct cfg_sect *t = first ? net_sects : layer_sects;
+	size_t i, n = first ? NITEMS(net_sects) : NITEMS(layer_sects);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].name, name) == 0)
+			return (t[i].forks & dialect_fork(dialect)) ? &t[i] :
+			    NULL;
+	return NULL;
+}
+
+/*
+ * The forks that read key in a section: its own keys and, in a layer, the
+ * keys every layer accepts.
+ */
+static unsigned
+key_forks(const struct cfg_sect *s, int first, const char *key)
+{
+	const struct cfg_key *k;
+	unsigned forks = 0;
+
+	for (k = s->keys; k->name != NULL; k++)
+		if (strcmp(k->name, key) == 0)
+			forks |= k->forks;
+	if (!first)
+		for (k = layer_keys; k->name != NULL; k++)
+			if (strcmp(k->name, key) == 0)
+				forks |= k->forks;
+	return forks;
+}
+
+enum dm_key_use
+dm_cfgkeys_use(const char *name, int first, const char *key,
+    enum dm_dialect dialect)
+{
+	const struct cfg_sect *s;
+	unsigned forks;
+
+	if ((s = find_sect(name, first, dialect)) == NULL)
+		return DM_KEY_NO_TABLE;
+	/* Only a fork that knows the section reads keys in it. */
+	forks = key_forks(s, first, key) & s->forks;
+	if (forks & dialect_fork(dialect))
+		return DM_KEY_READ;
+	return forks != 0 ? DM_KEY_OTHER_FORK : DM_KEY_IGNORED;
+}
+
+#define KEY_MAX 64
+
+static int
+lc(char c)
+{
+	return tolower((unsigned char)c);
+}
+
+/*
+ * The optimal string alignment distance between a and b (insertions,
+ * deletions, substitutions and swaps of neighbours), ignoring case.
+ */
+static int
+key_distance(const char *a, const char *b)
+{
+	int d[KEY_MAX + 1][KEY_MAX + 1];
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	int cost, v;
+
+	if (la > KEY_MAX || lb > KEY_MAX)
+		return KEY_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			cost = lc(a[i - 1]) != lc(b[j - 1]);
+			v = d[i - 1][j - 1] + cost;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && lc(a[i - 1]) == lc(b[j - 2]) &&
+			    lc(a[i - 2]) == lc(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Keeps k in *best when it is nearer key than *bestd. */
+static void
+suggest_from(const struct cfg_key *k, const char *key, unsigned fork,
+    const char **best, int *bestd)
+{
+	int dist;
+
+	for (; k->name != NULL; k++) {
+		if ((k->forks & fork) == 0)
+			continue;
+		dist = key_distance(key, k->name);
+		if (dist < *bestd) {
+			*best = k->name;
+			*bestd = dist;
+		}
+	}
+}
+
+const char *
+dm_cfgkeys_suggest(const char *name, int first, const char *key,
+    enum dm_dialect dialect)
+{
+	const struct cfg_sect *s;
+	const char *best = NULL;
+	int bestd;
+
+	if ((s = find_sect(name, first, dialect)) == NULL)
+		return NULL;
+	/* Short keys allow one slip: two turn "pad" into "max". */
+	bestd = strlen(key) <= 4 ? 2 : 3;
+	suggest_from(s->keys, key, dialect_fork(dialect), &best, &bestd);
+	if (!first)
+		suggest_from(layer_keys, key, dialect_fork(dialect), &best,
+		    &bestd);
+	return best;
+}
