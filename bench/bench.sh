@@ -20,8 +20,9 @@
 #                 (default: yolov4-tiny, csdarknet53-omega, yolov4)
 #   BENCH_UI_NET  the net for time-to-first-screen (default yolov4, 162
 #                 layers)
-#   BENCH_EXTRA   1: also convert to .safetensors, .npz and .weights, for
-#                 reference (default 0)
+#   BENCH_EXTRA   1: also convert to .safetensors, .npz and .weights, and
+#                 with --verify to .pt and .safetensors, for reference
+#                 (default 0)
 #   BENCH_RECORD  append every figure of this run to this file, one
 #                 "name<TAB>value" a line, for bench/combine.py
 #   DM_UI_CMD     how to open the interactive interface, e.g. "view" for
@@ -182,6 +183,9 @@ rota=$(cat "/sys/block/$(basename "$dev")/queue/rotational" 2>/dev/null || echo 
 # is timed against cp, and one replacing a file against cp + fsync).
 policy=0
 "$darkmap" convert --help 2>&1 | grep -q -- 'only when it replaces' && policy=1
+# Whether convert can read its output back in full (--verify).
+verify=0
+"$darkmap" --help 2>&1 | grep -q -- '--verify' && verify=1
 # inspect with full statistics: `--stats` if the program has it; when it
 # has `--no-stats` instead, statistics are the default.
 stats_flag='' nostats=0
@@ -289,13 +293,20 @@ for spec in $nets; do
 	done
 	if [ "$extra" = 1 ]; then
 		echo "  for reference:"
-		for ext in safetensors npz weights; do
+		kinds="safetensors npz weights"
+		[ "$verify" = 1 ] &&
+			kinds="$kinds pt:--verify safetensors:--verify"
+		for kind in $kinds; do
+			ext=${kind%%:*}
+			flag=
+			[ "$kind" != "$ext" ] && flag=${kind#*:}
 			o=$work/out.$ext
 			t=$(timeit "rm -f $(q "$o"); sync" \
-			    "$dq convert -d $d $cq $wq -o $(q "$o")")
-			printf '    %-23s %7s ms   %5sx cp\n' "convert -> .$ext" \
+			    "$dq convert $flag -d $d $cq $wq -o $(q "$o")")
+			printf '    %-23s %7s ms   %5sx cp\n' \
+			    "convert $flag${flag:+ }-> .$ext" \
 			    "$(ms "$t")" "$(ratio "$t" "$t_cp")"
-			rec "$label.convert_$ext" "$t"
+			rec "$label.convert_$ext${flag:+_verify}" "$t"
 			rm -f "$o"
 		done
 	fi

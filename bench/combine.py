@@ -22,6 +22,8 @@ RATIOS = [  # name, numerator, denominator
     (".safetensors / cp", "convert_safetensors", "cp"),
     (".npz / cp", "convert_npz", "cp"),
     (".weights / cp", "convert_weights", "cp"),
+    ("--verify .pt / cp", "convert_pt_verify", "cp"),
+    ("--verify .st / cp", "convert_safetensors_verify", "cp"),
 ]
 
 
@@ -79,7 +81,8 @@ def main(argv):
         print("\n%s: %.1f MB" % (net, size[0] / 1e6 if size else 0))
         for m in ("cp", "cp_fsync", "convert", "convert_replace", "cat",
                   "inspect", "inspect_nostats", "convert_safetensors",
-                  "convert_npz", "convert_weights"):
+                  "convert_npz", "convert_weights", "convert_pt_verify",
+                  "convert_safetensors_verify"):
             v = col(m)
             if any(x is not None for x in v):
                 print("  %-22s %s ms" % (m, fmt(v, 1e3, 1)))
