@@ -7,14 +7,18 @@
  * and then every local header, decoding each field from the bytes on
  * file (PKWARE's APPNOTE) rather than from the writer's records.  Only
  * after that are the values compared with the entries: names, sizes,
- * CRC-32, offsets, the data's start and alignment, and that no entry's
- * data runs into the next header.  No entry data is read; --verify has
+ * CRC-32, offsets, the data's start and alignment, that no entry's data
+ * runs into the next header, and that the file ends where the archive
+ * does.  No entry data is read; --verify has
  * libzip read the whole archive for that (see pt.c).
  */
 #include "config.h"
 
 #include "zipw.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -308,6 +312,7 @@ dm_zipw_check(const struct dm_zipw *z, struct dm_error *err)
 	const uint64_t start = z->start;
 	uint64_t end, cd_off = 0, cd_size = 0, count = 0, limit;
 	unsigned char *cd, *buf;
+	struct stat st;
 	size_t k, pos, len, most;
 	int rc = -1;
 
@@ -316,8 +321,14 @@ dm_zipw_check(const struct dm_zipw *z, struct dm_error *err)
 		    "%s: zip entry %s is not finished", z->af->path,
 		    z->ent[z->nent - 1].name);
 	end = z->af->pos;
-	if (end < start)
-		return zc_bad(z, end, err, "the file is short");
+	if (dm_atomicfile_flush(z->af, err) == -1)
+		return -1;
+	if (fstat(z->af->fd, &st) == -1)
+		return dm_error_set(err, DM_ERR_IO, "%s: cannot read back: %s",
+		    z->af->path, strerror(errno));
+	if ((uint64_t)st.st_size != end || end < start)
+		return zc_bad(z, end, err, "the file holds %llu bytes",
+		    (unsigned long long)st.st_size);
 	if (zc_end(z, start, end, &cd_off, &cd_size, &count, err) == -1)
 		return -1;
 	if (cd_size > SIZE_MAX)
