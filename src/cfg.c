@@ -29,8 +29,8 @@
 
 #include "cfgkeys.h"
 
-static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *,
-		     const char *, ...) __attribute__((format(printf, 3, 4)));
+static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *, int,
+		     const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	 cfg_key_warning(struct dm_cfg *, struct dm_error *, int,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 
@@ -47,11 +47,13 @@ dm_strndup(const char *s, size_t n)
 	return p;
 }
 
+/* A warning about line, which the text names too. */
 static int
-cfg_add_warning(struct dm_cfg *cfg, struct dm_error *err, const char *fmt,
-    ...)
+cfg_add_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
+    const char *fmt, ...)
 {
 	char buf[512], **nw;
+	int *nl;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -61,8 +63,13 @@ cfg_add_warning(struct dm_cfg *cfg, struct dm_error *err, const char *fmt,
 	if (nw == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	cfg->warnings = nw;
+	nl = realloc(cfg->warning_lines, (cfg->nwarnings + 1) * sizeof *nl);
+	if (nl == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	cfg->warning_lines = nl;
 	if ((nw[cfg->nwarnings] = strdup(buf)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	nl[cfg->nwarnings] = line;
 	cfg->nwarnings++;
 	return 0;
 }
@@ -136,13 +143,14 @@ cfg_key_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
 	va_list ap;
 
 	if (cfg->nkeywarnings++ == KEYWARN_MAX)
-		return cfg_add_warning(cfg, err, "%s:%d: more keys Darknet "
-		    "would not read from this line on are not listed (only the "
-		    "first %d are)", cfg->path, line, KEYWARN_MAX);
+		return cfg_add_warning(cfg, err, line, "%s:%d: more keys "
+		    "Darknet would not read from this line on are not listed "
+		    "(only the first %d are)", cfg->path, line, KEYWARN_MAX);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return cfg_add_warning(cfg, err, "%s:%d: %s", cfg->path, line, msg);
+	return cfg_add_warning(cfg, err, line, "%s:%d: %s", cfg->path, line,
+	    msg);
 }
 
 /*
@@ -262,8 +270,8 @@ cfg_line(struct dm_cfg *cfg, const char *text, size_t n, int lineno,
 	eq = strchr(line, '=');
 	if (eq != NULL && (size_t)(eq - line) == len - 1) {
 		/* Darknet: "Config file error line N, could parse: key". */
-		if (cfg_add_warning(cfg, err, "%s:%d: '%s' has no value and "
-		    "is ignored", cfg->path, lineno, line) == -1) {
+		if (cfg_add_warning(cfg, err, lineno, "%s:%d: '%s' has no "
+		    "value and is ignored", cfg->path, lineno, line) == -1) {
 			free(line);
 			return -1;
 		}
@@ -387,6 +395,7 @@ dm_cfg_free(struct dm_cfg *cfg)
 	for (i = 0; i < cfg->nwarnings; i++)
 		free(cfg->warnings[i]);
 	free(cfg->warnings);
+	free(cfg->warning_lines);
 	free(cfg->sects);
 	free(cfg->path);
 	free(cfg);

@@ -1,8 +1,8 @@
 /*
  * cfg.h - Darknet .cfg files, read exactly as Darknet reads them.
  *
- * A struct dm_cfg owns every section and option it holds; the strings
- * handed out by the lookup functions are borrowed and live until
+ * A struct dm_cfg owns every section, option and warning it holds; the
+ * strings handed out by the lookup functions are borrowed and live until
  * dm_cfg_free().
  */
 #ifndef DM_CFG_H
@@ -39,7 +39,9 @@ struct dm_cfg {
 	struct dm_section *sects;
 	size_t		 nsects;
 	size_t		 capsects;
-	char		**warnings;	/* lines Darknet complains about */
+	char		**warnings;	/* lines Darknet complains about, in
+					   line order: "file:line: ..." */
+	int		*warning_lines;	/* the line of each of warnings */
 	size_t		 nwarnings;
 	const char	*hint;		/* the first about a likely misspelt
 					   key, or NULL; one of warnings */

@@ -152,7 +152,7 @@ bwarn(struct build *b, const char *fmt, ...)
 {
 	char msg[DM_ERROR_MAX], **nw;
 	va_list ap;
-	int n;
+	int n, *nl;
 
 	n = snprintf(msg, sizeof msg, "%s:%d: layer %zu %s: ", b->cfg->path,
 	    b->l->line, b->l->index, b->l->label);
@@ -165,8 +165,14 @@ bwarn(struct build *b, const char *fmt, ...)
 	if (nw == NULL)
 		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
 	b->net->warnings = nw;
+	nl = realloc(b->net->warning_lines, (b->net->nwarnings + 1) *
+	    sizeof *nl);
+	if (nl == NULL)
+		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
+	b->net->warning_lines = nl;
 	if ((nw[b->net->nwarnings] = strdup(msg)) == NULL)
 		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
+	nl[b->net->nwarnings] = b->l->line;
 	b->net->nwarnings++;
 	return 0;
 }
@@ -1624,6 +1630,7 @@ dm_net_free(struct dm_net *net)
 	for (i = 0; i < net->nwarnings; i++)
 		free(net->warnings[i]);
 	free(net->warnings);
+	free(net->warning_lines);
 	free(net->arrays);
 	free(net->layers);
 	dm_cfg_free(net->cfg);

@@ -3,8 +3,9 @@
  * layer's shapes, and the ledger of parameter arrays the .weights file
  * holds for it, in file order.
  *
- * A struct dm_net owns its cfg, layers and arrays; dm_net_free() releases
- * all of them.  Pointers into layers[] and arrays[] stay valid until then.
+ * A struct dm_net owns its cfg, layers, arrays and warnings; dm_net_free()
+ * releases all of them.  Pointers into layers[], arrays[] and warnings[]
+ * stay valid until then.
  */
 #ifndef DM_NET_H
 #define DM_NET_H
@@ -154,7 +155,9 @@ struct dm_net {
 	struct dm_array	*arrays;
 	size_t		 narrays;
 	size_t		 caparrays;
-	char		**warnings;
+	char		**warnings;	/* about layers, "file:line: layer
+					   N [type]: ..." */
+	int		*warning_lines;	/* each one's layer's line */
 	size_t		 nwarnings;
 	struct dm_layer	*unloadable;	/* a layer Darknet cannot load */
 

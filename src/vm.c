@@ -97,6 +97,8 @@ static void	 vm_sync_from_cursor(struct dm_vm *);
 static int	 vm_commit(struct dm_vm *, struct dm_ovr *, const char *);
 static void	 vm_autosave(struct dm_vm *);
 static void	 x_refresh(struct dm_vm *);
+static int	 warnings_collect(const struct dm_net *,
+		     struct dm_vm_warning **, size_t *);
 
 /* Helpers. */
 
@@ -526,7 +528,8 @@ vm_adopt(struct dm_vm *vm, const struct dm_ovr *o, struct dm_error *err)
 	struct dm_weights *w = NULL, *old_w = vm->w;
 	enum dm_layout_mode old_mode = vm->base_mode;
 	unsigned old_header = vm->file_header;
-	size_t *by_offset;
+	struct dm_vm_warning *warnings;
+	size_t *by_offset, nwarnings;
 	enum dm_mark *marks;
 
 	if (want == vm->net->dialect)
@@ -540,9 +543,11 @@ vm_adopt(struct dm_vm *vm, const struct dm_ovr *o, struct dm_error *err)
 	}
 	by_offset = calloc(net->narrays + 1, sizeof *by_offset);
 	marks = calloc(net->nlayers + 1, sizeof *marks);
-	if (by_offset == NULL || marks == NULL) {
+	if (warnings_collect(net, &warnings, &nwarnings) == -1 ||
+	    by_offset == NULL || marks == NULL) {
 		free(by_offset);
 		free(marks);
+		free(warnings);
 		dm_weights_close(w);
 		dm_net_free(net);
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
@@ -558,6 +563,7 @@ vm_adopt(struct dm_vm *vm, const struct dm_ovr *o, struct dm_error *err)
 		vm->file_header = old_header;
 		free(by_offset);
 		free(marks);
+		free(warnings);
 		dm_weights_close(w);
 		dm_net_free(net);
 		return -1;
@@ -578,6 +584,10 @@ vm_adopt(struct dm_vm *vm, const struct dm_ovr *o, struct dm_error *err)
 	vm->by_offset = by_offset;
 	vm->nby_offset = 0;
 	vm->marks = marks;
+	free(vm->warnings);
+	vm->warnings = warnings;
+	vm->nwarnings = nwarnings;
+	vm->warning = -1;
 	vm->array = -1;
 	dm_weights_close(old_w);
 	dm_net_free(old_net);
@@ -726,6 +736,55 @@ load_cfg_text(struct dm_vm *vm)
 	vm->ncfg_lines = n;
 }
 
+/* The text of a warning without "file:line: " in front. */
+static const char *
+warning_msg(const char *text, const char *path)
+{
+	size_t n = strlen(path);
+	const char *p;
+
+	if (strncmp(text, path, n) != 0 || text[n] != ':')
+		return text;
+	p = text + n + 1;
+	p += strspn(p, "0123456789");
+	return p[0] == ':' && p[1] == ' ' ? p + 2 : text;
+}
+
+/*
+ * The warnings of net's cfg and of net, merged by line into *out (NULL
+ * when there are none): each list is in line order already, as the cfg
+ * is read and the layers built from the top.  -1 when out of memory.
+ */
+static int
+warnings_collect(const struct dm_net *net, struct dm_vm_warning **out,
+    size_t *nout)
+{
+	const struct dm_cfg *cfg = net->cfg;
+	struct dm_vm_warning *v;
+	size_t n = cfg->nwarnings + net->nwarnings, i = 0, j = 0, k;
+
+	*out = NULL;
+	*nout = 0;
+	if (n == 0)
+		return 0;
+	if ((v = calloc(n, sizeof *v)) == NULL)
+		return -1;
+	for (k = 0; k < n; k++) {
+		if (j == net->nwarnings || (i < cfg->nwarnings &&
+		    cfg->warning_lines[i] <= net->warning_lines[j])) {
+			v[k].line = cfg->warning_lines[i];
+			v[k].text = cfg->warnings[i++];
+		} else {
+			v[k].line = net->warning_lines[j];
+			v[k].text = net->warnings[j++];
+		}
+		v[k].msg = warning_msg(v[k].text, cfg->path);
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
 /* Session life. */
 
 static void
@@ -827,12 +886,14 @@ dm_vm_new(struct dm_net *net, struct dm_weights *w, struct dm_ovr *ovr,
 	vm->serial = vm->saved_serial = vm->next_serial = 1;
 	vm->hist_array = -1;
 	vm->array = -1;
+	vm->warning = -1;
 	vm->bytes_per_row = 16;
 	for (p = 0; p < DM_PANE_ALL; p++)
 		vm->page[p] = 10;
 	if (vm->cfg_path == NULL || vm->by_offset == NULL ||
 	    vm->marks == NULL || (weights_path != NULL &&
-	    vm->weights_path == NULL)) {
+	    vm->weights_path == NULL) ||
+	    warnings_collect(net, &vm->warnings, &vm->nwarnings) == -1) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		dm_vm_free(vm);
 		return NULL;
@@ -881,6 +942,7 @@ dm_vm_free(struct dm_vm *vm)
 	free(vm->cfg_lines);
 	free(vm->by_offset);
 	free(vm->marks);
+	free(vm->warnings);
 	free(vm);
 }
 
@@ -1123,6 +1185,84 @@ dm_vm_cfg_span(const struct dm_vm *vm, size_t li, size_t *first,
 	}
 	*first = f;
 	*last = e < f ? f : e;
+}
+
+/* The first warning on line or after it. */
+static size_t
+warnings_from(const struct dm_vm *vm, long line)
+{
+	size_t a = 0, b = vm->nwarnings, m;
+
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (vm->warnings[m].line < line)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+/* The cfg lines [lo, hi] whose warnings go with table row r; -1: none. */
+static int
+row_lines(const struct dm_vm *vm, long row, long *lo, long *hi)
+{
+	const struct dm_net *net = vm->net;
+	long li = dm_vm_row_layer(vm, row);
+
+	if (row == 0) {
+		*lo = 0;
+		*hi = net->nlayers > 0 ? net->layers[0].line - 1L : LONG_MAX;
+		return 0;
+	}
+	if (li < 0)
+		return -1;
+	*lo = net->layers[li].line;
+	*hi = (size_t)li + 1 < net->nlayers ? net->layers[li + 1].line - 1L :
+	    LONG_MAX;
+	return 0;
+}
+
+/* The table row of a cfg line: the layer whose section holds it. */
+static long
+line_row(const struct dm_vm *vm, long line)
+{
+	const struct dm_net *net = vm->net;
+	size_t a = 0, b = net->nlayers, m;
+
+	/* How many sections of layers start on line or before it. */
+	while (a < b) {
+		m = a + (b - a) / 2;
+		if (net->layers[m].line <= line)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return (long)a;
+}
+
+size_t
+dm_vm_row_warnings(const struct dm_vm *vm, long row, size_t *first)
+{
+	long lo, hi;
+
+	*first = 0;
+	if (row_lines(vm, row, &lo, &hi) == -1 || hi < lo)
+		return 0;
+	*first = warnings_from(vm, lo);
+	return (hi == LONG_MAX ? vm->nwarnings : warnings_from(vm, hi + 1)) -
+	    *first;
+}
+
+size_t
+dm_vm_line_warnings(const struct dm_vm *vm, size_t line, size_t *first)
+{
+	if (line > INT_MAX) {
+		*first = vm->nwarnings;
+		return 0;
+	}
+	*first = warnings_from(vm, (long)line);
+	return warnings_from(vm, (long)line + 1) - *first;
 }
 
 int
@@ -1530,6 +1670,53 @@ goto_problem(struct dm_vm *vm, int dir)
 		dm_vm_message(vm, 0, "no flagged layer %s this one",
 		    dir > 0 ? "after" : "before");
 	return DM_VM_REDRAW | DM_VM_BELL;
+}
+
+/*
+ * The next warning: after the last one gone to while its row is still
+ * selected, else the first from the selected row on; round to the first.
+ * Selects its row, shows its line in the cfg pane and its text on the
+ * message line.
+ */
+static int
+goto_warning(struct dm_vm *vm)
+{
+	const struct dm_vm_warning *wn;
+	long lo, hi, line, page;
+	size_t i;
+
+	if (vm->nwarnings == 0) {
+		dm_vm_message(vm, 0, "no warnings about the cfg");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	if (vm->warning >= 0 && (size_t)vm->warning < vm->nwarnings &&
+	    line_row(vm, vm->warnings[vm->warning].line) == vm->row)
+		i = (size_t)vm->warning + 1;
+	else if (row_lines(vm, vm->row, &lo, &hi) == 0)
+		i = warnings_from(vm, lo);
+	else
+		i = vm->nwarnings;
+	if (i >= vm->nwarnings)
+		i = 0;
+	vm->warning = (long)i;
+	wn = &vm->warnings[i];
+	vm_select_row(vm, line_row(vm, wn->line), 1);
+	if (wn->line > 0) {
+		line = wn->line - 1L;
+		page = vm->page[DM_PANE_CFG];
+		if (line < vm->scroll[DM_PANE_CFG] ||
+		    line >= vm->scroll[DM_PANE_CFG] + page)
+			vm->scroll[DM_PANE_CFG] = line > page / 3 ?
+			    line - page / 3 : 0;
+		pane_scroll(vm, DM_PANE_CFG, 0);
+	}
+	if (wn->line > 0)
+		dm_vm_message(vm, 0, "warning %zu of %zu, line %d: %s", i + 1,
+		    vm->nwarnings, wn->line, wn->msg);
+	else
+		dm_vm_message(vm, 0, "warning %zu of %zu: %s", i + 1,
+		    vm->nwarnings, wn->msg);
+	return DM_VM_REDRAW;
 }
 
 /* Searching. */
@@ -2999,6 +3186,14 @@ a_problem(struct dm_vm *vm, enum dm_act act, long arg)
 }
 
 static int
+a_warning(struct dm_vm *vm, enum dm_act act, long arg)
+{
+	(void)act;
+	(void)arg;
+	return goto_warning(vm);
+}
+
+static int
 a_search(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	char buf[DM_VM_FIELD_MAX];
@@ -3140,6 +3335,7 @@ static act_fn *const main_actions[] = {
 	[DM_ACT_FIRST_PROBLEM] = a_problem,
 	[DM_ACT_NEXT_PROBLEM] = a_problem,
 	[DM_ACT_PREV_PROBLEM] = a_problem,
+	[DM_ACT_NEXT_WARNING] = a_warning,
 	[DM_ACT_SEARCH] = a_search,
 	[DM_ACT_SEARCH_NEXT] = a_search,
 	[DM_ACT_SEARCH_PREV] = a_search,

@@ -96,6 +96,7 @@ enum dm_act {
 					   of the focused field */
 	DM_ACT_SCROLL,			/* arg: lines, in the focused pane */
 	DM_ACT_FIRST_PROBLEM, DM_ACT_NEXT_PROBLEM, DM_ACT_PREV_PROBLEM,
+	DM_ACT_NEXT_WARNING,		/* the next cfg warning (wraps) */
 	/* Prompts and searching. */
 	DM_ACT_SEARCH, DM_ACT_SEARCH_NEXT, DM_ACT_SEARCH_PREV,
 	DM_ACT_GOTO,
@@ -219,6 +220,16 @@ struct dm_vm_hist {
 	size_t		 n, cap;
 };
 
+/*
+ * A warning about the cfg (a key Darknet ignores, a line it rejects) or
+ * about a layer of the net (an unknown section, mismatched inputs).
+ */
+struct dm_vm_warning {
+	int		 line;		/* its cfg line; 0: tied to none */
+	const char	*text;		/* as inspect prints it */
+	const char	*msg;		/* text without "file:line: " */
+};
+
 struct dm_vm_worker;
 
 struct dm_vm {
@@ -248,6 +259,14 @@ struct dm_vm {
 	char		*cfg_text;
 	char		**cfg_lines;	/* pointers into cfg_text */
 	size_t		 ncfg_lines;
+
+	/*
+	 * The warnings of the cfg and of the net, by line (those of the cfg
+	 * first on a line); the strings are the net's.
+	 */
+	struct dm_vm_warning *warnings;
+	size_t		 nwarnings;
+	long		 warning;	/* the last one gone to, or -1 */
 
 	/* Derived from the layout. */
 	size_t		*by_offset;	/* present arrays sorted by offset */
@@ -399,6 +418,19 @@ size_t		 dm_vm_read(struct dm_vm *vm, uint64_t off, uint8_t *buf,
  * is none to show.
  */
 int		 dm_vm_histogram(struct dm_vm *vm);
+
+/*
+ * The warnings of table row r: for a layer, those on the lines of its
+ * section; for the header row, those of the [net] section and those tied
+ * to no line; none for the end row.  Returns how many; *first is the
+ * index of the first in vm->warnings.
+ */
+size_t		 dm_vm_row_warnings(const struct dm_vm *vm, long row,
+		     size_t *first);
+
+/* The same for cfg line (1-based). */
+size_t		 dm_vm_line_warnings(const struct dm_vm *vm, size_t line,
+		     size_t *first);
 
 /* The cfg lines [first, last] of a layer's section (1-based). */
 void		 dm_vm_cfg_span(const struct dm_vm *vm, size_t li,

@@ -3,9 +3,9 @@
 # detached 120x40 sessions, keys go in with send-keys and the screen comes
 # back with capture-pane.  Covers the walk-through of the README (find the
 # flagged layer, preview and apply the repair, save the profile, export,
-# quit), quitting with unsaved edits, the autosave after a kill, the help
-# screen, resizing down to too small and back, NO_COLOR, LANG=C,
-# TERM=vt100, and a storm of random keys.
+# quit), quitting with unsaved edits, the autosave after a kill, the
+# warnings about the cfg, the help screen, resizing down to too small and
+# back, NO_COLOR, LANG=C, TERM=vt100, and a storm of random keys.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -172,6 +172,69 @@ keys fork F
 see fork 'shapes\.weights +ab +load' "F again switches back"
 keys fork q y
 ended fork 0 "quit after switching forks"
+
+# Warnings about the cfg: ab-small.cfg with a repeated key in [net]
+# (line 5) and layer 3's stride=1 misspelt (line 37).  Darknet reads the
+# same network from it, so the weights still fit.
+sed -e '4a\
+batch=2' -e '36s/^stride=1$/strid=1/' "$data/ab-small.cfg" >"$tmp/keys.cfg"
+cp "$data/ab-small.weights" "$tmp/keys.weights"
+start warn -- "$tmp/keys.cfg" "$tmp/keys.weights"
+see warn '! 2 warnings +exact' "the status line counts the warnings"
+see warn ' 3 convolutional +16x16x8 +34! ' "the table marks the layer's line"
+see warn 'hdr +header +v0\.2\.5 +3! ' "and the header row's, for [net]"
+see warn '! warning  r repair' "the hints name the key"
+text warn '!'
+see warn 'warning 2 of 2, line 37: \[convolutional\] has no key .strid. '\
+'\(Darknet ignores it; did you mean .stride.\?\)' \
+    "! goes to the misspelt key and says it"
+see warn 'layer 3  convolutional  \(cfg line 34\)' "! selects its layer"
+see warn '│ 1 cfg warning  \(! next\)' \
+    "the details count the layer's warnings"
+see warn '│ ! line 37: \[convolutional\] has no key' "and list them"
+see warn '│! 37 │ strid=1  ! has no key .strid.' \
+    "the cfg pane marks the line and tells the warning"
+text warn '!'
+see warn 'warning 1 of 2, line 5: \[net\] already has .batch. on line 4' \
+    "! again: round to the first"
+see warn '│ ! line 5: \[net\] already has .batch.' \
+    "the header row's details list [net]'s"
+see warn '│!  5   batch=2  ! already has .batch.' "the cfg pane shows line 5"
+keys warn G
+see warn '│ 2 cfg warnings  \(! goes to each\)' "the end row counts them all"
+keys warn '?'
+see warn '^ +! +the next warning about the cfg' "the help lists !"
+keys warn q q
+ended warn 0 "quit after the warnings"
+
+# The same without colour: the marks are characters and attributes.
+esc=$(printf '\033')
+for term in screen vt100; do
+	start "warn$term" NO_COLOR=1 LANG=C LC_ALL=C TERM=$term -- \
+	    "$tmp/keys.cfg" "$tmp/keys.weights"
+	see "warn$term" 'exact: the file holds' "TERM=$term NO_COLOR: up"
+	text "warn$term" '!'
+	see "warn$term" '\|! 37 \| strid=1  ! has no key .strid.' \
+	    "TERM=$term NO_COLOR: the cfg pane marks the line"
+	see "warn$term" ' 3 convolutional +16x16x8 +34! ' \
+	    "TERM=$term NO_COLOR: the table marks the layer"
+	see "warn$term" 'warning 2 of 2, line 37:' \
+	    "TERM=$term NO_COLOR: the message tells the warning"
+	tm capture-pane -e -p -t "warn$term" >"$tmp/warn.esc"
+	if grep -q -E "$esc\\[([0-9;]*;)?(3[0-7]|4[0-7]|38|48|9[0-7])[;m]" \
+	    "$tmp/warn.esc"; then
+		fail "TERM=$term NO_COLOR: colour codes on the screen"
+	else
+		pass "TERM=$term NO_COLOR: no colours"
+	fi
+	# The mark and the line number, underlined (after any other codes).
+	grep -q -E "$esc\\[([0-9]+;)*4m($esc\\[[0-9;]*m)*! 37" \
+	    "$tmp/warn.esc" &&
+	    pass "TERM=$term NO_COLOR: the marked line is underlined" ||
+	    fail "TERM=$term NO_COLOR: no underline on the marked line"
+	keys "warn$term" q
+	ended "warn$term" 0 "TERM=$term NO_COLOR quit"
+done
 
 # Unsaved edits: quitting asks.
 start ask -- "$cfg" "$wts"

@@ -47,6 +47,7 @@ static const struct binding main_keys[] = {
 	{ 'f', DM_ACT_FIRST_PROBLEM, 0 },
 	{ ']', DM_ACT_NEXT_PROBLEM, 0 },
 	{ '[', DM_ACT_PREV_PROBLEM, 0 },
+	{ '!', DM_ACT_NEXT_WARNING, 0 },
 	{ '/', DM_ACT_SEARCH, 0 },
 	{ 'n', DM_ACT_SEARCH_NEXT, 0 },
 	{ 'N', DM_ACT_SEARCH_PREV, 0 },
@@ -176,6 +177,10 @@ const struct tui_help tui_help[] = {
 	{ "f", "the first flagged layer (the first that is cut, implausible "
 	    "or odd)" },
 	{ "]  [", "the next or previous flagged layer" },
+	{ "!", "the next warning about the cfg (a key Darknet ignores: "
+	    "misspelt, repeated, of the other fork; an unknown section): "
+	    "selects its layer, shows the line and says it; lines with one "
+	    "have ! in the cfg pane and the table" },
 	{ "/", "search: a type (yolo), a layer index (12), a cfg key "
 	    "(classes=80), an array name, or an offset (@84464, 0x149f0)" },
 	{ "n  N", "the next or previous match" },
@@ -300,6 +305,10 @@ tui_hints(const struct dm_vm *vm)
 		return "? help  j/k row  h/l float  : offset  Tab pane  "
 		    "f problem  r repair  u undo  w save  e export  q quit";
 	default:
+		if (vm->nwarnings > 0)
+			return "? help  j/k move  h/l array  Tab pane  "
+			    "f problem  ! warning  r repair  / search  u undo  "
+			    "w save  e export  q quit";
 		return "? help  j/k move  h/l array  Tab pane  f problem  "
 		    "r repair  / search  u undo  w save  e export  q quit";
 	}

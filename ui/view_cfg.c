@@ -1,6 +1,7 @@
 /*
  * view_cfg.c - the cfg file, scrolled to the selected layer's section,
- * whose lines stand out.
+ * whose lines stand out.  A line with a warning has '!' in the gutter and
+ * the warning after its text, as far as it fits.
  */
 #include "config.h"
 
@@ -8,6 +9,31 @@
 
 #include <stdio.h>
 #include <string.h>
+
+/*
+ * Warning wi after a line's text, from column x to the pane's edge, without
+ * the section's name in front ("[convolutional] has no key ..."): the line
+ * is in that section.  An ellipsis ends it when it is cut.
+ */
+static void
+draw_warning(struct tui *t, const struct dm_vm *vm, size_t wi, int y, int x,
+    int w)
+{
+	const char *m = vm->warnings[wi].msg, *e;
+	char buf[512];
+	int n;
+
+	if (m[0] == '[' && (e = strstr(m, "] ")) != NULL)
+		m = e + 2;
+	snprintf(buf, sizeof buf, "! %s", m);
+	if (tui_width(t, buf) <= w) {
+		tui_put(t, y, x, w, TUI_S_SUSPECT, buf, 0);
+		return;
+	}
+	n = tui_put(t, y, x, w - 1, TUI_S_SUSPECT, buf, 0);
+	tui_put(t, y, x + n, 1, TUI_S_SUSPECT, tui_glyph(t, TUI_G_ELLIPSIS),
+	    0);
+}
 
 static void
 cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
@@ -17,8 +43,9 @@ cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	size_t first = 0, last = 0;
 	char title[256], num[16];
 	const char *s, *p, *name;
-	int y, nw;
+	int y, nw, x, used;
 	enum tui_style st;
+	size_t nwarn, wi;
 
 	if (li >= 0)
 		dm_vm_cfg_span(vm, (size_t)li, &first, &last);
@@ -48,12 +75,19 @@ cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 		    TUI_S_HEAD : TUI_S_NORMAL;
 		if (in && st == TUI_S_NORMAL)
 			st = TUI_S_SECTION;
-		tui_putf(t, y, r->x + 1, nw + 1, in ? TUI_S_SECTION : TUI_S_DIM,
-		    0, "%*ld", nw, i + 1);
+		nwarn = dm_vm_line_warnings(vm, (size_t)i + 1, &wi);
+		if (nwarn > 0)
+			tui_put(t, y, r->x, 1, TUI_S_SUSPECT, "!", 0);
+		tui_putf(t, y, r->x + 1, nw + 1, nwarn > 0 ? TUI_S_SUSPECT :
+		    in ? TUI_S_SECTION : TUI_S_DIM, 0, "%*ld", nw, i + 1);
 		if (in)
 			tui_put(t, y, r->x + nw + 2, 1, TUI_S_SECTION,
 			    tui_glyph(t, TUI_G_VLINE), 0);
-		tui_put(t, y, r->x + nw + 4, r->w - nw - 4, st, s, 0);
+		used = tui_put(t, y, r->x + nw + 4, r->w - nw - 4, st, s, 0);
+		/* The (first) warning after the text, if there is room. */
+		x = r->x + nw + 4 + used + 2;
+		if (nwarn > 0 && r->x + r->w - x >= 12)
+			draw_warning(t, vm, wi, y, x, r->x + r->w - x);
 	}
 }
 

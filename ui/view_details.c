@@ -1,9 +1,10 @@
 /*
  * view_details.c - what the selected row is: a layer's shapes and
- * parameters, its arrays with offsets, shapes, statistics and the
- * plausibility note, and a histogram of the selected array; the file's
- * header for the header row; the sizes, verdict and repairs for the end
- * row.  The text is built as lines, then the visible ones are drawn.
+ * parameters, the warnings about its section of the cfg, its arrays with
+ * offsets, shapes, statistics and the plausibility note, and a histogram
+ * of the selected array; the file's header and the warnings about [net]
+ * for the header row; the sizes, verdict and repairs for the end row.
+ * The text is built as lines, then the visible ones are drawn.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 #include "report.h"
 
 #define MAX_LINES	256
+#define MAX_WARNINGS	40	/* listed for a row; the rest are counted */
 
 struct line {
 	enum tui_style	 st;
@@ -78,6 +80,38 @@ add_wrapped(struct text *x, enum tui_style st, const char *indent,
 		while (*s == ' ')
 			s++;
 	}
+}
+
+/*
+ * The warnings of table row, each starting with '!', under a heading
+ * that counts them; what is added to it (where they are, or "").
+ */
+static void
+warnings_text(struct dm_vm *vm, struct text *x, long row, const char *what)
+{
+	const struct dm_vm_warning *wn;
+	size_t first, n, i;
+	char buf[600];
+	int k;
+
+	if ((n = dm_vm_row_warnings(vm, row, &first)) == 0)
+		return;
+	add(x, TUI_S_SUSPECT, "%zu cfg warning%s%s  (! next)", n,
+	    n == 1 ? "" : "s", what);
+	for (i = first; i < first + n && i < first + MAX_WARNINGS; i++) {
+		wn = &vm->warnings[i];
+		if (wn->line > 0)
+			snprintf(buf, sizeof buf, "line %d: %s", wn->line,
+			    wn->msg);
+		else
+			snprintf(buf, sizeof buf, "%s", wn->msg);
+		k = x->n;
+		add_wrapped(x, TUI_S_NORMAL, "  ", buf);
+		if (k < x->n)
+			x->l[k].text[0] = '!';
+	}
+	if (n > MAX_WARNINGS)
+		add(x, TUI_S_DIM, "  and %zu more", n - MAX_WARNINGS);
 }
 
 static enum tui_style
@@ -157,6 +191,9 @@ end_text(struct dm_vm *vm, struct text *x)
 	add(x, vm->v.kind == DM_V_EXACT ? TUI_S_OK : TUI_S_MISMATCH,
 	    "verdict: %s", dm_verdict_name(vm->v.kind));
 	add_wrapped(x, TUI_S_NORMAL, "", vm->v.message);
+	if (vm->nwarnings > 0)
+		add(x, TUI_S_SUSPECT, "%zu cfg warning%s  (! goes to each)",
+		    vm->nwarnings, vm->nwarnings == 1 ? "" : "s");
 	if (!vm->have_diag)
 		return;
 	add(x, TUI_S_NORMAL, "%s", "");
@@ -284,6 +321,7 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	default:
 		break;
 	}
+	warnings_text(vm, x, (long)li + 1, "");
 	dm_vm_layer_ovr_letters(vm, li, buf, sizeof buf);
 	if (buf[0] != '\0')
 		add(x, TUI_S_PROMPT, "overrides: %s", buf);
@@ -331,11 +369,16 @@ static void
 build(struct dm_vm *vm, struct text *x)
 {
 	long li = dm_vm_row_layer(vm, vm->row);
+	size_t first;
 
 	x->n = 0;
-	if (vm->row == 0)
+	if (vm->row == 0) {
 		header_text(vm, x);
-	else if (li < 0)
+		if (dm_vm_row_warnings(vm, 0, &first) > 0) {
+			add(x, TUI_S_NORMAL, "%s", "");
+			warnings_text(vm, x, 0, " in [net]");
+		}
+	} else if (li < 0)
 		end_text(vm, x);
 	else
 		layer_text(vm, x, (size_t)li);

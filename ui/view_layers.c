@@ -2,7 +2,9 @@
  * view_layers.c - the layer table: the file's header, one row per layer
  * (index, type, output shape, cfg line, byte range, floats, overrides,
  * status) and the end of the file with the sizes and the verdict.
- * Columns that do not fit are left out, least useful first.
+ * Columns that do not fit are left out, least useful first.  A '!' after
+ * the cfg line (or the type, when the line is left out) says that the
+ * row's section of the cfg has warnings.
  */
 #include "config.h"
 
@@ -53,7 +55,8 @@ plan(const struct dm_vm *vm, int w, struct cols *c)
 	    digits(vm->net->nlayers);
 	c->w[C_TYPE] = 14;
 	c->w[C_OUT] = 12;
-	c->w[C_LINE] = 5;
+	c->w[C_LINE] = digits(vm->ncfg_lines) + 1 < 5 ? 5 :
+	    digits(vm->ncfg_lines) + 1;
 	c->w[C_BYTES] = 2 * digits(dm_vm_byte_end(vm)) + 1;
 	c->w[C_FLOATS] = digits(vm->net->total_floats) < 6 ? 6 :
 	    digits(vm->net->total_floats);
@@ -123,6 +126,33 @@ cell(struct tui *t, int y, int x0, const struct cols *c, enum col k,
 	tui_put_attr(t, y, x0 + c->x[k], w, a, s, 1);
 }
 
+/*
+ * The cfg line cell of a row: line, then '!' when the row has warnings
+ * (the type cell gets the '!' when the line column is left out).
+ */
+static void
+line_cell(struct tui *t, struct dm_vm *vm, long row, int y, int x0,
+    const struct cols *c, attr_t a, int sel, int line, const char *type)
+{
+	char buf[64];
+	size_t first;
+	int warned = dm_vm_row_warnings(vm, row, &first) > 0;
+
+	cell(t, y, x0, c, C_TYPE, a, type, 0);
+	if (c->w[C_LINE] == 0) {
+		if (warned)
+			tui_put_attr(t, y, x0 + c->x[C_TYPE] + c->w[C_TYPE] - 1,
+			    1, sel ? a : tui_attr(t, TUI_S_SUSPECT), "!", 0);
+		return;
+	}
+	if (line > 0)
+		snprintf(buf, sizeof buf, "%d%s", line, warned ? "!" : " ");
+	else
+		snprintf(buf, sizeof buf, "%s", warned ? "!" : "");
+	cell(t, y, x0, c, C_LINE, sel || !warned ? a :
+	    tui_attr(t, TUI_S_SUSPECT), buf, 1);
+}
+
 /* The header row: what the first bytes of the file say. */
 static void
 header_row(struct tui *t, struct dm_vm *vm, int y, int x0,
@@ -131,9 +161,12 @@ header_row(struct tui *t, struct dm_vm *vm, int y, int x0,
 	const struct dm_weights *w = vm->w;
 	char buf[64];
 	enum dm_mark m = DM_MARK_NONE;
+	size_t first;
 
 	cell(t, y, x0, c, C_IDX, a, "hdr", 1);
-	cell(t, y, x0, c, C_TYPE, a, "header", 0);
+	/* Its warnings are the [net] section's, shown with its line. */
+	line_cell(t, vm, 0, y, x0, c, a, sel, dm_vm_row_warnings(vm, 0,
+	    &first) > 0 ? vm->net->cfg->sects[0].line : 0, "header");
 	if (w != NULL && w->is_weights && w->has_header) {
 		snprintf(buf, sizeof buf, "v%d.%d.%d", (int)w->hdr.major,
 		    (int)w->hdr.minor, (int)w->hdr.revision);
@@ -200,16 +233,14 @@ layer_row(struct tui *t, struct dm_vm *vm, size_t li, int y, int x0,
 	snprintf(buf, sizeof buf, "%zu", li);
 	cell(t, y, x0, c, C_IDX, sel || m == DM_MARK_OK || m == DM_MARK_NONE ||
 	    m == DM_MARK_PENDING ? a : tui_attr(t, mark_style(m)), buf, 1);
-	cell(t, y, x0, c, C_TYPE, a, l->type == DM_L_UNKNOWN ? l->sect->name :
-	    dm_ltype_name(l->type), 0);
+	line_cell(t, vm, (long)li + 1, y, x0, c, a, sel, l->line,
+	    l->type == DM_L_UNKNOWN ? l->sect->name : dm_ltype_name(l->type));
 	if (l->next_w || l->next_h || l->next_c)
 		snprintf(buf, sizeof buf, "%dx%dx%d", l->next_w, l->next_h,
 		    l->next_c);
 	else
 		snprintf(buf, sizeof buf, "%d", l->next_inputs);
 	cell(t, y, x0, c, C_OUT, a, buf, 0);
-	snprintf(buf, sizeof buf, "%d", l->line);
-	cell(t, y, x0, c, C_LINE, a, buf, 1);
 	if (dm_vm_layer_range(vm, li, &lo, &hi)) {
 		snprintf(buf, sizeof buf, "%" PRIu64 "-%" PRIu64, lo, hi);
 		cell(t, y, x0, c, C_BYTES, a, buf, 1);
@@ -252,7 +283,9 @@ layers_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 
 		if (c.w[i] == 0)
 			continue;
-		if (i == C_IDX || i == C_LINE || i == C_BYTES || i == C_FLOATS)
+		if (i == C_LINE)	/* over the digits, not the '!' */
+			snprintf(hb, sizeof hb, "%*s ", c.w[i] - 1, heads[i]);
+		else if (i == C_IDX || i == C_BYTES || i == C_FLOATS)
 			snprintf(hb, sizeof hb, "%*s", c.w[i], heads[i]);
 		else
 			snprintf(hb, sizeof hb, "%s", heads[i]);

@@ -47,7 +47,7 @@ verdict_text(const struct dm_vm *vm)
 static void
 draw_status(struct tui *t, struct dm_vm *vm)
 {
-	char left[512], right[256], hdr[64];
+	char left[512], right[256], hdr[64], warn[48];
 	const struct dm_weights *w = vm->w;
 	int rw;
 
@@ -67,8 +67,12 @@ draw_status(struct tui *t, struct dm_vm *vm)
 	    vm->net->dialect == DM_DIALECT_AB ? "ab" : "pj",
 	    vm->net->mode == DM_LAYOUT_LOAD ? "load" : "save",
 	    vm->net->nlayers, hdr);
-	snprintf(right, sizeof right, "%s%s%s ", vm->diag_pending ?
-	    "reading... " : "", dm_vm_dirty(vm) ? "[+] unsaved  " : "",
+	warn[0] = '\0';
+	if (vm->nwarnings > 0)
+		snprintf(warn, sizeof warn, "! %zu warning%s  ", vm->nwarnings,
+		    vm->nwarnings == 1 ? "" : "s");
+	snprintf(right, sizeof right, "%s%s%s%s ", vm->diag_pending ?
+	    "reading... " : "", dm_vm_dirty(vm) ? "[+] unsaved  " : "", warn,
 	    dm_verdict_name(vm->v.kind));
 	rw = tui_width(t, right);
 	if (rw > COLS / 2)

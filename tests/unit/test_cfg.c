@@ -93,6 +93,7 @@ test_empty_value_warns_and_is_ignored(void **state)
 	assert_int_equal(cfg->sects[0].nopts, 0);
 	assert_int_equal(cfg->nwarnings, 1);
 	assert_non_null(strstr(cfg->warnings[0], "t.cfg:2:"));
+	assert_int_equal(cfg->warning_lines[0], 2);
 	dm_cfg_free(cfg);
 }
 
@@ -234,6 +235,7 @@ test_misspelt_key_warned(void **state)
 	    "no key 'strid' (Darknet ignores it; did you mean 'stride'?)");
 	assert_ptr_equal(cfg->hint, cfg->warnings[0]);
 	assert_int_equal(cfg->hint_line, 9);
+	assert_int_equal(cfg->warning_lines[0], 9);
 	dm_cfg_free(cfg);
 
 	/* Keys are case sensitive; a stranger gets no guess. */
@@ -246,6 +248,8 @@ test_misspelt_key_warned(void **state)
 	assert_non_null(strstr(cfg->warnings[0], "'batch_normalize'?"));
 	assert_string_equal(cfg->warnings[1], "t.cfg:7: [conv] has no key "
 	    "'no_such_key' (Darknet ignores it)");
+	assert_int_equal(cfg->warning_lines[0], 6);
+	assert_int_equal(cfg->warning_lines[1], 7);
 	dm_cfg_free(cfg);
 
 	/* [net] is checked too. */
@@ -360,6 +364,8 @@ test_duplicate_key_warned(void **state)
 	    "one (stride=1) and ignores this line");
 	assert_non_null(strstr(cfg->warnings[1], "t.cfg:10: [convolutional] "
 	    "already has 'pad' on line 9, without '='"));
+	assert_int_equal(cfg->warning_lines[0], 8);
+	assert_int_equal(cfg->warning_lines[1], 10);
 	assert_null(cfg->hint);
 	dm_cfg_free(cfg);
 }
@@ -384,6 +390,8 @@ test_key_warnings_are_bounded(void **state)
 	assert_string_equal(cfg->warnings[100], "t.cfg:102: more keys "
 	    "Darknet would not read from this line on are not listed (only "
 	    "the first 100 are)");
+	assert_int_equal(cfg->warning_lines[99], 101);
+	assert_int_equal(cfg->warning_lines[100], 102);
 	dm_cfg_free(cfg);
 }
 

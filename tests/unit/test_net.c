@@ -280,6 +280,7 @@ test_unknown_section(void **state)
 	assert_non_null(net);
 	assert_int_equal(net->layers[1].type, DM_L_UNKNOWN);
 	assert_int_equal(net->nwarnings, 1);
+	assert_int_equal(net->warning_lines[0], 7);	/* [mystery] */
 	dm_net_free(net);
 	assert_null(build(NET8 "[convolutional]\nfilters=2\n[mystery]\n",
 	    DM_DIALECT_PJ, &err));

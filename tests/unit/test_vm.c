@@ -3,7 +3,8 @@
  * opening the bundled examples, finding the flagged layer, repairs,
  * edits through prompts, undo and redo, searching, scrolling at the
  * edges, saving, the autosave and its recovery, exporting, the
- * background diagnosis, and a long run of random actions.
+ * background diagnosis, the cfg's warnings, and a long run of random
+ * actions.
  */
 #include "config.h"
 
@@ -854,6 +855,208 @@ test_dialect(void **state)
 	dm_vm_free(vm);
 }
 
+/* Writes text to name in the test's folder; returns its path. */
+static const char *
+write_tmp(const char *name, const char *text)
+{
+	const char *p = tmp_path(name);
+	FILE *fp;
+
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	assert_true(fputs(text, fp) >= 0);
+	assert_int_equal(fclose(fp), 0);
+	return p;
+}
+
+/*
+ * ab-small.cfg with a repeated key in [net] (line 5, batch=2 after
+ * batch=1) and layer 3's stride=1 misspelt (line 37, strid=1): Darknet
+ * reads the same network, so ab-small.weights still fits it.
+ */
+static const char *
+write_keys_cfg(void)
+{
+	char line[512], *text;
+	size_t len = 0;
+	FILE *in, *mem;
+	const char *p;
+	int n = 0;
+
+	in = fopen(path("ab-small.cfg"), "r");
+	assert_non_null(in);
+	mem = open_memstream(&text, &len);
+	assert_non_null(mem);
+	while (fgets(line, sizeof line, in) != NULL) {
+		n++;
+		fputs(n == 36 ? "strid=1\n" : line, mem);
+		if (n == 4)
+			fputs("batch=2\n", mem);
+	}
+	fclose(in);
+	assert_int_equal(fclose(mem), 0);
+	p = write_tmp("keys.cfg", text);
+	free(text);
+	return p;
+}
+
+/* Warnings by line and by row, the key going to each, the status. */
+static void
+test_warnings(void **state)
+{
+	struct dm_vm *vm;
+	size_t first;
+
+	(void)state;
+	vm = open_vm(write_keys_cfg(), "ab-small.weights", NULL, 0);
+	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_int_equal(vm->nwarnings, 2);
+	assert_int_equal(vm->warnings[0].line, 5);
+	assert_string_equal(vm->warnings[0].msg, "[net] already has 'batch' "
+	    "on line 4: Darknet reads only that first one (batch=1) and "
+	    "ignores this line");
+	assert_int_equal(vm->warnings[1].line, 37);
+	assert_string_equal(vm->warnings[1].msg, "[convolutional] has no key "
+	    "'strid' (Darknet ignores it; did you mean 'stride'?)");
+	assert_non_null(strstr(vm->warnings[1].text, "keys.cfg:37: "));
+	assert_ptr_equal(vm->warnings[1].msg, vm->warnings[1].text +
+	    strlen(vm->warnings[1].text) - strlen(vm->warnings[1].msg));
+
+	/* The header row has [net]'s, a layer its section's. */
+	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 1);
+	assert_int_equal(first, 0);
+	assert_int_equal(dm_vm_row_warnings(vm, 1, &first), 0);
+	assert_int_equal(dm_vm_row_warnings(vm, 4, &first), 1);	/* layer 3 */
+	assert_int_equal(first, 1);
+	assert_int_equal(dm_vm_row_warnings(vm, 5, &first), 0);
+	assert_int_equal(dm_vm_row_warnings(vm, dm_vm_rows(vm) - 1, &first),
+	    0);
+	assert_int_equal(dm_vm_line_warnings(vm, 37, &first), 1);
+	assert_int_equal(first, 1);
+	assert_int_equal(dm_vm_line_warnings(vm, 5, &first), 1);
+	assert_int_equal(first, 0);
+	assert_int_equal(dm_vm_line_warnings(vm, 4, &first), 0);
+	assert_int_equal(dm_vm_line_warnings(vm, 36, &first), 0);
+	assert_int_equal(dm_vm_line_warnings(vm, 38, &first), 0);
+
+	/* !: from the selected row on, then round. */
+	dm_vm_set_page(vm, DM_PANE_CFG, 10);
+	assert_int_equal(vm->row, 1);
+	assert_int_equal(vm->warning, -1);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0), DM_VM_REDRAW);
+	assert_int_equal(vm->row, 4);
+	assert_int_equal(vm->warning, 1);
+	assert_string_equal(vm->msg, "warning 2 of 2, line 37: "
+	    "[convolutional] has no key 'strid' (Darknet ignores it; did you "
+	    "mean 'stride'?)");
+	assert_false(vm->msg_error);
+	assert_true(vm->scroll[DM_PANE_CFG] <= 36 &&
+	    vm->scroll[DM_PANE_CFG] + 10 > 36);
+	assert_int_equal(vm->cursor, 3444);	/* the byte view follows */
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 0);
+	assert_int_equal(vm->warning, 0);
+	assert_non_null(strstr(vm->msg, "warning 1 of 2, line 5: [net]"));
+	assert_true(vm->scroll[DM_PANE_CFG] <= 4 &&
+	    vm->scroll[DM_PANE_CFG] + 10 > 4);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 4);
+	/* From the end row, round to the first. */
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 0);
+	/* From a row of its own, not after the last one gone to. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 3);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 4);
+	assert_int_equal(vm->warning, 1);
+	dm_vm_free(vm);
+
+	/*
+	 * The net's warnings (an unknown section) go in by line among the
+	 * cfg's, as the layers' rows do.
+	 */
+	vm = open_vm(write_tmp("net.cfg", "[net]\nwidth=8\nheight=8\n"
+	    "channels=3\n[convolutional]\nfilters=4\nsize=1\nstrid=1\n"
+	    "[mystery]\nfoo=\n"), NULL, NULL, 0);
+	assert_int_equal(vm->nwarnings, 3);
+	assert_int_equal(vm->warnings[0].line, 8);
+	assert_int_equal(vm->warnings[1].line, 9);
+	assert_string_equal(vm->warnings[1].msg, "layer 1 [mystery]: unknown "
+	    "section type: Darknet keeps an empty layer that outputs nothing");
+	assert_int_equal(vm->warnings[2].line, 10);
+	assert_string_equal(vm->warnings[2].msg, "'foo=' has no value and is "
+	    "ignored");
+	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 0);
+	assert_int_equal(dm_vm_row_warnings(vm, 1, &first), 1);
+	assert_int_equal(first, 0);
+	assert_int_equal(dm_vm_row_warnings(vm, 2, &first), 2);
+	assert_int_equal(first, 1);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 1);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 2);
+	assert_int_equal(vm->warning, 1);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 2);
+	assert_int_equal(vm->warning, 2);
+	dm_vm_free(vm);
+
+	/* None: said, with a bell. */
+	vm = open_shapes();
+	assert_int_equal(vm->nwarnings, 0);
+	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 0);
+	assert_true(dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0) & DM_VM_BELL);
+	assert_non_null(strstr(vm->msg, "no warnings"));
+	assert_int_equal(vm->row, 1);
+	dm_vm_free(vm);
+}
+
+/* Each fork has its own keys: F shows the warnings of the net it reads. */
+static void
+test_warnings_dialect(void **state)
+{
+	struct dm_vm *vm;
+	size_t first;
+	int i;
+
+	(void)state;
+	vm = open_vm(write_tmp("fork.cfg", "[net]\nwidth=8\nheight=8\n"
+	    "channels=3\n[convolutional]\nfilters=4\nstride_x=2\n[reorg]\n"
+	    "stride=2\nextra=5\n"), NULL, NULL, 0);
+	assert_int_equal(vm->nwarnings, 1);
+	assert_int_equal(vm->warnings[0].line, 10);
+	assert_non_null(strstr(vm->warnings[0].msg, "AlexeyAB's Darknet"));
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->warning, 0);
+	assert_int_equal(vm->row, 2);
+	dm_vm_do(vm, DM_ACT_DIALECT, 0);
+	assert_false(vm->msg_error);
+	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	assert_int_equal(vm->warning, -1);
+	assert_int_equal(vm->nwarnings, 1);
+	assert_int_equal(vm->warnings[0].line, 7);
+	assert_non_null(strstr(vm->warnings[0].msg, "[convolutional] has no "
+	    "key 'stride_x' in pjreddie's Darknet"));
+	assert_int_equal(dm_vm_row_warnings(vm, 1, &first), 1);
+	assert_int_equal(dm_vm_row_warnings(vm, 2, &first), 0);
+	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
+	assert_int_equal(vm->row, 1);
+	assert_non_null(strstr(vm->msg, "line 7: "));
+	/* Undone, the first fork's again. */
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
+	assert_int_equal(vm->warnings[0].line, 10);
+	for (i = 0; i < 50; i++) {
+		dm_vm_do(vm, i % 3 == 0 ? DM_ACT_DIALECT : DM_ACT_NEXT_WARNING,
+		    0);
+		assert_true(vm->warning < (long)vm->nwarnings);
+		assert_int_equal(vm->warnings[0].line,
+		    vm->net->dialect == DM_DIALECT_AB ? 10 : 7);
+	}
+	dm_vm_free(vm);
+}
+
 static void
 test_no_weights(void **state)
 {
@@ -885,8 +1088,9 @@ test_random(void **state)
 		DM_ACT_FOCUS_NEXT, DM_ACT_FOCUS_PREV, DM_ACT_FOCUS,
 		DM_ACT_SELECT_ROW, DM_ACT_SELECT_ARRAY, DM_ACT_SELECT_BYTE,
 		DM_ACT_SCROLL, DM_ACT_FIRST_PROBLEM, DM_ACT_NEXT_PROBLEM,
-		DM_ACT_PREV_PROBLEM, DM_ACT_SEARCH, DM_ACT_SEARCH_NEXT,
-		DM_ACT_SEARCH_PREV, DM_ACT_GOTO, DM_ACT_HEADER,
+		DM_ACT_PREV_PROBLEM, DM_ACT_NEXT_WARNING, DM_ACT_SEARCH,
+		DM_ACT_SEARCH_NEXT, DM_ACT_SEARCH_PREV, DM_ACT_GOTO,
+		DM_ACT_HEADER,
 		DM_ACT_TRANSPOSE, DM_ACT_LAYOUT, DM_ACT_DIALECT,
 		DM_ACT_DATA_END,
 		DM_ACT_ABSENT, DM_ACT_OMIT, DM_ACT_CUTOFF, DM_ACT_GAP,
@@ -1011,6 +1215,8 @@ main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_async),
 		cmocka_unit_test(test_dialect),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_warnings_dialect),
 		cmocka_unit_test(test_no_weights),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_autosave_paths),
