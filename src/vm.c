@@ -2432,11 +2432,32 @@ accept_override(struct dm_vm *vm, const char *opt, const char *text)
 	return vm_commit(vm, o, what);
 }
 
+/*
+ * After a profile is saved over the one the overrides were read from, the
+ * lines its entries remember are no longer that file's: errors about them
+ * stop naming a line rather than name a wrong one.  st is the new file's.
+ */
+static void
+forget_lines(struct dm_ovr *o, const char *path, const struct stat *st)
+{
+	struct stat ost;
+
+	if (o == NULL || o->path == NULL)
+		return;
+	if (strcmp(o->path, path) != 0 && (stat(o->path, &ost) != 0 ||
+	    ost.st_dev != st->st_dev || ost.st_ino != st->st_ino))
+		return;
+	free(o->path);
+	o->path = NULL;
+}
+
 static int
 save_profile(struct dm_vm *vm, const char *path)
 {
 	struct dm_error err;
 	struct dm_ovr *o;
+	struct stat st;
+	size_t i;
 
 	if ((o = ovr_dup(vm->ovr)) == NULL) {
 		dm_vm_message(vm, 1, "out of memory");
@@ -2450,6 +2471,13 @@ save_profile(struct dm_vm *vm, const char *path)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
 	dm_ovr_free(o);
+	if (stat(path, &st) == 0) {
+		forget_lines(vm->ovr, path, &st);
+		for (i = 0; i < vm->undo.n; i++)
+			forget_lines(vm->undo.v[i].ovr, path, &st);
+		for (i = 0; i < vm->redo.n; i++)
+			forget_lines(vm->redo.v[i].ovr, path, &st);
+	}
 	free(vm->profile_path);
 	vm->profile_path = vm_strdup(path);
 	vm->saved_serial = vm->serial;

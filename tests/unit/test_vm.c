@@ -58,15 +58,17 @@ exists(const char *p)
 	return stat(p, &sb) == 0;
 }
 
-/* Opens cfg and weights (relative to tests/data) as the program does. */
+/*
+ * Opens cfg and weights (relative to tests/data) with the overrides ovr
+ * (NULL for none) as the program does.
+ */
 static struct dm_vm *
-open_vm(const char *cfg, const char *weights, const char *state,
-    unsigned flags)
+open_vm_ovr(const char *cfg, const char *weights, struct dm_ovr *ovr,
+    const char *state, unsigned flags)
 {
 	struct dm_error err;
 	struct dm_net *net;
 	struct dm_weights *w = NULL;
-	struct dm_ovr *ovr;
 	struct dm_vm *vm;
 
 	dm_error_clear(&err);
@@ -77,7 +79,8 @@ open_vm(const char *cfg, const char *weights, const char *state,
 		w = dm_weights_open(path(weights), DM_DIALECT_AB, &err);
 		assert_non_null(w);
 	}
-	ovr = dm_ovr_new();
+	if (ovr == NULL)
+		ovr = dm_ovr_new();
 	assert_non_null(ovr);
 	vm = dm_vm_new(net, w, ovr, path(cfg), weights != NULL ?
 	    path(weights) : NULL, NULL, state, flags, &err);
@@ -87,6 +90,13 @@ open_vm(const char *cfg, const char *weights, const char *state,
 	dm_vm_set_page(vm, DM_PANE_BYTES, 6);
 	dm_vm_set_bytes_per_row(vm, 16);
 	return vm;
+}
+
+static struct dm_vm *
+open_vm(const char *cfg, const char *weights, const char *state,
+    unsigned flags)
+{
+	return open_vm_ovr(cfg, weights, NULL, state, flags);
 }
 
 static struct dm_vm *
@@ -1197,6 +1207,53 @@ find_data(void)
 	}
 }
 
+/*
+ * Saving over the profile the overrides were read from: the lines its
+ * entries remember are forgotten, in the history too; saving elsewhere
+ * keeps them.
+ */
+static void
+test_save_over_profile(void **state)
+{
+	struct dm_error err;
+	struct dm_ovr *ovr;
+	struct dm_vm *vm;
+	FILE *f;
+	char prof[2 * PATH_MAX];
+
+	(void)state;
+	snprintf(prof, sizeof prof, "%s", tmp_path("lines.profile"));
+	f = fopen(prof, "w");
+	assert_non_null(f);
+	fputs("[profile]\nversion=1\n\n\n[layer]\nlayer=0\ngap=0\n", f);
+	assert_int_equal(fclose(f), 0);
+	dm_error_clear(&err);
+	ovr = dm_profile_read(prof, &err);
+	assert_non_null(ovr);
+	assert_int_equal(ovr->layers[0].line, 5);
+	vm = open_vm_ovr("demo/shapes.cfg", "demo/shapes.weights", ovr, NULL,
+	    0);
+	assert_non_null(vm->ovr->path);
+
+	prompt(vm, DM_ACT_SAVE, tmp_path("elsewhere.profile"));
+	assert_false(vm->msg_error);
+	assert_non_null(vm->ovr->path);
+	assert_string_equal(vm->ovr->path, prof);
+
+	/* An edit puts the profile's overrides in the undo history. */
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_int_equal(vm->undo.n, 1);
+	assert_non_null(vm->undo.v[0].ovr->path);
+	prompt(vm, DM_ACT_SAVE, prof);
+	assert_false(vm->msg_error);
+	assert_null(vm->ovr->path);
+	assert_null(vm->undo.v[0].ovr->path);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_null(vm->ovr->path);
+	dm_vm_free(vm);
+}
+
 int
 main(void)
 {
@@ -1217,6 +1274,7 @@ main(void)
 		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_warnings_dialect),
+		cmocka_unit_test(test_save_over_profile),
 		cmocka_unit_test(test_no_weights),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_autosave_paths),
