@@ -59,5 +59,11 @@ grep_err '^darkmap: the override options: override of layer 99' "missing layer n
 expect 3 "profile entry changed by an option" -- "$DARKMAP" inspect --no-stats --profile "$tmp/order.profile" --gap 0=4 "$cfg" "$w"
 grep_err '^darkmap: [^ ]*/order\.profile and the override options: layer 0: order names' "changed entry names both"
 expect 3 "profile entry beside an option" -- "$DARKMAP" inspect --no-stats --profile "$tmp/order.profile" --gap 1=4 "$cfg" "$w"
-grep_err '^darkmap: [^ ]*/order\.profile:9: layer 0: order names' "untouched entry keeps its line"
+grep_err '^darkmap: [^ ]*/order\.profile:9: layer 0: order names .*\(with the override options\)$' "untouched entry keeps its line, and the options are named"
+# A profile entry that fits alone and is refused because of an option on
+# another layer: the line and the options are both named.
+printf '[profile]\nversion=1\n\n[layer]\nlayer=1\ngap=-8\n' >"$tmp/gap.profile"
+expect 1 "a negative gap that fits" -- "$DARKMAP" inspect --no-stats --profile "$tmp/gap.profile" "$cfg" "$w"
+expect 3 "the same gap after --absent 0" -- "$DARKMAP" inspect --no-stats --profile "$tmp/gap.profile" --absent 0 "$cfg" "$w"
+grep_err '^darkmap: [^ ]*/gap\.profile:4: layer 1: a gap of -8 bytes would start it before the data \(with the override options\)$' "names the line and the options"
 finish

@@ -451,17 +451,24 @@ set_identity(struct dm_ovr *ovr, const struct opts *o,
 /*
  * Says where the overrides behind a refused check or layout came from.  An
  * error about an entry read from the profile names the profile and the
- * line already; an entry the options made or changed has no line.
+ * line already, and the options when there are any, since they may have
+ * moved what the entry is about (a --header, another layer --absent); an
+ * entry the options made or changed has no line.
  */
 static int
 ovr_fail(const struct opts *o, struct dm_error *err)
 {
-	size_t n = o->profile != NULL ? strlen(o->profile) : 0;
+	size_t n = o->profile != NULL ? strlen(o->profile) : 0, len;
 
 	if (n > 0 && strncmp(err->msg, o->profile, n) == 0 &&
 	    err->msg[n] == ':' && err->msg[n + 1] >= '1' &&
-	    err->msg[n + 1] <= '9')
+	    err->msg[n + 1] <= '9') {
+		len = strlen(err->msg);
+		if (!dm_ovr_empty(o->cli))
+			snprintf(err->msg + len, sizeof err->msg - len,
+			    " (with the override options)");
 		return -1;
+	}
 	if (!dm_ovr_empty(o->cli) && o->profile != NULL)
 		return dm_error_prefix(err, "%s and the override options",
 		    o->profile);
