@@ -527,10 +527,18 @@ zipout_read_entry(const struct dm_ziplib *zl, zip_t *za,
 	while ((r = zl->file_read(zf, buf, DM_TENSOROUT_CHUNK)) > 0)
 		got += (uint64_t)r;
 	if (r < 0 || got != e->size) {
-		dm_error_set(err, DM_ERR_IO,
-		    "%s: verify: entry %s (data at byte %llu) %s", z->af.path,
-		    e->name, (unsigned long long)e->data_off, r < 0 ?
-		    zl->file_strerror(zf) : "reads back short");
+		if (r < 0)
+			dm_error_set(err, DM_ERR_IO, "%s: verify: entry %s "
+			    "(data at byte %llu): %s", z->af.path, e->name,
+			    (unsigned long long)e->data_off,
+			    zl->file_strerror(zf));
+		else
+			dm_error_set(err, DM_ERR_IO, "%s: verify: entry %s "
+			    "(data at byte %llu) reads back as %llu bytes, "
+			    "not %llu", z->af.path, e->name,
+			    (unsigned long long)e->data_off,
+			    (unsigned long long)got,
+			    (unsigned long long)e->size);
 		zl->file_close(zf);
 		return -1;
 	}

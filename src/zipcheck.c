@@ -53,6 +53,8 @@ struct zc_entry {
 	uint64_t	 usize;
 	uint64_t	 off;		/* the local header (central only) */
 	uint64_t	 data;		/* the data's start (local only) */
+	unsigned int	 version;	/* version needed to extract */
+	int		 z64;		/* zip64 extra fields */
 	int		 fb;		/* "FB" fields (local only) */
 };
 
@@ -79,12 +81,16 @@ zc_bad(const struct dm_zipw *z, uint64_t off, struct dm_error *err,
 
 /*
  * Walks the extra fields x[0..len): the zip64 field's values replace the
- * 32-bit ones that hold 0xffffffff, in APPNOTE's order; FB fields are
- * counted.  Returns 0, or -1 when the fields do not parse.
+ * 32-bit ones that hold 0xffffffff, in APPNOTE's order (a local header's
+ * has both sizes); FB fields are counted.  Returns 0, or -1 when the
+ * fields do not parse, or when the zip64 field is missing where a value
+ * says 0xffffffff, there where none does, repeated or of another length.
  */
 static int
 zc_extra(const unsigned char *x, size_t len, struct zc_entry *e, int local)
 {
+	const int sizes = e->usize == ZC_MAX32 || e->csize == ZC_MAX32;
+	const int want = sizes || (!local && e->off == ZC_MAX32);
 	size_t pos, flen, need;
 	unsigned int id;
 	const unsigned char *v;
@@ -102,28 +108,26 @@ zc_extra(const unsigned char *x, size_t len, struct zc_entry *e, int local)
 		}
 		if (id != 0x0001)
 			continue;
+		if (e->z64++ > 0 || !want)
+			return -1;
+		need = (local || e->usize == ZC_MAX32 ? 8 : 0) +
+		    (local || e->csize == ZC_MAX32 ? 8 : 0) +
+		    (!local && e->off == ZC_MAX32 ? 8 : 0);
+		if (flen != need)
+			return -1;
 		v = x + pos + 4;
-		need = 0;
 		if (local || e->usize == ZC_MAX32) {
-			if (flen < need + 8)
-				return -1;
-			e->usize = dm_le64dec(v + need);
-			need += 8;
+			e->usize = dm_le64dec(v);
+			v += 8;
 		}
 		if (local || e->csize == ZC_MAX32) {
-			if (flen < need + 8)
-				return -1;
-			e->csize = dm_le64dec(v + need);
-			need += 8;
+			e->csize = dm_le64dec(v);
+			v += 8;
 		}
-		if (!local && e->off == ZC_MAX32) {
-			if (flen < need + 8)
-				return -1;
-			e->off = dm_le64dec(v + need);
-			need += 8;
-		}
+		if (!local && e->off == ZC_MAX32)
+			e->off = dm_le64dec(v);
 	}
-	return 0;
+	return want && e->z64 == 0 ? -1 : 0;
 }
 
 /*
@@ -134,6 +138,7 @@ static size_t
 zc_fields(const unsigned char *p, struct zc_entry *f)
 {
 	memset(f, 0, sizeof *f);
+	f->version = get16(p);
 	f->flags = (uint16_t)get16(p + 2);
 	f->method = (uint16_t)get16(p + 4);
 	f->crc = dm_le32dec(p + 10);
@@ -152,6 +157,8 @@ zc_differs(const struct zc_entry *f, const struct dm_zipw_entry *w)
 		return "another name";
 	if (f->method != 0)
 		return "a compression method";
+	if (f->version != (f->z64 ? 45 : 10))
+		return "another version needed to extract";
 	if (f->flags != w->flags)
 		return "other flags";
 	if (f->usize != w->size || f->csize != w->size)
@@ -171,7 +178,7 @@ zc_end(const struct dm_zipw *z, uint64_t start, uint64_t end,
     struct dm_error *err)
 {
 	unsigned char e[ZC_END_LEN], l[ZC_LOC64_LEN], r[ZC_END64_LEN];
-	uint64_t at, dir_end, e64;
+	uint64_t at, dir_end, e64, n16, size32, off32;
 
 	if (end - start < ZC_END_LEN)
 		return zc_bad(z, end, err, "no end record");
@@ -208,9 +215,18 @@ zc_end(const struct dm_zipw *z, uint64_t start, uint64_t end,
 		    dm_le32dec(r + 16) != 0 || dm_le32dec(r + 20) != 0 ||
 		    dm_le64dec(r + 24) != dm_le64dec(r + 32))
 			return zc_bad(z, e64, err, "a bad zip64 end record");
+		n16 = *count;
+		size32 = *cd_size;
+		off32 = *cd_off;
 		*count = dm_le64dec(r + 32);
 		*cd_size = dm_le64dec(r + 40);
 		*cd_off = dm_le64dec(r + 48);
+		/* What fits the end record must be there as well. */
+		if ((n16 != ZC_MAX16 && n16 != *count) ||
+		    (size32 != ZC_MAX32 && size32 != *cd_size) ||
+		    (off32 != ZC_MAX32 && off32 != *cd_off))
+			return zc_bad(z, end - ZC_END_LEN, err, "the end record "
+			    "disagrees with the zip64 end record");
 		dir_end = e64;
 	}
 	if (*cd_off < start || *cd_off > dir_end ||
@@ -289,8 +305,7 @@ zc_local(const struct dm_zipw *z, size_t k, unsigned char *buf, size_t len,
 		    "the data of entry %s does not start where meant",
 		    w->name);
 	f.name = buf + ZC_LOCAL_LEN;
-	if (zc_extra(f.name + f.namelen, xlen, &f,
-	    f.usize == ZC_MAX32 || f.csize == ZC_MAX32) == -1)
+	if (zc_extra(f.name + f.namelen, xlen, &f, 1) == -1)
 		return zc_bad(z, w->hdr_off, err,
 		    "bad extra fields for entry %s", w->name);
 	if ((why = zc_differs(&f, w)) != NULL)

@@ -77,12 +77,33 @@ if command -v strace >/dev/null 2>&1; then
 		cmp -s "$tmp/s.$f" "$tmp/o.$f" && pass "$f: same bytes after all four" ||
 		    fail "$f: bytes differ"
 	done
+	# --verify reads the output back before the rename; without it a
+	# .weights or .safetensors is never read.  Counted with strace: the
+	# reads of the temporary file beside the output.
+	readback() {	# readback EXT ARGS...: reads of the temporary output
+		local ext=$1
+		shift
+		rm -f "$tmp/rb.$ext"
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    strace -f -qq -y -e trace=pread64,read -o "$tmp/strace" \
+		    "$DARKMAP" convert "$@" "$cfg" "$good" -o "$tmp/rb.$ext" \
+		    >/dev/null 2>&1 || { echo "exit $?"; return; }
+		grep -c "read64*([0-9]*<[^>]*/rb\.$ext\.[A-Za-z0-9]\{6\}>" "$tmp/strace"
+	}
+	for f in weights safetensors; do
+		n=$(readback $f)
+		[ "$n" = 0 ] && pass "$f: not read back without --verify" ||
+		    fail "$f: read back $n times without --verify"
+		n=$(readback $f --verify)
+		[ "$n" -gt 0 ] 2>/dev/null && pass "$f: --verify reads it back ($n reads)" ||
+		    fail "$f: --verify: $n reads back"
+	done
 	# The time zone is looked up once, not once per archive entry when
-	# libzip checks the .pt it reads back.
+	# libzip reads back the .pt it verifies.
 	rm -f "$tmp/tz.pt"
 	if env -u TZ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
 	    strace -f -qq -e trace=%file -o "$tmp/strace" \
-	    "$DARKMAP" convert "$cfg" "$good" -o "$tmp/tz.pt" >/dev/null 2>&1; then
+	    "$DARKMAP" convert --verify "$cfg" "$good" -o "$tmp/tz.pt" >/dev/null 2>&1; then
 		n=$(grep -c '/etc/localtime' "$tmp/strace")
 		[ "$n" -le 4 ] && pass "time zone looked up $n times" ||
 		    fail "time zone looked up $n times"

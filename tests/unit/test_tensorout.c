@@ -1373,6 +1373,9 @@ test_zipw_check(void **state)
 			{ h + 14, 0x80, "has another CRC-32", h },
 			{ h + 22, 0x01, "has another size", h },
 			{ h + 8, 0x08, "has a compression method", h },
+			{ h + 4, 0x01, "another version needed", h },
+			{ cd + 6, 0x02, "central header of entry a has another "
+			    "version needed", cd },
 			{ h + 28, 0x04, "does not start where meant", h },
 			/* The FB field's id: the data is no longer aligned. */
 			{ x, 0x01, "is not aligned", h },
@@ -1397,9 +1400,10 @@ test_zipw_check(void **state)
 	}
 	/*
 	 * Random damage anywhere, a few bytes at a time, sometimes cutting
-	 * or lengthening the file: the check may pass (data and some header
-	 * fields are not compared) but must never read out of bounds or
-	 * hang; every change to the structure it reads is an error.
+	 * or lengthening the file: the check may pass (the data, the times
+	 * and some other header fields are not compared) but must never
+	 * read out of bounds (the sanitizer build runs this) or hang, and
+	 * must refuse every file cut or lengthened.
 	 */
 	{
 		unsigned char *orig;
@@ -1439,6 +1443,16 @@ test_zipw_check(void **state)
 		free(orig);
 		assert_int_equal(dm_zipw_check(&z, &err), 0);
 	}
+	/* A size of 0xffffffff says a zip64 field follows; none does. */
+	{
+		static const unsigned char ff[4] = { 0xff, 0xff, 0xff, 0xff };
+		unsigned char was[4];
+
+		assert_int_equal(pread(af.fd, was, 4, (off_t)(cd + 24)), 4);
+		assert_int_equal(pwrite(af.fd, ff, 4, (off_t)(cd + 24)), 4);
+		check_fails(&z, "bad extra fields for entry a", cd);
+		assert_int_equal(pwrite(af.fd, was, 4, (off_t)(cd + 24)), 4);
+	}
 	/* Data is not read: a change there is for --verify to find. */
 	flip(af.fd, e->data_off + 5, 0x01);
 	assert_int_equal(dm_zipw_check(&z, &err), 0);
@@ -1453,6 +1467,76 @@ test_zipw_check(void **state)
 	dm_zipw_free(&z);
 	dm_atomicfile_abort(&af);
 	assert_int_equal(count_files(), 0);
+}
+
+/* The same with 65536 entries: the zip64 end record and its locator. */
+static void
+test_zipw_check64(void **state)
+{
+	struct dm_atomicfile af;
+	struct dm_zipw z;
+	struct dm_error err;
+	unsigned char rec[22], loc[20];
+	uint64_t end, e64;
+	char path[512], name[16];
+	size_t k;
+
+	(void)state;
+	tpath(path, sizeof path, "c64.zip");
+	assert_int_equal(dm_atomicfile_open(&af, path, NULL, &err), 0);
+	af.sync = DM_SYNC_NEVER;
+	assert_int_equal(dm_zipw_init(&z, &af, 0, &err), 0);
+	for (k = 0; k < 65536; k++) {
+		snprintf(name, sizeof name, "e%zu", k);
+		assert_int_equal(dm_zipw_begin(&z, name, k % 2, &err), 0);
+		assert_int_equal(dm_zipw_data(&z, "x", k % 2, &err), 0);
+		assert_int_equal(dm_zipw_end(&z, &err), 0);
+	}
+	assert_int_equal(dm_zipw_finish(&z, &err), 0);
+	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	end = af.pos;
+	assert_int_equal(pread(af.fd, rec, sizeof rec, (off_t)(end - 22)),
+	    22);
+	assert_int_equal(rec[10] | rec[11] << 8, 0xffff);
+	assert_int_equal(pread(af.fd, loc, sizeof loc, (off_t)(end - 42)),
+	    20);
+	e64 = dm_le64dec(loc + 8);
+	{
+		const struct {
+			uint64_t	 off;
+			unsigned char	 mask;
+			const char	*what;
+			uint64_t	 at;
+		} bad[] = {
+			{ end - 42, 0x01, "no zip64 end locator", end - 42 },
+			{ end - 42 + 8, 0x08, "not where it is said to be",
+			    end - 42 },
+			{ e64, 0x01, "a bad zip64 end record", e64 },
+			{ e64 + 32, 0x01, "a bad zip64 end record", e64 },
+			{ e64 + 40, 0x01, "disagrees with the zip64",
+			    end - 22 },
+			{ end - 22 + 12, 0x01, "disagrees with the zip64",
+			    end - 22 },
+		};
+
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			flip(af.fd, bad[k].off, bad[k].mask);
+			check_fails(&z, bad[k].what, bad[k].at);
+			flip(af.fd, bad[k].off, bad[k].mask);
+		}
+	}
+	/*
+	 * Both classic counts say 65534: no zip64 record is looked for, and
+	 * the directory does not end at the end record.
+	 */
+	flip(af.fd, end - 22 + 8, 0x01);
+	flip(af.fd, end - 22 + 10, 0x01);
+	check_fails(&z, "not where it is said to be", end - 22);
+	flip(af.fd, end - 22 + 8, 0x01);
+	flip(af.fd, end - 22 + 10, 0x01);
+	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	dm_zipw_free(&z);
+	dm_atomicfile_abort(&af);
 }
 
 /*
@@ -1548,7 +1632,10 @@ test_verify(void **state)
 		fail_msg("unexpected: %s", err.msg);
 	assert_int_equal(count_files(), 3);
 
-	/* Without verify, only the headers are read back. */
+	/*
+	 * Without verify, only the headers are read back, as documented:
+	 * the data is not read again.
+	 */
 	o.verify = 0;
 	tpath(path, sizeof path, "s.pt");
 	assert_int_equal(dm_pt_write(path, t, 2, scribble_fill, NULL, &o,
@@ -1641,6 +1728,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_npz_many, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_zipw_check, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_zipw_check64, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_verify, setup_dir,
 		    teardown_dir),
