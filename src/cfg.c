@@ -29,6 +29,23 @@
 
 #include "cfgkeys.h"
 
+/*
+ * Where a key Darknet reads was first seen in the section being read.  A
+ * record made in an earlier section is stale, so none is ever cleared.
+ */
+struct cfg_seen {
+	size_t		 sect;		/* cfg->nsects when made; 0 none */
+	size_t		 opt;		/* the option in that section */
+};
+
+/* A parse in progress. */
+struct cfg_parse {
+	struct dm_cfg	*cfg;
+	const struct dm_cfgsect *keys;	/* of the last section, or NULL */
+	struct cfg_seen	*seen;		/* by a key's place in keys */
+	size_t		 nseen;
+};
+
 static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *, int,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 static int	 cfg_key_warning(struct dm_cfg *, struct dm_error *, int,
@@ -125,11 +142,9 @@ cfg_add_option(struct dm_section *s, char *key, char *value, int line,
 
 /*
  * Warnings about keys stop after KEYWARN_MAX (a hostile cfg could have
- * millions), and a repeat is looked for among the first DUP_SCAN options
- * of a section only, which bounds the work per line.
+ * millions), and so does the work of looking for them.
  */
 #define KEYWARN_MAX	100
-#define DUP_SCAN	4096
 
 /*
  * A warning "file:line: ..." about the option on line, unless there have
@@ -153,60 +168,66 @@ cfg_key_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
 	    msg);
 }
 
+/* Makes the key warning just added the hint, unless there is one. */
+static void
+cfg_hint(struct dm_cfg *cfg, int line)
+{
+	if (cfg->hint != NULL || cfg->nkeywarnings > KEYWARN_MAX)
+		return;		/* the last is then "more keys ..." */
+	cfg->hint = cfg->warnings[cfg->nwarnings - 1];
+	cfg->hint_line = line;
+}
+
+/* The record of the key at pos among the section's keys. */
+static struct cfg_seen *
+cfg_seen(struct cfg_parse *ps, int pos, struct dm_error *err)
+{
+	struct cfg_seen *n;
+	size_t want = (size_t)pos + 1;
+
+	if (want > ps->nseen) {
+		if (want < 128)
+			want = 128;
+		if ((n = realloc(ps->seen, want * sizeof *n)) == NULL) {
+			dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+			return NULL;
+		}
+		memset(n + ps->nseen, 0, (want - ps->nseen) * sizeof *n);
+		ps->seen = n;
+		ps->nseen = want;
+	}
+	return &ps->seen[pos];
+}
+
 /*
- * Warns about the option just added when Darknet will not read it: a key
- * the dialect's parser never looks up in this section, or a key an earlier
- * line already has (lookups stop at the first).  Lines without '=' are
- * left alone, as are sections of no type the dialect knows (those get their
- * own warning).
+ * Warns about the option o just added, of a key the dialect reads at pos
+ * among the section's keys, when an earlier line has the key (lookups
+ * stop at the first).  The first line of each such key in the section is
+ * recorded, with or without '=' (which shadows the later ones all the
+ * same), so the work per line does not grow with the section.
  */
 static int
-cfg_check_option(struct dm_cfg *cfg, struct dm_error *err)
+cfg_check_repeat(struct cfg_parse *ps, struct dm_option *o, int pos,
+    struct dm_error *err)
 {
+	struct dm_cfg *cfg = ps->cfg;
 	struct dm_section *s = &cfg->sects[cfg->nsects - 1];
-	struct dm_option *o = &s->opts[s->nopts - 1], *p;
-	const char *hint;
+	struct dm_option *p;
+	struct cfg_seen *seen;
 	char sect[48], key[48], first[48];
-	int first_sect = cfg->nsects == 1;
 
-	if (o->value == NULL || cfg->nkeywarnings > KEYWARN_MAX)
+	if ((seen = cfg_seen(ps, pos, err)) == NULL)
+		return -1;
+	if (seen->sect != cfg->nsects) {	/* the first in the section */
+		seen->sect = cfg->nsects;
+		seen->opt = (size_t)(o - s->opts);
 		return 0;
+	}
+	if (o->value == NULL)
+		return 0;
+	p = &s->opts[seen->opt];
 	dm_printable(sect, sizeof sect, s->name);
 	dm_printable(key, sizeof key, o->key);
-	switch (dm_cfgkeys_use(s->name, first_sect, o->key, cfg->dialect)) {
-	case DM_KEY_NO_TABLE:
-		return 0;
-	case DM_KEY_IGNORED:
-		hint = dm_cfgkeys_suggest(s->name, first_sect, o->key,
-		    cfg->dialect);
-		if (cfg_key_warning(cfg, err, o->line, "%s has no key '%s' "
-		    "(Darknet ignores it%s%s%s)", sect, key,
-		    hint != NULL ? "; did you mean '" : "",
-		    hint != NULL ? hint : "", hint != NULL ? "'?" : "") == -1)
-			return -1;
-		if (hint != NULL && cfg->hint == NULL &&
-		    cfg->nkeywarnings <= KEYWARN_MAX) {
-			cfg->hint = cfg->warnings[cfg->nwarnings - 1];
-			cfg->hint_line = o->line;
-		}
-		return 0;
-	case DM_KEY_OTHER_FORK:
-		if (cfg->dialect == DM_DIALECT_AB)
-			return cfg_key_warning(cfg, err, o->line, "%s has no "
-			    "key '%s' in AlexeyAB's Darknet, which ignores it "
-			    "(pjreddie's reads it: try --dialect pj)", sect,
-			    key);
-		return cfg_key_warning(cfg, err, o->line, "%s has no key '%s' "
-		    "in pjreddie's Darknet, which ignores it (AlexeyAB's reads "
-		    "it: try --dialect ab)", sect, key);
-	case DM_KEY_READ:
-		break;
-	}
-	for (p = s->opts; p < o && p < s->opts + DUP_SCAN; p++)
-		if (strcmp(p->key, o->key) == 0)
-			break;
-	if (p == o || p == s->opts + DUP_SCAN)
-		return 0;
 	if (p->value == NULL)
 		return cfg_key_warning(cfg, err, o->line, "%s already has '%s' "
 		    "on line %d, without '=': Darknet reads only that first "
@@ -216,6 +237,64 @@ cfg_check_option(struct dm_cfg *cfg, struct dm_error *err)
 	return cfg_key_warning(cfg, err, o->line, "%s already has '%s' on "
 	    "line %d: Darknet reads only that first one (%s=%s) and ignores "
 	    "this line", sect, key, p->line, key, first);
+}
+
+/*
+ * Warns about the option just added when Darknet will not read it: a key
+ * the dialect's parser never looks up in this section (on every line that
+ * has it), or a key it reads that an earlier line already has.  Lines
+ * without '=' get no warning of their own, nor do sections of no type the
+ * dialect knows (those get their own warning).
+ */
+static int
+cfg_check_option(struct cfg_parse *ps, struct dm_error *err)
+{
+	struct dm_cfg *cfg = ps->cfg;
+	struct dm_section *s = &cfg->sects[cfg->nsects - 1];
+	struct dm_option *o = &s->opts[s->nopts - 1];
+	enum dm_key_use use;
+	const char *hint;
+	char sect[48], key[48];
+	int pos, rc;
+
+	if (cfg->nkeywarnings > KEYWARN_MAX)
+		return 0;
+	use = dm_cfgkeys_find(ps->keys, o->key, cfg->dialect, &pos);
+	if (use == DM_KEY_READ)
+		return cfg_check_repeat(ps, o, pos, err);
+	if (o->value == NULL || use == DM_KEY_NO_TABLE)
+		return 0;
+	dm_printable(sect, sizeof sect, s->name);
+	dm_printable(key, sizeof key, o->key);
+	if (use == DM_KEY_OTHER_FORK) {
+		if (cfg->dialect == DM_DIALECT_AB)
+			rc = cfg_key_warning(cfg, err, o->line, "%s has no "
+			    "key '%s' in AlexeyAB's Darknet, which ignores it "
+			    "(pjreddie's reads it: try --dialect pj)", sect,
+			    key);
+		else
+			rc = cfg_key_warning(cfg, err, o->line, "%s has no "
+			    "key '%s' in pjreddie's Darknet, which ignores it "
+			    "(AlexeyAB's reads it: try --dialect ab)", sect,
+			    key);
+		/* Of [net], only keys both forks read change a shape. */
+		if (rc == 0 && cfg->nsects > 1)
+			cfg_hint(cfg, o->line);
+		return rc;
+	}
+	/* Darknet stores "=5" as the value of a key "", never looked up. */
+	if (o->key[0] == '\0')
+		return cfg_key_warning(cfg, err, o->line, "%s has a line with "
+		    "no key before '=' (Darknet ignores it)", sect);
+	hint = dm_cfgkeys_suggest(s->name, cfg->nsects == 1, o->key,
+	    cfg->dialect);
+	rc = cfg_key_warning(cfg, err, o->line, "%s has no key '%s' "
+	    "(Darknet ignores it%s%s%s)", sect, key,
+	    hint != NULL ? "; did you mean '" : "", hint != NULL ? hint : "",
+	    hint != NULL ? "'?" : "");
+	if (rc == 0 && hint != NULL)
+		cfg_hint(cfg, o->line);
+	return rc;
 }
 
 /* Removes the characters Darknet's strip() removes, in place. */
@@ -238,9 +317,10 @@ cfg_strip(char *s, size_t n, enum dm_dialect dialect)
 }
 
 static int
-cfg_line(struct dm_cfg *cfg, const char *text, size_t n, int lineno,
+cfg_line(struct cfg_parse *ps, const char *text, size_t n, int lineno,
     struct dm_error *err)
 {
+	struct dm_cfg *cfg = ps->cfg;
 	char *line, *eq;
 	size_t len;
 
@@ -258,7 +338,11 @@ cfg_line(struct dm_cfg *cfg, const char *text, size_t n, int lineno,
 		free(line);
 		return 0;
 	case '[':
-		return cfg_add_section(cfg, line, lineno, err);
+		if (cfg_add_section(cfg, line, lineno, err) == -1)
+			return -1;
+		ps->keys = dm_cfgkeys_sect(line, cfg->nsects == 1,
+		    cfg->dialect);
+		return 0;
 	}
 	if (cfg->nsects == 0) {
 		free(line);
@@ -283,13 +367,14 @@ cfg_line(struct dm_cfg *cfg, const char *text, size_t n, int lineno,
 	if (cfg_add_option(&cfg->sects[cfg->nsects - 1], line, eq, lineno,
 	    err) == -1)
 		return -1;
-	return cfg_check_option(cfg, err);
+	return cfg_check_option(ps, err);
 }
 
 struct dm_cfg *
 dm_cfg_parse(const char *path, const char *buf, size_t len,
     enum dm_dialect dialect, struct dm_error *err)
 {
+	struct cfg_parse ps;
 	struct dm_cfg *cfg;
 	const char *p, *end, *nl;
 	int lineno = 0;
@@ -304,6 +389,8 @@ dm_cfg_parse(const char *path, const char *buf, size_t len,
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
+	memset(&ps, 0, sizeof ps);
+	ps.cfg = cfg;
 	p = buf;
 	end = buf + len;
 	while (p < end) {
@@ -316,12 +403,14 @@ dm_cfg_parse(const char *path, const char *buf, size_t len,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
 			nl = end;
-		if (cfg_line(cfg, p, (size_t)(nl - p), lineno, err) == -1)
+		if (cfg_line(&ps, p, (size_t)(nl - p), lineno, err) == -1)
 			goto fail;
 		p = nl + 1;
 	}
+	free(ps.seen);
 	return cfg;
 fail:
+	free(ps.seen);
 	dm_cfg_free(cfg);
 	return NULL;
 }

@@ -44,7 +44,9 @@ struct dm_cfg {
 	int		*warning_lines;	/* the line of each of warnings */
 	size_t		 nwarnings;
 	const char	*hint;		/* the first about a likely misspelt
-					   key, or NULL; one of warnings */
+					   key or a layer's key only the
+					   other fork reads, or NULL; one of
+					   warnings */
 	int		 hint_line;	/* the line hint is about */
 	size_t		 nkeywarnings;	/* of warnings, those about keys */
 };

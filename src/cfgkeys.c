@@ -24,7 +24,7 @@ struct cfg_key {
 	unsigned	 forks;
 };
 
-struct cfg_sect {
+struct dm_cfgsect {
 	const char	*name;
 	unsigned	 forks;		/* the forks that know it */
 	const struct cfg_key *keys;
@@ -309,12 +309,12 @@ static const struct cfg_key contrastive_keys[] = {
 	{ NULL, 0 }
 };
 
-static const struct cfg_sect net_sects[] = {
+static const struct dm_cfgsect net_sects[] = {
 	{ "[net]",		BOTH,	net_keys },
 	{ "[network]",		BOTH,	net_keys },
 };
 
-static const struct cfg_sect layer_sects[] = {
+static const struct dm_cfgsect layer_sects[] = {
 	{ "[convolutional]",	BOTH,	conv_keys },
 	{ "[conv]",		BOTH,	conv_keys },
 	{ "[deconvolutional]",	PJ,	deconv_keys },
@@ -371,15 +371,27 @@ dialect_fork(enum dm_dialect dialect)
 	return dialect == DM_DIALECT_PJ ? PJ : AB;
 }
 
-/* The table of a section of the dialect, or NULL. */
-static const struct cfg_sect *
-find_sect(const char *name, int first, enum dm_dialect dialect)
+/*
+ * Whether key is name.  Every option line of a cfg is looked for among
+ * its section's keys, and every section among the known ones: most names
+ * differ in their first two letters, which are compared first.
+ */
+static int
+same_key(const char *name, const char *key)
 {
-	const struct cfg_sect *t = first ? net_sects : layer_sects;
+	if (name[0] != key[0] || (key[0] != '\0' && name[1] != key[1]))
+		return 0;
+	return strcmp(name, key) == 0;
+}
+
+const struct dm_cfgsect *
+dm_cfgkeys_sect(const char *name, int first, enum dm_dialect dialect)
+{
+	const struct dm_cfgsect *t = first ? net_sects : layer_sects;
 	size_t i, n = first ? NITEMS(net_sects) : NITEMS(layer_sects);
 
 	for (i = 0; i < n; i++)
-		if (strcmp(t[i].name, name) == 0)
+		if (same_key(t[i].name, name))
 			return (t[i].forks & dialect_fork(dialect)) ? &t[i] :
 			    NULL;
 	return NULL;
@@ -387,38 +399,64 @@ find_sect(const char *name, int first, enum dm_dialect dialect)
 
 /*
  * The forks that read key in a section: its own keys and, in a layer, the
- * keys every layer accepts.
+ * keys every layer accepts.  *pos is the key's place in the first list
+ * that has it, the lists taken one after the other, or -1.
  */
 static unsigned
-key_forks(const struct cfg_sect *s, int first, const char *key)
+key_forks(const struct dm_cfgsect *s, const char *key, int *pos)
 {
 	const struct cfg_key *k;
 	unsigned forks = 0;
+	int i = 0;
 
-	for (k = s->keys; k->name != NULL; k++)
-		if (strcmp(k->name, key) == 0)
+	*pos = -1;
+	for (k = s->keys; k->name != NULL; k++, i++) {
+		if (same_key(k->name, key)) {
 			forks |= k->forks;
-	if (!first)
-		for (k = layer_keys; k->name != NULL; k++)
-			if (strcmp(k->name, key) == 0)
-				forks |= k->forks;
+			if (*pos == -1)
+				*pos = i;
+		}
+	}
+	if (s->keys == net_keys)
+		return forks;
+	for (k = layer_keys; k->name != NULL; k++, i++) {
+		if (same_key(k->name, key)) {
+			forks |= k->forks;
+			if (*pos == -1)
+				*pos = i;
+		}
+	}
 	return forks;
+}
+
+enum dm_key_use
+dm_cfgkeys_find(const struct dm_cfgsect *s, const char *key,
+    enum dm_dialect dialect, int *pos)
+{
+	unsigned forks;
+
+	*pos = -1;
+	if (s == NULL)
+		return DM_KEY_NO_TABLE;
+	/* Only a fork that knows the section reads keys in it. */
+	forks = key_forks(s, key, pos) & s->forks;
+	if (forks & dialect_fork(dialect))
+		return DM_KEY_READ;
+	if (forks == 0) {
+		*pos = -1;
+		return DM_KEY_IGNORED;
+	}
+	return DM_KEY_OTHER_FORK;
 }
 
 enum dm_key_use
 dm_cfgkeys_use(const char *name, int first, const char *key,
     enum dm_dialect dialect)
 {
-	const struct cfg_sect *s;
-	unsigned forks;
+	int pos;
 
-	if ((s = find_sect(name, first, dialect)) == NULL)
-		return DM_KEY_NO_TABLE;
-	/* Only a fork that knows the section reads keys in it. */
-	forks = key_forks(s, first, key) & s->forks;
-	if (forks & dialect_fork(dialect))
-		return DM_KEY_READ;
-	return forks != 0 ? DM_KEY_OTHER_FORK : DM_KEY_IGNORED;
+	return dm_cfgkeys_find(dm_cfgkeys_sect(name, first, dialect), key,
+	    dialect, &pos);
 }
 
 #define KEY_MAX 64
@@ -486,11 +524,11 @@ const char *
 dm_cfgkeys_suggest(const char *name, int first, const char *key,
     enum dm_dialect dialect)
 {
-	const struct cfg_sect *s;
+	const struct dm_cfgsect *s;
 	const char *best = NULL;
 	int bestd;
 
-	if ((s = find_sect(name, first, dialect)) == NULL)
+	if ((s = dm_cfgkeys_sect(name, first, dialect)) == NULL)
 		return NULL;
 	/* Short keys allow one slip: two turn "pad" into "max". */
 	bestd = strlen(key) <= 4 ? 2 : 3;

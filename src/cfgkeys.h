@@ -21,6 +21,8 @@ enum dm_key_use {
 	DM_KEY_NO_TABLE		/* not a section type of the dialect */
 };
 
+struct dm_cfgsect;		/* the keys of one section type */
+
 /*
  * How the dialect's Darknet treats key in a section called name (the whole
  * header line, "[conv]"); first says whether it is the file's first
@@ -28,6 +30,18 @@ enum dm_key_use {
  */
 enum dm_key_use	 dm_cfgkeys_use(const char *name, int first, const char *key,
 		     enum dm_dialect dialect);
+
+/*
+ * The same in two steps, for many keys of one section: the keys of a
+ * section called name, or NULL when the dialect does not know its type;
+ * then how the dialect treats key there (DM_KEY_NO_TABLE when s is NULL).
+ * *pos is set to the key's place among the section's keys (small, and the
+ * same for every line with that key), or to -1 when no fork reads it there.
+ */
+const struct dm_cfgsect *dm_cfgkeys_sect(const char *name, int first,
+		     enum dm_dialect dialect);
+enum dm_key_use	 dm_cfgkeys_find(const struct dm_cfgsect *s, const char *key,
+		     enum dm_dialect dialect, int *pos);
 
 /*
  * A key the dialect's Darknet reads in that section that key looks like a

@@ -45,6 +45,23 @@ expect 0 "the same cfg for pjreddie's Darknet" -- "$DARKMAP" inspect -d pj "$tmp
 grep_out "keys\.cfg:11: \[convolutional\] has no key 'stride_x' in pjreddie's Darknet.*try --dialect ab" \
     "a key of the other fork is warned about in the dialect that ignores it"
 
+# A hostile cfg: 4096 lines without '=' and then a million repeats.  Each
+# repeat costs the same small work, found however far from the first, and
+# the warnings stop at 100 (the timeout is a bound, not a measure).
+{
+	printf '[net]\nwidth=16\nheight=16\nchannels=3\n[convolutional]\n'
+	awk 'BEGIN { for (i = 0; i < 4096; i++) print "x" i
+	    for (i = 0; i < 1000000; i++) print "filters=1" }'
+} >"$tmp/hostile.cfg"
+expect 0 "a million repeated keys are read in time" -- \
+    timeout 10 "$DARKMAP" inspect "$tmp/hostile.cfg"
+grep_out "^warning  [^ ]*hostile\.cfg:4103: \[convolutional\] already has 'filters' on line 4102:" \
+    "a repeat after 4096 lines without '=' is warned about"
+[ "$(grep -c '^warning' "$tmp/out")" -eq 101 ] &&
+    pass "repeat warnings stop after 100, then say so" ||
+    fail "$(grep -c '^warning' "$tmp/out") warnings, expected 101"
+rm -f "$tmp/hostile.cfg"
+
 if [ -n "$fixtures" ] && [ -d "$fixtures/cfg/AlexeyAB" ]; then
 	# Darknet's own cfgs: only keys it really ignores (a [net] "seen",
 	# pjreddie's [rnn] "hidden", repeated [net] keys) are warned about.

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -303,6 +304,9 @@ test_key_of_one_fork(void **state)
 	assert_string_equal(cfg->warnings[0], "t.cfg:10: [reorg] has no key "
 	    "'extra' in AlexeyAB's Darknet, which ignores it (pjreddie's reads "
 	    "it: try --dialect pj)");
+	/* It may be why a later check fails: it goes with the error. */
+	assert_ptr_equal(cfg->hint, cfg->warnings[0]);
+	assert_int_equal(cfg->hint_line, 10);
 	dm_cfg_free(cfg);
 	cfg = parse(text, DM_DIALECT_PJ, &err);
 	assert_non_null(cfg);
@@ -310,6 +314,16 @@ test_key_of_one_fork(void **state)
 	assert_non_null(strstr(cfg->warnings[0], "t.cfg:7: [convolutional] "
 	    "has no key 'stride_x' in pjreddie's Darknet"));
 	assert_non_null(strstr(cfg->warnings[0], "try --dialect ab"));
+	assert_ptr_equal(cfg->hint, cfg->warnings[0]);
+	assert_int_equal(cfg->hint_line, 7);
+	dm_cfg_free(cfg);
+
+	/* Such keys of [net] change no shape: no hint. */
+	cfg = parse(NET8 "mosaic=1\n[convolutional]\nfilters=4\n",
+	    DM_DIALECT_PJ, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_null(cfg->hint);
 	dm_cfg_free(cfg);
 
 	assert_int_equal(dm_cfgkeys_use("[rnn]", 0, "hidden", DM_DIALECT_AB),
@@ -371,6 +385,95 @@ test_duplicate_key_warned(void **state)
 }
 
 static void
+test_repeat_after_many_lines(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+	size_t cap = 64 * 1024, n;
+	char *text;
+	int i;
+
+	(void)state;
+	/*
+	 * Lines without '=' are options too; a repeat is found however many
+	 * there are before it, with the line of the first, '=' or not.
+	 */
+	text = malloc(cap);
+	assert_non_null(text);
+	n = (size_t)snprintf(text, cap, NET8 "[convolutional]\n");
+	for (i = 0; i < 5000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "x%d\n", i);
+	n += (size_t)snprintf(text + n, cap - n, "filters=4\nfilters=8\n"
+	    "size\nsize=3\nx7\nx7=1\n[convolutional]\nfilters=2\n"
+	    "[maxpool]\nsize=2\nstride=1\nsize=3\n");
+	assert_true(n < cap);
+	cfg = parse(text, DM_DIALECT_AB, &err);
+	free(text);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 4);
+	assert_string_equal(cfg->warnings[0], "t.cfg:5007: [convolutional] "
+	    "already has 'filters' on line 5006: Darknet reads only that first "
+	    "one (filters=4) and ignores this line");
+	assert_non_null(strstr(cfg->warnings[1], "t.cfg:5009: "
+	    "[convolutional] already has 'size' on line 5008, without '='"));
+	assert_non_null(strstr(cfg->warnings[2], "t.cfg:5011: "
+	    "[convolutional] has no key 'x7'"));
+	/* Each section has its own keys: filters=2 is no repeat. */
+	assert_string_equal(cfg->warnings[3], "t.cfg:5017: [maxpool] already "
+	    "has 'size' on line 5015: Darknet reads only that first one "
+	    "(size=2) and ignores this line");
+	assert_int_equal(cfg->warning_lines[0], 5007);
+	assert_int_equal(cfg->warning_lines[3], 5017);
+	dm_cfg_free(cfg);
+}
+
+static void
+test_ignored_key_warned_on_every_line(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	/*
+	 * Darknet ignores every line of a key it never reads, so each is
+	 * warned about as such, not as a repeat of the first.
+	 */
+	cfg = parse(NET8 "[convolutional]\nfoo=1\nfilters=2\nfoo=2\n"
+	    "stride_x=1\nstride_x=2\n", DM_DIALECT_PJ, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 4);
+	assert_string_equal(cfg->warnings[0], "t.cfg:6: [convolutional] has "
+	    "no key 'foo' (Darknet ignores it)");
+	assert_string_equal(cfg->warnings[1], "t.cfg:8: [convolutional] has "
+	    "no key 'foo' (Darknet ignores it)");
+	assert_non_null(strstr(cfg->warnings[2], "t.cfg:9: [convolutional] "
+	    "has no key 'stride_x' in pjreddie's Darknet"));
+	assert_non_null(strstr(cfg->warnings[3], "t.cfg:10: [convolutional] "
+	    "has no key 'stride_x' in pjreddie's Darknet"));
+	dm_cfg_free(cfg);
+}
+
+static void
+test_line_without_key(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	(void)state;
+	/* Darknet stores "=5" as a key "" that nothing looks up. */
+	cfg = parse(NET8 "[convolutional]\nfilters=2\n=5\n", DM_DIALECT_AB,
+	    &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->sects[1].nopts, 2);
+	assert_int_equal(cfg->nwarnings, 1);
+	assert_string_equal(cfg->warnings[0], "t.cfg:7: [convolutional] has a "
+	    "line with no key before '=' (Darknet ignores it)");
+	assert_int_equal(cfg->warning_lines[0], 7);
+	assert_null(cfg->hint);
+	dm_cfg_free(cfg);
+}
+
+static void
 test_key_warnings_are_bounded(void **state)
 {
 	struct dm_error err;
@@ -393,6 +496,46 @@ test_key_warnings_are_bounded(void **state)
 	assert_int_equal(cfg->warning_lines[99], 101);
 	assert_int_equal(cfg->warning_lines[100], 102);
 	dm_cfg_free(cfg);
+}
+
+static void
+test_key_places(void **state)
+{
+	const struct dm_cfgsect *conv, *net;
+	int a, b;
+
+	(void)state;
+	conv = dm_cfgkeys_sect("[conv]", 0, DM_DIALECT_AB);
+	net = dm_cfgkeys_sect("[net]", 1, DM_DIALECT_AB);
+	assert_non_null(conv);
+	assert_non_null(net);
+	assert_null(dm_cfgkeys_sect("[net]", 0, DM_DIALECT_AB));
+	assert_null(dm_cfgkeys_sect("[implicit]", 0, DM_DIALECT_PJ));
+	/* A key's own and the layer keys: distinct places, small ones. */
+	assert_int_equal(dm_cfgkeys_find(conv, "filters", DM_DIALECT_AB, &a),
+	    DM_KEY_READ);
+	assert_int_equal(dm_cfgkeys_find(conv, "stopbackward", DM_DIALECT_AB,
+	    &b), DM_KEY_READ);
+	assert_true(a >= 0 && b >= 0 && a != b && a < 128 && b < 128);
+	assert_int_equal(dm_cfgkeys_find(conv, "filters", DM_DIALECT_PJ, &b),
+	    DM_KEY_READ);
+	assert_int_equal(a, b);
+	assert_int_equal(dm_cfgkeys_find(conv, "stride_x", DM_DIALECT_PJ, &a),
+	    DM_KEY_OTHER_FORK);
+	assert_int_equal(dm_cfgkeys_find(conv, "strid", DM_DIALECT_AB, &a),
+	    DM_KEY_IGNORED);
+	assert_int_equal(a, -1);
+	assert_int_equal(dm_cfgkeys_find(conv, "", DM_DIALECT_AB, &a),
+	    DM_KEY_IGNORED);
+	assert_int_equal(dm_cfgkeys_find(NULL, "filters", DM_DIALECT_AB, &a),
+	    DM_KEY_NO_TABLE);
+	assert_int_equal(a, -1);
+	/* [net] has no layer keys. */
+	assert_int_equal(dm_cfgkeys_find(net, "dontload", DM_DIALECT_AB, &a),
+	    DM_KEY_IGNORED);
+	assert_int_equal(dm_cfgkeys_find(net, "show_receptive_field",
+	    DM_DIALECT_AB, &a), DM_KEY_READ);
+	assert_true(a >= 0 && a < 128);
 }
 
 static void
@@ -441,7 +584,11 @@ main(void)
 		cmocka_unit_test(test_key_of_one_fork),
 		cmocka_unit_test(test_quiet_lines_and_sections),
 		cmocka_unit_test(test_duplicate_key_warned),
+		cmocka_unit_test(test_repeat_after_many_lines),
+		cmocka_unit_test(test_ignored_key_warned_on_every_line),
+		cmocka_unit_test(test_line_without_key),
 		cmocka_unit_test(test_key_warnings_are_bounded),
+		cmocka_unit_test(test_key_places),
 		cmocka_unit_test(test_suggestions),
 	};
 
