@@ -1517,9 +1517,10 @@ check_ab_avg(struct dm_net *net, struct dm_error *err)
 }
 
 /*
- * The warning to tell with an error: the first of the net's, else the one
- * about a likely misspelt key up to the end of the section that failed
- * (a "clases=" leaves the default classes, which a later check refuses).
+ * The warning to tell with an error: the first of the net's, else the cfg's
+ * hint (a likely misspelt key, or a layer's key only the other fork reads)
+ * when it is no later than the end of the section that failed: a
+ * "clases=" leaves the default classes, which a later check refuses.
  */
 static const char *
 fail_warning(const struct dm_net *net)
