@@ -64,6 +64,9 @@ get16(const unsigned char *p)
 	return (unsigned int)p[0] | (unsigned int)p[1] << 8;
 }
 
+static int	 zc_bad(const struct dm_zipw *, uint64_t, struct dm_error *,
+		     const char *, ...) __attribute__((format(printf, 4, 5)));
+
 static int
 zc_bad(const struct dm_zipw *z, uint64_t off, struct dm_error *err,
     const char *fmt, ...)
