@@ -2664,6 +2664,7 @@ x_opts(const struct dm_vm *vm, struct dm_export_opts *xo)
 	    DM_DTYPE_F32;
 	xo->wrap_model = x->wrap && x->format == DM_OUT_PT;
 	xo->force = x->force;
+	xo->verify = x->verify;
 	return 0;
 }
 
@@ -2805,6 +2806,9 @@ x_cycle(struct dm_vm *vm, int dir)
 	case DM_XF_FORCE:
 		x->force = !x->force;
 		break;
+	case DM_XF_VERIFY:
+		x->verify = !x->verify;
+		break;
 	default:
 		break;
 	}
@@ -2821,6 +2825,7 @@ dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f)
 	case DM_XF_DTYPE:	return x->f16;
 	case DM_XF_WRAP:	return x->wrap;
 	case DM_XF_FORCE:	return x->force;
+	case DM_XF_VERIFY:	return x->verify;
 	default:		return -1;
 	}
 }
@@ -2949,9 +2954,10 @@ dm_vm_run(struct dm_vm *vm)
 	if (rc == -1)
 		dm_vm_message(vm, 1, "%s", err.msg);
 	else {
-		dm_vm_message(vm, 0, "exported %zu tensors to %s%s", ex->n,
+		dm_vm_message(vm, 0, "exported %zu tensors to %s%s%s", ex->n,
 		    vm->x.path, ex->missing_from >= 0 ? " (the layers the "
-		    "file holds)" : "");
+		    "file holds)" : "", vm->x.verify ? ", read back and "
+		    "verified" : "");
 		vm->screen = DM_SCREEN_MAIN;
 	}
 	dm_export_free(ex);

@@ -178,6 +178,7 @@ enum dm_xfield {
 	DM_XF_DTYPE,
 	DM_XF_WRAP,
 	DM_XF_FORCE,
+	DM_XF_VERIFY,
 	DM_XF_PATH,
 	DM_XF_COUNT
 };
@@ -193,6 +194,7 @@ struct dm_vm_xdialog {
 	int		 f16;
 	int		 wrap;
 	int		 force;
+	int		 verify;	/* read the output back (--verify) */
 	char		 path[DM_VM_FIELD_MAX];
 	char		 keys[3][96];	/* the first keys, for a preview */
 	size_t		 nkeys;		/* tensors in the plan */

@@ -149,10 +149,13 @@ keys walk Down Right
 see walk 'module_list\.0\.Conv2d\.weight' "the key names change with the scheme"
 keys walk Up Up
 see walk '▸file' "Up reaches the file field"
+keys walk Up Right
+see walk '▸verify' "Up reaches the verify field"
+keys walk Down
 keys walk C-u
 text walk "$tmp/walk.npz"
 keys walk Enter
-see walk "exported 52 tensors to $tmp/walk.npz" "the export is written"
+see walk "exported 52 tensors to $tmp/walk.npz, read back and verified" "the export is written and verified"
 "$DARKMAP" convert -n ultralytics -p "$tmp/walk.profile" "$cfg" "$wts" \
     -o "$tmp/ref.npz" >/dev/null 2>&1
 cmp -s "$tmp/walk.npz" "$tmp/ref.npz" &&

@@ -214,6 +214,7 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		[DM_XF_DTYPE] = "dtype",
 		[DM_XF_WRAP] = "{'model': ...}",
 		[DM_XF_FORCE] = "force",
+		[DM_XF_VERIFY] = "verify",
 		[DM_XF_PATH] = "file",
 	};
 	const struct dm_vm_xdialog *x = &vm->x;
@@ -257,6 +258,10 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		case DM_XF_FORCE:
 			choices(t, y, in.x + lw, in.w - lw, yesno, 2, x->force,
 			    foc, act, f);
+			break;
+		case DM_XF_VERIFY:
+			choices(t, y, in.x + lw, in.w - lw, yesno, 2,
+			    x->verify, foc, act, f);
 			break;
 		default:
 			{

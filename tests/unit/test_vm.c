@@ -749,6 +749,11 @@ test_export(void **state)
 	assert_int_equal(dm_vm_xchoice(vm, DM_XF_PATH), -1);
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_NAMES);
 	assert_int_equal(dm_vm_xchoice(vm, DM_XF_NAMES), 1);
+	/* Reading the output back, as --verify does. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_VERIFY);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_VERIFY), 0);
+	dm_vm_do(vm, DM_ACT_CHOOSE, 1);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_VERIFY), 1);
 	while (vm->x.field != DM_XF_PATH)
 		dm_vm_do(vm, DM_ACT_DOWN, 0);
 	assert_true(dm_vm_text_input(vm));
@@ -767,6 +772,7 @@ test_export(void **state)
 	assert_true(exists(tmp_path("shapes.npz")));
 	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
 	assert_non_null(strstr(vm->msg, "exported 52 tensors"));
+	assert_non_null(strstr(vm->msg, ", read back and verified"));
 	dm_vm_free(vm);
 }
 
