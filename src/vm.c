@@ -1945,6 +1945,14 @@ vm_commit(struct dm_vm *vm, struct dm_ovr *next, const char *what)
 {
 	struct dm_error err;
 
+	/*
+	 * Overrides made from a copy taken before the profile was saved over
+	 * (a repair found by the diagnosis) remember its old lines too.
+	 */
+	if (vm->source_rewritten && next->path != NULL) {
+		free(next->path);
+		next->path = NULL;
+	}
 	ovr_prune(next);
 	if (ovr_equal(next, vm->ovr)) {
 		dm_ovr_free(next);
@@ -2437,18 +2445,19 @@ accept_override(struct dm_vm *vm, const char *opt, const char *text)
  * lines its entries remember are no longer that file's: errors about them
  * stop naming a line rather than name a wrong one.  st is the new file's.
  */
-static void
+static int
 forget_lines(struct dm_ovr *o, const char *path, const struct stat *st)
 {
 	struct stat ost;
 
 	if (o == NULL || o->path == NULL)
-		return;
+		return 0;
 	if (strcmp(o->path, path) != 0 && (stat(o->path, &ost) != 0 ||
 	    ost.st_dev != st->st_dev || ost.st_ino != st->st_ino))
-		return;
+		return 0;
 	free(o->path);
 	o->path = NULL;
+	return 1;
 }
 
 static int
@@ -2472,11 +2481,14 @@ save_profile(struct dm_vm *vm, const char *path)
 	}
 	dm_ovr_free(o);
 	if (stat(path, &st) == 0) {
-		forget_lines(vm->ovr, path, &st);
+		if (forget_lines(vm->ovr, path, &st))
+			vm->source_rewritten = 1;
 		for (i = 0; i < vm->undo.n; i++)
-			forget_lines(vm->undo.v[i].ovr, path, &st);
+			if (forget_lines(vm->undo.v[i].ovr, path, &st))
+				vm->source_rewritten = 1;
 		for (i = 0; i < vm->redo.n; i++)
-			forget_lines(vm->redo.v[i].ovr, path, &st);
+			if (forget_lines(vm->redo.v[i].ovr, path, &st))
+				vm->source_rewritten = 1;
 	}
 	free(vm->profile_path);
 	vm->profile_path = vm_strdup(path);

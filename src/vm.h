@@ -254,6 +254,8 @@ struct dm_vm {
 
 	/* Edits. */
 	unsigned	 serial, next_serial, saved_serial;
+	int		 source_rewritten; /* the profile read was saved
+					   over: its lines are gone */
 	struct dm_vm_hist undo, redo;
 	unsigned	 diag_serial;	/* what the diagnosis was made for */
 

@@ -19,6 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#ifdef DM_LIBZIP_SONAME
+#include <dlfcn.h>
+#endif
+
 #include <cmocka.h>
 
 #include "vm.h"
@@ -708,6 +712,22 @@ note_progress(struct dm_vm *vm, void *ctx)
 	progress_calls++;
 }
 
+/* Whether libzip is loaded in this process; -1 when it cannot be told. */
+static int
+libzip_loaded(void)
+{
+#ifdef DM_LIBZIP_SONAME
+	void *h;
+
+	if ((h = dlopen(DM_LIBZIP_SONAME, RTLD_NOW | RTLD_NOLOAD)) == NULL)
+		return 0;
+	dlclose(h);
+	return 1;
+#else
+	return -1;
+#endif
+}
+
 static void
 test_export(void **state)
 {
@@ -765,7 +785,10 @@ test_export(void **state)
 	vm->progress_ctx = &progress_calls;
 	progress_calls = 0;
 	progress_last = -1;
+	/* The archive is read back through libzip, loaded for it. */
+	assert_int_not_equal(libzip_loaded(), 1);
 	dm_vm_run(vm);
+	assert_int_not_equal(libzip_loaded(), 0);
 	assert_true(progress_calls >= 2);
 	assert_int_equal(progress_last, 100);
 	assert_false(vm->msg_error);
@@ -1256,6 +1279,30 @@ test_save_over_profile(void **state)
 	assert_null(vm->ovr->path);
 	assert_null(vm->undo.v[0].ovr->path);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_null(vm->ovr->path);
+	dm_vm_free(vm);
+
+	/*
+	 * A repair the diagnosis found before the save was made from the
+	 * overrides as read: applied after it, it has no line either.
+	 */
+	f = fopen(prof, "w");
+	assert_non_null(f);
+	fputs("[profile]\nversion=1\n\n\n[layer]\nlayer=0\ngap=0\n", f);
+	assert_int_equal(fclose(f), 0);
+	ovr = dm_profile_read(prof, &err);
+	assert_non_null(ovr);
+	assert_non_null(ovr->path);
+	vm = open_vm_ovr("demo/shapes.cfg", "demo/shapes.weights", ovr, NULL,
+	    0);
+	assert_true(vm->have_diag);
+	assert_true(vm->d.nhyps >= 1);
+	prompt(vm, DM_ACT_SAVE, prof);
+	assert_false(vm->msg_error);
+	assert_null(vm->ovr->path);
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_int_equal(vm->undo.n, 1);
 	assert_null(vm->ovr->path);
 	dm_vm_free(vm);
 }
