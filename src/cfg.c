@@ -48,7 +48,7 @@ struct cfg_parse {
 
 static int	 cfg_add_warning(struct dm_cfg *, struct dm_error *, int,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
-static int	 cfg_key_warning(struct dm_cfg *, struct dm_error *, int,
+static int	 cfg_line_warning(struct dm_cfg *, struct dm_error *, int,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 
 static char *
@@ -64,29 +64,36 @@ dm_strndup(const char *s, size_t n)
 	return p;
 }
 
-/* A warning about line, which the text names too. */
+/*
+ * A warning about line, which the text names too.  Both arrays grow by
+ * doubling, so that many warnings cost linear time.
+ */
 static int
 cfg_add_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
     const char *fmt, ...)
 {
 	char buf[512], **nw;
 	int *nl;
+	size_t cap;
 	va_list ap;
 
+	if (cfg->nwarnings == cfg->capwarnings) {
+		cap = cfg->capwarnings ? cfg->capwarnings * 2 : 8;
+		if ((nw = realloc(cfg->warnings, cap * sizeof *nw)) == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		cfg->warnings = nw;
+		if ((nl = realloc(cfg->warning_lines, cap * sizeof *nl)) ==
+		    NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		cfg->warning_lines = nl;
+		cfg->capwarnings = cap;
+	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	nw = realloc(cfg->warnings, (cfg->nwarnings + 1) * sizeof *nw);
-	if (nw == NULL)
+	if ((cfg->warnings[cfg->nwarnings] = strdup(buf)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	cfg->warnings = nw;
-	nl = realloc(cfg->warning_lines, (cfg->nwarnings + 1) * sizeof *nl);
-	if (nl == NULL)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	cfg->warning_lines = nl;
-	if ((nw[cfg->nwarnings] = strdup(buf)) == NULL)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	nl[cfg->nwarnings] = line;
+	cfg->warning_lines[cfg->nwarnings] = line;
 	cfg->nwarnings++;
 	return 0;
 }
@@ -141,26 +148,33 @@ cfg_add_option(struct dm_section *s, char *key, char *value, int line,
 }
 
 /*
- * Warnings about keys stop after KEYWARN_MAX (a hostile cfg could have
- * millions), and so does the work of looking for them.
+ * Warnings about the key of a line (one Darknet ignores, or one without a
+ * value) stop after LINEWARN_MAX: a hostile cfg could have millions.  So
+ * does the work of looking for them.
  */
-#define KEYWARN_MAX	100
+#define LINEWARN_MAX	100
+
+/* Whether the cap has been reached (the callers then look no further). */
+#define LINEWARN_DONE(cfg)	((cfg)->nlinewarnings > LINEWARN_MAX)
 
 /*
- * A warning "file:line: ..." about the option on line, unless there have
- * been too many.
+ * A warning "file:line: ..." about the key on line.  The one after the
+ * first LINEWARN_MAX says instead that the rest are not listed, from this
+ * line on; none follows it.
  */
 static int
-cfg_key_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
+cfg_line_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
     const char *fmt, ...)
 {
 	char msg[400];
 	va_list ap;
 
-	if (cfg->nkeywarnings++ == KEYWARN_MAX)
-		return cfg_add_warning(cfg, err, line, "%s:%d: more keys "
-		    "Darknet would not read from this line on are not listed "
-		    "(only the first %d are)", cfg->path, line, KEYWARN_MAX);
+	if (LINEWARN_DONE(cfg))
+		return 0;
+	if (cfg->nlinewarnings++ == LINEWARN_MAX)
+		return cfg_add_warning(cfg, err, line, "%s:%d: from this line "
+		    "on, warnings about keys are not listed (only the first %d "
+		    "are)", cfg->path, line, LINEWARN_MAX);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
@@ -172,8 +186,8 @@ cfg_key_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
 static void
 cfg_hint(struct dm_cfg *cfg, int line)
 {
-	if (cfg->hint != NULL || cfg->nkeywarnings > KEYWARN_MAX)
-		return;		/* the last is then "more keys ..." */
+	if (cfg->hint != NULL || LINEWARN_DONE(cfg))
+		return;		/* the last is then "from this line on ..." */
 	cfg->hint = cfg->warnings[cfg->nwarnings - 1];
 	cfg->hint_line = line;
 }
@@ -229,12 +243,12 @@ cfg_check_repeat(struct cfg_parse *ps, struct dm_option *o, int pos,
 	dm_printable(sect, sizeof sect, s->name);
 	dm_printable(key, sizeof key, o->key);
 	if (p->value == NULL)
-		return cfg_key_warning(cfg, err, o->line, "%s already has '%s' "
-		    "on line %d, without '=': Darknet reads only that first "
-		    "one, keeps the default and ignores this line", sect, key,
-		    p->line);
+		return cfg_line_warning(cfg, err, o->line, "%s already has "
+		    "'%s' on line %d, without '=': Darknet reads only that "
+		    "first one, keeps the default and ignores this line", sect,
+		    key, p->line);
 	dm_printable(first, sizeof first, p->value);
-	return cfg_key_warning(cfg, err, o->line, "%s already has '%s' on "
+	return cfg_line_warning(cfg, err, o->line, "%s already has '%s' on "
 	    "line %d: Darknet reads only that first one (%s=%s) and ignores "
 	    "this line", sect, key, p->line, key, first);
 }
@@ -257,7 +271,7 @@ cfg_check_option(struct cfg_parse *ps, struct dm_error *err)
 	char sect[48], key[48];
 	int pos, rc;
 
-	if (cfg->nkeywarnings > KEYWARN_MAX)
+	if (LINEWARN_DONE(cfg))
 		return 0;
 	use = dm_cfgkeys_find(ps->keys, o->key, cfg->dialect, &pos);
 	if (use == DM_KEY_READ)
@@ -268,12 +282,12 @@ cfg_check_option(struct cfg_parse *ps, struct dm_error *err)
 	dm_printable(key, sizeof key, o->key);
 	if (use == DM_KEY_OTHER_FORK) {
 		if (cfg->dialect == DM_DIALECT_AB)
-			rc = cfg_key_warning(cfg, err, o->line, "%s has no "
+			rc = cfg_line_warning(cfg, err, o->line, "%s has no "
 			    "key '%s' in AlexeyAB's Darknet, which ignores it "
 			    "(pjreddie's reads it: try --dialect pj)", sect,
 			    key);
 		else
-			rc = cfg_key_warning(cfg, err, o->line, "%s has no "
+			rc = cfg_line_warning(cfg, err, o->line, "%s has no "
 			    "key '%s' in pjreddie's Darknet, which ignores it "
 			    "(AlexeyAB's reads it: try --dialect ab)", sect,
 			    key);
@@ -284,11 +298,11 @@ cfg_check_option(struct cfg_parse *ps, struct dm_error *err)
 	}
 	/* Darknet stores "=5" as the value of a key "", never looked up. */
 	if (o->key[0] == '\0')
-		return cfg_key_warning(cfg, err, o->line, "%s has a line with "
+		return cfg_line_warning(cfg, err, o->line, "%s has a line with "
 		    "no key before '=' (Darknet ignores it)", sect);
 	hint = dm_cfgkeys_suggest(s->name, cfg->nsects == 1, o->key,
 	    cfg->dialect);
-	rc = cfg_key_warning(cfg, err, o->line, "%s has no key '%s' "
+	rc = cfg_line_warning(cfg, err, o->line, "%s has no key '%s' "
 	    "(Darknet ignores it%s%s%s)", sect, key,
 	    hint != NULL ? "; did you mean '" : "", hint != NULL ? hint : "",
 	    hint != NULL ? "'?" : "");
@@ -321,8 +335,9 @@ cfg_line(struct cfg_parse *ps, const char *text, size_t n, int lineno,
     struct dm_error *err)
 {
 	struct dm_cfg *cfg = ps->cfg;
-	char *line, *eq;
+	char *line, *eq, quoted[64];
 	size_t len;
+	int rc;
 
 	if (memchr(text, '\0', n) != NULL)
 		return dm_error_set(err, DM_ERR_SYNTAX,
@@ -354,13 +369,14 @@ cfg_line(struct cfg_parse *ps, const char *text, size_t n, int lineno,
 	eq = strchr(line, '=');
 	if (eq != NULL && (size_t)(eq - line) == len - 1) {
 		/* Darknet: "Config file error line N, could parse: key". */
-		if (cfg_add_warning(cfg, err, lineno, "%s:%d: '%s' has no "
-		    "value and is ignored", cfg->path, lineno, line) == -1) {
-			free(line);
-			return -1;
+		rc = 0;
+		if (!LINEWARN_DONE(cfg)) {
+			dm_printable(quoted, sizeof quoted, line);
+			rc = cfg_line_warning(cfg, err, lineno, "'%s' has no "
+			    "value and is ignored", quoted);
 		}
 		free(line);
-		return 0;
+		return rc;
 	}
 	if (eq != NULL)
 		*eq++ = '\0';

@@ -40,15 +40,21 @@ struct dm_cfg {
 	size_t		 nsects;
 	size_t		 capsects;
 	char		**warnings;	/* lines Darknet complains about, in
-					   line order: "file:line: ..." */
-	int		*warning_lines;	/* the line of each of warnings */
+					   line order: "file:line: ..."; the
+					   array and each string owned */
+	int		*warning_lines;	/* the line of each of warnings;
+					   owned */
 	size_t		 nwarnings;
+	size_t		 capwarnings;	/* room in both arrays */
 	const char	*hint;		/* the first about a likely misspelt
 					   key or a layer's key only the
 					   other fork reads, or NULL; one of
 					   warnings */
 	int		 hint_line;	/* the line hint is about */
-	size_t		 nkeywarnings;	/* of warnings, those about keys */
+	size_t		 nlinewarnings;	/* of warnings, those about a line's
+					   key (ignored, or without a value),
+					   and at most one saying that the
+					   rest are not listed */
 };
 
 /*

@@ -147,13 +147,33 @@ berr(struct build *b, enum dm_status code, const char *fmt, ...)
 static int bwarn(struct build *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * A warning about the layer being built, in the same form.  The arrays
+ * grow by doubling: a cfg may have a warning for each of millions of
+ * sections.
+ */
 static int
 bwarn(struct build *b, const char *fmt, ...)
 {
+	struct dm_net *net = b->net;
 	char msg[DM_ERROR_MAX], **nw;
 	va_list ap;
 	int n, *nl;
+	size_t cap;
 
+	if (net->nwarnings == net->capwarnings) {
+		cap = net->capwarnings ? net->capwarnings * 2 : 8;
+		if ((nw = realloc(net->warnings, cap * sizeof *nw)) == NULL)
+			return dm_error_set(b->err, DM_ERR_NOMEM,
+			    "out of memory");
+		net->warnings = nw;
+		if ((nl = realloc(net->warning_lines, cap * sizeof *nl)) ==
+		    NULL)
+			return dm_error_set(b->err, DM_ERR_NOMEM,
+			    "out of memory");
+		net->warning_lines = nl;
+		net->capwarnings = cap;
+	}
 	n = snprintf(msg, sizeof msg, "%s:%d: layer %zu %s: ", b->cfg->path,
 	    b->l->line, b->l->index, b->l->label);
 	if (n < 0 || (size_t)n >= sizeof msg)
@@ -161,19 +181,10 @@ bwarn(struct build *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
 	va_end(ap);
-	nw = realloc(b->net->warnings, (b->net->nwarnings + 1) * sizeof *nw);
-	if (nw == NULL)
+	if ((net->warnings[net->nwarnings] = strdup(msg)) == NULL)
 		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
-	b->net->warnings = nw;
-	nl = realloc(b->net->warning_lines, (b->net->nwarnings + 1) *
-	    sizeof *nl);
-	if (nl == NULL)
-		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
-	b->net->warning_lines = nl;
-	if ((nw[b->net->nwarnings] = strdup(msg)) == NULL)
-		return dm_error_set(b->err, DM_ERR_NOMEM, "out of memory");
-	nl[b->net->nwarnings] = b->l->line;
-	b->net->nwarnings++;
+	net->warning_lines[net->nwarnings] = b->l->line;
+	net->nwarnings++;
 	return 0;
 }
 
@@ -765,6 +776,7 @@ parse_shortcut(struct build *b)
 {
 	struct dm_layer *l = b->l;
 	const char *from, *wt, *wn;
+	char text[48];
 	int n, i, per = 0, norm = 0;
 	uint64_t shape[2], count;
 
@@ -794,19 +806,23 @@ parse_shortcut(struct build *b)
 		per = 1;
 	else if (strcmp(wt, "per_channel") == 0)
 		per = 2;
-	else
+	else {
+		dm_printable(text, sizeof text, wt);
 		return berr(b, DM_ERR_INVALID, "weights_type=%s is not one of "
-		    "none, per_feature, per_layer, per_channel (line %d)", wt,
+		    "none, per_feature, per_layer, per_channel (line %d)", text,
 		    dm_section_line(b->s, "weights_type"));
+	}
 	if (wn == NULL || strcmp(wn, "none") == 0)
 		norm = 0;
 	else if (strcmp(wn, "relu") == 0 || strcmp(wn, "avg_relu") == 0 ||
 	    strcmp(wn, "softmax") == 0)
 		norm = 1;
-	else if (per != 0)
+	else if (per != 0) {
+		dm_printable(text, sizeof text, wn);
 		return berr(b, DM_ERR_INVALID, "weights_normalization=%s is "
-		    "not one of none, relu, avg_relu, softmax (line %d)", wn,
+		    "not one of none, relu, avg_relu, softmax (line %d)", text,
 		    dm_section_line(b->s, "weights_normalization"));
+	}
 	if (per != 0 && norm == 0 && wt != NULL)
 		return berr(b, DM_ERR_INVALID, "weights_type=%s needs "
 		    "weights_normalization=relu or softmax; Darknet stops with "

@@ -156,9 +156,11 @@ struct dm_net {
 	size_t		 narrays;
 	size_t		 caparrays;
 	char		**warnings;	/* about layers, "file:line: layer
-					   N [type]: ..." */
-	int		*warning_lines;	/* each one's layer's line */
+					   N [type]: ..."; the array and
+					   each string owned */
+	int		*warning_lines;	/* each one's layer's line; owned */
 	size_t		 nwarnings;
+	size_t		 capwarnings;	/* room in both arrays */
 	struct dm_layer	*unloadable;	/* a layer Darknet cannot load */
 
 	/* Set by dm_net_layout(). */

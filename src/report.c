@@ -324,7 +324,7 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		else
 			snprintf(out, sizeof out, "%d", l->next_inputs);
 		fprintf(fp, "%5zu  %-15s %-16s %5d", i,
-		    l->type == DM_L_UNKNOWN ? l->sect->name :
+		    l->type == DM_L_UNKNOWN ? l->label :
 		    dm_ltype_name(l->type), out, l->line);
 		for (j = l->first_array; j < l->first_array + l->narrays; j++) {
 			const struct dm_array *a = &net->arrays[j];

@@ -4,8 +4,10 @@
 # back with capture-pane.  Covers the walk-through of the README (find the
 # flagged layer, preview and apply the repair, save the profile, export,
 # quit), quitting with unsaved edits, the autosave after a kill, the
-# warnings about the cfg, the help screen, resizing down to too small and
-# back, NO_COLOR, LANG=C, TERM=vt100, and a storm of random keys.
+# warnings about the cfg (also at the smallest size, 60x16, and a layer
+# with many of them at 60x50), the export dialog at 60x16, the help
+# screen, resizing down to too small and back, NO_COLOR, LANG=C,
+# TERM=vt100, and a storm of random keys.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1; then
@@ -192,9 +194,12 @@ see warn 'warning 2 of 2, line 37: \[convolutional\] has no key .strid. '\
 '\(Darknet ignores it; did you mean .stride.\?\)' \
     "! goes to the misspelt key and says it"
 see warn 'layer 3  convolutional  \(cfg line 34\)' "! selects its layer"
-see warn '│ 1 cfg warning  \(! next\)' \
+see warn '│ 1 cfg warning, listed below the arrays' \
     "the details count the layer's warnings"
+keys warn Tab G
+see warn '│ 1 cfg warning  \(! next\)' "and list them after the arrays"
 see warn '│ ! line 37: \[convolutional\] has no key' "and list them"
+keys warn BTab
 see warn '│! 37 │ strid=1  ! has no key .strid.' \
     "the cfg pane marks the line and tells the warning"
 text warn '!'
@@ -206,7 +211,8 @@ see warn '│!  5   batch=2  ! already has .batch.' "the cfg pane shows line 5"
 keys warn G
 see warn '│ 2 cfg warnings  \(! goes to each\)' "the end row counts them all"
 keys warn '?'
-see warn '^ +! +the next warning about the cfg' "the help lists !"
+see warn '^ +! +the next warning about the cfg, of those the top line' \
+    "the help lists !"
 keys warn q q
 ended warn 0 "quit after the warnings"
 
@@ -238,6 +244,68 @@ for term in screen vt100; do
 	keys "warn$term" q
 	ended "warn$term" 0 "TERM=$term NO_COLOR quit"
 done
+
+# The smallest size, 60x16: the table has no line column, so the type
+# column has the '!'; '!' still tells the warning on the message line.
+start warnsmall -- "$tmp/keys.cfg" "$tmp/keys.weights"
+see warnsmall '! 2 warnings +exact' "60x16 warnings session up"
+tm resize-window -t warnsmall -x 60 -y 16
+see warnsmall '^ hdr header +! v0\.2\.5 ' \
+    "60x16: the header row is marked in the type column"
+text warnsmall '!'
+see warnsmall '^ +3 convolutional ! 16x16x8 ' \
+    "60x16: ! selects the marked layer"
+see warnsmall \
+    '^ warning 2 of 2, line 37: \[convolutional\] has no key .strid.' \
+    "60x16: the message line tells the warning"
+see warnsmall '^ 1 cfg warning, listed below the arrays' \
+    "60x16: the details count the layer's warning"
+keys warnsmall q
+ended warnsmall 0 "60x16 warnings quit"
+
+# A layer with many long warnings, at 60x50: layer 0 followed by 60 lines
+# of a 400-character key.  Its arrays, the selected one and its histogram
+# come first; the warnings after them, 40 listed and the rest counted.
+k=$(awk 'BEGIN { while (n++ < 400) printf "k" }')
+awk -v k="$k" '{ print } NR == 16 { for (i = 0; i < 60; i++) print k "=1" }' \
+    "$data/ab-small.cfg" >"$tmp/long.cfg"
+start long -- "$tmp/long.cfg" "$tmp/keys.weights"
+see long '! 60 warnings +exact' "60 warnings about one layer"
+tm resize-window -t long -x 60 -y 50
+keys long g j
+see long '^ layer 0  convolutional  \(cfg line 10\)' "60x50: layer 0's details"
+see long '^ 60 cfg warnings, listed below the arrays' \
+    "the details count them first"
+see long '^ > biases +20 +8 ok' "the array table is shown"
+see long '^   weights +148 +216 ok' "all of it"
+see long '^ min -?[0-9.e-]+  max ' "the selected array's statistics"
+see long '[▁▂▃▄▅▆▇█]' "its histogram"
+keys long Tab G
+see long '^   and 20 more' "the warnings come last, the rest counted"
+see long '^ ! line 56: \[convolutional\] has no key' "the 40th is listed"
+keys long q
+ended long 0 "quit after many warnings"
+
+# The export dialog at 60x16: the problem is cut short of the help line,
+# which stays whole on the last line of the box.
+start xsmall -- "$cfg" "$wts"
+see xsmall 'likely cause' "export session up"
+tm resize-window -t xsmall -x 60 -y 16
+keys xsmall e
+see xsmall 'Export the tensors' "60x16: e opens the export dialog"
+see xsmall '│  verify +no +yes +│' "60x16: the verify row is shown"
+see xsmall 'the file ends inside layer 9' "60x16: the dialog tells the problem"
+capture xsmall
+awk '/└/ { ok = prev ~ /│ Enter exports, Escape cancels +│/ }
+    { prev = $0 } END { exit !ok }' "$screen" &&
+    pass "60x16: the help line is whole, just above the box's edge" || {
+	fail "60x16: the export dialog's help line"
+	sed 's/^/    | /' "$screen"
+}
+keys xsmall Escape
+see xsmall 'f problem' "60x16: Escape closes the dialog"
+keys xsmall q
+ended xsmall 0 "60x16 export session quit"
 
 # Unsaved edits: quitting asks.
 start ask -- "$cfg" "$wts"

@@ -177,10 +177,12 @@ const struct tui_help tui_help[] = {
 	{ "f", "the first flagged layer (the first that is cut, implausible "
 	    "or odd)" },
 	{ "]  [", "the next or previous flagged layer" },
-	{ "!", "the next warning about the cfg (a key Darknet ignores: "
-	    "misspelt, repeated, of the other fork; an unknown section): "
-	    "selects its layer, shows the line and says it; lines with one "
-	    "have ! in the cfg pane and the table" },
+	{ "!", "the next warning about the cfg, of those the top line "
+	    "counts: a key Darknet ignores (misspelt, repeated, of the other "
+	    "fork, without a value) or a layer (an unknown section, a "
+	    "shortcut or route of inputs of different sizes); selects its "
+	    "layer, shows the line and says it; lines with one have ! in the "
+	    "cfg pane and the table" },
 	{ "/", "search: a type (yolo), a layer index (12), a cfg key "
 	    "(classes=80), an array name, or an offset (@84464, 0x149f0)" },
 	{ "n  N", "the next or previous match" },

@@ -1,7 +1,9 @@
 /*
  * view_cfg.c - the cfg file, scrolled to the selected layer's section,
  * whose lines stand out.  A line with a warning has '!' in the gutter and
- * the warning after its text, as far as it fits.
+ * the warning after its text, as far as it fits; of a line's several
+ * warnings (a section line can have one for each input of a layer), the
+ * one '!' last went to, else the first, with its place among them.
  */
 #include "config.h"
 
@@ -11,28 +13,32 @@
 #include <string.h>
 
 /*
- * Warning wi after a line's text, from column x to the pane's edge, without
- * the section's name in front ("[convolutional] has no key ..."): the line
+ * Warning wi, the k-th of the line's n, after a line's text, from column x
+ * to the pane's edge, without the section's name or layer in front
+ * ("[convolutional] has no key ...", "layer 3 [route]: ..."): the line
  * is in that section.  An ellipsis ends it when it is cut.
  */
 static void
-draw_warning(struct tui *t, const struct dm_vm *vm, size_t wi, int y, int x,
-    int w)
+draw_warning(struct tui *t, const struct dm_vm *vm, size_t wi, size_t k,
+    size_t n, int y, int x, int w)
 {
 	const char *m = vm->warnings[wi].msg, *e;
 	char buf[512];
-	int n;
 
 	if (m[0] == '[' && (e = strstr(m, "] ")) != NULL)
 		m = e + 2;
-	snprintf(buf, sizeof buf, "! %s", m);
+	else if (strncmp(m, "layer ", 6) == 0 && (e = strstr(m, "]: ")) != NULL)
+		m = e + 3;
+	if (n > 1)
+		snprintf(buf, sizeof buf, "! %zu of %zu: %s", k + 1, n, m);
+	else
+		snprintf(buf, sizeof buf, "! %s", m);
 	if (tui_width(t, buf) <= w) {
 		tui_put(t, y, x, w, TUI_S_SUSPECT, buf, 0);
 		return;
 	}
-	n = tui_put(t, y, x, w - 1, TUI_S_SUSPECT, buf, 0);
-	tui_put(t, y, x + n, 1, TUI_S_SUSPECT, tui_glyph(t, TUI_G_ELLIPSIS),
-	    0);
+	x += tui_put(t, y, x, w - 1, TUI_S_SUSPECT, buf, 0);
+	tui_put(t, y, x, 1, TUI_S_SUSPECT, tui_glyph(t, TUI_G_ELLIPSIS), 0);
 }
 
 static void
@@ -45,7 +51,7 @@ cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	const char *s, *p, *name;
 	int y, nw, x, used;
 	enum tui_style st;
-	size_t nwarn, wi;
+	size_t nwarn, wi, k;
 
 	if (li >= 0)
 		dm_vm_cfg_span(vm, (size_t)li, &first, &last);
@@ -84,10 +90,15 @@ cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 			tui_put(t, y, r->x + nw + 2, 1, TUI_S_SECTION,
 			    tui_glyph(t, TUI_G_VLINE), 0);
 		used = tui_put(t, y, r->x + nw + 4, r->w - nw - 4, st, s, 0);
-		/* The (first) warning after the text, if there is room. */
+		/* A warning after the text, if there is room. */
 		x = r->x + nw + 4 + used + 2;
-		if (nwarn > 0 && r->x + r->w - x >= 12)
-			draw_warning(t, vm, wi, y, x, r->x + r->w - x);
+		if (nwarn == 0 || r->x + r->w - x < 12)
+			continue;
+		k = 0;		/* the one '!' went to, if on this line */
+		if (vm->warning >= (long)wi &&
+		    vm->warning < (long)(wi + nwarn))
+			k = (size_t)vm->warning - wi;
+		draw_warning(t, vm, wi + k, k, nwarn, y, x, r->x + r->w - x);
 	}
 }
 

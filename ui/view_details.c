@@ -1,10 +1,12 @@
 /*
  * view_details.c - what the selected row is: a layer's shapes and
- * parameters, the warnings about its section of the cfg, its arrays with
- * offsets, shapes, statistics and the plausibility note, and a histogram
- * of the selected array; the file's header and the warnings about [net]
- * for the header row; the sizes, verdict and repairs for the end row.
- * The text is built as lines, then the visible ones are drawn.
+ * parameters, its arrays with offsets, shapes, statistics and the
+ * plausibility note, a histogram of the selected array, and then the
+ * warnings about its section of the cfg; the file's header and the
+ * warnings about [net] for the header row; the sizes, verdict and repairs
+ * for the end row.  The text is built as lines, then the visible ones are
+ * drawn; lines past MAX_LINES are dropped, which only a list of warnings
+ * could reach, and that list stops short of it.
  */
 #include "config.h"
 
@@ -32,6 +34,7 @@ struct text {
 	struct line	 l[MAX_LINES];
 	int		 n;
 	int		 w;		/* for wrapping */
+	struct line	 spare;		/* a line past the end, dropped */
 };
 
 static struct line *
@@ -44,9 +47,7 @@ add(struct text *x, enum tui_style st, const char *fmt, ...)
 	struct line *l;
 	va_list ap;
 
-	if (x->n == MAX_LINES)
-		return &x->l[MAX_LINES - 1];
-	l = &x->l[x->n++];
+	l = x->n < MAX_LINES ? &x->l[x->n++] : &x->spare;
 	l->st = st;
 	l->array = -1;
 	l->hist = 0;
@@ -84,7 +85,9 @@ add_wrapped(struct text *x, enum tui_style st, const char *indent,
 
 /*
  * The warnings of table row, each starting with '!', under a heading
- * that counts them; what is added to it (where they are, or "").
+ * that counts them; what is added to it (where they are, or "").  At
+ * most MAX_WARNINGS are listed, and no more than the lines left hold
+ * whole: "and N more" then counts the rest.
  */
 static void
 warnings_text(struct dm_vm *vm, struct text *x, long row, const char *what)
@@ -98,8 +101,8 @@ warnings_text(struct dm_vm *vm, struct text *x, long row, const char *what)
 		return;
 	add(x, TUI_S_SUSPECT, "%zu cfg warning%s%s  (! next)", n,
 	    n == 1 ? "" : "s", what);
-	for (i = first; i < first + n && i < first + MAX_WARNINGS; i++) {
-		wn = &vm->warnings[i];
+	for (i = 0; i < n && i < MAX_WARNINGS; i++) {
+		wn = &vm->warnings[first + i];
 		if (wn->line > 0)
 			snprintf(buf, sizeof buf, "line %d: %s", wn->line,
 			    wn->msg);
@@ -107,11 +110,15 @@ warnings_text(struct dm_vm *vm, struct text *x, long row, const char *what)
 			snprintf(buf, sizeof buf, "%s", wn->msg);
 		k = x->n;
 		add_wrapped(x, TUI_S_NORMAL, "  ", buf);
+		if (x->n == MAX_LINES) {	/* perhaps cut: not listed */
+			x->n = k;
+			break;
+		}
 		if (k < x->n)
 			x->l[k].text[0] = '!';
 	}
-	if (n > MAX_WARNINGS)
-		add(x, TUI_S_DIM, "  and %zu more", n - MAX_WARNINGS);
+	if (i < n)
+		add(x, TUI_S_DIM, "  and %zu more", n - i);
 }
 
 static enum tui_style
@@ -274,6 +281,18 @@ array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
 	}
 }
 
+/* A layer's warnings, last: however many, the arrays come first. */
+static void
+layer_warnings(struct dm_vm *vm, struct text *x, size_t li)
+{
+	size_t first;
+
+	if (dm_vm_row_warnings(vm, (long)li + 1, &first) == 0)
+		return;
+	add(x, TUI_S_NORMAL, "%s", "");
+	warnings_text(vm, x, (long)li + 1, "");
+}
+
 static void
 layer_text(struct dm_vm *vm, struct text *x, size_t li)
 {
@@ -281,10 +300,10 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	enum dm_mark m = dm_vm_mark(vm, li);
 	uint64_t lo, hi;
 	char buf[512];
-	size_t i;
+	size_t i, nwarn, first;
 
 	add(x, TUI_S_HEAD, "layer %zu  %s  (cfg line %d)", li,
-	    l->type == DM_L_UNKNOWN ? l->sect->name : dm_ltype_name(l->type),
+	    l->type == DM_L_UNKNOWN ? l->label : dm_ltype_name(l->type),
 	    l->line);
 	if (l->in_w || l->in_h || l->in_c)
 		add(x, TUI_S_NORMAL, "in %dx%dx%d  out %dx%dx%d", l->in_w,
@@ -321,7 +340,10 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	default:
 		break;
 	}
-	warnings_text(vm, x, (long)li + 1, "");
+	nwarn = dm_vm_row_warnings(vm, (long)li + 1, &first);
+	if (nwarn > 0 && l->narrays > 0)
+		add(x, TUI_S_SUSPECT, "%zu cfg warning%s, listed below the "
+		    "arrays", nwarn, nwarn == 1 ? "" : "s");
 	dm_vm_layer_ovr_letters(vm, li, buf, sizeof buf);
 	if (buf[0] != '\0')
 		add(x, TUI_S_PROMPT, "overrides: %s", buf);
@@ -329,6 +351,7 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 		add(x, TUI_S_NORMAL, "%s", "");
 		add_wrapped(x, TUI_S_DIM, "", "no parameters: nothing of this "
 		    "layer is in the weights file");
+		layer_warnings(vm, x, li);
 		return;
 	}
 	add(x, TUI_S_NORMAL, "%s", "");
@@ -363,6 +386,7 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	if (vm->array >= 0 && vm->net->arrays[vm->array].layer == li)
 		array_stats(vm, x, &vm->net->arrays[vm->array],
 		    (size_t)vm->array);
+	layer_warnings(vm, x, li);
 }
 
 static void

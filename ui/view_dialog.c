@@ -11,30 +11,63 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Writes s wrapped into the box from line *y; returns false when full. */
+/* How much of s goes on a line of w columns: up to a space if it can. */
+static int
+para_cut(struct tui *t, const char *s, int w)
+{
+	int cut = (int)strlen(s);
+
+	if (tui_width(t, s) > w) {
+		for (cut = w; cut > w / 2 && s[cut] != ' '; cut--)
+			;
+		if (s[cut] != ' ')
+			cut = w;
+	}
+	return cut;
+}
+
+/* The lines s takes wrapped to w columns. */
+static int
+para_lines(struct tui *t, const char *s, int w)
+{
+	int n = 0;
+
+	while (*s != '\0') {
+		s += para_cut(t, s, w);
+		while (*s == ' ')
+			s++;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Writes s wrapped into the box from line *y; returns false when full.
+ * What does not fit is cut, with an ellipsis at the end of the box.
+ */
 static int
 para(struct tui *t, const struct tui_rect *in, int *y, enum tui_style st,
     const char *s)
 {
 	char buf[512];
+	const char *rest;
 	int w = in->w, n, cut;
 
 	while (*s != '\0') {
 		if (*y >= in->y + in->h)
 			return 0;
-		n = (int)strlen(s);
-		cut = n;
-		if (tui_width(t, s) > w) {
-			for (cut = w; cut > w / 2 && s[cut] != ' '; cut--)
-				;
-			if (s[cut] != ' ')
-				cut = w;
+		cut = para_cut(t, s, w);
+		for (rest = s + cut; *rest == ' '; rest++)
+			;
+		if (*rest != '\0' && *y == in->y + in->h - 1) {
+			n = tui_put(t, *y, in->x, w - 1, st, s, 0);
+			tui_put(t, (*y)++, in->x + n, w - n, st,
+			    tui_glyph(t, TUI_G_ELLIPSIS), 1);
+			return 0;
 		}
 		snprintf(buf, sizeof buf, "%.*s", cut, s);
 		tui_put(t, (*y)++, in->x, w, st, buf, 1);
-		s += cut;
-		while (*s == ' ')
-			s++;
+		s = rest;
 	}
 	return 1;
 }
@@ -217,18 +250,35 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		[DM_XF_VERIFY] = "verify",
 		[DM_XF_PATH] = "file",
 	};
+	static const char help[] = "Up/Down field, Left/Right change, type "
+	    "the file; Enter exports, Escape cancels";
+	static const char short_help[] = "Enter exports, Escape cancels";
 	const struct dm_vm_xdialog *x = &vm->x;
-	struct tui_rect in;
+	struct tui_rect in, body;
+	const char *h = help;
 	char buf[1024];
-	int y, f, lw = 16, w = COLS - 8;
+	int y, f, lw = 16, w = COLS - 8, nh, need;
 	size_t i;
 
 	if (w > 96)
 		w = 96;
 	in = tui_dialog_box(t, 18, w, "Export the tensors");
 	t->nhits = 0;
+	/*
+	 * The help at the bottom, whole: the short one (the status line
+	 * names the keys too) when the long one would leave the preview
+	 * fewer than two lines.  The fields above it, then the preview or
+	 * the problem in the lines between, cut to fit.
+	 */
+	nh = para_lines(t, help, in.w);
+	if (in.h - DM_XF_COUNT - 1 - nh < 2) {
+		h = short_help;
+		nh = para_lines(t, short_help, in.w);
+	}
+	body = in;
+	body.h = in.h - nh;
 	y = in.y;
-	for (f = 0; f < DM_XF_COUNT && y < in.y + in.h; f++, y++) {
+	for (f = 0; f < DM_XF_COUNT && y < body.y + body.h; f++, y++) {
 		int foc = (int)x->field == f;
 		int act = dm_vm_xfield_active(vm, (enum dm_xfield)f);
 
@@ -281,20 +331,28 @@ export_draw(struct tui *t, struct dm_vm *vm)
 			break;
 		}
 	}
-	y++;
+	/* A blank line first, unless what follows would then be cut. */
+	if (x->problem[0] != '\0')
+		need = para_lines(t, x->problem, in.w);
+	else
+		for (need = 1, i = 0; i < 3 && x->keys[i][0] != '\0'; i++)
+			need++;
+	if (body.y + body.h - y > need)
+		y++;
+	body.h -= y - body.y;
+	body.y = y;
 	if (x->problem[0] != '\0') {
-		para(t, &in, &y, TUI_S_BAD, x->problem);
+		para(t, &body, &y, TUI_S_BAD, x->problem);
 	} else {
 		snprintf(buf, sizeof buf, "%zu tensors; keys:", x->nkeys);
-		para(t, &in, &y, TUI_S_DIALOG, buf);
+		para(t, &body, &y, TUI_S_DIALOG, buf);
 		for (i = 0; i < 3 && x->keys[i][0] != '\0'; i++) {
 			snprintf(buf, sizeof buf, "  %s", x->keys[i]);
-			para(t, &in, &y, TUI_S_DIALOG, buf);
+			para(t, &body, &y, TUI_S_DIALOG, buf);
 		}
 	}
-	y = in.y + in.h - 1;
-	para(t, &in, &y, TUI_S_DIALOG, "Up/Down field, Left/Right change, "
-	    "type the file; Enter exports, Escape cancels");
+	y = in.y + in.h - nh;
+	para(t, &in, &y, TUI_S_DIALOG, h);
 }
 
 /* A click on a field focuses it; on one of its choices, also picks it. */

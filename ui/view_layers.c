@@ -234,7 +234,7 @@ layer_row(struct tui *t, struct dm_vm *vm, size_t li, int y, int x0,
 	cell(t, y, x0, c, C_IDX, sel || m == DM_MARK_OK || m == DM_MARK_NONE ||
 	    m == DM_MARK_PENDING ? a : tui_attr(t, mark_style(m)), buf, 1);
 	line_cell(t, vm, (long)li + 1, y, x0, c, a, sel, l->line,
-	    l->type == DM_L_UNKNOWN ? l->sect->name : dm_ltype_name(l->type));
+	    l->type == DM_L_UNKNOWN ? l->label : dm_ltype_name(l->type));
 	if (l->next_w || l->next_h || l->next_c)
 		snprintf(buf, sizeof buf, "%dx%dx%d", l->next_w, l->next_h,
 		    l->next_c);

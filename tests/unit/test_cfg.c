@@ -490,11 +490,96 @@ test_key_warnings_are_bounded(void **state)
 	assert_int_equal(cfg->nwarnings, 101);
 	assert_non_null(strstr(cfg->warnings[99], "t.cfg:101: [net] has no "
 	    "key 'k99'"));
-	assert_string_equal(cfg->warnings[100], "t.cfg:102: more keys "
-	    "Darknet would not read from this line on are not listed (only "
-	    "the first 100 are)");
+	assert_string_equal(cfg->warnings[100], "t.cfg:102: from this line "
+	    "on, warnings about keys are not listed (only the first 100 "
+	    "are)");
 	assert_int_equal(cfg->warning_lines[99], 101);
 	assert_int_equal(cfg->warning_lines[100], 102);
+	dm_cfg_free(cfg);
+}
+
+/*
+ * Keys without a value count towards the same cap as the other warnings
+ * about keys; a hostile cfg of a million of them keeps 101.
+ */
+static void
+test_valueless_keys_share_the_cap(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+	char *text, *p;
+	size_t n = 1000000, i;
+
+	(void)state;
+	cfg = parse("[net]\na=\nb=1\n[convolutional]\n", DM_DIALECT_AB, &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 2);
+	assert_string_equal(cfg->warnings[0], "t.cfg:2: 'a=' has no value and "
+	    "is ignored");
+	assert_int_equal(cfg->nlinewarnings, 2);
+	dm_cfg_free(cfg);
+
+	text = malloc(64 + 3 * n);
+	assert_non_null(text);
+	p = text + sprintf(text, "[net]\n[convolutional]\nq=1\n");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "k=\n");
+	cfg = parse(text, DM_DIALECT_AB, &err);
+	free(text);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 101);
+	/* Unknown keys and keys without a value, in line order. */
+	assert_string_equal(cfg->warnings[0], "t.cfg:3: [convolutional] has "
+	    "no key 'q' (Darknet ignores it)");
+	assert_string_equal(cfg->warnings[1], "t.cfg:4: 'k=' has no value and "
+	    "is ignored");
+	assert_string_equal(cfg->warnings[99], "t.cfg:102: 'k=' has no value "
+	    "and is ignored");
+	assert_string_equal(cfg->warnings[100], "t.cfg:103: from this line "
+	    "on, warnings about keys are not listed (only the first 100 "
+	    "are)");
+	assert_int_equal(cfg->warning_lines[100], 103);
+	dm_cfg_free(cfg);
+}
+
+/* Whether s holds a byte a terminal would act on. */
+static int
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * Cfg text quoted in a warning cannot reach the terminal as escape
+ * sequences: ESC, BEL and the like are written as \xNN.
+ */
+static void
+test_warnings_escape_control_bytes(void **state)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+	size_t i;
+
+	(void)state;
+	cfg = parse("[net]\nbatch=\033[31m\nbatch=2\n[convolutional]\n"
+	    "k\033]0;x\007=1\nv\033[2J\007=\n\033c=\n", DM_DIALECT_AB,
+	    &err);
+	assert_non_null(cfg);
+	assert_int_equal(cfg->nwarnings, 4);
+	assert_string_equal(cfg->warnings[0], "t.cfg:3: [net] already has "
+	    "'batch' on line 2: Darknet reads only that first one "
+	    "(batch=\\x1b[31m) and ignores this line");
+	assert_string_equal(cfg->warnings[1], "t.cfg:5: [convolutional] has "
+	    "no key 'k\\x1b]0;x\\x07' (Darknet ignores it)");
+	assert_string_equal(cfg->warnings[2], "t.cfg:6: 'v\\x1b[2J\\x07=' "
+	    "has no value and is ignored");
+	assert_string_equal(cfg->warnings[3], "t.cfg:7: '\\x1bc=' has no "
+	    "value and is ignored");
+	for (i = 0; i < cfg->nwarnings; i++)
+		assert_false(has_control(cfg->warnings[i]));
 	dm_cfg_free(cfg);
 }
 
@@ -588,6 +673,8 @@ main(void)
 		cmocka_unit_test(test_ignored_key_warned_on_every_line),
 		cmocka_unit_test(test_line_without_key),
 		cmocka_unit_test(test_key_warnings_are_bounded),
+		cmocka_unit_test(test_valueless_keys_share_the_cap),
+		cmocka_unit_test(test_warnings_escape_control_bytes),
 		cmocka_unit_test(test_key_places),
 		cmocka_unit_test(test_suggestions),
 	};

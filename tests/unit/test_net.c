@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -327,6 +329,56 @@ test_errors_tell_misspelt_key(void **state)
 	assert_null(strstr(err.msg, "after:"));
 }
 
+/*
+ * A warning for each of thousands of sections, in order and with its
+ * line: the arrays of warnings grow by doubling.
+ */
+static void
+test_many_layer_warnings(void **state)
+{
+	struct dm_error err;
+	struct dm_net *net;
+	char *text, *p;
+	size_t n = 5000, i;
+
+	(void)state;
+	text = malloc(64 + 4 * n);
+	assert_non_null(text);
+	p = text + sprintf(text, NET8 "[convolutional]\nfilters=2\n");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "[x]\n");
+	net = build(text, DM_DIALECT_AB, &err);
+	free(text);
+	assert_non_null(net);
+	assert_int_equal(net->nwarnings, n);
+	assert_true(net->capwarnings >= n && net->capwarnings < 2 * n);
+	for (i = 0; i < n; i++)
+		assert_int_equal(net->warning_lines[i], 7 + (int)i);
+	assert_non_null(strstr(net->warnings[n - 1], "t.cfg:5006: layer 5000 "
+	    "[x]: unknown section type"));
+	dm_net_free(net);
+}
+
+/* Values quoted in errors cannot carry escape sequences. */
+static void
+test_errors_escape_values(void **state)
+{
+	struct dm_error err;
+
+	(void)state;
+	assert_null(build(NET8 "[convolutional]\nfilters=2\n[shortcut]\n"
+	    "from=-1\nweights_type=\033[2J\n", DM_DIALECT_AB, &err));
+	assert_non_null(strstr(err.msg, "weights_type=\\x1b[2J is not one of"));
+	assert_null(build(NET8 "[convolutional]\nfilters=2\n[shortcut]\n"
+	    "from=-1\nweights_type=per_layer\nweights_normalization=\007x\n",
+	    DM_DIALECT_AB, &err));
+	assert_non_null(strstr(err.msg, "weights_normalization=\\x07x is not "
+	    "one of"));
+	assert_null(build(NET8 "[convolutional]\nfilters=\033c\n",
+	    DM_DIALECT_AB, &err));
+	assert_non_null(strstr(err.msg, "filters=\\x1bc reads as 0"));
+}
+
 int
 main(void)
 {
@@ -347,6 +399,8 @@ main(void)
 		cmocka_unit_test(test_unknown_section),
 		cmocka_unit_test(test_errors_quote_atoi_text),
 		cmocka_unit_test(test_errors_tell_misspelt_key),
+		cmocka_unit_test(test_many_layer_warnings),
+		cmocka_unit_test(test_errors_escape_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

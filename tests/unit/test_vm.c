@@ -1117,9 +1117,12 @@ test_no_weights(void **state)
 	dm_vm_free(vm);
 }
 
-/* Random actions must never crash or break the invariants. */
+/*
+ * Random actions on the session opener() opens must never crash or
+ * break the invariants.
+ */
 static void
-test_random(void **state)
+random_run(struct dm_vm *(*opener)(void))
 {
 	static const enum dm_act acts[] = {
 		DM_ACT_UP, DM_ACT_DOWN, DM_ACT_PAGE_UP, DM_ACT_PAGE_DOWN,
@@ -1147,14 +1150,13 @@ test_random(void **state)
 	unsigned seed = 12345;
 	struct dm_verdict v;
 	long arg;
-	int i, f;
-	size_t a;
+	int i, f, on_main;
+	size_t a, first, n;
 
-	(void)state;
 	assert_non_null(getcwd(cwd, sizeof cwd));
 	/* Saves and exports land in the test's own folder. */
 	assert_int_equal(chdir(tmp), 0);
-	vm = open_shapes();
+	vm = opener();
 	for (i = 0; i < 20000; i++) {
 		seed = seed * 1103515245u + 12345u;
 		a = (seed >> 8) % (sizeof acts / sizeof acts[0]);
@@ -1166,13 +1168,24 @@ test_random(void **state)
 			arg = arg % 2 ? 4 : -4;
 		if (acts[a] == DM_ACT_SCROLL)
 			arg %= 7;
+		on_main = vm->screen == DM_SCREEN_MAIN &&
+		    vm->prompt.kind == DM_PROMPT_NONE;
 		f = dm_vm_do(vm, acts[a], arg);
 		if (f & DM_VM_RUN)
 			dm_vm_run(vm);
+		/* '!' selects the row whose warnings hold the one gone to. */
+		if (acts[a] == DM_ACT_NEXT_WARNING && on_main &&
+		    vm->nwarnings > 0) {
+			n = dm_vm_row_warnings(vm, vm->row, &first);
+			assert_true(vm->warning >= (long)first &&
+			    vm->warning < (long)(first + n));
+		}
 		if (f & DM_VM_QUIT) {
 			dm_vm_free(vm);
-			vm = open_shapes();
+			vm = opener();
 		}
+		assert_true(vm->warning >= -1 &&
+		    vm->warning < (long)vm->nwarnings);
 		assert_true(vm->row >= 0 && vm->row < dm_vm_rows(vm));
 		assert_true(vm->top >= 0 && vm->top <= vm->row);
 		assert_true(dm_vm_byte_end(vm) == 0 ||
@@ -1186,6 +1199,27 @@ test_random(void **state)
 	}
 	dm_vm_free(vm);
 	assert_int_equal(chdir(cwd), 0);
+}
+
+static void
+test_random(void **state)
+{
+	(void)state;
+	random_run(open_shapes);
+}
+
+static struct dm_vm *
+open_keys(void)
+{
+	return open_vm(write_keys_cfg(), "ab-small.weights", NULL, 0);
+}
+
+/* The same with warnings, for '!' to go to. */
+static void
+test_random_warnings(void **state)
+{
+	(void)state;
+	random_run(open_keys);
 }
 
 static void
@@ -1330,6 +1364,7 @@ main(void)
 		cmocka_unit_test(test_save_over_profile),
 		cmocka_unit_test(test_no_weights),
 		cmocka_unit_test(test_random),
+		cmocka_unit_test(test_random_warnings),
 		cmocka_unit_test(test_autosave_paths),
 	};
 	char cmd[PATH_MAX + 16];
