@@ -70,6 +70,20 @@ grep -q -a best_fitness "$tmp/w2.pt" && fail "--wrap=none ignored" || pass "--wr
 grep -q '^wrap=none$' "$tmp/w2.profile" && pass "and the saved profile says wrap=none" ||
     fail "saved profile: $(grep wrap "$tmp/w2.profile")"
 
+# Messages never pass control characters to the terminal: a file name, a
+# profile key and a cfg section holding ESC and BEL are shown escaped.
+esc=$(printf '\033')
+expect 3 "a missing cfg with ESC in its name" -- "$DARKMAP" inspect "$tmp/x${esc}[31m.cfg"
+grep_err 'x\\x1b\[31m\.cfg: ' "the name is shown escaped"
+printf '[profile]\nversion=1\n[file]\nk\033]0;t\007=1\n' >"$tmp/esc.profile"
+expect 3 "a profile key with ESC and BEL" -- "$DARKMAP" inspect -p "$tmp/esc.profile" "$data/ab-small.cfg"
+grep_err "unknown key 'k\\\\x1b\\]0;t\\\\x07'" "the key is shown escaped"
+if LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177]')" "$tmp/err"; then
+	fail "a control character reached stderr"
+else
+	pass "no control character reached stderr"
+fi
+
 # --verify reads every output back before it is renamed into place; the
 # result is the same file.
 for ext in pt npz safetensors weights; do

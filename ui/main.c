@@ -95,17 +95,49 @@ version(void)
 	printf("darkmap %s\n", PACKAGE_VERSION);
 }
 
+static void say(FILE *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
 static void warnx_usage(const char *, ...)
     __attribute__((format(printf, 1, 2)));
+
+/*
+ * Prints "darkmap: " and the message to fp.  Names of files, cfg and
+ * profile text may hold any byte: control characters other than the line
+ * end are shown as \xNN, so that no message can drive the terminal.
+ */
+static void
+vsay(FILE *fp, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	const unsigned char *p;
+
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	fprintf(fp, "%s: ", progname);
+	for (p = (const unsigned char *)buf; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			putc(*p, fp);
+	}
+}
+
+static void
+say(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fp, fmt, ap);
+	va_end(ap);
+}
 
 static void
 warnx_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsay(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", progname);
 }
@@ -410,23 +442,22 @@ check_identity(const struct opts *o, const struct session *s, FILE *fp)
 		return;
 	if (s->ovr->for_cfg != NULL &&
 	    strcmp(s->ovr->for_cfg, base_name(o->cfg)) != 0)
-		fprintf(fp, "%s: warning: %s was made for the cfg %s, not "
-		    "%s\n", progname, o->profile, s->ovr->for_cfg,
-		    base_name(o->cfg));
+		say(fp, "warning: %s was made for the cfg %s, not %s\n",
+		    o->profile, s->ovr->for_cfg, base_name(o->cfg));
 	if (s->w == NULL)
 		return;
 	if (s->ovr->for_size != DM_UNSET &&
 	    (uint64_t)s->ovr->for_size != s->w->size)
-		fprintf(fp, "%s: warning: %s was made for a weights file "
-		    "of %lld bytes; %s has %llu\n", progname, o->profile,
+		say(fp, "warning: %s was made for a weights file of %lld "
+		    "bytes; %s has %llu\n", o->profile,
 		    (long long)s->ovr->for_size, o->weights,
 		    (unsigned long long)s->w->size);
 	else if (s->ovr->for_hash != NULL) {
 		dm_profile_hash(s->w->head, s->w->headlen, hash, sizeof hash);
 		if (strcmp(hash, s->ovr->for_hash) != 0)
-			fprintf(fp, "%s: warning: %s was made for another "
-			    "weights file (its first bytes differ from %s's)\n",
-			    progname, o->profile, o->weights);
+			say(fp, "warning: %s was made for another weights "
+			    "file (its first bytes differ from %s's)\n",
+			    o->profile, o->weights);
 	}
 }
 
@@ -571,7 +602,7 @@ verdict_exit(const struct dm_verdict *v)
 static int
 fail(struct session *s, struct dm_error *err)
 {
-	fprintf(stderr, "%s: %s\n", progname, err->msg);
+	say(stderr, "%s\n", err->msg);
 	session_free(s);
 	return dm_status_exit(err->code == DM_OK ? DM_ERR_INVALID : err->code);
 }
@@ -602,7 +633,7 @@ cmd_inspect(const struct opts *o)
 	} else
 		rc = verdict_exit(&s.v);
 	if (s.v.kind == DM_V_NOT_WEIGHTS)
-		fprintf(stderr, "%s: %s\n", progname, s.v.message);
+		say(stderr, "%s\n", s.v.message);
 	if (have_diag)
 		dm_diag_release(&d);
 	session_free(&s);
@@ -654,7 +685,8 @@ progress(void *ctx, uint64_t done, uint64_t total)
 	if (pct == last)
 		return;
 	last = pct;
-	fprintf(stderr, "\r%s: writing %s %3d%%", progname, path, pct);
+	fputc('\r', stderr);
+	say(stderr, "writing %s %3d%%", path, pct);
 	if (done == total)
 		fputc('\n', stderr);
 }
@@ -723,9 +755,9 @@ cmd_convert(const struct opts *o)
 	if ((ex = dm_export_plan(s.net, s.w, &s.v, &xo, &err)) == NULL)
 		return fail(&s, &err);
 	if (ex->missing_from >= 0)
-		fprintf(stderr, "%s: %s: layers %ld-%zu are not in the file "
-		    "and are not exported\n", progname, o->weights,
-		    ex->missing_from, s.net->nlayers - 1);
+		say(stderr, "%s: layers %ld-%zu are not in the file and are "
+		    "not exported\n", o->weights, ex->missing_from,
+		    s.net->nlayers - 1);
 	inputs[0] = o->cfg;
 	inputs[1] = o->weights;
 	inputs[2] = o->profile;
@@ -751,7 +783,7 @@ cmd_fix(const struct opts *o)
 	if (session_open(o, &s, stderr, &err) == -1)
 		return fail(&s, &err);
 	if (!s.w->is_weights) {
-		fprintf(stderr, "%s: %s\n", progname, s.v.message);
+		say(stderr, "%s\n", s.v.message);
 		session_free(&s);
 		return EXIT_INPUT;
 	}
@@ -834,7 +866,7 @@ cmd_interface(const struct opts *o)
 	    DM_VM_ASYNC, &err);
 	if (vm == NULL) {
 		free(warn);
-		fprintf(stderr, "%s: %s\n", progname, err.msg);
+		say(stderr, "%s\n", err.msg);
 		return dm_status_exit(err.code);
 	}
 	if (warn != NULL && warn[0] != '\0') {
@@ -846,8 +878,8 @@ cmd_interface(const struct opts *o)
 	rc = tui_run(vm);
 	dm_vm_free(vm);
 	if (rc == -1) {
-		fprintf(stderr, "%s: cannot use the terminal '%s'\n", progname,
-		    getenv("TERM"));
+		say(stderr, "cannot use the terminal '%s'\n",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
 		return EXIT_INPUT;
 	}
 	return 0;
