@@ -288,7 +288,8 @@ ended long 0 "quit after many warnings"
 
 # The export dialog at 60x16: the problem is cut short of the help line,
 # which stays whole on the last line of the box.
-start xsmall -- "$cfg" "$wts"
+# Relative names, so that the text wraps the same wherever the tree is.
+start xsmall -- gen/shapes.cfg gen/shapes.weights
 see xsmall 'likely cause' "export session up"
 tm resize-window -t xsmall -x 60 -y 16
 keys xsmall e
