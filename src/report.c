@@ -298,6 +298,20 @@ text_diag(FILE *fp, const struct dm_net *net, const struct dm_diag *d)
 		    "; 'darkmap fix' saves this repair as a profile" : "");
 }
 
+/* Writes s with its control characters as \xNN: file names may hold any. */
+static void
+put_printable(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\x%02x", *p);
+		else
+			putc(*p, fp);
+	}
+}
+
 static void
 report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
     const struct dm_verdict *v, const struct dm_diag *d)
@@ -305,13 +319,16 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 	char shape[128], out[48];
 	size_t i, j;
 
-	fprintf(fp, "cfg      %s (%s dialect, %zu layers, %s layout)\n",
-	    net->cfg->path, net->dialect == DM_DIALECT_AB ? "AlexeyAB" :
-	    "pjreddie", net->nlayers,
-	    net->mode == DM_LAYOUT_LOAD ? "load" : "save");
-	if (w != NULL)
-		fprintf(fp, "weights  %s (%" PRIu64 " bytes)\n", w->path,
-		    w->size);
+	fputs("cfg      ", fp);
+	put_printable(fp, net->cfg->path);
+	fprintf(fp, " (%s dialect, %zu layers, %s layout)\n",
+	    net->dialect == DM_DIALECT_AB ? "AlexeyAB" : "pjreddie",
+	    net->nlayers, net->mode == DM_LAYOUT_LOAD ? "load" : "save");
+	if (w != NULL) {
+		fputs("weights  ", fp);
+		put_printable(fp, w->path);
+		fprintf(fp, " (%" PRIu64 " bytes)\n", w->size);
+	}
 	fprintf(fp, "\n%5s  %-15s %-16s %5s  %-24s %12s %10s  %s\n", "layer",
 	    "type", "output", "line", "array", "offset", "count", "shape");
 	for (i = 0; i < net->nlayers; i++) {
@@ -363,7 +380,9 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 	if (w != NULL)
 		fprintf(fp, ", file has %" PRIu64, w->size);
 	fputc('\n', fp);
-	fprintf(fp, "verdict  %s: %s\n", dm_verdict_name(v->kind), v->message);
+	fprintf(fp, "verdict  %s: ", dm_verdict_name(v->kind));
+	put_printable(fp, v->message);
+	putc('\n', fp);
 	if (d != NULL)
 		text_diag(fp, net, d);
 	for (i = 0; i < net->cfg->nwarnings; i++)
