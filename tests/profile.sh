@@ -31,18 +31,21 @@ expect 3 "missing profile" -- "$DARKMAP" inspect --profile "$tmp/none" "$cfg" "$
 
 # An entry that reads well but does not fit the net is refused when the
 # profile is applied, naming the line where the entry starts.
-printf '# order\n[profile]\nversion=1\n\n[layer]\nlayer=3\nomit=1\n\n[layer]\nlayer=0\norder=biases,bogus\n' >"$tmp/order.profile"
-expect 3 "bad order name in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/order.profile" "$cfg" "$w"
-grep_err '^darkmap: [^ ]*/order\.profile:9: layer 0: order names .bogus., which is not one of its arrays$' "bad order names the profile line"
-printf '[profile]\nversion=1\n[array]\nlayer=0\nname=biases\nreshape=3,5\n' >"$tmp/shape.profile"
-expect 3 "reshape to another size in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/shape.profile" "$cfg" "$w"
-grep_err '^darkmap: [^ ]*/shape\.profile:3: layer 0 array biases: reshape to 15 elements, but it holds 8$' "bad reshape names the profile line"
-printf '[profile]\nversion=1\n[layer]\nlayer=1\ngap=0\n[layer]\nlayer=0\noffset=4\n' >"$tmp/offset.profile"
-expect 3 "offset inside the header in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/offset.profile" "$cfg" "$w"
-grep_err '^darkmap: [^ ]*/offset\.profile:6: layer 0: offset 4 is inside the 20-byte header$' "refused offset names the profile line"
-printf '[profile]\nversion=1\n\n[array]\nlayer=0\nname=nothing\ncount=3\n' >"$tmp/array.profile"
-expect 3 "missing array in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/array.profile" "$cfg" "$w"
-grep_err '^darkmap: [^ ]*/array\.profile:4: override of layer 0 array nothing, but that layer has no such array$' "missing array names the profile line"
+# refused NAME TEXT WHAT MESSAGE: the profile NAME holding TEXT (printf)
+# is refused with exit 3 and the message "NAME.profile:MESSAGE".
+refused() {
+	printf "$2" >"$tmp/$1.profile"
+	expect 3 "$3 in a profile" -- "$DARKMAP" inspect --no-stats --profile "$tmp/$1.profile" "$cfg" "$w"
+	grep_err "^darkmap: [^ ]*/$1\\.profile:$4\$" "$3: the profile line is named"
+}
+refused order '# order\n[profile]\nversion=1\n\n[layer]\nlayer=3\nomit=1\n\n[layer]\nlayer=0\norder=biases,bogus\n' \
+    "bad order name" '9: layer 0: order names .bogus., which is not one of its arrays'
+refused shape '[profile]\nversion=1\n[array]\nlayer=0\nname=biases\nreshape=3,5\n' \
+    "reshape to another size" '3: layer 0 array biases: reshape to 15 elements, but it holds 8'
+refused offset '[profile]\nversion=1\n[layer]\nlayer=1\ngap=0\n[layer]\nlayer=0\noffset=4\n' \
+    "offset inside the header" '6: layer 0: offset 4 is inside the 20-byte header'
+refused array '[profile]\nversion=1\n\n[array]\nlayer=0\nname=nothing\ncount=3\n' \
+    "missing array" '4: override of layer 0 array nothing, but that layer has no such array'
 
 # The same on the command line: no line, the options are named.
 expect 3 "bad --order" -- "$DARKMAP" inspect --no-stats --order 0=biases,bogus "$cfg" "$w"

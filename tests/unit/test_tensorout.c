@@ -1322,6 +1322,27 @@ check_fails(struct dm_zipw *z, const char *what, uint64_t at)
 		fail_msg("'%s' does not say '%s'", err.msg, where);
 }
 
+/* Flipping the bits of mask at off makes the check fail with what, at. */
+struct damage {
+	uint64_t	 off;
+	unsigned char	 mask;
+	const char	*what;
+	uint64_t	 at;
+};
+
+/* Each damage in turn is found, named and undone. */
+static void
+check_damage(struct dm_zipw *z, int fd, const struct damage *d, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		flip(fd, d[k].off, d[k].mask);
+		check_fails(z, d[k].what, d[k].at);
+		flip(fd, d[k].off, d[k].mask);
+	}
+}
+
 static void
 test_zipw_check(void **state)
 {
@@ -1361,12 +1382,7 @@ test_zipw_check(void **state)
 	/* Each change is found, named and undone. */
 	{
 		const uint64_t h = e->hdr_off, x = h + 30 + e->namelen;
-		const struct {
-			uint64_t	 off;
-			unsigned char	 mask;
-			const char	*what;
-			uint64_t	 at;
-		} bad[] = {
+		const struct damage bad[] = {
 			{ h, 0x01, "no local header for entry b/\xc3\xa9", h },
 			{ h + 30, 0x20, "local header of entry b/\xc3\xa9 has "
 			    "another name", h },
@@ -1392,11 +1408,7 @@ test_zipw_check(void **state)
 			{ end - 22, 0x01, "no end record", end - 22 },
 		};
 
-		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-			flip(af.fd, bad[k].off, bad[k].mask);
-			check_fails(&z, bad[k].what, bad[k].at);
-			flip(af.fd, bad[k].off, bad[k].mask);
-		}
+		check_damage(&z, af.fd, bad, sizeof bad / sizeof bad[0]);
 	}
 	/*
 	 * Random damage anywhere, a few bytes at a time, sometimes cutting
@@ -1502,12 +1514,7 @@ test_zipw_check64(void **state)
 	    20);
 	e64 = dm_le64dec(loc + 8);
 	{
-		const struct {
-			uint64_t	 off;
-			unsigned char	 mask;
-			const char	*what;
-			uint64_t	 at;
-		} bad[] = {
+		const struct damage bad[] = {
 			{ end - 42, 0x01, "no zip64 end locator", end - 42 },
 			{ end - 42 + 8, 0x08, "not where it is said to be",
 			    end - 42 },
@@ -1519,11 +1526,7 @@ test_zipw_check64(void **state)
 			    end - 22 },
 		};
 
-		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-			flip(af.fd, bad[k].off, bad[k].mask);
-			check_fails(&z, bad[k].what, bad[k].at);
-			flip(af.fd, bad[k].off, bad[k].mask);
-		}
+		check_damage(&z, af.fd, bad, sizeof bad / sizeof bad[0]);
 	}
 	/*
 	 * Both classic counts say 65534: no zip64 record is looked for, and
