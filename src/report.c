@@ -298,14 +298,13 @@ text_diag(FILE *fp, const struct dm_net *net, const struct dm_diag *d)
 		    "; 'darkmap fix' saves this repair as a profile" : "");
 }
 
-/* Writes s with its control characters as \xNN: file names may hold any. */
-static void
-put_printable(FILE *fp, const char *s)
+void
+dm_fputs_printable(FILE *fp, const char *s)
 {
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p < 0x20 || *p == 0x7f)
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
 			fprintf(fp, "\\x%02x", *p);
 		else
 			putc(*p, fp);
@@ -320,13 +319,13 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 	size_t i, j;
 
 	fputs("cfg      ", fp);
-	put_printable(fp, net->cfg->path);
+	dm_fputs_printable(fp, net->cfg->path);
 	fprintf(fp, " (%s dialect, %zu layers, %s layout)\n",
 	    net->dialect == DM_DIALECT_AB ? "AlexeyAB" : "pjreddie",
 	    net->nlayers, net->mode == DM_LAYOUT_LOAD ? "load" : "save");
 	if (w != NULL) {
 		fputs("weights  ", fp);
-		put_printable(fp, w->path);
+		dm_fputs_printable(fp, w->path);
 		fprintf(fp, " (%" PRIu64 " bytes)\n", w->size);
 	}
 	fprintf(fp, "\n%5s  %-15s %-16s %5s  %-24s %12s %10s  %s\n", "layer",
@@ -381,7 +380,7 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		fprintf(fp, ", file has %" PRIu64, w->size);
 	fputc('\n', fp);
 	fprintf(fp, "verdict  %s: ", dm_verdict_name(v->kind));
-	put_printable(fp, v->message);
+	dm_fputs_printable(fp, v->message);
 	putc('\n', fp);
 	if (d != NULL)
 		text_diag(fp, net, d);

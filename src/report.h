@@ -30,6 +30,13 @@ int	dm_report_write(FILE *fp, enum dm_report_format fmt,
 /* "[16, 8, 3, 3]" of an array's current shape, into buf. */
 void	dm_shape_format(const struct dm_array *a, char *buf, size_t len);
 
+/*
+ * Writes s with its control characters but the line end as \xNN: file
+ * names and cfg or profile text may hold any byte, and none may drive the
+ * terminal.
+ */
+void	dm_fputs_printable(FILE *fp, const char *s);
+
 /* Writes s as a JSON string literal (with quotes). */
 void	dm_json_string(FILE *fp, const char *s);
 

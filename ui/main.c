@@ -109,16 +109,10 @@ static void
 vsay(FILE *fp, const char *fmt, va_list ap)
 {
 	char buf[4096];
-	const unsigned char *p;
 
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	fprintf(fp, "%s: ", progname);
-	for (p = (const unsigned char *)buf; *p != '\0'; p++) {
-		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
-			fprintf(fp, "\\x%02x", *p);
-		else
-			putc(*p, fp);
-	}
+	dm_fputs_printable(fp, buf);
 }
 
 static void
