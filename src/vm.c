@@ -797,29 +797,39 @@ hist_clear(struct dm_vm_hist *h)
 	h->n = 0;
 }
 
+/* Makes room for one more snapshot in h. */
 static int
-hist_push(struct dm_vm_hist *h, struct dm_ovr *ovr, unsigned serial,
-    const char *what)
+hist_reserve(struct dm_vm_hist *h)
 {
 	struct dm_vm_state *v;
 
+	if (h->n < h->cap || h->n == UNDO_MAX)
+		return 0;
+	v = realloc(h->v, (h->cap ? h->cap * 2 : 16) * sizeof *v);
+	if (v == NULL)
+		return -1;
+	h->v = v;
+	h->cap = h->cap ? h->cap * 2 : 16;
+	return 0;
+}
+
+/*
+ * Adds a snapshot, dropping the oldest at UNDO_MAX; there must be room
+ * (hist_reserve()), so that nothing can fail once a change is made.
+ */
+static void
+hist_push(struct dm_vm_hist *h, struct dm_ovr *ovr, unsigned serial,
+    const char *what)
+{
 	if (h->n == UNDO_MAX) {
 		dm_ovr_free(h->v[0].ovr);
 		memmove(h->v, h->v + 1, (h->n - 1) * sizeof *h->v);
 		h->n--;
 	}
-	if (h->n == h->cap) {
-		v = realloc(h->v, (h->cap ? h->cap * 2 : 16) * sizeof *v);
-		if (v == NULL)
-			return -1;
-		h->v = v;
-		h->cap = h->cap ? h->cap * 2 : 16;
-	}
 	h->v[h->n].ovr = ovr;
 	h->v[h->n].serial = serial;
 	snprintf(h->v[h->n].what, sizeof h->v[h->n].what, "%s", what);
 	h->n++;
-	return 0;
 }
 
 static void
@@ -1959,6 +1969,12 @@ vm_commit(struct dm_vm *vm, struct dm_ovr *next, const char *what)
 		dm_vm_message(vm, 0, "%s: no change", what);
 		return DM_VM_REDRAW;
 	}
+	/* Room first: once next is adopted, nothing may fail. */
+	if (hist_reserve(&vm->undo) == -1) {
+		dm_ovr_free(next);
+		dm_vm_message(vm, 1, "out of memory");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
 	dm_error_clear(&err);
 	if (vm_adopt(vm, next, &err) == -1) {
 		vm_layout(vm, vm->ovr, NULL);
@@ -1966,12 +1982,7 @@ vm_commit(struct dm_vm *vm, struct dm_ovr *next, const char *what)
 		dm_vm_message(vm, 1, "%s: %s", what, err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
-	if (hist_push(&vm->undo, vm->ovr, vm->serial, what) == -1) {
-		vm_adopt(vm, vm->ovr, NULL);
-		dm_ovr_free(next);
-		dm_vm_message(vm, 1, "out of memory");
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
+	hist_push(&vm->undo, vm->ovr, vm->serial, what);
 	hist_clear(&vm->redo);
 	vm->ovr = next;
 	vm->serial = ++vm->next_serial;
@@ -2001,17 +2012,17 @@ undo_redo(struct dm_vm *vm, enum dm_act act, long arg)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
 	st = from->v[from->n - 1];
+	if (hist_reserve(to) == -1) {
+		dm_vm_message(vm, 1, "out of memory");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
 	dm_error_clear(&err);
 	if (vm_adopt(vm, st.ovr, &err) == -1) {
 		vm_layout(vm, vm->ovr, NULL);
 		dm_vm_message(vm, 1, "%s", err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
-	if (hist_push(to, vm->ovr, vm->serial, st.what) == -1) {
-		vm_adopt(vm, vm->ovr, NULL);
-		dm_vm_message(vm, 1, "out of memory");
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
+	hist_push(to, vm->ovr, vm->serial, st.what);
 	from->n--;
 	vm->ovr = st.ovr;
 	vm->serial = st.serial;
