@@ -304,7 +304,7 @@ dm_fputs_printable(FILE *fp, const char *s)
 	const unsigned char *p;
 
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p < 0x20 && *p != '\n') || *p == 0x7f)
+		if (*p < 0x20 || *p == 0x7f)
 			fprintf(fp, "\\x%02x", *p);
 		else
 			putc(*p, fp);
@@ -384,10 +384,13 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 	putc('\n', fp);
 	if (d != NULL)
 		text_diag(fp, net, d);
-	for (i = 0; i < net->cfg->nwarnings; i++)
-		fprintf(fp, "warning  %s\n", net->cfg->warnings[i]);
-	for (i = 0; i < net->nwarnings; i++)
-		fprintf(fp, "warning  %s\n", net->warnings[i]);
+	for (i = 0; i < net->cfg->nwarnings + net->nwarnings; i++) {
+		fputs("warning  ", fp);
+		dm_fputs_printable(fp, i < net->cfg->nwarnings ?
+		    net->cfg->warnings[i] :
+		    net->warnings[i - net->cfg->nwarnings]);
+		putc('\n', fp);
+	}
 }
 
 int

@@ -31,9 +31,9 @@ int	dm_report_write(FILE *fp, enum dm_report_format fmt,
 void	dm_shape_format(const struct dm_array *a, char *buf, size_t len);
 
 /*
- * Writes s with its control characters but the line end as \xNN: file
- * names and cfg or profile text may hold any byte, and none may drive the
- * terminal.
+ * Writes s with its control characters, the line end included, as \xNN:
+ * file names and cfg or profile text may hold any byte, and none may drive
+ * the terminal or start a line of its own.
  */
 void	dm_fputs_printable(FILE *fp, const char *s);
 

@@ -83,11 +83,13 @@ if LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177]')" "$tmp/err"; then
 else
 	pass "no control character reached stderr"
 fi
-cp "$data/ab-small.cfg" "$tmp/e${esc}.cfg"
+# A key Darknet ignores adds a warning, which names the file too.
+{ cat "$data/ab-small.cfg"; printf 'strid=1\n'; } >"$tmp/e${esc}.cfg"
 cp "$data/ab-small.weights" "$tmp/e${esc}.weights"
 expect 0 "inspect of files with ESC in their names" -- "$DARKMAP" inspect --no-stats "$tmp/e${esc}.cfg" "$tmp/e${esc}.weights"
 grep_out '^cfg +[^ ]*/e\\x1b\.cfg ' "the report shows the cfg name escaped"
 grep_out '^weights +[^ ]*/e\\x1b\.weights ' "and the weights name"
+grep_out '^warning +[^ ]*/e\\x1b\.cfg:[0-9]+: .*strid' "and the warning's file name"
 if LC_ALL=C grep -q "$(printf '[\001-\010\016-\037\177]')" "$tmp/out"; then
 	fail "a control character reached the report"
 else

@@ -101,18 +101,26 @@ static void warnx_usage(const char *, ...)
     __attribute__((format(printf, 1, 2)));
 
 /*
- * Prints "darkmap: " and the message to fp.  Names of files, cfg and
- * profile text may hold any byte: control characters other than the line
- * end are shown as \xNN, so that no message can drive the terminal.
+ * Prints "darkmap: " and the message to fp, which ends with the newline
+ * the format gives.  Names of files, cfg and profile text may hold any
+ * byte: control characters are shown as \xNN, so that no message can
+ * drive the terminal.
  */
 static void
 vsay(FILE *fp, const char *fmt, va_list ap)
 {
 	char buf[4096];
+	size_t len;
+	int nl;
 
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	len = strlen(buf);
+	if ((nl = len > 0 && buf[len - 1] == '\n'))
+		buf[len - 1] = '\0';
 	fprintf(fp, "%s: ", progname);
 	dm_fputs_printable(fp, buf);
+	if (nl)
+		putc('\n', fp);
 }
 
 static void
