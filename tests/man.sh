@@ -16,6 +16,16 @@ for page in "$srcdir"/man/*.[0-9]; do
 		fail "lint $(basename "$page"): $(cat "$tmp/lint")"
 	fi
 done
+# .Ql quotes to the end of its line: a quote left open swallows what
+# follows, which renders as two closing quotes in a row.
+for page in "$srcdir"/man/*.[0-9]; do
+	"$MANDOC" -Tutf8 "$page" >"$tmp/page" 2>/dev/null
+	if grep -n '’’' "$tmp/page" >"$tmp/bad"; then
+		fail "$(basename "$page"): a quote swallows the text after it: $(head -n 3 "$tmp/bad")"
+	else
+		pass "$(basename "$page"): every quote closes where it should"
+	fi
+done
 # Every long option of --help appears in the man page.
 "$DARKMAP" --help | grep -o -E -- '--[a-z-]+' | sort -u >"$tmp/opts"
 while read -r opt; do
