@@ -111,22 +111,24 @@ grep_err "are for convert" "the refusal says so"
 # every start and not for a convert without it (unless configured with
 # --disable-lazy-libzip).
 if grep -q '^#define DM_LIBZIP_SONAME' "$(dirname "$DARKMAP")/config.h" 2>/dev/null; then
-	loads_libzip() {	# loads_libzip ARGS...: darkmap loaded libzip
-		LD_DEBUG=files "$DARKMAP" "$@" >/dev/null 2>"$tmp/ld"
-		grep -q 'file=libzip' "$tmp/ld"
+	loads_libzip() {	# loads_libzip ARGS...: yes, no, or how darkmap failed
+		LD_DEBUG=files "$DARKMAP" "$@" >/dev/null 2>"$tmp/ld" ||
+		    { echo "exit $?"; return; }
+		grep -q 'file=libzip' "$tmp/ld" && echo yes || echo no
 	}
-	loads_libzip inspect "$data/ab-small.cfg" "$data/ab-small.weights" &&
-	    fail "inspect loads libzip" || pass "inspect does without libzip"
-	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.safetensors" &&
-	    fail "convert to safetensors loads libzip" ||
-	    pass "convert to safetensors does without libzip"
-	loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz0.pt" &&
-	    fail "convert to .pt loads libzip without --verify" ||
-	    pass "convert to .pt does without libzip"
+	lz=$(loads_libzip inspect "$data/ab-small.cfg" "$data/ab-small.weights")
+	[ "$lz" = no ] && pass "inspect does without libzip" || fail "inspect: libzip $lz"
+	lz=$(loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.safetensors")
+	[ "$lz" = no ] && pass "convert to safetensors does without libzip" ||
+	    fail "convert to safetensors: libzip $lz"
+	lz=$(loads_libzip convert "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz0.pt")
+	[ "$lz" = no ] && pass "convert to .pt does without libzip" ||
+	    fail "convert to .pt without --verify: libzip $lz"
 	[ -s "$tmp/lz0.pt" ] && pass "and writes the .pt" || fail "no .pt written"
-	loads_libzip convert --verify "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.pt" &&
-	    [ -s "$tmp/lz.pt" ] && pass "convert --verify to .pt loads libzip to read the archive back" ||
-	    fail "convert --verify to .pt did not load libzip"
+	lz=$(loads_libzip convert --verify "$data/ab-small.cfg" "$data/ab-small.weights" -o "$tmp/lz.pt")
+	[ "$lz" = yes ] && [ -s "$tmp/lz.pt" ] &&
+	    pass "convert --verify to .pt loads libzip to read the archive back" ||
+	    fail "convert --verify to .pt: libzip $lz"
 	# A libzip that cannot be loaded (a broken file found first): a .pt
 	# to verify is refused with the reason and nothing is left; without
 	# --verify, convert and inspect work.

@@ -253,8 +253,10 @@ tm resize-window -t warnsmall -x 60 -y 16
 see warnsmall '^ hdr header +! v0\.2\.5 ' \
     "60x16: the header row is marked in the type column"
 text warnsmall '!'
-see warnsmall '^ +3 convolutional ! 16x16x8 ' \
-    "60x16: ! selects the marked layer"
+see warnsmall '^ +3 convolutional ! 16x16x8 ' "60x16: layer 3 is marked"
+see warnsmall '^ Layers +4/24$' "60x16: ! selects it (row 4 of 24)"
+see warnsmall '^ layer 3  convolutional  \(cfg line 34\)' \
+    "60x16: and the details are layer 3's"
 see warnsmall \
     '^ warning 2 of 2, line 37: \[convolutional\] has no key .strid.' \
     "60x16: the message line tells the warning"
