@@ -11,6 +11,14 @@
 #include <stdint.h>
 #include <string.h>
 
+static inline unsigned int
+dm_le16dec(const void *pp)
+{
+	const uint8_t *p = pp;
+
+	return (unsigned int)p[0] | (unsigned int)p[1] << 8;
+}
+
 static inline uint32_t
 dm_le32dec(const void *pp)
 {
@@ -36,6 +44,15 @@ dm_lef32dec(const void *pp)
 
 	memcpy(&f, &u, sizeof f);
 	return f;
+}
+
+static inline void
+dm_le16enc(void *pp, unsigned int u)
+{
+	uint8_t *p = pp;
+
+	p[0] = u & 0xff;
+	p[1] = (u >> 8) & 0xff;
 }
 
 static inline void

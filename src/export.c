@@ -602,9 +602,10 @@ load_transposed(struct dm_export *ex, struct dm_xtensor *x,
 		e *= oshape[k];
 	}
 	if (e != x->count || bytes > SIZE_MAX / 2)
-		return dm_error_set(err, DM_ERR_INVALID, "layer %zu array %s "
-		    "(%s): the axis order does not fit its %" PRIu64
-		    " elements", a->layer, a->name, x->key, x->count);
+		return dm_error_set(err, DM_ERR_INVALID, "%s: layer %zu array "
+		    "%s (%s, at byte %" PRIu64 "): the axis order does not "
+		    "fit its %" PRIu64 " elements", ex->w->path, a->layer,
+		    a->name, x->key, a->offset, x->count);
 	raw = malloc((size_t)bytes);
 	dst = malloc((size_t)bytes);
 	if (raw == NULL || dst == NULL) {

@@ -52,7 +52,10 @@ struct dm_ovr {
 	char		*for_hash;	/* "fnv1a64:<16 hex>" of the head */
 	char		*note;		/* one line of explanation */
 
-	/* The profile read, or NULL; the entries' lines are in it. */
+	/*
+	 * The profile read, or NULL; the entries' lines are in it.  Owned:
+	 * freed by dm_ovr_free(), copied by dm_ovr_copy().
+	 */
 	char		*path;
 
 	/* File-wide. */

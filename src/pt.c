@@ -29,8 +29,9 @@
  * tensor list, the chunked fill stream, the growing buffer the headers are
  * built in, and the zip output of .pt and .npz files: entries are streamed
  * by zipw.c into an atomic file, CRC-32 and all, in one pass over the
- * data, and the finished archive is opened with libzip to check its
- * structure before it replaces the target.
+ * data, and the finished archive's headers are read back from the file
+ * and checked (zipw.h, dm_zipw_check()) before it replaces the target;
+ * with the verify option libzip also reads all of it back.
  */
 #include "config.h"
 
@@ -522,8 +523,9 @@ zipout_read_entry(const struct dm_ziplib *zl, zip_t *za,
 
 	if ((zf = zl->fopen_index(za, k, 0)) == NULL)
 		return dm_error_set(err, DM_ERR_IO,
-		    "%s: verify: entry %s does not open: %s", z->af.path,
-		    e->name, zl->archive_strerror(za));
+		    "%s: verify: entry %s (header at byte %llu) does not "
+		    "open: %s", z->af.path, e->name,
+		    (unsigned long long)e->hdr_off, zl->archive_strerror(za));
 	while ((r = zl->file_read(zf, buf, DM_TENSOROUT_CHUNK)) > 0)
 		got += (uint64_t)r;
 	if (r < 0 || got != e->size) {
@@ -544,7 +546,8 @@ zipout_read_entry(const struct dm_ziplib *zl, zip_t *za,
 	}
 	if (zl->file_close(zf) != 0)
 		return dm_error_set(err, DM_ERR_IO,
-		    "%s: verify: entry %s: %s", z->af.path, e->name,
+		    "%s: verify: entry %s (header at byte %llu): %s",
+		    z->af.path, e->name, (unsigned long long)e->hdr_off,
 		    zl->archive_strerror(za));
 	return 0;
 }

@@ -229,8 +229,9 @@ void		 dm_tensorout_stream_finish(struct dm_tensorout_stream *s);
  * are all stored and, when align is not zero, have their data at a
  * multiple of align bytes thanks to an "FB" extra field in the local
  * header (the way torch.save() does it).  Entries are written as they are
- * added; at the end the archive is opened with libzip and checked against
- * what was written before it replaces the target.
+ * added; at the end its headers are read back and checked against what
+ * was written (dm_zipw_check()), and with opts->verify libzip reads it all
+ * back, before it replaces the target.
  */
 struct dm_zipout;
 

@@ -226,6 +226,11 @@ struct dm_vm_hist {
  * A warning about the cfg (a key Darknet ignores, a line it rejects) or
  * about a layer of the net (an unknown section, mismatched inputs).
  */
+/*
+ * A warning of the cfg or the net, in line order.  text and msg are
+ * borrowed from the net in force: an action that replaces it (switching
+ * the fork, or undoing such a switch) rebuilds the list.
+ */
 struct dm_vm_warning {
 	int		 line;		/* its cfg line; 0: tied to none */
 	const char	*text;		/* as inspect prints it */

@@ -58,12 +58,6 @@ struct zc_entry {
 	int		 fb;		/* "FB" fields (local only) */
 };
 
-static unsigned int
-get16(const unsigned char *p)
-{
-	return (unsigned int)p[0] | (unsigned int)p[1] << 8;
-}
-
 static int	 zc_bad(const struct dm_zipw *, uint64_t, struct dm_error *,
 		     const char *, ...) __attribute__((format(printf, 4, 5)));
 
@@ -101,8 +95,8 @@ zc_extra(const unsigned char *x, size_t len, struct zc_entry *e, int local)
 	for (pos = 0; pos < len; pos += 4 + flen) {
 		if (len - pos < 4)
 			return -1;
-		id = get16(x + pos);
-		flen = get16(x + pos + 2);
+		id = dm_le16dec(x + pos);
+		flen = dm_le16dec(x + pos + 2);
 		if (flen > len - pos - 4)
 			return -1;
 		if (id == DM_ZIPW_FB_ID) {
@@ -141,14 +135,14 @@ static size_t
 zc_fields(const unsigned char *p, struct zc_entry *f)
 {
 	memset(f, 0, sizeof *f);
-	f->version = get16(p);
-	f->flags = (uint16_t)get16(p + 2);
-	f->method = (uint16_t)get16(p + 4);
+	f->version = dm_le16dec(p);
+	f->flags = (uint16_t)dm_le16dec(p + 2);
+	f->method = (uint16_t)dm_le16dec(p + 4);
 	f->crc = dm_le32dec(p + 10);
 	f->csize = dm_le32dec(p + 14);
 	f->usize = dm_le32dec(p + 18);
-	f->namelen = get16(p + 22);
-	return get16(p + 24);
+	f->namelen = dm_le16dec(p + 22);
+	return dm_le16dec(p + 24);
 }
 
 /* Whether the file's entry f says what entry w was meant to be. */
@@ -190,10 +184,10 @@ zc_end(const struct dm_zipw *z, uint64_t start, uint64_t end,
 		return -1;
 	if (dm_le32dec(e) != ZC_END_SIG)
 		return zc_bad(z, at, err, "no end record");
-	if (get16(e + 4) != 0 || get16(e + 6) != 0 ||
-	    get16(e + 8) != get16(e + 10) || get16(e + 20) != 0)
+	if (dm_le16dec(e + 4) != 0 || dm_le16dec(e + 6) != 0 ||
+	    dm_le16dec(e + 8) != dm_le16dec(e + 10) || dm_le16dec(e + 20) != 0)
 		return zc_bad(z, at, err, "a split archive or a comment");
-	*count = get16(e + 10);
+	*count = dm_le16dec(e + 10);
 	*cd_size = dm_le32dec(e + 12);
 	*cd_off = dm_le32dec(e + 16);
 	dir_end = at;
@@ -257,10 +251,10 @@ zc_central(const struct dm_zipw *z, const unsigned char *cd, size_t len,
 		return zc_bad(z, at, err, "no central header for entry %s",
 		    z->ent[k].name);
 	xlen = zc_fields(h + 6, &f);
-	clen = get16(h + 32);
+	clen = dm_le16dec(h + 32);
 	f.off = dm_le32dec(h + 42);
 	if (len - *pos - ZC_CENTRAL_LEN < f.namelen + xlen + clen ||
-	    get16(h + 34) != 0)
+	    dm_le16dec(h + 34) != 0)
 		return zc_bad(z, at, err, "a bad central header for entry %s",
 		    z->ent[k].name);
 	f.name = h + ZC_CENTRAL_LEN;

@@ -54,13 +54,6 @@
 #define ZIPW_DOS_TIME		(12 << 11)
 #define ZIPW_DOS_DATE		((2020 - 1980) << 9 | 1 << 5 | 1)
 
-static void
-put16(unsigned char *p, unsigned int v)
-{
-	p[0] = v & 0xff;
-	p[1] = (v >> 8) & 0xff;
-}
-
 static uint32_t
 clamp32(uint64_t v)
 {
@@ -178,30 +171,30 @@ dm_zipw_begin(struct dm_zipw *z, const char *name, uint64_t size,
 	}
 
 	dm_le32enc(h, ZIPW_LOCAL_SIG);
-	put16(h + 4, zip64 ? ZIPW_VERSION64 : ZIPW_VERSION);
-	put16(h + 6, e->flags);
-	put16(h + 8, 0);			/* stored */
-	put16(h + 10, ZIPW_DOS_TIME);
-	put16(h + 12, ZIPW_DOS_DATE);
+	dm_le16enc(h + 4, zip64 ? ZIPW_VERSION64 : ZIPW_VERSION);
+	dm_le16enc(h + 6, e->flags);
+	dm_le16enc(h + 8, 0);			/* stored */
+	dm_le16enc(h + 10, ZIPW_DOS_TIME);
+	dm_le16enc(h + 12, ZIPW_DOS_DATE);
 	dm_le32enc(h + 14, 0);			/* CRC-32, at the end */
 	dm_le32enc(h + 18, clamp32(size));
 	dm_le32enc(h + 22, clamp32(size));
-	put16(h + 26, (unsigned int)namelen);
-	put16(h + 28, (unsigned int)xlen);
+	dm_le16enc(h + 26, (unsigned int)namelen);
+	dm_le16enc(h + 28, (unsigned int)xlen);
 	if (dm_atomicfile_write(z->af, h, sizeof h, err) == -1 ||
 	    dm_atomicfile_write(z->af, name, namelen, err) == -1)
 		return -1;
 	k = 0;
 	if (zip64) {
-		put16(x, 0x0001);
-		put16(x + 2, 16);
+		dm_le16enc(x, 0x0001);
+		dm_le16enc(x + 2, 16);
 		dm_le64enc(x + 4, size);
 		dm_le64enc(x + 12, size);
 		k = ZIPW_Z64_LOCAL;
 	}
 	if (z->align != 0) {
-		put16(x + k, DM_ZIPW_FB_ID);
-		put16(x + k + 2, e->pad);
+		dm_le16enc(x + k, DM_ZIPW_FB_ID);
+		dm_le16enc(x + k + 2, e->pad);
 		k += 4;
 	}
 	if (dm_atomicfile_write(z->af, x, k, err) == -1 ||
@@ -272,26 +265,26 @@ zipw_central(struct dm_zipw *z, const struct dm_zipw_entry *e,
 		xlen += 8;
 	}
 	if (xlen > 0) {
-		put16(x, 0x0001);
-		put16(x + 2, (unsigned int)xlen);
+		dm_le16enc(x, 0x0001);
+		dm_le16enc(x + 2, (unsigned int)xlen);
 		xlen += 4;
 	}
 
 	dm_le32enc(h, ZIPW_CENTRAL_SIG);
-	put16(h + 4, ZIPW_MADE_BY);
-	put16(h + 6, xlen > 0 ? ZIPW_VERSION64 : ZIPW_VERSION);
-	put16(h + 8, e->flags);
-	put16(h + 10, 0);			/* stored */
-	put16(h + 12, ZIPW_DOS_TIME);
-	put16(h + 14, ZIPW_DOS_DATE);
+	dm_le16enc(h + 4, ZIPW_MADE_BY);
+	dm_le16enc(h + 6, xlen > 0 ? ZIPW_VERSION64 : ZIPW_VERSION);
+	dm_le16enc(h + 8, e->flags);
+	dm_le16enc(h + 10, 0);			/* stored */
+	dm_le16enc(h + 12, ZIPW_DOS_TIME);
+	dm_le16enc(h + 14, ZIPW_DOS_DATE);
 	dm_le32enc(h + 16, e->crc);
 	dm_le32enc(h + 20, clamp32(e->size));
 	dm_le32enc(h + 24, clamp32(e->size));
-	put16(h + 28, (unsigned int)e->namelen);
-	put16(h + 30, (unsigned int)xlen);
-	put16(h + 32, 0);			/* comment */
-	put16(h + 34, 0);			/* disk */
-	put16(h + 36, 0);			/* internal attributes */
+	dm_le16enc(h + 28, (unsigned int)e->namelen);
+	dm_le16enc(h + 30, (unsigned int)xlen);
+	dm_le16enc(h + 32, 0);			/* comment */
+	dm_le16enc(h + 34, 0);			/* disk */
+	dm_le16enc(h + 36, 0);			/* internal attributes */
 	dm_le32enc(h + 38, ZIPW_EXT_ATTR);
 	dm_le32enc(h + 42, clamp32(e->hdr_off));
 	if (dm_atomicfile_write(z->af, h, sizeof h, err) == -1 ||
@@ -326,8 +319,8 @@ dm_zipw_finish(struct dm_zipw *z, struct dm_error *err)
 		end64_off = z->af->pos;
 		dm_le32enc(p, ZIPW_END64_SIG);
 		dm_le64enc(p + 4, ZIPW_END64_LEN - 12);
-		put16(p + 12, ZIPW_MADE_BY);
-		put16(p + 14, ZIPW_VERSION64);
+		dm_le16enc(p + 12, ZIPW_MADE_BY);
+		dm_le16enc(p + 14, ZIPW_VERSION64);
 		dm_le32enc(p + 16, 0);		/* this disk */
 		dm_le32enc(p + 20, 0);		/* the directory's disk */
 		dm_le64enc(p + 24, z->nent);
@@ -342,14 +335,14 @@ dm_zipw_finish(struct dm_zipw *z, struct dm_error *err)
 		p += ZIPW_LOC64_LEN;
 	}
 	dm_le32enc(p, ZIPW_END_SIG);
-	put16(p + 4, 0);
-	put16(p + 6, 0);
+	dm_le16enc(p + 4, 0);
+	dm_le16enc(p + 6, 0);
 	n16 = z->nent >= ZIPW_MAX16 ? ZIPW_MAX16 : (unsigned int)z->nent;
-	put16(p + 8, n16);			/* entries on this disk */
-	put16(p + 10, n16);			/* entries */
+	dm_le16enc(p + 8, n16);			/* entries on this disk */
+	dm_le16enc(p + 10, n16);			/* entries */
 	dm_le32enc(p + 12, clamp32(cd_size));
 	dm_le32enc(p + 16, clamp32(cd_off));
-	put16(p + 20, 0);			/* comment */
+	dm_le16enc(p + 20, 0);			/* comment */
 	p += ZIPW_END_LEN;
 	return dm_atomicfile_write(z->af, end, (size_t)(p - end), err);
 }
