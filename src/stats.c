@@ -342,7 +342,9 @@ batch_end(const struct pool *p, size_t u)
  * Takes batches of units until none is left or a read has failed.  Each
  * batch starts where the one taken before it ended, whichever thread took
  * that, so the batches, and the first that fails, do not depend on the
- * threads either.
+ * threads either.  The failure flag is read and set with read-modify-write
+ * operations, which the thread checkers (helgrind, drd) see as atomic,
+ * as they do not a plain load or store; there is one per batch.
  */
 static void *
 worker_main(void *arg)
@@ -355,7 +357,7 @@ worker_main(void *arg)
 
 	u = __atomic_load_n(&p->next, __ATOMIC_RELAXED);
 	while (u < p->nparts &&
-	    !__atomic_load_n(&p->failed, __ATOMIC_RELAXED)) {
+	    !__atomic_fetch_or(&p->failed, 0, __ATOMIC_RELAXED)) {
 		v = batch_end(p, u);
 		if (!__atomic_compare_exchange_n(&p->next, &u, v, 0,
 		    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
@@ -366,7 +368,7 @@ worker_main(void *arg)
 		if (dm_weights_pread(p->w, b, (size_t)(end - start), start,
 		    &wk->err) == -1) {
 			wk->failed_unit = u;
-			__atomic_store_n(&p->failed, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_or(&p->failed, 1, __ATOMIC_RELAXED);
 			break;
 		}
 		for (; u < v; u++)

@@ -47,9 +47,20 @@ with open(sys.argv[1], "wb") as f:
     f.write(v.astype("<f4").tobytes())
 ' "$tmp/big.weights" || fail "cannot make the 6 MB weights"
 vg 0 "inspect 6 MB (threads)" -- "$DARKMAP" inspect "$tmp/big.cfg" "$tmp/big.weights"
+# test_stats runs the statistics on 1 to 5 threads whatever the number of
+# CPUs, a failing read included.
+stats=${TEST_STATS:-./tests/unit/test_stats}
 for tool in helgrind drd; do
 	expect 0 "$tool: inspect 6 MB (threads)" -- valgrind -q --tool=$tool \
 	    --error-exitcode=42 "$DARKMAP" inspect "$tmp/big.cfg" "$tmp/big.weights"
+	if [ -x "$stats" ]; then
+		expect 0 "$tool: test_stats (1 to 5 threads, a read failing)" -- \
+		    valgrind -q --tool=$tool --error-exitcode=42 "$stats"
+	elif [ "${CI:-}" = true ]; then
+		fail "no $stats to run under $tool"
+	else
+		echo "# no $stats (built with cmocka) to run under $tool"
+	fi
 done
 vg 3 "a cfg Darknet rejects" -- "$DARKMAP" inspect "$data/bad/route-forward.cfg"
 vg 1 "a refused convert" -- "$DARKMAP" convert "$data/demo/demo.cfg" "$data/demo/demo.weights" -o "$tmp/x.pt"
