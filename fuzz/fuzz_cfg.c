@@ -18,6 +18,7 @@
 #include "error.h"
 #include "net.h"
 #include "report.h"
+#include "verdict.h"
 #include "weights.h"
 
 #include "fuzz.h"

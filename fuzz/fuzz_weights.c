@@ -45,6 +45,7 @@
 #include "net.h"
 #include "report.h"
 #include "tensorout.h"
+#include "verdict.h"
 #include "weights.h"
 
 #include "fuzz.h"

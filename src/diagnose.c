@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "diagnose.h"
+#include "verdict.h"
 
 #include <inttypes.h>
 #include <limits.h>

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "net.h"
 #include "tensorout.h"
+#include "verdict.h"
 #include "weights.h"
 
 enum dm_names {

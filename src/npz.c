@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include "tensorout.h"
+#include "zipout.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -11,6 +11,7 @@
 
 #include "diagnose.h"
 #include "net.h"
+#include "verdict.h"
 #include "weights.h"
 
 enum dm_report_format {

@@ -112,7 +112,7 @@ struct dm_tensorout_opts {
 	 * archive (.pt, .npz) by libzip, which checks every header and
 	 * every entry's CRC-32; any other file against a CRC-32 of the bytes
 	 * written.  Without it, an archive's headers are still read back
-	 * and compared (dm_zipw_check()), but no data is read.
+	 * and compared (dm_zipcheck()), but no data is read.
 	 */
 	int		 verify;
 };
@@ -149,9 +149,13 @@ int		 dm_tensor_size(const struct dm_tensor *t, uint64_t *numel,
 		     uint64_t *nbytes, struct dm_error *err);
 
 /*
- * The rest is the interface between pt.c, safetensors.c and npz.c (and
- * the unit tests); it is not for other callers.
+ * The rest is the interface between tensorout.c and the writers pt.c,
+ * safetensors.c and npz.c (and the unit tests); it is not for other
+ * callers.
  */
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlongs or surrogates). */
+int		 dm_utf8_valid(const unsigned char *s, size_t len);
 
 /* The n tensors t to write to path, and their sizes. */
 struct dm_tensorout_req {
@@ -223,59 +227,6 @@ int		 dm_tensorout_stream_get(struct dm_tensorout_stream *s,
 
 /* Reports done == total to the progress callback. */
 void		 dm_tensorout_stream_finish(struct dm_tensorout_stream *s);
-
-/*
- * A zip archive streamed into an atomic file (by zipw.c), whose entries
- * are all stored and, when align is not zero, have their data at a
- * multiple of align bytes thanks to an "FB" extra field in the local
- * header (the way torch.save() does it).  Entries are written as they are
- * added; at the end its headers are read back and checked against what
- * was written (dm_zipw_check()), and with opts->verify libzip reads it all
- * back, before it replaces the target.
- */
-struct dm_zipout;
-
-/*
- * Adds every entry of the archive for r, in order, with
- * dm_zipout_add_buffer() and dm_zipout_add_tensor(); arg is the writer's
- * own.  Returns 0, or -1 with err set.
- */
-typedef int	(*dm_zipout_entries_fn)(struct dm_zipout *z,
-		    const struct dm_tensorout_req *r, void *arg,
-		    struct dm_error *err);
-
-/*
- * Writes the zip archive that entries() makes to r->path, reading the
- * tensors' data from fill: the fill stream is set up, the archive opened,
- * entries() called, and the archive closed, or given up when anything
- * fails, which leaves the target as it was.  Returns 0, or -1 with err
- * set.
- */
-int		 dm_zipout_write(const struct dm_tensorout_req *r,
-		     unsigned int align, dm_tensor_fill_fn fill, void *ctx,
-		     const struct dm_tensorout_opts *opts,
-		     dm_zipout_entries_fn entries, void *arg,
-		     struct dm_error *err);
-
-/*
- * Announces the archive's size (see dm_atomicfile_reserve()): nent
- * entries whose names are at most namelen bytes long, holding data bytes
- * in all.
- */
-void		 dm_zipout_reserve(struct dm_zipout *z, uint64_t nent,
-		     size_t namelen, uint64_t data);
-
-/* Adds an entry whose bytes are data[0..len). */
-int		 dm_zipout_add_buffer(struct dm_zipout *z, const char *name,
-		     const void *data, size_t len, struct dm_error *err);
-
-/*
- * Adds an entry made of the hdrlen bytes of hdr (copied; hdrlen may be 0)
- * followed by the nbytes bytes of tensor i, read from the stream.
- */
-int		 dm_zipout_add_tensor(struct dm_zipout *z, const char *name,
-		     const void *hdr, size_t hdrlen, size_t i, uint64_t nbytes,
-		     struct dm_error *err);
 
 /*
  * The pickle (data.pkl) of a .pt file for the n tensors of t, tensor i

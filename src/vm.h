@@ -41,6 +41,7 @@
 #include "export.h"
 #include "net.h"
 #include "override.h"
+#include "verdict.h"
 #include "weights.h"
 
 /* The panes of the main screen, in Tab order. */

@@ -1,6 +1,6 @@
 /*
- * weights.h - the .weights file: its header, what it looks like when it is
- * not a weights file at all, and the verdict of its size against a cfg.
+ * weights.h - the .weights file: its header, and what it looks like when
+ * it is not a weights file at all (its verdict against a cfg: verdict.h).
  *
  * struct dm_weights owns its path copy and file descriptor; close it with
  * dm_weights_close().  Only the first bytes are read when it is opened:
@@ -14,7 +14,6 @@
 
 #include "cfg.h"
 #include "error.h"
-#include "net.h"
 
 #define DM_HEAD_MAX 4096
 
@@ -66,40 +65,5 @@ void		 dm_weights_close(struct dm_weights *w);
 /* Reads len bytes at offset off; -1 with err set on short read. */
 int		 dm_weights_pread(struct dm_weights *w, void *buf, size_t len,
 		     uint64_t off, struct dm_error *err);
-
-enum dm_verdict_kind {
-	DM_V_NONE,		/* no weights file given */
-	DM_V_EXACT,		/* the file holds exactly the cfg's arrays */
-	DM_V_PARTIAL,		/* ends cleanly after some layer */
-	DM_V_TRUNCATED,		/* ends inside an array */
-	DM_V_TRAILING,		/* bytes left after the last array */
-	DM_V_UNALIGNED,		/* data is not a whole number of floats */
-	DM_V_NOT_WEIGHTS	/* not a weights file at all */
-};
-
-struct dm_verdict {
-	enum dm_verdict_kind kind;
-	long		 layer;		/* first missing layer, or -1 */
-	long		 array;		/* index into net->arrays, or -1 */
-	uint64_t	 bytes;		/* missing or extra bytes */
-	long		 layers_present; /* layers whose arrays are all there */
-	char		 message[1024];
-};
-
-/* The verdict's name as used in JSON ("exact", "truncated", ...). */
-const char	*dm_verdict_name(enum dm_verdict_kind kind);
-
-/*
- * The first present array of a laid-out net that does not end by byte end
- * (the file ends before or inside it), or -1.
- */
-long		 dm_first_array_past(const struct dm_net *net, uint64_t end);
-
-/*
- * Compares a laid-out net (dm_net_layout() with the file's header size)
- * with the file w (NULL: DM_V_NONE).
- */
-void		 dm_verdict_compute(const struct dm_net *net,
-		     const struct dm_weights *w, struct dm_verdict *v);
 
 #endif /* DM_WEIGHTS_H */

@@ -10,11 +10,11 @@
  * CRC-32, offsets, the data's start and alignment, that no entry's data
  * runs into the next header, and that the file ends where the archive
  * does.  No entry data is read; --verify has
- * libzip read the whole archive for that (see pt.c).
+ * libzip read the whole archive for that (see zipout.c).
  */
 #include "config.h"
 
-#include "zipw.h"
+#include "zipcheck.h"
 
 #include <sys/stat.h>
 
@@ -319,7 +319,7 @@ zc_local(const struct dm_zipw *z, size_t k, unsigned char *buf, size_t len,
 }
 
 int
-dm_zipw_check(const struct dm_zipw *z, struct dm_error *err)
+dm_zipcheck(const struct dm_zipw *z, struct dm_error *err)
 {
 	const uint64_t start = z->start;
 	uint64_t end, cd_off = 0, cd_size = 0, count = 0, limit;

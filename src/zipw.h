@@ -102,13 +102,4 @@ int		 dm_zipw_end(struct dm_zipw *z, struct dm_error *err);
 /* Writes the central directory and the end records. */
 int		 dm_zipw_finish(struct dm_zipw *z, struct dm_error *err);
 
-/*
- * Reads the finished archive back from the file (zipcheck.c): the end
- * records, the central directory and every local header, decoded from
- * the bytes on file and compared with what was written.  Entry data is
- * not read.  Returns 0, or -1 with err naming the first difference and
- * its byte offset.
- */
-int		 dm_zipw_check(const struct dm_zipw *z, struct dm_error *err);
-
 #endif /* DM_ZIPW_H */

@@ -19,6 +19,7 @@
 #include "report.h"
 #include "tui.h"
 #include "vm.h"
+#include "verdict.h"
 #include "weights.h"
 
 #define EXIT_MISMATCH	1

@@ -26,6 +26,8 @@
 #include "endian.h"
 #include "error.h"
 #include "tensorout.h"
+#include "zipcheck.h"
+#include "zipout.h"
 #include "zipw.h"
 
 typedef int (*writer_fn)(const char *, const struct dm_tensor *, size_t,
@@ -1307,14 +1309,14 @@ flip(int fd, uint64_t off, unsigned char mask)
 	assert_int_equal(pwrite(fd, &c, 1, (off_t)off), 1);
 }
 
-/* dm_zipw_check() of z fails, naming what and the byte offset at. */
+/* dm_zipcheck() of z fails, naming what and the byte offset at. */
 static void
 check_fails(struct dm_zipw *z, const char *what, uint64_t at)
 {
 	struct dm_error err;
 	char where[64];
 
-	assert_int_equal(dm_zipw_check(z, &err), -1);
+	assert_int_equal(dm_zipcheck(z, &err), -1);
 	if (strstr(err.msg, what) == NULL)
 		fail_msg("'%s' does not say '%s'", err.msg, what);
 	snprintf(where, sizeof where, "(byte %llu)", (unsigned long long)at);
@@ -1344,7 +1346,7 @@ check_damage(struct dm_zipw *z, int fd, const struct damage *d, size_t n)
 }
 
 static void
-test_zipw_check(void **state)
+test_zipcheck(void **state)
 {
 	static const char *const names[] = { "a", "b/\xc3\xa9", "c" };
 	static const size_t sizes[] = { 10, 1000, 0 };
@@ -1371,7 +1373,7 @@ test_zipw_check(void **state)
 		assert_int_equal(dm_zipw_end(&z, &err), 0);
 	}
 	assert_int_equal(dm_zipw_finish(&z, &err), 0);
-	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	assert_int_equal(dm_zipcheck(&z, &err), 0);
 	assert_int_equal(dm_atomicfile_flush(&af, &err), 0);
 	end = af.pos;
 	assert_int_equal(pread(af.fd, rec, sizeof rec, (off_t)(end - 22)),
@@ -1439,7 +1441,7 @@ test_zipw_check(void **state)
 			if (round % 50 == 24)
 				assert_int_equal(ftruncate(af.fd, (off_t)(end +
 				    (r >> 40) % 40)), 0);
-			if (dm_zipw_check(&z, &err) == -1)
+			if (dm_zipcheck(&z, &err) == -1)
 				caught++;
 			assert_int_equal(pwrite(af.fd, orig, (size_t)end, 0),
 			    (ssize_t)end);
@@ -1453,7 +1455,7 @@ test_zipw_check(void **state)
 			fail_msg("%d of %d damaged archives caught", caught,
 			    round);
 		free(orig);
-		assert_int_equal(dm_zipw_check(&z, &err), 0);
+		assert_int_equal(dm_zipcheck(&z, &err), 0);
 	}
 	/* A size of 0xffffffff says a zip64 field follows; none does. */
 	{
@@ -1467,7 +1469,7 @@ test_zipw_check(void **state)
 	}
 	/* Data is not read: a change there is for --verify to find. */
 	flip(af.fd, e->data_off + 5, 0x01);
-	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	assert_int_equal(dm_zipcheck(&z, &err), 0);
 	flip(af.fd, e->data_off + 5, 0x01);
 	/* A file cut short. */
 	assert_int_equal(ftruncate(af.fd, (off_t)(end - 1)), 0);
@@ -1475,7 +1477,7 @@ test_zipw_check(void **state)
 	assert_int_equal(ftruncate(af.fd, (off_t)(end + 1)), 0);
 	check_fails(&z, "the file holds ", end);
 	assert_int_equal(ftruncate(af.fd, (off_t)end), 0);
-	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	assert_int_equal(dm_zipcheck(&z, &err), 0);
 	dm_zipw_free(&z);
 	dm_atomicfile_abort(&af);
 	assert_int_equal(count_files(), 0);
@@ -1483,7 +1485,7 @@ test_zipw_check(void **state)
 
 /* The same with 65536 entries: the zip64 end record and its locator. */
 static void
-test_zipw_check64(void **state)
+test_zipcheck64(void **state)
 {
 	struct dm_atomicfile af;
 	struct dm_zipw z;
@@ -1505,7 +1507,7 @@ test_zipw_check64(void **state)
 		assert_int_equal(dm_zipw_end(&z, &err), 0);
 	}
 	assert_int_equal(dm_zipw_finish(&z, &err), 0);
-	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	assert_int_equal(dm_zipcheck(&z, &err), 0);
 	end = af.pos;
 	assert_int_equal(pread(af.fd, rec, sizeof rec, (off_t)(end - 22)),
 	    22);
@@ -1537,7 +1539,7 @@ test_zipw_check64(void **state)
 	check_fails(&z, "not where it is said to be", end - 22);
 	flip(af.fd, end - 22 + 8, 0x01);
 	flip(af.fd, end - 22 + 10, 0x01);
-	assert_int_equal(dm_zipw_check(&z, &err), 0);
+	assert_int_equal(dm_zipcheck(&z, &err), 0);
 	dm_zipw_free(&z);
 	dm_atomicfile_abort(&af);
 }
@@ -1730,9 +1732,9 @@ main(void)
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_npz_many, setup_dir,
 		    teardown_dir),
-		cmocka_unit_test_setup_teardown(test_zipw_check, setup_dir,
+		cmocka_unit_test_setup_teardown(test_zipcheck, setup_dir,
 		    teardown_dir),
-		cmocka_unit_test_setup_teardown(test_zipw_check64, setup_dir,
+		cmocka_unit_test_setup_teardown(test_zipcheck64, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_verify, setup_dir,
 		    teardown_dir),

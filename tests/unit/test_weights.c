@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "endian.h"
+#include "verdict.h"
 #include "weights.h"
 
 static void
