@@ -6,8 +6,9 @@
 #
 #   --darkmap PATH   the darkmap binary (env DARKMAP; default
 #                    build/darkmap in the source tree)
-#   --fixtures DIR   the shared fixtures (env DM_FIXTURES; default
-#                    ../shared/fixtures beside the source tree)
+#   --fixtures DIR   the test fixtures (env DM_FIXTURES; default
+#                    tests/fixtures; the forks' cfgs are DM_CATALOGUE,
+#                    default cfg/, or DIR/cfg when it has AlexeyAB/)
 #   --runs N         timed runs per command (env BENCH_RUNS; default 7;
 #                    the first screen takes at least 11)
 #   --keep           keep the generated files (they are printed)
@@ -16,7 +17,7 @@
 #   BENCH_DIR     where the generated weights and outputs go (a fresh
 #                 folder is made inside it and removed at the end;
 #                 default ${TMPDIR:-/tmp})
-#   BENCH_NETS    the nets, "label:cfg-path-under-fixtures/cfg ..."
+#   BENCH_NETS    the nets, "label:cfg-path-under-the-catalogue ..."
 #                 (default: yolov4-tiny, csdarknet53-omega, yolov4)
 #   BENCH_UI_NET  the net for time-to-first-screen (default yolov4, 162
 #                 layers)
@@ -67,9 +68,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$darkmap" ] || darkmap=$root/build/darkmap
-if [ -z "$fixtures" ] && [ -d "$root/../shared/fixtures" ]; then
-	fixtures=$(cd "$root/../shared/fixtures" && pwd)
-fi
+. "$root/tests/fixtures-path.sh"
+fixtures_path "$root" "$fixtures"
 python=${PYTHON3:-/usr/bin/python3}
 nets=${BENCH_NETS:-"yolov4-tiny:AlexeyAB/yolov4-tiny.cfg csdarknet53-omega:AlexeyAB/csdarknet53-omega.cfg yolov4:AlexeyAB/yolov4.cfg"}
 ui_net=${BENCH_UI_NET:-yolov4}
@@ -79,8 +79,8 @@ record=${BENCH_RECORD:-}
 die() { echo "bench.sh: $*" >&2; exit 1; }
 [ -x "$darkmap" ] || die "no darkmap binary at '$darkmap' (build it, or use --darkmap)"
 darkmap=$(cd "$(dirname "$darkmap")" && pwd)/$(basename "$darkmap")
-{ [ -n "$fixtures" ] && [ -d "$fixtures/cfg" ]; } ||
-	die "no fixtures (set DM_FIXTURES or use --fixtures)"
+{ [ -d "$fixtures/cfg" ] && [ -d "$catalogue/AlexeyAB" ]; } ||
+	die "no fixtures in '$fixtures' or no cfgs in '$catalogue'"
 [ -x /usr/bin/time ] || die "needs GNU time as /usr/bin/time (apt-get install time)"
 "$python" -c 'import numpy' 2>/dev/null ||
 	die "needs $python with numpy (apt-get install python3-numpy)"
@@ -224,7 +224,7 @@ ui_cfg='' ui_weights='' ui_layers=0
 
 for spec in $nets; do
 	label=${spec%%:*}
-	cfg=$fixtures/cfg/${spec#*:}
+	cfg=$catalogue/${spec#*:}
 	[ -f "$cfg" ] || die "no cfg $cfg"
 	d=$(dialect_of "$cfg")
 	w=$work/$label.weights
@@ -394,7 +394,9 @@ echo
 # Reading and laying out every fixture cfg, one process each.
 
 echo "== reading + layout of every fixture cfg"
-find "$fixtures/cfg" -type f -name '*.cfg' | sort >"$work/cfgs"
+{ find "$catalogue" -type f -name '*.cfg'
+  [ "$catalogue" = "$fixtures/cfg" ] ||
+	find "$fixtures/cfg" -type f -name '*.cfg'; } | sort >"$work/cfgs"
 ncfg=$(wc -l <"$work/cfgs")
 {
 	echo 'D=$1'
@@ -412,6 +414,7 @@ while IFS= read -r c; do
 	"$darkmap" inspect -d "$(dialect_of "$c")" "$c" >/dev/null 2>&1 ||
 		refused=$((refused + 1))
 	t1=${EPOCHREALTIME/[.,]/}
+	c=${c#"$catalogue"/}
 	echo "$((t1 - t0)) ${c#"$fixtures"/cfg/}" >>"$work/each"
 done <"$work/cfgs"
 printf '  %s cfgs (%s refused by design or mismatch): %s ms in all (target < 1000 ms: %s), %s ms per cfg\n' \

@@ -6,11 +6,12 @@
 # usage: bench/profile.sh [--darkmap PATH] [--fixtures DIR] [--cfg PATH]
 #                         [--format pt|safetensors|npz|weights] [--no-sync]
 #
-#   --cfg PATH   the cfg under the fixtures' cfg/ folder (env BENCH_CFG;
+#   --cfg PATH   the cfg under the catalogue, cfg/ (env BENCH_CFG;
 #                default AlexeyAB/yolov4-tiny.cfg: callgrind is slow)
 #   --no-sync    convert with --no-sync
 #
-# Environment as for bench.sh: DARKMAP, DM_FIXTURES, BENCH_DIR, PYTHON3.
+# Environment as for bench.sh: DARKMAP, DM_FIXTURES, DM_CATALOGUE,
+# BENCH_DIR, PYTHON3.
 # Nothing is timed against a target; this only attributes the cost.
 
 set -u
@@ -34,14 +35,13 @@ while [ $# -gt 0 ]; do
 	*) echo "profile.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
-if [ -z "$fixtures" ] && [ -d "$root/../shared/fixtures" ]; then
-	fixtures=$(cd "$root/../shared/fixtures" && pwd)
-fi
+. "$root/tests/fixtures-path.sh"
+fixtures_path "$root" "$fixtures"
 python=${PYTHON3:-/usr/bin/python3}
 die() { echo "profile.sh: $*" >&2; exit 1; }
 [ -x "$darkmap" ] || die "no darkmap binary at '$darkmap'"
-cfg=$fixtures/cfg/$cfgrel
-[ -f "$cfg" ] || die "no cfg '$cfg' (set DM_FIXTURES or --fixtures)"
+cfg=$catalogue/$cfgrel
+[ -f "$cfg" ] || die "no cfg '$cfg' (set DM_CATALOGUE or --fixtures)"
 case $cfg in *pjreddie*) d=pj ;; *) d=ab ;; esac
 
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/darkmap-profile.XXXXXX") ||

@@ -6,7 +6,7 @@ to the bytes at the ledger's offsets; the clean .weights must read back to
 the same tensors.  Then, for every key list of the PyTorch ports, the
 --names export must have exactly those keys, shapes and dtypes, in order.
 
-usage: convert_check.py DARKMAP FIXTURES TMPDIR
+usage: convert_check.py DARKMAP TMPDIR (the fixtures: see dmcheck.py)
 """
 import json
 import os
@@ -23,9 +23,9 @@ import torch
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dmcheck  # noqa: E402
-from dmcheck import ledger, ok, run  # noqa: E402
+from dmcheck import fixture, ledger, ok, run  # noqa: E402
 
-FIX, TMP = dmcheck.args(sys.argv)
+TMP = dmcheck.args(sys.argv)
 
 
 def expected(led, weights):
@@ -128,11 +128,11 @@ def check_net(dialect, cfg, weights, name, layout):
 
 
 def manifest():
-    rows = open(os.path.join(FIX, "weights", "MANIFEST.tsv")).read()
+    rows = open(fixture("weights/MANIFEST.tsv")).read()
     for line in rows.splitlines()[1:]:
         c = line.split("\t")
         yield ("ab" if c[0] == "AlexeyAB" else "pj",
-               os.path.join(FIX, c[2]), os.path.join(FIX, "weights", c[3]),
+               fixture(c[2]), fixture("weights/" + c[3]),
                c[0] + "-" + os.path.basename(c[3]),
                # Files written by save_weights() for a cfg whose load
                # layout differs are read with the save layout.
@@ -140,14 +140,14 @@ def manifest():
 
 
 def check_keys():
-    kdir = os.path.join(FIX, "keys")
+    kdir = fixture("keys")
     for scheme in sorted(os.listdir(kdir)):
         sdir = os.path.join(kdir, scheme)
         if not os.path.isdir(sdir):
             continue
         for f in sorted(os.listdir(sdir)):
             cfgname = f[:-len(".keys.tsv")]
-            cfg = os.path.join(FIX, "cfg", "AlexeyAB", cfgname + ".cfg")
+            cfg = fixture("cfg/AlexeyAB/" + cfgname + ".cfg")
             led = json.loads(run("inspect", "-f", "json", cfg).stdout)
             wpath = os.path.join(TMP, cfgname + ".weights")
             with open(wpath, "wb") as fp:

@@ -5,7 +5,7 @@ requires that darkmap's diagnosis names the right layer and cause, that
 hand-written profile) makes `convert` give tensors bit-identical to the
 clean file's export, and that a file cut inside a tensor gets no repair.
 
-usage: diagnose_check.py DARKMAP FIXTURES TMPDIR
+usage: diagnose_check.py DARKMAP TMPDIR (the fixtures: see dmcheck.py)
 """
 import os
 import struct
@@ -20,9 +20,9 @@ import numpy as np
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dmcheck  # noqa: E402
-from dmcheck import ledger, ok, run  # noqa: E402
+from dmcheck import fixture, ledger, ok, run  # noqa: E402
 
-FIX, TMP = dmcheck.args(sys.argv)
+TMP = dmcheck.args(sys.argv)
 
 
 def layer_offsets(led):
@@ -92,8 +92,8 @@ def fix_and_check(name, cfg, broken, clean_export, expect_kind,
 
 
 def main():
-    ab = os.path.join(FIX, "cfg/reduced/AlexeyAB/yolov3-tiny-half.cfg")
-    abw = os.path.join(FIX, "weights/AlexeyAB/yolov3-tiny-half.weights")
+    ab = fixture("cfg/reduced/AlexeyAB/yolov3-tiny-half.cfg")
+    abw = fixture("weights/AlexeyAB/yolov3-tiny-half.weights")
     data = open(abw, "rb").read()
     led = ledger(ab, abw)
     offs = layer_offsets(led)
@@ -191,8 +191,8 @@ def main():
 
     # 7, 8: a connected layer stored transposed without the header flag,
     # and one with its BN arrays before the weights: hand-written profiles.
-    pj = os.path.join(FIX, "cfg/synthetic/pjreddie/syn_pj_layers.cfg")
-    pjw = os.path.join(FIX, "weights/pjreddie/syn_pj_layers.weights")
+    pj = fixture("cfg/synthetic/pjreddie/syn_pj_layers.cfg")
+    pjw = fixture("weights/pjreddie/syn_pj_layers.weights")
     pdata = open(pjw, "rb").read()
     pled = ledger(pj, pjw, "-d", "pj")
     pclean = export(pj, pjw, os.path.join(TMP, "pclean.npz"), "-d", "pj")

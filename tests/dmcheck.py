@@ -1,22 +1,49 @@
 """What the check scripts that drive darkmap share (convert_check.py,
-diagnose_check.py): their command line DARKMAP FIXTURES TMPDIR, running
-darkmap, reading its ledger, and counting the checks that pass and fail.
+diagnose_check.py, golden_check.py, opencv_check.py): where the fixtures
+are, their command line DARKMAP [TMPDIR], running darkmap, reading its
+ledger, and counting the checks that pass and fail.
 
 A script imports this from its own folder and calls args() first.
+
+The fixtures: FIXTURES is the repository's tests/fixtures and CATALOGUE
+its top-level cfg/ (the forks' own cfgs, AlexeyAB/ and pjreddie/), as
+tests/lib.sh exports them in DM_FIXTURES and DM_CATALOGUE; those two
+override them here too.  fixture("cfg/AlexeyAB/tiny.cfg"),
+fixture("weights/pjreddie/tiny.weights"), fixture("golden/...") give the
+file names, cfg/AlexeyAB/ and cfg/pjreddie/ in the catalogue.
 """
 import json
+import os
 import subprocess
+
+_here = os.path.dirname(os.path.abspath(__file__))
+FIXTURES = os.environ.get("DM_FIXTURES") or os.path.join(_here, "fixtures")
+CATALOGUE = os.environ.get("DM_CATALOGUE") or (
+    os.path.join(FIXTURES, "cfg")
+    if os.path.isdir(os.path.join(FIXTURES, "cfg", "AlexeyAB"))
+    else os.path.join(os.path.dirname(_here), "cfg"))
+FORKS = ("AlexeyAB", "pjreddie")
 
 darkmap = None
 npass = nfail = 0
 
 
+def fixture(rel):
+    """The file name of a fixture given by its path relative to the
+    fixtures ('cfg/reduced/AlexeyAB/x.cfg', 'weights/...'); the forks' own
+    cfgs, 'cfg/AlexeyAB/...' and 'cfg/pjreddie/...', are in CATALOGUE."""
+    parts = rel.split("/")
+    if len(parts) > 2 and parts[0] == "cfg" and parts[1] in FORKS:
+        return os.path.join(CATALOGUE, *parts[1:])
+    return os.path.join(FIXTURES, *parts)
+
+
 def args(argv):
-    """Takes DARKMAP FIXTURES TMPDIR from argv: run() starts that darkmap,
-    and FIXTURES and TMPDIR are returned."""
+    """Takes DARKMAP [TMPDIR] from argv: run() starts that darkmap, and
+    TMPDIR (or None) is returned."""
     global darkmap
-    darkmap, fix, tmp = argv[1:4]
-    return fix, tmp
+    darkmap = argv[1]
+    return argv[2] if len(argv) > 2 else None
 
 
 def ok(cond, what):

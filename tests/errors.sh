@@ -62,50 +62,42 @@ grep_out "^warning  [^ ]*hostile\.cfg:4103: \[convolutional\] already has 'filte
     fail "$(grep -c '^warning' "$tmp/out") warnings, expected 101"
 rm -f "$tmp/hostile.cfg"
 
-if [ -n "$fixtures" ] && [ -d "$fixtures/cfg/AlexeyAB" ]; then
-	# Darknet's own cfgs: only keys it really ignores are warned about.
-	# Each expected line, read in the cfg itself:
-	#   efficientnet_b0.cfg:25,26   momentum=, decay= again (lines 11, 12)
-	#   writing.cfg:10              seen=0, a key no parser reads
-	#   yolov3-openimages.cfg:6,7   batch=, subdivisions= again (3, 4)
-	#   yolo9000.cfg:8,9 (pj)       batch=, subdivisions= again (3, 4)
-	#   rnn.cfg:17,23,29 (pj)       hidden=, which only AlexeyAB's reads
-	# A cfg Darknet refuses exits 3; none may crash.
-	keywarn() {	# keywarn DIALECT CFG...: FILE:LINE of each key warning
-		local d=$1 f rc
-		shift
-		for f; do
-			"$DARKMAP" inspect -d "$d" "$f" 2>/dev/null >"$tmp/kw"
-			rc=$?
-			[ "$rc" -le 3 ] || echo "$f: exit $rc" >>"$tmp/kwcrash"
-			sed -n -E "s#^warning  .*/([^/]*:[0-9]+): \[[^]]*\] (has no key|already has) .*#\1#p" "$tmp/kw"
-		done | tr '\n' ' '
-	}
-	rm -f "$tmp/kwcrash"
-	got=$(keywarn ab "$fixtures"/cfg/AlexeyAB/*.cfg "$fixtures"/cfg/AlexeyAB/yolov1/*.cfg)
-	want="efficientnet_b0.cfg:25 efficientnet_b0.cfg:26 writing.cfg:10 yolov3-openimages.cfg:6 yolov3-openimages.cfg:7 "
-	[ "$got" = "$want" ] && pass "AlexeyAB's cfgs: only the keys Darknet ignores" ||
-	    fail "AlexeyAB's cfgs: key warnings '$got', expected '$want'"
-	got=$(keywarn pj "$fixtures"/cfg/pjreddie/*.cfg)
-	want="rnn.cfg:17 rnn.cfg:23 rnn.cfg:29 writing.cfg:10 yolo9000.cfg:8 yolo9000.cfg:9 yolov3-openimages.cfg:6 yolov3-openimages.cfg:7 "
-	[ "$got" = "$want" ] && pass "pjreddie's cfgs: only the keys Darknet ignores" ||
-	    fail "pjreddie's cfgs: key warnings '$got', expected '$want'"
-	[ ! -e "$tmp/kwcrash" ] && pass "every cfg of both forks inspected without a crash" ||
-	    fail "$(cat "$tmp/kwcrash")"
-elif [ "${CI:-}" = true ]; then
-	fail "no fixture cfgs of the forks: cannot check the key warnings"
-fi
+# Darknet's own cfgs: only keys it really ignores are warned about.
+# Each expected line, read in the cfg itself:
+#   efficientnet_b0.cfg:25,26   momentum=, decay= again (lines 11, 12)
+#   writing.cfg:10              seen=0, a key no parser reads
+#   yolov3-openimages.cfg:6,7   batch=, subdivisions= again (3, 4)
+#   yolo9000.cfg:8,9 (pj)       batch=, subdivisions= again (3, 4)
+#   rnn.cfg:17,23,29 (pj)       hidden=, which only AlexeyAB's reads
+# A cfg Darknet refuses exits 3; none may crash.
+keywarn() {	# keywarn DIALECT CFG...: FILE:LINE of each key warning
+	local d=$1 f rc
+	shift
+	for f; do
+		"$DARKMAP" inspect -d "$d" "$f" 2>/dev/null >"$tmp/kw"
+		rc=$?
+		[ "$rc" -le 3 ] || echo "$f: exit $rc" >>"$tmp/kwcrash"
+		sed -n -E "s#^warning  .*/([^/]*:[0-9]+): \[[^]]*\] (has no key|already has) .*#\1#p" "$tmp/kw"
+	done | tr '\n' ' '
+}
+rm -f "$tmp/kwcrash"
+got=$(keywarn ab "$catalogue"/AlexeyAB/*.cfg "$catalogue"/AlexeyAB/yolov1/*.cfg)
+want="efficientnet_b0.cfg:25 efficientnet_b0.cfg:26 writing.cfg:10 yolov3-openimages.cfg:6 yolov3-openimages.cfg:7 "
+[ "$got" = "$want" ] && pass "AlexeyAB's cfgs: only the keys Darknet ignores" ||
+    fail "AlexeyAB's cfgs: key warnings '$got', expected '$want'"
+got=$(keywarn pj "$catalogue"/pjreddie/*.cfg)
+want="rnn.cfg:17 rnn.cfg:23 rnn.cfg:29 writing.cfg:10 yolo9000.cfg:8 yolo9000.cfg:9 yolov3-openimages.cfg:6 yolov3-openimages.cfg:7 "
+[ "$got" = "$want" ] && pass "pjreddie's cfgs: only the keys Darknet ignores" ||
+    fail "pjreddie's cfgs: key warnings '$got', expected '$want'"
+[ ! -e "$tmp/kwcrash" ] && pass "every cfg of both forks inspected without a crash" ||
+    fail "$(cat "$tmp/kwcrash")"
 
-if [ -n "$fixtures" ] && [ -d "$fixtures/cfg/synthetic" ]; then
-	for f in "$fixtures"/cfg/synthetic/AlexeyAB/errors/*.cfg; do
-		reject ab "$f"
-		grep_err ':[0-9]+: |no layer has an input' "$(basename "$f"): names a line"
-	done
-	for f in "$fixtures"/cfg/synthetic/pjreddie/errors/*.cfg; do
-		reject pj "$f"
-		grep_err ':[0-9]+: ' "$(basename "$f"): names a line"
-	done
-elif [ "${CI:-}" = true ]; then
-	fail "fixtures missing in CI"
-fi
+for f in "$fixtures"/cfg/synthetic/AlexeyAB/errors/*.cfg; do
+	reject ab "$f"
+	grep_err ':[0-9]+: |no layer has an input' "$(basename "$f"): names a line"
+done
+for f in "$fixtures"/cfg/synthetic/pjreddie/errors/*.cfg; do
+	reject pj "$f"
+	grep_err ':[0-9]+: ' "$(basename "$f"): names a line"
+done
 finish

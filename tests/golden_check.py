@@ -9,16 +9,21 @@ writes, `inspect --layout save`, must equal the golden `.savelayout.tsv`
 where there is one (where saving differs from loading), and the load
 layout everywhere else.
 
-usage: golden_check.py DARKMAP FIXTURES
+usage: golden_check.py DARKMAP (the fixtures: see dmcheck.py)
 """
 import json
 import os
 import subprocess
 import sys
 
+# dmcheck.py lies beside this script (see convert_check.py).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dmcheck import FIXTURES, fixture  # noqa: E402
 
-def pairs(fixtures):
-    golden = os.path.join(fixtures, "golden")
+
+def pairs():
+    golden = fixture("golden")
     for fork, dialect in (("AlexeyAB", "ab"), ("pjreddie", "pj")):
         base = os.path.join(golden, fork)
         for root, _dirs, files in os.walk(base):
@@ -31,13 +36,13 @@ def pairs(fixtures):
                 name = f[: -len(".layout.tsv")]
                 parts = rel.split(os.sep)
                 if parts[0] in ("synthetic", "reduced"):
-                    cfg = os.path.join(fixtures, "cfg", parts[0], fork,
-                                       *parts[1:], name + ".cfg")
+                    cfg = "/".join(["cfg", parts[0], fork] + parts[1:]
+                                   + [name + ".cfg"])
                 elif rel == ".":
-                    cfg = os.path.join(fixtures, "cfg", fork, name + ".cfg")
+                    cfg = "cfg/%s/%s.cfg" % (fork, name)
                 else:
-                    cfg = os.path.join(fixtures, "cfg", fork, rel,
-                                       name + ".cfg")
+                    cfg = "cfg/%s/%s/%s.cfg" % (fork, "/".join(parts), name)
+                cfg = fixture(cfg)
                 yield dialect, cfg, os.path.join(root, name)
 
 
@@ -52,11 +57,11 @@ def first_diff(got, want):
 
 
 def main():
-    darkmap, fixtures = sys.argv[1], sys.argv[2]
+    darkmap = sys.argv[1]
     n = bad = nsave = 0
-    for dialect, cfg, stem in pairs(fixtures):
+    for dialect, cfg, stem in pairs():
         n += 1
-        label = os.path.relpath(cfg, fixtures)
+        label = os.path.relpath(stem, os.path.join(FIXTURES, "golden"))
         if not os.path.exists(cfg):
             print("FAIL %s: cfg missing" % label)
             bad += 1

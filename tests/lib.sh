@@ -14,25 +14,26 @@ npass=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/darkmap-test.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 
-# The shared fixtures: $DM_FIXTURES, or ../shared/fixtures beside the
-# source tree.  Tests that need them skip without them, except in CI.
-fixtures=${DM_FIXTURES:-}
-if [ -z "$fixtures" ] && [ -d "$srcdir/../shared/fixtures" ]; then
-	fixtures=$(cd "$srcdir/../shared/fixtures" && pwd)
+# The fixtures are in the repository (tests/fixtures/README.md):
+#   $fixtures   tests/fixtures: cfg/synthetic/<fork>/, cfg/reduced/<fork>/,
+#               golden/<fork>/, weights/<fork>/ (+ MANIFEST.tsv), keys/
+#   $catalogue  the top-level cfg/: the forks' own cfgs, AlexeyAB/ and
+#               pjreddie/ (darkmap's catalogue of known networks)
+# e.g. $fixtures/cfg/synthetic/AlexeyAB/syn_heads.cfg,
+# $catalogue/AlexeyAB/yolov4-tiny.cfg, $fixtures/golden/AlexeyAB/tiny.layout.tsv,
+# $fixtures/weights/AlexeyAB/tiny.weights and tiny.forward.bin.
+# DM_FIXTURES and DM_CATALOGUE override them (a DM_FIXTURES with
+# cfg/AlexeyAB/ in it is the catalogue too); both are exported, for the
+# Python checkers (tests/dmcheck.py).
+. "$srcdir/tests/fixtures-path.sh"
+fixtures_path "$srcdir"
+if [ ! -d "$fixtures/golden" ] || [ ! -d "$catalogue/AlexeyAB" ]; then
+	echo "no fixtures in '$fixtures' or no cfgs in '$catalogue'" >&2
+	exit 99
 fi
-
-need_fixtures() {
-	if [ -z "$fixtures" ] || [ ! -d "$fixtures" ]; then
-		if [ "${CI:-}" = true ]; then
-			echo "fixtures missing in CI" >&2
-			exit 99
-		fi
-		# What ran before failed: that is not hidden by the skip.
-		[ "$nfail" -gt 0 ] && finish
-		echo "SKIP: no shared fixtures (set DM_FIXTURES)"
-		exit 77
-	fi
-}
+DM_FIXTURES=$fixtures
+DM_CATALOGUE=$catalogue
+export DM_FIXTURES DM_CATALOGUE
 
 pass() { npass=$((npass + 1)); echo "ok - $*"; }
 fail() { nfail=$((nfail + 1)); echo "FAIL - $*"; }

@@ -5,7 +5,6 @@
 # listed with the reason); see tests/opencv_check.py.
 . "$(dirname "$0")/lib.sh"
 
-need_fixtures
 if ! "$PYTHON3" -c 'import cv2, numpy' 2>"$tmp/err"; then
 	if [ "${CI:-}" = true ]; then
 		echo "FAIL: $PYTHON3 cannot import cv2 (OpenCV) in CI: $(tail -n 1 "$tmp/err")"
@@ -14,7 +13,7 @@ if ! "$PYTHON3" -c 'import cv2, numpy' 2>"$tmp/err"; then
 	echo "SKIP: $PYTHON3 cannot import cv2 (install python3-opencv)"
 	exit 77
 fi
-if "$PYTHON3" "$srcdir/tests/opencv_check.py" "$DARKMAP" "$fixtures" "$tmp"; then
+if "$PYTHON3" "$srcdir/tests/opencv_check.py" "$DARKMAP" "$tmp"; then
 	pass "opencv_check.py"
 else
 	fail "opencv_check.py"

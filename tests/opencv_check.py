@@ -73,7 +73,7 @@ Control: the original Darknet-written file goes through the same steps;
 OpenCV's outputs must be bit-identical to those from the clean file (for
 an unsupported net: the same refusal).
 
-usage: opencv_check.py DARKMAP FIXTURES TMPDIR
+usage: opencv_check.py DARKMAP TMPDIR (the fixtures: see dmcheck.py)
 """
 import json
 import math
@@ -85,7 +85,12 @@ import sys
 import numpy as np
 import cv2
 
-DARKMAP, FIX, TMP = sys.argv[1:4]
+# dmcheck.py lies beside this script (see convert_check.py).
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from dmcheck import fixture  # noqa: E402
+
+DARKMAP, TMP = sys.argv[1:3]
 RTOL = 1e-4
 CV_BN_EPS = 1e-6           # eps of the BatchNorm made by OpenCV's importer
 npass = nfail = 0
@@ -317,7 +322,7 @@ def region_layout(dn, y, net_w, net_h):
 
 
 def manifest():
-    rows = open(os.path.join(FIX, "weights", "MANIFEST.tsv")).read() \
+    rows = open(fixture("weights/MANIFEST.tsv")).read() \
         .splitlines()
     head = rows[0].split("\t")
     for line in rows[1:]:
@@ -351,8 +356,8 @@ def transposed_copy(dialect, cfg, src, dst):
 def check_row(r, nout):
     fork, name, file = r["fork"], r["name"], r["file"]
     label = "%s %s (%s)" % (fork, name, os.path.basename(file))
-    cfg = os.path.join(FIX, r["cfg"])
-    orig = os.path.join(FIX, "weights", file)
+    cfg = fixture(r["cfg"])
+    orig = fixture("weights/" + file)
     clean = os.path.join(TMP, "opencv-clean.weights")
     dialect = {"AlexeyAB": "ab", "pjreddie": "pj"}[fork]
     p = subprocess.run([DARKMAP, "convert", "-d", dialect, cfg, orig,
@@ -388,7 +393,7 @@ def check_row(r, nout):
             ok(False, "%s: %s.forward.bin is the output of %s.weights, not "
                "of this file: list it in UNSUPPORTED" % (label, name, name))
             return
-    ref_path = os.path.join(FIX, "weights", fork, name + ".forward.bin")
+    ref_path = fixture("weights/%s/%s.forward.bin" % (fork, name))
     ref = np.fromfile(ref_path, dtype="<f4")
     if unsup is None and not ok(ref.size == nout, "%s: forward.bin holds %d "
                                 "floats, MANIFEST says %d" %
