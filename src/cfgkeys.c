@@ -15,19 +15,13 @@
 #include <ctype.h>
 #include <string.h>
 
-#define AB	1u
-#define PJ	2u
+#define AB	DM_FORK_AB
+#define PJ	DM_FORK_PJ
 #define BOTH	(AB | PJ)
 
 struct cfg_key {
 	const char	*name;
 	unsigned	 forks;
-};
-
-struct dm_cfgsect {
-	const char	*name;
-	unsigned	 forks;		/* the forks that know it */
-	const struct cfg_key *keys;
 };
 
 /* [net] and [network]. */
@@ -310,63 +304,71 @@ static const struct cfg_key contrastive_keys[] = {
 };
 
 static const struct dm_cfgsect net_sects[] = {
-	{ "[net]",		BOTH,	net_keys },
-	{ "[network]",		BOTH,	net_keys },
+	{ "[net]",		DM_L_UNKNOWN,		BOTH,	net_keys },
+	{ "[network]",		DM_L_UNKNOWN,		BOTH,	net_keys },
 };
 
-static const struct dm_cfgsect layer_sects[] = {
-	{ "[convolutional]",	BOTH,	conv_keys },
-	{ "[conv]",		BOTH,	conv_keys },
-	{ "[deconvolutional]",	PJ,	deconv_keys },
-	{ "[deconv]",		PJ,	deconv_keys },
-	{ "[connected]",	BOTH,	connected_keys },
-	{ "[conn]",		BOTH,	connected_keys },
-	{ "[local]",		BOTH,	local_keys },
-	{ "[batchnorm]",	BOTH,	no_keys },
-	{ "[shortcut]",		BOTH,	shortcut_keys },
-	{ "[implicit]",		AB,	implicit_keys },
-	{ "[rnn]",		BOTH,	rnn_keys },
-	{ "[gru]",		BOTH,	gru_keys },
-	{ "[lstm]",		BOTH,	lstm_keys },
-	{ "[crnn]",		BOTH,	crnn_keys },
-	{ "[conv_lstm]",	AB,	conv_lstm_keys },
-	{ "[history]",		AB,	history_keys },
-	{ "[maxpool]",		BOTH,	maxpool_keys },
-	{ "[max]",		BOTH,	maxpool_keys },
-	{ "[local_avgpool]",	AB,	local_avgpool_keys },
-	{ "[local_avg]",	AB,	local_avgpool_keys },
-	{ "[avgpool]",		BOTH,	no_keys },
-	{ "[avg]",		BOTH,	no_keys },
-	{ "[route]",		BOTH,	route_keys },
-	{ "[upsample]",		BOTH,	upsample_keys },
-	{ "[reorg]",		BOTH,	reorg_keys },
-	{ "[reorg3d]",		AB,	reorg_keys },
-	{ "[scale_channels]",	AB,	scale_channels_keys },
-	{ "[sam]",		AB,	sam_keys },
-	{ "[dropout]",		BOTH,	dropout_keys },
-	{ "[activation]",	BOTH,	activation_keys },
-	{ "[logistic]",		PJ,	no_keys },
-	{ "[l2norm]",		PJ,	no_keys },
-	{ "[normalization]",	BOTH,	normalization_keys },
-	{ "[lrn]",		BOTH,	normalization_keys },
-	{ "[crop]",		BOTH,	crop_keys },
-	{ "[softmax]",		BOTH,	softmax_keys },
-	{ "[soft]",		BOTH,	softmax_keys },
-	{ "[cost]",		BOTH,	cost_keys },
-	{ "[yolo]",		BOTH,	yolo_keys },
-	{ "[Gaussian_yolo]",	AB,	gaussian_yolo_keys },
-	{ "[region]",		BOTH,	region_keys },
-	{ "[detection]",	BOTH,	detection_keys },
-	{ "[iseg]",		PJ,	iseg_keys },
-	{ "[contrastive]",	AB,	contrastive_keys },
-	{ "[empty]",		AB,	no_keys },
-	{ "[silence]",		AB,	no_keys },
+const struct dm_cfgsect dm_layer_sects[] = {
+	{ "[convolutional]",	DM_L_CONV,		BOTH,	conv_keys },
+	{ "[conv]",		DM_L_CONV,		BOTH,	conv_keys },
+	{ "[deconvolutional]",	DM_L_DECONV,		PJ,	deconv_keys },
+	{ "[deconv]",		DM_L_DECONV,		PJ,	deconv_keys },
+	{ "[connected]",	DM_L_CONNECTED,		BOTH, connected_keys },
+	{ "[conn]",		DM_L_CONNECTED,		BOTH, connected_keys },
+	{ "[local]",		DM_L_LOCAL,		BOTH,	local_keys },
+	{ "[batchnorm]",	DM_L_BATCHNORM,		BOTH,	no_keys },
+	{ "[shortcut]",		DM_L_SHORTCUT,		BOTH,	shortcut_keys },
+	{ "[implicit]",		DM_L_IMPLICIT,		AB,	implicit_keys },
+	{ "[rnn]",		DM_L_RNN,		BOTH,	rnn_keys },
+	{ "[gru]",		DM_L_GRU,		BOTH,	gru_keys },
+	{ "[lstm]",		DM_L_LSTM,		BOTH,	lstm_keys },
+	{ "[crnn]",		DM_L_CRNN,		BOTH,	crnn_keys },
+	{ "[conv_lstm]",	DM_L_CONV_LSTM,		AB, conv_lstm_keys },
+	{ "[history]",		DM_L_HISTORY,		AB,	history_keys },
+	{ "[maxpool]",		DM_L_MAXPOOL,		BOTH,	maxpool_keys },
+	{ "[max]",		DM_L_MAXPOOL,		BOTH,	maxpool_keys },
+	{ "[local_avgpool]",	DM_L_LOCAL_AVGPOOL,	AB,
+	    local_avgpool_keys },
+	{ "[local_avg]",	DM_L_LOCAL_AVGPOOL,	AB,
+	    local_avgpool_keys },
+	{ "[avgpool]",		DM_L_AVGPOOL,		BOTH,	no_keys },
+	{ "[avg]",		DM_L_AVGPOOL,		BOTH,	no_keys },
+	{ "[route]",		DM_L_ROUTE,		BOTH,	route_keys },
+	{ "[upsample]",		DM_L_UPSAMPLE,		BOTH,	upsample_keys },
+	{ "[reorg]",		DM_L_REORG,		BOTH,	reorg_keys },
+	{ "[reorg3d]",		DM_L_REORG3D,		AB,	reorg_keys },
+	{ "[scale_channels]",	DM_L_SCALE_CHANNELS,	AB,
+	    scale_channels_keys },
+	{ "[sam]",		DM_L_SAM,		AB,	sam_keys },
+	{ "[dropout]",		DM_L_DROPOUT,		BOTH,	dropout_keys },
+	{ "[activation]",	DM_L_ACTIVATION,	BOTH, activation_keys },
+	{ "[logistic]",		DM_L_LOGISTIC,		PJ,	no_keys },
+	{ "[l2norm]",		DM_L_L2NORM,		PJ,	no_keys },
+	{ "[normalization]",	DM_L_NORMALIZATION,	BOTH,
+	    normalization_keys },
+	{ "[lrn]",		DM_L_NORMALIZATION,	BOTH,
+	    normalization_keys },
+	{ "[crop]",		DM_L_CROP,		BOTH,	crop_keys },
+	{ "[softmax]",		DM_L_SOFTMAX,		BOTH,	softmax_keys },
+	{ "[soft]",		DM_L_SOFTMAX,		BOTH,	softmax_keys },
+	{ "[cost]",		DM_L_COST,		BOTH,	cost_keys },
+	{ "[yolo]",		DM_L_YOLO,		BOTH,	yolo_keys },
+	{ "[Gaussian_yolo]",	DM_L_GAUSSIAN_YOLO,	AB,
+	    gaussian_yolo_keys },
+	{ "[region]",		DM_L_REGION,		BOTH,	region_keys },
+	{ "[detection]",	DM_L_DETECTION,		BOTH, detection_keys },
+	{ "[iseg]",		DM_L_ISEG,		PJ,	iseg_keys },
+	{ "[contrastive]",	DM_L_CONTRASTIVE,	AB, contrastive_keys },
+	{ "[empty]",		DM_L_EMPTY,		AB,	no_keys },
+	{ "[silence]",		DM_L_EMPTY,		AB,	no_keys },
 };
 
 #define NITEMS(a) (sizeof (a) / sizeof (a)[0])
 
-static unsigned
-dialect_fork(enum dm_dialect dialect)
+const size_t dm_layer_nsects = NITEMS(dm_layer_sects);
+
+unsigned
+dm_dialect_fork(enum dm_dialect dialect)
 {
 	return dialect == DM_DIALECT_PJ ? PJ : AB;
 }
@@ -384,17 +386,31 @@ same_key(const char *name, const char *key)
 	return strcmp(name, key) == 0;
 }
 
-const struct dm_cfgsect *
-dm_cfgkeys_sect(const char *name, int first, enum dm_dialect dialect)
+static const struct dm_cfgsect *
+sect_find(const struct dm_cfgsect *t, size_t n, const char *name)
 {
-	const struct dm_cfgsect *t = first ? net_sects : layer_sects;
-	size_t i, n = first ? NITEMS(net_sects) : NITEMS(layer_sects);
+	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (same_key(t[i].name, name))
-			return (t[i].forks & dialect_fork(dialect)) ? &t[i] :
-			    NULL;
+			return &t[i];
 	return NULL;
+}
+
+const struct dm_cfgsect *
+dm_cfgsect_find(const char *name)
+{
+	return sect_find(dm_layer_sects, dm_layer_nsects, name);
+}
+
+const struct dm_cfgsect *
+dm_cfgkeys_sect(const char *name, int first, enum dm_dialect dialect)
+{
+	const struct dm_cfgsect *t;
+
+	t = first ? sect_find(net_sects, NITEMS(net_sects), name) :
+	    dm_cfgsect_find(name);
+	return t != NULL && (t->forks & dm_dialect_fork(dialect)) ? t : NULL;
 }
 
 /*
@@ -440,7 +456,7 @@ dm_cfgkeys_find(const struct dm_cfgsect *s, const char *key,
 		return DM_KEY_NO_TABLE;
 	/* Only a fork that knows the section reads keys in it. */
 	forks = key_forks(s, key, pos) & s->forks;
-	if (forks & dialect_fork(dialect))
+	if (forks & dm_dialect_fork(dialect))
 		return DM_KEY_READ;
 	if (forks == 0) {
 		*pos = -1;
@@ -532,9 +548,9 @@ dm_cfgkeys_suggest(const char *name, int first, const char *key,
 		return NULL;
 	/* Short keys allow one slip: two turn "pad" into "max". */
 	bestd = strlen(key) <= 4 ? 2 : 3;
-	suggest_from(s->keys, key, dialect_fork(dialect), &best, &bestd);
+	suggest_from(s->keys, key, dm_dialect_fork(dialect), &best, &bestd);
 	if (!first)
-		suggest_from(layer_keys, key, dialect_fork(dialect), &best,
+		suggest_from(layer_keys, key, dm_dialect_fork(dialect), &best,
 		    &bestd);
 	return best;
 }

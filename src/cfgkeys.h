@@ -12,7 +12,10 @@
 #ifndef DM_CFGKEYS_H
 #define DM_CFGKEYS_H
 
+#include <stddef.h>
+
 #include "cfg.h"
+#include "ltype.h"
 
 enum dm_key_use {
 	DM_KEY_READ,		/* the dialect's Darknet reads it */
@@ -21,7 +24,39 @@ enum dm_key_use {
 	DM_KEY_NO_TABLE		/* not a section type of the dialect */
 };
 
-struct dm_cfgsect;		/* the keys of one section type */
+/* The forks of Darknet, as bits. */
+#define DM_FORK_AB	1u	/* AlexeyAB/darknet */
+#define DM_FORK_PJ	2u	/* pjreddie/darknet */
+
+/* The fork bit of a dialect. */
+unsigned	 dm_dialect_fork(enum dm_dialect dialect);
+
+struct cfg_key;			/* a key and the forks that read it */
+
+/*
+ * A section type: the header that names it, the layer it builds, the
+ * forks that know it and the keys they read in it.
+ */
+struct dm_cfgsect {
+	const char	*name;		/* "[convolutional]", "[conv]", ... */
+	enum dm_ltype	 type;		/* DM_L_UNKNOWN for [net] */
+	unsigned	 forks;		/* DM_FORK_AB | DM_FORK_PJ */
+	const struct cfg_key *keys;
+};
+
+/*
+ * The one table of the layer section types of both forks, aliases
+ * included ("[conv]" beside "[convolutional]"): what cfg.c checks the
+ * keys against and what net.c builds.
+ */
+extern const struct dm_cfgsect dm_layer_sects[];
+extern const size_t dm_layer_nsects;
+
+/*
+ * The layer section type whose header is name ("[conv]"), whichever forks
+ * know it, or NULL.
+ */
+const struct dm_cfgsect *dm_cfgsect_find(const char *name);
 
 /*
  * How the dialect's Darknet treats key in a section called name (the whole

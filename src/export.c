@@ -23,22 +23,60 @@
 #include "atomicfile.h"
 #include "endian.h"
 
+const char *const dm_names_table[DM_NAMES_COUNT] = {
+	[DM_NAMES_DARKMAP] = "darkmap",
+	[DM_NAMES_ULTRALYTICS] = "ultralytics",
+	[DM_NAMES_ERIKLINDERNOREN] = "eriklindernoren",
+	[DM_NAMES_TIANXIAOMO] = "tianxiaomo",
+	[DM_NAMES_TEMPLATE] = "template"
+};
+
+const char *const dm_out_format_names[DM_OUT_NFORMATS] = {
+	[DM_OUT_PT] = "pt",
+	[DM_OUT_SAFETENSORS] = "safetensors",
+	[DM_OUT_NPZ] = "npz",
+	[DM_OUT_WEIGHTS] = "weights"
+};
+
 int
 dm_names_parse(const char *s, enum dm_names *out)
 {
-	if (strcmp(s, "darkmap") == 0)
-		*out = DM_NAMES_DARKMAP;
-	else if (strcmp(s, "ultralytics") == 0)
-		*out = DM_NAMES_ULTRALYTICS;
-	else if (strcmp(s, "eriklindernoren") == 0)
-		*out = DM_NAMES_ERIKLINDERNOREN;
-	else if (strcmp(s, "tianxiaomo") == 0)
-		*out = DM_NAMES_TIANXIAOMO;
-	else if (strchr(s, '{') != NULL)
-		*out = DM_NAMES_TEMPLATE;
-	else
+	int i;
+
+	for (i = 0; i < DM_NAMES_TEMPLATE; i++) {
+		if (strcmp(s, dm_names_table[i]) == 0) {
+			*out = (enum dm_names)i;
+			return 0;
+		}
+	}
+	if (strchr(s, '{') == NULL)
 		return -1;
+	*out = DM_NAMES_TEMPLATE;
 	return 0;
+}
+
+int
+dm_out_format_parse(const char *name, const char *path,
+    enum dm_out_format *out)
+{
+	const char *dot;
+	int i;
+
+	if (name == NULL) {
+		dot = strrchr(path, '.');
+		if (dot == NULL || strchr(dot, '/') != NULL)
+			return -1;
+		name = dot + 1;
+		if (strcmp(name, "pth") == 0)
+			name = dm_out_format_names[DM_OUT_PT];
+	}
+	for (i = 0; i < DM_OUT_NFORMATS; i++) {
+		if (strcmp(name, dm_out_format_names[i]) == 0) {
+			*out = (enum dm_out_format)i;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 uint16_t
@@ -388,8 +426,6 @@ add_memory(struct dm_export *ex, const char *key, float *mem, int ndim,
 static int
 plan_port(struct dm_export *ex, size_t li, int conv, struct dm_error *err)
 {
-	static const char *const scheme_name[] = { "", "ultralytics",
-	    "eriklindernoren", "tianxiaomo" };
 	const struct dm_net *net = ex->net;
 	const struct dm_layer *l = &net->layers[li];
 	char c[64], b[64], key[160];
@@ -428,7 +464,7 @@ plan_port(struct dm_export *ex, size_t li, int conv, struct dm_error *err)
 	if (l->type != DM_L_CONV)
 		return xerr(err, net, li, "the %s port has no equivalent of "
 		    "this layer type (use --names darkmap or a template)",
-		    scheme_name[ex->opts.names]);
+		    dm_names_table[ex->opts.names]);
 	switch (ex->opts.names) {
 	case DM_NAMES_ULTRALYTICS:
 		snprintf(c, sizeof c, "module_list.%zu.Conv2d", li);

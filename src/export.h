@@ -24,6 +24,14 @@ enum dm_names {
 	DM_NAMES_TIANXIAOMO,	/* models.L.convK.weight ... */
 	DM_NAMES_TEMPLATE	/* a user template with placeholders */
 };
+#define DM_NAMES_COUNT	(DM_NAMES_TEMPLATE + 1)
+
+/*
+ * The names of the key schemes, by enum dm_names, in the order they are
+ * offered ("darkmap", ..., "template" last): the one list --names, the
+ * export dialog and the messages take them from.
+ */
+extern const char *const dm_names_table[DM_NAMES_COUNT];
 
 enum dm_out_format {
 	DM_OUT_PT,
@@ -31,6 +39,15 @@ enum dm_out_format {
 	DM_OUT_NPZ,
 	DM_OUT_WEIGHTS
 };
+#define DM_OUT_NFORMATS	(DM_OUT_WEIGHTS + 1)
+
+/*
+ * The names of the output formats, by enum dm_out_format, in the order
+ * they are offered ("pt", "safetensors", "npz", "weights"); each is also
+ * the format's file name extension.  The one list --format, the export
+ * dialog and the messages take them from.
+ */
+extern const char *const dm_out_format_names[DM_OUT_NFORMATS];
 
 struct dm_export_opts {
 	enum dm_out_format format;
@@ -95,7 +112,17 @@ void		 dm_export_free(struct dm_export *ex);
 /* IEEE 754 binary32 to binary16, rounding to nearest even. */
 uint16_t	 dm_f32_to_f16(float f);
 
-/* The names scheme for a --names value; -1 if it is not a known one. */
+/*
+ * The names scheme for a --names value (a name of dm_names_table but
+ * "template", or a template: anything with a '{'); -1 if it is neither.
+ */
 int		 dm_names_parse(const char *s, enum dm_names *out);
+
+/*
+ * The output format called name; with name NULL, the one the extension of
+ * path says (".pth" is pt).  -1 if there is none.
+ */
+int		 dm_out_format_parse(const char *name, const char *path,
+		     enum dm_out_format *out);
 
 #endif /* DM_EXPORT_H */

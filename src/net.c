@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgkeys.h"
 #include "override.h"
 
 static const char *const dm_ltype_names[] = {
@@ -48,65 +49,6 @@ struct build {
 	struct dm_layer	*l;
 	int		 w, h, c, inputs;
 	struct dm_error	*err;
-};
-
-struct sect_type {
-	const char	*name;
-	enum dm_ltype	 type;
-	unsigned	 forks;		/* FORK_AB | FORK_PJ */
-};
-
-#define FORK_AB 1u
-#define FORK_PJ 2u
-#define FORK_BOTH (FORK_AB | FORK_PJ)
-
-static const struct sect_type sect_types[] = {
-	{ "[convolutional]",	DM_L_CONV,		FORK_BOTH },
-	{ "[conv]",		DM_L_CONV,		FORK_BOTH },
-	{ "[deconvolutional]",	DM_L_DECONV,		FORK_PJ },
-	{ "[deconv]",		DM_L_DECONV,		FORK_PJ },
-	{ "[connected]",	DM_L_CONNECTED,		FORK_BOTH },
-	{ "[conn]",		DM_L_CONNECTED,		FORK_BOTH },
-	{ "[local]",		DM_L_LOCAL,		FORK_BOTH },
-	{ "[batchnorm]",	DM_L_BATCHNORM,		FORK_BOTH },
-	{ "[shortcut]",		DM_L_SHORTCUT,		FORK_BOTH },
-	{ "[implicit]",		DM_L_IMPLICIT,		FORK_AB },
-	{ "[rnn]",		DM_L_RNN,		FORK_BOTH },
-	{ "[gru]",		DM_L_GRU,		FORK_BOTH },
-	{ "[lstm]",		DM_L_LSTM,		FORK_BOTH },
-	{ "[crnn]",		DM_L_CRNN,		FORK_BOTH },
-	{ "[conv_lstm]",	DM_L_CONV_LSTM,		FORK_AB },
-	{ "[history]",		DM_L_HISTORY,		FORK_AB },
-	{ "[maxpool]",		DM_L_MAXPOOL,		FORK_BOTH },
-	{ "[max]",		DM_L_MAXPOOL,		FORK_BOTH },
-	{ "[local_avgpool]",	DM_L_LOCAL_AVGPOOL,	FORK_AB },
-	{ "[local_avg]",	DM_L_LOCAL_AVGPOOL,	FORK_AB },
-	{ "[avgpool]",		DM_L_AVGPOOL,		FORK_BOTH },
-	{ "[avg]",		DM_L_AVGPOOL,		FORK_BOTH },
-	{ "[route]",		DM_L_ROUTE,		FORK_BOTH },
-	{ "[upsample]",		DM_L_UPSAMPLE,		FORK_BOTH },
-	{ "[reorg]",		DM_L_REORG,		FORK_BOTH },
-	{ "[reorg3d]",		DM_L_REORG3D,		FORK_AB },
-	{ "[scale_channels]",	DM_L_SCALE_CHANNELS,	FORK_AB },
-	{ "[sam]",		DM_L_SAM,		FORK_AB },
-	{ "[dropout]",		DM_L_DROPOUT,		FORK_BOTH },
-	{ "[activation]",	DM_L_ACTIVATION,	FORK_BOTH },
-	{ "[logistic]",		DM_L_LOGISTIC,		FORK_PJ },
-	{ "[l2norm]",		DM_L_L2NORM,		FORK_PJ },
-	{ "[normalization]",	DM_L_NORMALIZATION,	FORK_BOTH },
-	{ "[lrn]",		DM_L_NORMALIZATION,	FORK_BOTH },
-	{ "[crop]",		DM_L_CROP,		FORK_BOTH },
-	{ "[softmax]",		DM_L_SOFTMAX,		FORK_BOTH },
-	{ "[soft]",		DM_L_SOFTMAX,		FORK_BOTH },
-	{ "[cost]",		DM_L_COST,		FORK_BOTH },
-	{ "[yolo]",		DM_L_YOLO,		FORK_BOTH },
-	{ "[Gaussian_yolo]",	DM_L_GAUSSIAN_YOLO,	FORK_AB },
-	{ "[region]",		DM_L_REGION,		FORK_BOTH },
-	{ "[detection]",	DM_L_DETECTION,		FORK_BOTH },
-	{ "[iseg]",		DM_L_ISEG,		FORK_PJ },
-	{ "[contrastive]",	DM_L_CONTRASTIVE,	FORK_AB },
-	{ "[empty]",		DM_L_EMPTY,		FORK_AB },
-	{ "[silence]",		DM_L_EMPTY,		FORK_AB },
 };
 
 const char *
@@ -1397,26 +1339,15 @@ parse_simple(struct build *b)
 	return berr(b, DM_ERR_UNSUPPORTED, "internal: no shape rule");
 }
 
-static const struct sect_type *
-find_sect_type(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof sect_types / sizeof sect_types[0]; i++)
-		if (strcmp(sect_types[i].name, name) == 0)
-			return &sect_types[i];
-	return NULL;
-}
-
 static int
 build_layer(struct build *b)
 {
 	struct dm_layer *l = b->l;
-	const struct sect_type *st;
-	unsigned fork = b->net->dialect == DM_DIALECT_AB ? FORK_AB : FORK_PJ;
+	const struct dm_cfgsect *st;
+	unsigned fork = dm_dialect_fork(b->net->dialect);
 	int rc;
 
-	st = find_sect_type(b->s->name);
+	st = dm_cfgsect_find(b->s->name);
 	if (st == NULL || (st->forks & fork) == 0) {
 		if (b->net->dialect == DM_DIALECT_PJ)
 			return berr(b, DM_ERR_INVALID, "unknown section type%s; "

@@ -38,17 +38,6 @@
 #define HIST_CHUNK	4096u
 #define UNDO_MAX	1000
 
-const char *const dm_vm_names[DM_VM_NAMES_COUNT] = {
-	"darkmap", "ultralytics", "eriklindernoren", "tianxiaomo", "template"
-};
-
-static const char *const format_ext[] = {
-	[DM_OUT_PT] = "pt",
-	[DM_OUT_SAFETENSORS] = "safetensors",
-	[DM_OUT_NPZ] = "npz",
-	[DM_OUT_WEIGHTS] = "weights"
-};
-
 /*
  * The background diagnosis.  The thread owns a net and a weights handle
  * of its own, so that the session's net can be laid out again while it
@@ -2664,14 +2653,14 @@ x_names(const struct dm_vm *vm, enum dm_names *names, const char **tmpl)
 	const struct dm_vm_xdialog *x = &vm->x;
 
 	*tmpl = NULL;
-	if (x->names == DM_VM_NAMES_COUNT - 1) {
+	if (x->names == DM_NAMES_TEMPLATE) {
 		*tmpl = x->tmpl;
 		if (strchr(x->tmpl, '{') == NULL)
 			return -1;
 		*names = DM_NAMES_TEMPLATE;
 		return 0;
 	}
-	return dm_names_parse(dm_vm_names[x->names], names);
+	return dm_names_parse(dm_names_table[x->names], names);
 }
 
 static int
@@ -2729,14 +2718,14 @@ static void
 x_set_path_ext(struct dm_vm *vm, enum dm_out_format old)
 {
 	struct dm_vm_xdialog *x = &vm->x;
-	const char *ext = format_ext[old];
+	const char *ext = dm_out_format_names[old];
 	size_t n = strlen(x->path), e = strlen(ext);
 
 	if (n > e + 1 && x->path[n - e - 1] == '.' &&
 	    strcmp(x->path + n - e, ext) == 0) {
 		x->path[n - e] = '\0';
 		snprintf(x->path + n - e, sizeof x->path - (n - e), "%s",
-		    format_ext[x->format]);
+		    dm_out_format_names[x->format]);
 	}
 }
 
@@ -2750,13 +2739,13 @@ x_open(struct dm_vm *vm)
 	if (x->path[0] == '\0') {
 		dot = strrchr(b, '.');
 		snprintf(x->path, sizeof x->path, "%.*s.%s", dot != NULL ?
-		    (int)(dot - b) : (int)strlen(b), b, format_ext[x->format]);
+		    (int)(dot - b) : (int)strlen(b), b, dm_out_format_names[x->format]);
 		if (vm->ovr->names != NULL) {
-			for (i = 0; i < DM_VM_NAMES_COUNT - 1; i++)
-				if (strcmp(vm->ovr->names, dm_vm_names[i]) == 0)
+			for (i = 0; i < DM_NAMES_TEMPLATE; i++)
+				if (strcmp(vm->ovr->names, dm_names_table[i]) == 0)
 					x->names = i;
 			if (strchr(vm->ovr->names, '{') != NULL) {
-				x->names = DM_VM_NAMES_COUNT - 1;
+				x->names = DM_NAMES_TEMPLATE;
 				snprintf(x->tmpl, sizeof x->tmpl, "%s",
 				    vm->ovr->names);
 			}
@@ -2785,7 +2774,7 @@ dm_vm_xfield_active(const struct dm_vm *vm, enum dm_xfield f)
 		return x->format != DM_OUT_WEIGHTS;
 	case DM_XF_TEMPLATE:
 		return x->format != DM_OUT_WEIGHTS &&
-		    x->names == DM_VM_NAMES_COUNT - 1;
+		    x->names == DM_NAMES_TEMPLATE;
 	case DM_XF_DTYPE:
 		return x->format != DM_OUT_WEIGHTS;
 	case DM_XF_WRAP:
@@ -2812,13 +2801,13 @@ x_cycle(struct dm_vm *vm, int dir)
 
 	switch (x->field) {
 	case DM_XF_FORMAT:
-		x->format = (enum dm_out_format)(((int)x->format + dir + 4) %
-		    4);
+		x->format = (enum dm_out_format)(((int)x->format + dir +
+		    DM_OUT_NFORMATS) % DM_OUT_NFORMATS);
 		x_set_path_ext(vm, old);
 		break;
 	case DM_XF_NAMES:
-		x->names = (x->names + dir + DM_VM_NAMES_COUNT) %
-		    DM_VM_NAMES_COUNT;
+		x->names = (x->names + dir + DM_NAMES_COUNT) %
+		    DM_NAMES_COUNT;
 		break;
 	case DM_XF_DTYPE:
 		x->f16 = !x->f16;

@@ -185,12 +185,11 @@ enum dm_xfield {
 };
 
 #define DM_VM_FIELD_MAX 512
-#define DM_VM_NAMES_COUNT 5		/* darkmap ... template */
 
 struct dm_vm_xdialog {
 	enum dm_xfield	 field;		/* with the focus */
 	enum dm_out_format format;
-	int		 names;		/* index into dm_vm_names[] */
+	int		 names;		/* enum dm_names */
 	char		 tmpl[DM_VM_FIELD_MAX];
 	int		 f16;
 	int		 wrap;
@@ -326,9 +325,6 @@ struct dm_vm {
 
 	struct dm_vm_worker *worker;
 };
-
-/* The names schemes offered by the export dialog, in dialog order. */
-extern const char *const dm_vm_names[DM_VM_NAMES_COUNT];
 
 /*
  * Opens the interface's session on a net, a weights file (which may be

@@ -643,11 +643,29 @@ cmd_inspect(const struct opts *o)
 	return rc;
 }
 
+/* "a, b, c" and last before the last one: the n names of list. */
+static const char *
+name_list(char *buf, size_t size, const char *const *list, int n,
+    const char *last)
+{
+	size_t len = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+		    i == 0 ? "" : i == n - 1 ? last : ", ", list[i]);
+	return buf;
+}
+
 static int
 out_format(const char *name, const char *output, enum dm_out_format *f)
 {
 	const char *dot;
+	char list[128];
 
+	if (dm_out_format_parse(name, output, f) == 0)
+		return 0;
 	if (name == NULL) {
 		dot = strrchr(output, '.');
 		if (dot == NULL || strchr(dot, '/') != NULL) {
@@ -656,23 +674,11 @@ out_format(const char *name, const char *output, enum dm_out_format *f)
 			return -1;
 		}
 		name = dot + 1;
-		if (strcmp(name, "pth") == 0)
-			name = "pt";
 	}
-	if (strcmp(name, "pt") == 0)
-		*f = DM_OUT_PT;
-	else if (strcmp(name, "safetensors") == 0)
-		*f = DM_OUT_SAFETENSORS;
-	else if (strcmp(name, "npz") == 0)
-		*f = DM_OUT_NPZ;
-	else if (strcmp(name, "weights") == 0)
-		*f = DM_OUT_WEIGHTS;
-	else {
-		warnx_usage("unknown output format '%s' (use pt, safetensors, "
-		    "npz or weights)", name);
-		return -1;
-	}
-	return 0;
+	warnx_usage("unknown output format '%s' (use %s)", name,
+	    name_list(list, sizeof list, dm_out_format_names,
+	    DM_OUT_NFORMATS, " or "));
+	return -1;
 }
 
 static void
@@ -701,13 +707,15 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 {
 	const char *names = o->names ? o->names : p->names;
 	const char *dtype = o->dtype ? o->dtype : p->dtype;
+	char list[128];
 
 	memset(xo, 0, sizeof *xo);
 	if (out_format(o->format_name, o->output, &xo->format) == -1)
 		return -1;
 	if (names != NULL && dm_names_parse(names, &xo->names) == -1) {
-		warnx_usage("unknown names '%s' (use darkmap, ultralytics, "
-		    "eriklindernoren, tianxiaomo or a {template})", names);
+		warnx_usage("unknown names '%s' (use %s or a {template})",
+		    names, name_list(list, sizeof list, dm_names_table,
+		    DM_NAMES_TEMPLATE, ", "));
 		return -1;
 	}
 	xo->tmpl = names;

@@ -214,9 +214,6 @@ const struct tui_screen_ops view_repair_ops = {
 
 /* The export dialog. */
 
-static const char *const formats[] = { "pt", "safetensors", "npz",
-    "weights" };
-
 static void
 choices(struct tui *t, int y, int x, int w, const char *const *v, int n,
     int cur, int focused, int active, int field)
@@ -290,12 +287,12 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		    tui_glyph(t, TUI_G_POINTER) : " ", labels[f]);
 		switch (f) {
 		case DM_XF_FORMAT:
-			choices(t, y, in.x + lw, in.w - lw, formats, 4,
-			    (int)x->format, foc, act, f);
+			choices(t, y, in.x + lw, in.w - lw, dm_out_format_names,
+			    DM_OUT_NFORMATS, (int)x->format, foc, act, f);
 			break;
 		case DM_XF_NAMES:
-			choices(t, y, in.x + lw, in.w - lw, dm_vm_names,
-			    DM_VM_NAMES_COUNT, x->names, foc, act, f);
+			choices(t, y, in.x + lw, in.w - lw, dm_names_table,
+			    DM_NAMES_COUNT, x->names, foc, act, f);
 			break;
 		case DM_XF_DTYPE:
 			choices(t, y, in.x + lw, in.w - lw, dtypes, 2, x->f16,

@@ -16,6 +16,7 @@
 
 #include "cfg.h"
 #include "cfgkeys.h"
+#include "net.h"
 
 static struct dm_cfg *
 parse(const char *text, enum dm_dialect d, struct dm_error *err)
@@ -650,6 +651,47 @@ test_suggestions(void **state)
 	    DM_DIALECT_AB));
 }
 
+/*
+ * The keys are looked up in the one table of section types: a section is
+ * known to a dialect exactly when its row says the fork reads it, and
+ * every layer type has a row named after it.
+ */
+static void
+test_section_table(void **state)
+{
+	const struct dm_cfgsect *s;
+	char name[64];
+	size_t i;
+	int t, k, rows;
+
+	(void)state;
+	assert_true(dm_layer_nsects > 0);
+	for (i = 0; i < dm_layer_nsects; i++) {
+		s = &dm_layer_sects[i];
+		assert_ptr_equal(dm_cfgsect_find(s->name), s);
+		for (k = 0; k < 2; k++) {
+			enum dm_dialect d = k ? DM_DIALECT_PJ : DM_DIALECT_AB;
+
+			assert_ptr_equal(dm_cfgkeys_sect(s->name, 0, d),
+			    (s->forks & dm_dialect_fork(d)) ? s : NULL);
+		}
+	}
+	for (t = 0; t < DM_L_NTYPES; t++) {
+		if (t == DM_L_UNKNOWN)
+			continue;
+		snprintf(name, sizeof name, "[%s]",
+		    dm_ltype_name((enum dm_ltype)t));
+		s = dm_cfgsect_find(name);
+		assert_non_null(s);
+		assert_int_equal(s->type, t);
+	}
+	for (i = 0, rows = 0; i < dm_layer_nsects; i++)
+		rows += dm_layer_sects[i].type == DM_L_UNKNOWN;
+	assert_int_equal(rows, 0);
+	assert_null(dm_cfgsect_find("[net]"));
+	assert_null(dm_cfgsect_find("[mystery]"));
+}
+
 int
 main(void)
 {
@@ -677,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_warnings_escape_control_bytes),
 		cmocka_unit_test(test_key_places),
 		cmocka_unit_test(test_suggestions),
+		cmocka_unit_test(test_section_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "cfgkeys.h"
 #include "net.h"
 
 static struct dm_net *
@@ -379,6 +380,46 @@ test_errors_escape_values(void **state)
 	assert_non_null(strstr(err.msg, "filters=\\x1bc reads as 0"));
 }
 
+/*
+ * The net builds what the one table of section types says, for every
+ * section type and alias of both forks: the row's layer type where the
+ * fork knows it, an unknown layer (AlexeyAB) or a refusal (pjreddie)
+ * where it does not.
+ */
+static void
+test_section_table(void **state)
+{
+	const struct dm_cfgsect *s;
+	enum dm_dialect d;
+	struct dm_error err;
+	struct dm_net *net;
+	char text[256];
+	size_t i;
+	int k, known;
+
+	(void)state;
+	for (i = 0; i < dm_layer_nsects; i++) {
+		s = &dm_layer_sects[i];
+		snprintf(text, sizeof text, NET8 "[convolutional]\n"
+		    "filters=4\nsize=1\n%s\n", s->name);
+		for (k = 0; k < 2; k++) {
+			d = k ? DM_DIALECT_PJ : DM_DIALECT_AB;
+			known = (s->forks & dm_dialect_fork(d)) != 0;
+			net = build(text, d, &err);
+			if (net != NULL) {
+				assert_int_equal(net->layers[1].type, known ?
+				    s->type : DM_L_UNKNOWN);
+				dm_net_free(net);
+			} else {
+				assert_int_equal(strstr(err.msg, "unknown "
+				    "section type") != NULL, !known);
+			}
+			if (!known)
+				assert_true(net != NULL || d == DM_DIALECT_PJ);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -401,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_errors_tell_misspelt_key),
 		cmocka_unit_test(test_many_layer_warnings),
 		cmocka_unit_test(test_errors_escape_values),
+		cmocka_unit_test(test_section_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
