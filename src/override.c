@@ -250,6 +250,227 @@ dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 	return 0;
 }
 
+/*
+ * The algebra of overrides: copies, equality, pruning, merging, the
+ * identity of the files a set is for, and the differences between two
+ * sets.  All of it works on the structures; two sets are equal when
+ * dm_profile_fprint() would print them alike (the lines entries were read
+ * from and the profile's path do not count).
+ */
+
+struct dm_ovr *
+dm_ovr_dup(const struct dm_ovr *src)
+{
+	struct dm_ovr *o;
+
+	if ((o = dm_ovr_new()) == NULL)
+		return NULL;
+	if (dm_ovr_copy(o, src, NULL) == -1) {
+		dm_ovr_free(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int
+str_equal(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static int
+layer_equal(const struct dm_layer_ovr *a, const struct dm_layer_ovr *b)
+{
+	return a->layer == b->layer && a->absent == b->absent &&
+	    a->omit == b->omit && a->cutoff == b->cutoff &&
+	    a->offset == b->offset && a->gap == b->gap &&
+	    str_equal(a->order, b->order);
+}
+
+static int
+array_equal(const struct dm_array_ovr *a, const struct dm_array_ovr *b)
+{
+	int k;
+
+	if (a->layer != b->layer || strcmp(a->name, b->name) != 0 ||
+	    a->count != b->count || a->transpose != b->transpose ||
+	    a->nreshape != b->nreshape || a->nperm != b->nperm ||
+	    !str_equal(a->rename, b->rename))
+		return 0;
+	for (k = 0; k < a->nreshape && k < DM_SHAPE_MAX; k++)
+		if (a->reshape[k] != b->reshape[k])
+			return 0;
+	for (k = 0; k < a->nperm && k < DM_SHAPE_MAX; k++)
+		if (a->perm[k] != b->perm[k])
+			return 0;
+	return 1;
+}
+
+int
+dm_ovr_equal(const struct dm_ovr *a, const struct dm_ovr *b)
+{
+	size_t i;
+
+	if (!str_equal(a->for_cfg, b->for_cfg) || a->for_size != b->for_size ||
+	    !str_equal(a->for_hash, b->for_hash) ||
+	    !str_equal(a->note, b->note) || a->dialect != b->dialect ||
+	    a->header != b->header || a->transpose != b->transpose ||
+	    a->data_end != b->data_end || a->layout != b->layout ||
+	    a->nlayers != b->nlayers || a->narrays != b->narrays ||
+	    !str_equal(a->names, b->names) || !str_equal(a->dtype, b->dtype) ||
+	    !str_equal(a->wrap, b->wrap))
+		return 0;
+	for (i = 0; i < a->nlayers; i++)
+		if (!layer_equal(&a->layers[i], &b->layers[i]))
+			return 0;
+	for (i = 0; i < a->narrays; i++)
+		if (!array_equal(&a->arrays[i], &b->arrays[i]))
+			return 0;
+	return 1;
+}
+
+void
+dm_ovr_prune(struct dm_ovr *o)
+{
+	size_t i, n;
+
+	for (i = n = 0; i < o->nlayers; i++) {
+		struct dm_layer_ovr *l = &o->layers[i];
+
+		if (!l->absent && !l->omit && !l->cutoff && l->gap == 0 &&
+		    l->offset == DM_UNSET && l->order == NULL)
+			continue;
+		o->layers[n++] = *l;
+	}
+	o->nlayers = n;
+	for (i = n = 0; i < o->narrays; i++) {
+		struct dm_array_ovr *a = &o->arrays[i];
+
+		if (a->transpose != 1 && a->nperm == 0 && a->rename == NULL &&
+		    a->nreshape == 0 && a->count == DM_UNSET)
+			continue;
+		o->arrays[n++] = *a;
+	}
+	o->narrays = n;
+}
+
+int
+dm_ovr_merge(struct dm_ovr *dst, const struct dm_ovr *src,
+    struct dm_error *err)
+{
+	size_t i;
+
+	if (src->header != DM_UNSET)
+		dst->header = src->header;
+	if (src->transpose != DM_UNSET)
+		dst->transpose = src->transpose;
+	if (src->data_end != DM_UNSET)
+		dst->data_end = src->data_end;
+	for (i = 0; i < src->nlayers; i++) {
+		const struct dm_layer_ovr *c = &src->layers[i];
+		struct dm_layer_ovr *l = dm_ovr_layer(dst, c->layer, err);
+
+		if (l == NULL)
+			return -1;
+		l->absent |= c->absent;
+		l->omit |= c->omit;
+		l->cutoff |= c->cutoff;
+		if (c->offset != DM_UNSET)
+			l->offset = c->offset;
+		if (c->gap != 0)
+			l->gap = c->gap;
+		if (c->order != NULL && dup_str(&l->order, c->order, err) == -1)
+			return -1;
+	}
+	for (i = 0; i < src->narrays; i++) {
+		const struct dm_array_ovr *c = &src->arrays[i];
+		struct dm_array_ovr *a = dm_ovr_array(dst, c->layer, c->name,
+		    err);
+
+		if (a == NULL)
+			return -1;
+		if (c->transpose != DM_UNSET)
+			a->transpose = c->transpose;
+		if (c->nperm > 0) {
+			a->nperm = c->nperm;
+			memcpy(a->perm, c->perm, sizeof a->perm);
+		}
+		if (c->nreshape > 0) {
+			a->nreshape = c->nreshape;
+			memcpy(a->reshape, c->reshape, sizeof a->reshape);
+		}
+		if (c->count != DM_UNSET)
+			a->count = c->count;
+		if (c->rename != NULL &&
+		    dup_str(&a->rename, c->rename, err) == -1)
+			return -1;
+	}
+	if ((src->names != NULL && dup_str(&dst->names, src->names, err) ==
+	    -1) || (src->dtype != NULL && dup_str(&dst->dtype, src->dtype,
+	    err) == -1) || (src->wrap != NULL && dup_str(&dst->wrap,
+	    src->wrap, err) == -1))
+		return -1;
+	return 0;
+}
+
+const char *
+dm_base_name(const char *path)
+{
+	const char *s;
+
+	if (path == NULL)
+		return "";
+	s = strrchr(path, '/');
+	return s != NULL ? s + 1 : path;
+}
+
+int
+dm_ovr_identify(struct dm_ovr *o, const struct dm_ovr_identity *id,
+    struct dm_error *err)
+{
+	char hash[64];
+
+	if (dup_str(&o->for_cfg, dm_base_name(id->cfg_path), err) == -1)
+		return -1;
+	if (id->head != NULL) {
+		o->for_size = id->size;
+		dm_profile_hash(id->head, id->headlen, hash, sizeof hash);
+		if (dup_str(&o->for_hash, hash, err) == -1)
+			return -1;
+	}
+	if (o->dialect == DM_UNSET)
+		o->dialect = id->dialect;
+	return 0;
+}
+
+size_t
+dm_ovr_identity_notes(const struct dm_ovr *o, const char *profile,
+    const struct dm_ovr_identity *id, char notes[][DM_NOTE_MAX])
+{
+	const char *cfg = dm_base_name(id->cfg_path);
+	char hash[64];
+	size_t n = 0;
+
+	if (o->for_cfg != NULL && strcmp(o->for_cfg, cfg) != 0)
+		snprintf(notes[n++], DM_NOTE_MAX, "warning: %s was made for "
+		    "the cfg %s, not %s", profile, o->for_cfg, cfg);
+	if (id->head == NULL)
+		return n;
+	if (o->for_size != DM_UNSET && o->for_size != id->size)
+		snprintf(notes[n++], DM_NOTE_MAX, "warning: %s was made for a "
+		    "weights file of %lld bytes; %s has %lld", profile,
+		    (long long)o->for_size, id->weights_path,
+		    (long long)id->size);
+	else if (o->for_hash != NULL) {
+		dm_profile_hash(id->head, id->headlen, hash, sizeof hash);
+		if (strcmp(hash, o->for_hash) != 0)
+			snprintf(notes[n++], DM_NOTE_MAX, "warning: %s was "
+			    "made for another weights file (its first bytes "
+			    "differ from %s's)", profile, id->weights_path);
+	}
+	return n;
+}
+
 /* Parses a whole decimal number (optionally negative) into *out. */
 static int
 parse_i64(const char *s, int64_t *out)

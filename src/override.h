@@ -99,6 +99,70 @@ int		 dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 		     struct dm_error *err);
 
 /*
+ * The algebra of overrides, on the structures.  dm_ovr_dup() returns a
+ * new copy (NULL: no memory).  dm_ovr_equal() says whether two sets would
+ * be written as the same profile (the lines and path they were read from
+ * do not count).  dm_ovr_prune() drops the entries of layers and arrays
+ * that change nothing.  dm_ovr_merge() lays src over dst: what src sets
+ * wins, flags add up (the command-line options over a profile), and so
+ * do its export settings.
+ */
+struct dm_ovr	*dm_ovr_dup(const struct dm_ovr *src);
+int		 dm_ovr_equal(const struct dm_ovr *a, const struct dm_ovr *b);
+void		 dm_ovr_prune(struct dm_ovr *ovr);
+int		 dm_ovr_merge(struct dm_ovr *dst, const struct dm_ovr *src,
+		     struct dm_error *err);
+
+/* The files a set of overrides is made for. */
+struct dm_ovr_identity {
+	const char	*cfg_path;
+	const char	*weights_path;	/* NULL: no weights file */
+	const uint8_t	*head;		/* its first bytes, or NULL */
+	size_t		 headlen;
+	int64_t		 size;		/* its size */
+	int		 dialect;	/* the fork the net was read for */
+};
+
+#define DM_NOTE_MAX	1024
+
+/*
+ * Records in ovr what it is made for: the cfg's base name, the weights
+ * file's size and hash, and the fork when ovr sets none.
+ */
+int		 dm_ovr_identify(struct dm_ovr *ovr,
+		     const struct dm_ovr_identity *id, struct dm_error *err);
+
+/*
+ * The warnings due when ovr, read from profile, was made for other files
+ * than id: at most two, into notes; returns how many.
+ */
+size_t		 dm_ovr_identity_notes(const struct dm_ovr *ovr,
+		     const char *profile, const struct dm_ovr_identity *id,
+		     char notes[][DM_NOTE_MAX]);
+
+/*
+ * Describes how b differs from a on net, one change a line, into buf;
+ * returns the number of changes (all of them, even those buf cannot
+ * hold).
+ */
+int		 dm_ovr_diff(const struct dm_net *net, const struct dm_ovr *a,
+		     const struct dm_ovr *b, char *buf, size_t len);
+
+/*
+ * Letters of the overrides a layer has, into buf: a absent, o omit,
+ * c cutoff, g gap, @ offset, O order, # count, t transpose, p permute,
+ * S reshape, R rename.
+ */
+void		 dm_ovr_letters(const struct dm_ovr *ovr, size_t layer,
+		     char *buf, size_t len);
+
+/* "1,2,3" from n numbers, into buf. */
+void		 dm_ovr_join(char *buf, size_t len, const uint64_t *v, int n);
+
+/* The last component of a path ("" for NULL). */
+const char	*dm_base_name(const char *path);
+
+/*
  * Parses a command-line override such as opt "gap", arg "12=4" into ovr
  * (see darkmap(1), OVERRIDES).  Errors are usage errors naming the option;
  * after one, the entry the option addressed may be partly set, so the

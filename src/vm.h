@@ -1,34 +1,18 @@
 /*
  * vm.h - the view-model of the interactive interface.
  *
- * A struct dm_vm holds a session (the net, the weights file, the
- * overrides in force, the verdict and the diagnosis), the edits made to
- * the overrides with their undo and redo history, and everything the
- * screen shows: the selected row and array, scroll positions, the pane
- * with the focus, the pending prompt or dialog, the last search and the
- * message line.  It is plain C: tests drive it without a terminal, and
- * ui/ only draws it and turns keys into dm_vm_do() actions.
+ * A struct dm_vm holds a session (src/session.h: the net, the weights
+ * file, the overrides in force and their history, the verdict and the
+ * diagnosis) and everything the screen shows of it: the selected row and
+ * array, scroll positions, the pane with the focus, the pending prompt or
+ * dialog, the last search and the message line.  It is plain C: tests
+ * drive it without a terminal, and ui/ only draws it and turns keys into
+ * dm_vm_do() actions.  Views read the session through dm_vm_session()
+ * and its accessors.
  *
- * Every edit is an operation on a copy of the overrides, followed by a
- * new layout of the net, a new verdict and a new diagnosis; a layout the
- * core refuses (a gap before the data, a reshape of the wrong size)
- * leaves the session as it was and says why on the message line.
- *
- * The diagnosis reads the whole weights file, so with DM_VM_ASYNC it runs
- * in a thread of its own, on a net and file handle of its own: the screen
- * shows the layout at once and the statistics when dm_vm_poll() finds
- * them ready.  Edits made meanwhile queue a new diagnosis; stale results
- * are dropped.
- *
- * Unsaved edits are written after every change to an autosave profile in
- * the state folder (dm_vm_autosave_dir()), removed when the profile is
- * saved or the edits are discarded, and offered back when the same cfg
- * and weights are opened again.
- *
- * struct dm_vm owns everything it holds (dm_vm_free()).  The net, the
- * diagnosis and the strings it hands out are borrowed and valid until the
- * next call that changes the session: dm_vm_do(), dm_vm_poll(),
- * dm_vm_run().
+ * struct dm_vm owns the session it holds (dm_vm_free()).  What it hands
+ * out is borrowed and valid until the next call that changes it:
+ * dm_vm_do(), dm_vm_poll(), dm_vm_run().
  */
 #ifndef DM_VM_H
 #define DM_VM_H
@@ -41,6 +25,7 @@
 #include "export.h"
 #include "net.h"
 #include "override.h"
+#include "session.h"
 #include "verdict.h"
 #include "weights.h"
 
@@ -142,35 +127,6 @@ enum dm_vm_flags {
 	DM_VM_BELL = 1 << 3		/* nothing to do: beep */
 };
 
-enum dm_vm_open_flags {
-	DM_VM_ASYNC = 1 << 0		/* diagnose in a thread */
-};
-
-/* A layer's mark in the table. */
-enum dm_mark {
-	DM_MARK_NONE,		/* no parameters, or no weights file */
-	DM_MARK_PENDING,	/* statistics not read yet */
-	DM_MARK_OK,
-	DM_MARK_SUSPECT,	/* some values look odd */
-	DM_MARK_BAD,		/* implausible data */
-	DM_MARK_MISMATCH,	/* not wholly in the file */
-	DM_MARK_ABSENT		/* declared absent or cut off */
-};
-
-/* Who owns a byte of the file, as laid out. */
-enum dm_owner_kind {
-	DM_OWN_HEADER,
-	DM_OWN_ARRAY,
-	DM_OWN_GAP,		/* between arrays: nobody reads it */
-	DM_OWN_TRAILING,	/* after the data: ignored */
-	DM_OWN_MISSING		/* beyond the end of the file */
-};
-
-struct dm_owner {
-	enum dm_owner_kind kind;
-	long		 array;		/* the array it is in, or -1 */
-};
-
 /* The export dialog's fields, in order. */
 enum dm_xfield {
 	DM_XF_FORMAT,
@@ -210,77 +166,17 @@ struct dm_vm_prompt {
 	size_t		 array;
 };
 
-/* One snapshot of the overrides in the undo or redo history. */
-struct dm_vm_state {
-	struct dm_ovr	*ovr;
-	unsigned	 serial;	/* equal serials: same overrides */
-	char		 what[96];	/* the edit that led away from it */
+/* The histogram of an array's values. */
+struct dm_histogram {
+	unsigned	 bin[32];
+	unsigned	 n;		/* bins */
+	double		 lo, hi;	/* the range the bins cover */
+	uint64_t	 nonfinite;	/* NaN and infinities, not binned */
+	uint64_t	 sampled;	/* values read */
 };
-
-struct dm_vm_hist {
-	struct dm_vm_state *v;
-	size_t		 n, cap;
-};
-
-/*
- * A warning about the cfg (a key Darknet ignores, a line it rejects) or
- * about a layer of the net (an unknown section, mismatched inputs).
- */
-/*
- * A warning of the cfg or the net, in line order.  text and msg are
- * borrowed from the net in force: an action that replaces it (switching
- * the fork, or undoing such a switch) rebuilds the list.
- */
-struct dm_vm_warning {
-	int		 line;		/* its cfg line; 0: tied to none */
-	const char	*text;		/* as inspect prints it */
-	const char	*msg;		/* text without "file:line: " */
-};
-
-struct dm_vm_worker;
 
 struct dm_vm {
-	/* The session. */
-	struct dm_net	*net;
-	struct dm_weights *w;		/* NULL without a weights file */
-	struct dm_ovr	*ovr;		/* the overrides in force */
-	struct dm_verdict v;
-	struct dm_diag	 d;		/* valid when have_diag */
-	int		 have_diag;
-	int		 diag_pending;	/* a diagnosis is being computed */
-	char		 diag_error[256];
-	char		*cfg_path;
-	char		*weights_path;
-	char		*profile_path;	/* saved to / loaded from, or NULL */
-	unsigned	 file_header;	/* the file's own header size */
-	enum dm_layout_mode base_mode;	/* without a layout override */
-	enum dm_dialect	 base_dialect;	/* without a dialect override */
-	unsigned	 flags;
-
-	/* Edits. */
-	unsigned	 serial, next_serial, saved_serial;
-	int		 source_rewritten; /* the profile read was saved
-					   over: its lines are gone */
-	struct dm_vm_hist undo, redo;
-	unsigned	 diag_serial;	/* what the diagnosis was made for */
-
-	/* The cfg's text, for the cfg pane. */
-	char		*cfg_text;
-	char		**cfg_lines;	/* pointers into cfg_text */
-	size_t		 ncfg_lines;
-
-	/*
-	 * The warnings of the cfg and of the net, by line (those of the cfg
-	 * first on a line); the strings are the net's.
-	 */
-	struct dm_vm_warning *warnings;
-	size_t		 nwarnings;
-	long		 warning;	/* the last one gone to, or -1 */
-
-	/* Derived from the layout. */
-	size_t		*by_offset;	/* present arrays sorted by offset */
-	size_t		 nby_offset;
-	enum dm_mark	*marks;		/* per layer */
+	struct dm_session *s;
 
 	/* What the screen shows. */
 	enum dm_screen	 screen;
@@ -294,6 +190,7 @@ struct dm_vm {
 	long		 page[DM_PANE_ALL];	/* rows each pane shows */
 	long		 extent[DM_PANE_ALL];	/* rows of content */
 	unsigned	 bytes_per_row;
+	long		 warning;	/* the last warning gone to, or -1 */
 	struct dm_vm_prompt prompt;
 	char		 search[DM_VM_FIELD_MAX];
 	char		 msg[512];
@@ -310,38 +207,59 @@ struct dm_vm {
 	void		(*on_progress)(struct dm_vm *, void *);
 	void		*progress_ctx;
 
-	/* Autosave. */
-	char		*autosave;	/* path, or NULL: none */
-	struct dm_ovr	*recovered;	/* offered on DM_SCREEN_RECOVER */
-	char		 recovered_when[64];
-
 	/* Histogram cache. */
 	long		 hist_array;
 	unsigned	 hist_serial;
-	unsigned	 hist[32];
-	unsigned	 hist_n;
-	double		 hist_lo, hist_hi;
-	uint64_t	 hist_nonfinite, hist_sampled;
-
-	struct dm_vm_worker *worker;
+	struct dm_histogram hist;
 };
 
 /*
- * Opens the interface's session on a net, a weights file (which may be
- * NULL) and the overrides in force, taking ownership of all three (they
- * are freed on failure too).  The net must come from the cfg at cfg_path.
- * profile_path is where the overrides came from (NULL: none), the
- * default place to save them.  autosave_dir is the folder of autosaves
- * (NULL: no autosave).  Lays the net out and computes the verdict; the
- * diagnosis follows (synchronously without DM_VM_ASYNC).
+ * Opens the interface on a session, taking it (it is freed on failure
+ * too): selects the first layer, and offers the autosave the session
+ * found.
  */
-struct dm_vm	*dm_vm_new(struct dm_net *net, struct dm_weights *w,
-		     struct dm_ovr *ovr, const char *cfg_path,
-		     const char *weights_path, const char *profile_path,
-		     const char *autosave_dir, unsigned flags,
-		     struct dm_error *err);
+struct dm_vm	*dm_vm_new(struct dm_session *s, struct dm_error *err);
+
+/* The session the interface shows. */
+const struct dm_session *dm_vm_session(const struct dm_vm *vm);
 
 void		 dm_vm_free(struct dm_vm *vm);
+
+/*
+ * What views read: the session's net, weights file (NULL: none),
+ * overrides, verdict and diagnosis (NULL while none is in), and the
+ * screen's state.  dm_vm_prompt() is NULL when no prompt is open.
+ */
+const struct dm_net *dm_vm_net(const struct dm_vm *vm);
+const struct dm_weights *dm_vm_weights(const struct dm_vm *vm);
+const struct dm_ovr *dm_vm_ovr(const struct dm_vm *vm);
+const struct dm_verdict *dm_vm_verdict(const struct dm_vm *vm);
+const struct dm_diag *dm_vm_diag(const struct dm_vm *vm);
+enum dm_screen	 dm_vm_screen(const struct dm_vm *vm);
+enum dm_pane	 dm_vm_focus(const struct dm_vm *vm);
+long		 dm_vm_row(const struct dm_vm *vm);
+long		 dm_vm_top(const struct dm_vm *vm);
+long		 dm_vm_array(const struct dm_vm *vm);
+uint64_t	 dm_vm_cursor(const struct dm_vm *vm);
+uint64_t	 dm_vm_btop(const struct dm_vm *vm);
+unsigned	 dm_vm_bytes_per_row(const struct dm_vm *vm);
+long		 dm_vm_scroll(const struct dm_vm *vm, enum dm_pane pane);
+long		 dm_vm_page(const struct dm_vm *vm, enum dm_pane pane);
+/* The warning ! last went to, or -1. */
+long		 dm_vm_warning(const struct dm_vm *vm);
+/* The message line; *error, if not NULL, says whether it is an error. */
+const char	*dm_vm_msg(const struct dm_vm *vm, int *error);
+const struct dm_vm_prompt *dm_vm_prompt(const struct dm_vm *vm);
+/* The repair selected on the repair screen. */
+size_t		 dm_vm_repair_sel(const struct dm_vm *vm);
+const struct dm_vm_xdialog *dm_vm_xdialog(const struct dm_vm *vm);
+
+/*
+ * Sets what dm_vm_run() calls whenever the export's percentage on the
+ * message line changes, so that the interface can show it (NULL: none).
+ */
+void		 dm_vm_set_progress(struct dm_vm *vm,
+		     void (*fn)(struct dm_vm *, void *), void *ctx);
 
 /* Performs an action; returns enum dm_vm_flags. */
 int		 dm_vm_do(struct dm_vm *vm, enum dm_act act, long arg);
@@ -377,59 +295,24 @@ long		 dm_vm_rows(const struct dm_vm *vm);
 /* The layer of a table row, or -1 for the header and end rows. */
 long		 dm_vm_row_layer(const struct dm_vm *vm, long row);
 
-/* The mark of layer li. */
-enum dm_mark	 dm_vm_mark(const struct dm_vm *vm, size_t li);
-
 /* Short names of a mark ("ok", "bad") for the table. */
 const char	*dm_mark_name(enum dm_mark m);
 
 /* Whether table row r is flagged (suspicious, bad, mismatch). */
 int		 dm_vm_row_flagged(const struct dm_vm *vm, long row);
 
-/* The byte range [lo, hi) of a layer's arrays; 0 when it has none. */
-int		 dm_vm_layer_range(const struct dm_vm *vm, size_t li,
-		     uint64_t *lo, uint64_t *hi);
-
-/* Floats of a layer's arrays in the file. */
-uint64_t	 dm_vm_layer_floats(const struct dm_vm *vm, size_t li);
-
 /*
- * Letters of the overrides a layer has, into buf: a absent, o omit,
- * c cutoff, g gap, @ offset, O order, # count, t transpose, p permute,
- * S reshape, R rename.
+ * The histogram of the selected array, computed on demand from a sample
+ * of at most a few hundred thousand values; NULL when there is none to
+ * show.
  */
-void		 dm_vm_layer_ovr_letters(const struct dm_vm *vm, size_t li,
-		     char *buf, size_t len);
-
-/* Who owns byte off. */
-void		 dm_vm_owner(const struct dm_vm *vm, uint64_t off,
-		     struct dm_owner *o);
-
-/* The size of the byte view's space: the file or the layout, if larger. */
-uint64_t	 dm_vm_byte_end(const struct dm_vm *vm);
-
-/* Where the data of the file ends (its size, or the data_end override). */
-uint64_t	 dm_vm_data_end(const struct dm_vm *vm);
-
-/*
- * Reads up to len bytes at off from the weights file; returns how many
- * could be read (0 past the end or without a file).
- */
-size_t		 dm_vm_read(struct dm_vm *vm, uint64_t off, uint8_t *buf,
-		     size_t len);
-
-/*
- * The histogram of the selected array (vm->hist*, computed on demand
- * from a sample of at most a few hundred thousand values); -1 when there
- * is none to show.
- */
-int		 dm_vm_histogram(struct dm_vm *vm);
+const struct dm_histogram *dm_vm_histogram(struct dm_vm *vm);
 
 /*
  * The warnings of table row r: for a layer, those on the lines of its
  * section; for the header row, those of the [net] section and those tied
  * to no line; none for the end row.  Returns how many; *first is the
- * index of the first in vm->warnings.
+ * index of the first in the session's warnings.
  */
 size_t		 dm_vm_row_warnings(const struct dm_vm *vm, long row,
 		     size_t *first);
@@ -441,13 +324,6 @@ size_t		 dm_vm_line_warnings(const struct dm_vm *vm, size_t line,
 /* The cfg lines [first, last] of a layer's section (1-based). */
 void		 dm_vm_cfg_span(const struct dm_vm *vm, size_t li,
 		     size_t *first, size_t *last);
-
-/*
- * Describes how the overrides b differ from a, one change a line, into
- * buf; returns the number of changes.
- */
-int		 dm_vm_ovr_diff(const struct dm_vm *vm, const struct dm_ovr *a,
-		     const struct dm_ovr *b, char *buf, size_t len);
 
 /*
  * Lays the net out as repair i would and computes that verdict, then
@@ -468,19 +344,5 @@ int		 dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f);
 /* Sets the message line. */
 void		 dm_vm_message(struct dm_vm *vm, int error, const char *fmt,
 		     ...) __attribute__((format(printf, 3, 4)));
-
-/*
- * The autosave folder: $XDG_STATE_HOME/darkmap, else
- * $HOME/.local/state/darkmap; into buf, -1 when neither is set.
- */
-int		 dm_vm_autosave_dir(char *buf, size_t len);
-
-/*
- * The autosave path for a cfg and weights file in dir:
- * dir/<cfg base name>.<16 hex digits>.profile, the digits hashing the
- * absolute paths of both.
- */
-int		 dm_vm_autosave_path(const char *dir, const char *cfg,
-		     const char *weights, char *buf, size_t len);
 
 #endif /* DM_VM_H */

@@ -250,8 +250,8 @@ tui_key_action(const struct dm_vm *vm, int k, long *arg)
 	if (dm_vm_text_input(vm)) {
 		if ((a = lookup(edit_keys, k, arg)) != DM_ACT_NONE)
 			return a;
-		if (vm->screen == DM_SCREEN_EXPORT &&
-		    vm->prompt.kind == DM_PROMPT_NONE &&
+		if (dm_vm_screen(vm) == DM_SCREEN_EXPORT &&
+		    dm_vm_prompt(vm) == NULL &&
 		    (a = lookup(export_keys, k, arg)) != DM_ACT_NONE)
 			return a;
 		if (!TUI_IS_FN(k) && k >= 0x20 && k != 0x7f) {
@@ -260,7 +260,7 @@ tui_key_action(const struct dm_vm *vm, int k, long *arg)
 		}
 		return DM_ACT_NONE;
 	}
-	switch (vm->screen) {
+	switch (dm_vm_screen(vm)) {
 	case DM_SCREEN_MAIN:
 		if ((a = lookup(main_keys, k, arg)) != DM_ACT_NONE)
 			return a;
@@ -285,9 +285,9 @@ tui_key_action(const struct dm_vm *vm, int k, long *arg)
 const char *
 tui_hints(const struct dm_vm *vm)
 {
-	if (vm->prompt.kind != DM_PROMPT_NONE)
+	if (dm_vm_prompt(vm) != NULL)
 		return "Enter accept  Esc cancel  Ctrl-U clear";
-	switch (vm->screen) {
+	switch (dm_vm_screen(vm)) {
 	case DM_SCREEN_HELP:
 		return "j/k scroll  q close";
 	case DM_SCREEN_REPAIR:
@@ -302,12 +302,12 @@ tui_hints(const struct dm_vm *vm)
 	default:
 		break;
 	}
-	switch (vm->focus) {
+	switch (dm_vm_focus(vm)) {
 	case DM_PANE_BYTES:
 		return "? help  j/k row  h/l float  : offset  Tab pane  "
 		    "f problem  r repair  u undo  w save  e export  q quit";
 	default:
-		if (vm->nwarnings > 0)
+		if (dm_session_nwarnings(dm_vm_session(vm)) > 0)
 			return "? help  j/k move  h/l array  Tab pane  "
 			    "f problem  ! warning  r repair  / search  u undo  "
 			    "w save  e export  q quit";

@@ -17,6 +17,7 @@
 #include "net.h"
 #include "override.h"
 #include "report.h"
+#include "session.h"
 #include "tui.h"
 #include "vm.h"
 #include "verdict.h"
@@ -350,241 +351,66 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Everything a command works on, set up from the options. */
-struct session {
-	struct dm_net		*net;
-	struct dm_weights	*w;
-	struct dm_ovr		*ovr;	/* profile + command-line overrides */
-	struct dm_verdict	 v;
-};
+/* Opens the session the options describe; NULL after saying why. */
+static struct dm_session *
+open_session(const struct opts *o, unsigned flags, struct dm_error *err)
+{
+	struct dm_session_opts so;
+	char dir[4096];
 
+	memset(&so, 0, sizeof so);
+	so.cfg = o->cfg;
+	so.weights = o->weights;
+	so.profile = o->profile;
+	so.cli = o->cli;
+	so.dialect = o->dialect;
+	so.layout = o->layout;
+	so.flags = flags;
+	if ((flags & DM_SESSION_ASYNC) &&
+	    dm_session_autosave_dir(dir, sizeof dir) == 0)
+		so.autosave_dir = dir;
+	return dm_session_open(&so, err);
+}
+
+/* Prints the warnings due as the session opened. */
 static void
-session_free(struct session *s)
-{
-	dm_weights_close(s->w);
-	dm_net_free(s->net);
-	dm_ovr_free(s->ovr);
-}
-
-static const char *
-base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s != NULL ? s + 1 : p;
-}
-
-/* Merges the command-line overrides into the profile's. */
-static int
-merge_cli(struct dm_ovr *dst, const struct dm_ovr *cli, struct dm_error *err)
+print_notes(const struct dm_session *s)
 {
 	size_t i;
 
-	if (cli->header != DM_UNSET)
-		dst->header = cli->header;
-	if (cli->transpose != DM_UNSET)
-		dst->transpose = cli->transpose;
-	if (cli->data_end != DM_UNSET)
-		dst->data_end = cli->data_end;
-	for (i = 0; i < cli->nlayers; i++) {
-		const struct dm_layer_ovr *c = &cli->layers[i];
-		struct dm_layer_ovr *l = dm_ovr_layer(dst, c->layer, err);
-
-		if (l == NULL)
-			return -1;
-		l->absent |= c->absent;
-		l->omit |= c->omit;
-		l->cutoff |= c->cutoff;
-		if (c->offset != DM_UNSET)
-			l->offset = c->offset;
-		if (c->gap != 0)
-			l->gap = c->gap;
-		if (c->order != NULL) {
-			free(l->order);
-			if ((l->order = strdup(c->order)) == NULL)
-				return dm_error_set(err, DM_ERR_NOMEM,
-				    "out of memory");
-		}
-	}
-	for (i = 0; i < cli->narrays; i++) {
-		const struct dm_array_ovr *c = &cli->arrays[i];
-		struct dm_array_ovr *a = dm_ovr_array(dst, c->layer, c->name,
-		    err);
-
-		if (a == NULL)
-			return -1;
-		if (c->transpose != DM_UNSET)
-			a->transpose = c->transpose;
-		if (c->nperm > 0) {
-			a->nperm = c->nperm;
-			memcpy(a->perm, c->perm, sizeof a->perm);
-		}
-		if (c->nreshape > 0) {
-			a->nreshape = c->nreshape;
-			memcpy(a->reshape, c->reshape, sizeof a->reshape);
-		}
-		if (c->count != DM_UNSET)
-			a->count = c->count;
-		if (c->rename != NULL) {
-			free(a->rename);
-			if ((a->rename = strdup(c->rename)) == NULL)
-				return dm_error_set(err, DM_ERR_NOMEM,
-				    "out of memory");
-		}
-	}
-	return 0;
-}
-
-/* Warns on fp when a profile was made for another cfg or weights file. */
-static void
-check_identity(const struct opts *o, const struct session *s, FILE *fp)
-{
-	char hash[64];
-
-	if (o->profile == NULL)
-		return;
-	if (s->ovr->for_cfg != NULL &&
-	    strcmp(s->ovr->for_cfg, base_name(o->cfg)) != 0)
-		say(fp, "warning: %s was made for the cfg %s, not %s\n",
-		    o->profile, s->ovr->for_cfg, base_name(o->cfg));
-	if (s->w == NULL)
-		return;
-	if (s->ovr->for_size != DM_UNSET &&
-	    (uint64_t)s->ovr->for_size != s->w->size)
-		say(fp, "warning: %s was made for a weights file of %lld "
-		    "bytes; %s has %llu\n", o->profile,
-		    (long long)s->ovr->for_size, o->weights,
-		    (unsigned long long)s->w->size);
-	else if (s->ovr->for_hash != NULL) {
-		dm_profile_hash(s->w->head, s->w->headlen, hash, sizeof hash);
-		if (strcmp(hash, s->ovr->for_hash) != 0)
-			say(fp, "warning: %s was made for another weights "
-			    "file (its first bytes differ from %s's)\n",
-			    o->profile, o->weights);
-	}
-}
-
-static void
-set_identity(struct dm_ovr *ovr, const struct opts *o,
-    const struct session *s)
-{
-	char hash[64];
-
-	free(ovr->for_cfg);
-	ovr->for_cfg = strdup(base_name(o->cfg));
-	if (s->w != NULL) {
-		ovr->for_size = (int64_t)s->w->size;
-		dm_profile_hash(s->w->head, s->w->headlen, hash, sizeof hash);
-		free(ovr->for_hash);
-		ovr->for_hash = strdup(hash);
-	}
-	if (ovr->dialect == DM_UNSET)
-		ovr->dialect = (int)s->net->dialect;
-}
-
-/*
- * Says where the overrides behind a refused check or layout came from.  An
- * error about an entry read from the profile names the profile and the
- * line already, and the options when there are any, since they may have
- * moved what the entry is about (a --header, another layer --absent); an
- * entry the options made or changed has no line.
- */
-static int
-ovr_fail(const struct opts *o, struct dm_error *err)
-{
-	size_t n = o->profile != NULL ? strlen(o->profile) : 0, len;
-
-	if (n > 0 && strncmp(err->msg, o->profile, n) == 0 &&
-	    err->msg[n] == ':' && err->msg[n + 1] >= '1' &&
-	    err->msg[n + 1] <= '9') {
-		len = strlen(err->msg);
-		if (!dm_ovr_empty(o->cli))
-			snprintf(err->msg + len, sizeof err->msg - len,
-			    " (with the override options)");
-		return -1;
-	}
-	if (!dm_ovr_empty(o->cli) && o->profile != NULL)
-		return dm_error_prefix(err, "%s and the override options",
-		    o->profile);
-	if (o->profile != NULL)
-		return dm_error_prefix(err, "%s", o->profile);
-	if (!dm_ovr_empty(o->cli))
-		return dm_error_prefix(err, "the override options");
-	return -1;
+	for (i = 0; i < dm_session_nnotes(s); i++)
+		say(stderr, "%s\n", dm_session_note(s, i));
 }
 
 static int
-session_open(const struct opts *o, struct session *s, FILE *warn,
+save_cli_profile(const struct opts *o, const struct dm_session *s,
     struct dm_error *err)
 {
-	unsigned hsize = 20;
-	int dialect, layout;
-
-	memset(s, 0, sizeof *s);
-	if (o->profile != NULL) {
-		if ((s->ovr = dm_profile_read(o->profile, err)) == NULL)
-			return -1;
-	} else if ((s->ovr = dm_ovr_new()) == NULL)
-		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if (merge_cli(s->ovr, o->cli, err) == -1)
-		return -1;
-	dialect = o->dialect != DM_UNSET ? o->dialect :
-	    s->ovr->dialect != DM_UNSET ? s->ovr->dialect : DM_DIALECT_AB;
-	layout = o->layout != DM_UNSET ? o->layout :
-	    s->ovr->layout != DM_UNSET ? s->ovr->layout : DM_LAYOUT_LOAD;
-	if ((s->net = dm_net_load(o->cfg, dialect, err)) == NULL)
-		return -1;
-	if (dm_ovr_check(s->ovr, s->net, err) == -1)
-		return ovr_fail(o, err);
-	if (o->weights != NULL) {
-		if ((s->w = dm_weights_open(o->weights, dialect, err)) == NULL)
-			return -1;
-		if (s->w->is_weights && s->w->has_header)
-			hsize = s->w->hdr.size;
-	}
-	if (s->ovr->header != DM_UNSET)
-		hsize = (unsigned)s->ovr->header;
-	if (dm_net_layout_ovr(s->net, hsize, layout, s->w != NULL &&
-	    s->w->has_header ? s->w->hdr.transpose : 0, s->ovr, err) == -1)
-		return ovr_fail(o, err);
-	check_identity(o, s, warn);
-	dm_verdict_compute(s->net, s->w, &s->v);
-	return 0;
-}
-
-static int
-save_cli_profile(const struct opts *o, const struct session *s,
-    struct dm_error *err)
-{
-	struct dm_ovr *p;
-	int rc;
+	struct dm_ovr *extra;
+	int rc = 0;
 
 	if (o->save_profile == NULL)
 		return 0;
-	if ((p = dm_ovr_new()) == NULL)
+	if ((extra = dm_ovr_new()) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	rc = dm_ovr_copy(p, s->ovr, err);
-	if (rc == 0) {
-		set_identity(p, o, s);
-		/* The options win over the profile, as in the export. */
-		if (o->cmd == CMD_CONVERT) {
-			if (o->names != NULL) {
-				free(p->names);
-				p->names = strdup(o->names);
-			}
-			if (o->dtype != NULL) {
-				free(p->dtype);
-				p->dtype = strdup(o->dtype);
-			}
-			if (o->wrap_set) {
-				free(p->wrap);
-				p->wrap = strdup(o->wrap_model ? "model" :
-				    "none");
-			}
-		}
-		rc = dm_profile_write(p, o->save_profile, err);
+	/* The options win over the profile, as in the export. */
+	if (o->cmd == CMD_CONVERT) {
+		if (o->names != NULL && (extra->names = strdup(o->names)) ==
+		    NULL)
+			rc = -1;
+		if (o->dtype != NULL && (extra->dtype = strdup(o->dtype)) ==
+		    NULL)
+			rc = -1;
+		if (o->wrap_set && (extra->wrap = strdup(o->wrap_model ?
+		    "model" : "none")) == NULL)
+			rc = -1;
 	}
-	dm_ovr_free(p);
+	if (rc == -1)
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	else
+		rc = dm_session_write_profile(s, NULL, o->save_profile, extra,
+		    err);
+	dm_ovr_free(extra);
 	return rc;
 }
 
@@ -603,43 +429,43 @@ verdict_exit(const struct dm_verdict *v)
 }
 
 static int
-fail(struct session *s, struct dm_error *err)
+fail(struct dm_session *s, struct dm_error *err)
 {
 	say(stderr, "%s\n", err->msg);
-	session_free(s);
+	dm_session_free(s);
 	return dm_status_exit(err->code == DM_OK ? DM_ERR_INVALID : err->code);
 }
 
 static int
 cmd_inspect(const struct opts *o)
 {
+	const struct dm_weights *w;
+	const struct dm_verdict *v;
+	struct dm_session *s;
 	struct dm_error err;
-	struct session s;
-	struct dm_diag d;
-	int rc, have_diag = 0;
+	int rc;
 
 	dm_error_clear(&err);
-	if (session_open(o, &s, stderr, &err) == -1 || save_cli_profile(o, &s,
-	    &err) == -1)
-		return fail(&s, &err);
-	if (s.w != NULL && s.w->is_weights && !o->no_stats &&
-	    o->format != DM_REPORT_TSV) {
-		if (dm_diagnose(s.net, s.w, s.ovr, 0, &d, &err) == -1)
-			return fail(&s, &err);
-		have_diag = 1;
-	}
-	if (dm_report_write(stdout, o->format, s.net, s.w, &s.v,
-	    have_diag ? &d : NULL) == -1 || fflush(stdout) == EOF) {
+	if ((s = open_session(o, 0, &err)) == NULL)
+		return fail(s, &err);
+	print_notes(s);
+	if (save_cli_profile(o, s, &err) == -1)
+		return fail(s, &err);
+	w = dm_session_weights(s);
+	if (w != NULL && w->is_weights && !o->no_stats &&
+	    o->format != DM_REPORT_TSV && dm_session_diagnose(s, &err) == -1)
+		return fail(s, &err);
+	v = dm_session_verdict(s);
+	if (dm_report_write(stdout, o->format, dm_session_net(s), w, v,
+	    dm_session_diag(s)) == -1 || fflush(stdout) == EOF) {
 		fprintf(stderr, "%s: write error on standard output\n",
 		    progname);
 		rc = EXIT_INPUT;
 	} else
-		rc = verdict_exit(&s.v);
-	if (s.v.kind == DM_V_NOT_WEIGHTS)
-		say(stderr, "%s\n", s.v.message);
-	if (have_diag)
-		dm_diag_release(&d);
-	session_free(&s);
+		rc = verdict_exit(v);
+	if (v->kind == DM_V_NOT_WEIGHTS)
+		say(stderr, "%s\n", v->message);
+	dm_session_free(s);
 	return rc;
 }
 
@@ -748,88 +574,89 @@ static int
 cmd_convert(const struct opts *o)
 {
 	struct dm_export_opts xo;
+	struct dm_session *s;
 	struct dm_error err;
-	struct session s;
 	struct dm_export *ex;
-	const char *inputs[4];
 	int rc;
 
 	dm_error_clear(&err);
-	if (session_open(o, &s, stderr, &err) == -1)
-		return fail(&s, &err);
-	if (export_opts(o, s.ovr, &xo) == -1) {
-		session_free(&s);
+	if ((s = open_session(o, 0, &err)) == NULL)
+		return fail(s, &err);
+	print_notes(s);
+	if (export_opts(o, dm_session_ovr(s), &xo) == -1) {
+		dm_session_free(s);
 		return EXIT_USAGE;
 	}
-	if (save_cli_profile(o, &s, &err) == -1)
-		return fail(&s, &err);
-	if ((ex = dm_export_plan(s.net, s.w, &s.v, &xo, &err)) == NULL)
-		return fail(&s, &err);
+	if (save_cli_profile(o, s, &err) == -1)
+		return fail(s, &err);
+	if ((ex = dm_session_plan(s, &xo, &err)) == NULL)
+		return fail(s, &err);
 	if (ex->missing_from >= 0)
 		say(stderr, "%s: layers %ld-%zu are not in the file and are "
 		    "not exported\n", o->weights, ex->missing_from,
-		    s.net->nlayers - 1);
-	inputs[0] = o->cfg;
-	inputs[1] = o->weights;
-	inputs[2] = o->profile;
-	inputs[3] = NULL;
-	rc = dm_export_write(ex, o->output, inputs, &err);
+		    dm_session_net(s)->nlayers - 1);
+	rc = dm_session_export(s, ex, o->output, &err);
 	dm_export_free(ex);
 	if (rc == -1)
-		return fail(&s, &err);
-	session_free(&s);
+		return fail(s, &err);
+	dm_session_free(s);
 	return 0;
 }
 
 static int
 cmd_fix(const struct opts *o)
 {
+	const struct dm_verdict *v;
+	const struct dm_diag *d;
+	struct dm_session *s;
 	struct dm_error err;
-	struct session s;
-	struct dm_diag d;
+	struct dm_ovr *best;
 	size_t i;
 	int rc;
 
 	dm_error_clear(&err);
-	if (session_open(o, &s, stderr, &err) == -1)
-		return fail(&s, &err);
-	if (!s.w->is_weights) {
-		say(stderr, "%s\n", s.v.message);
-		session_free(&s);
+	if ((s = open_session(o, 0, &err)) == NULL)
+		return fail(s, &err);
+	print_notes(s);
+	v = dm_session_verdict(s);
+	if (!dm_session_weights(s)->is_weights) {
+		say(stderr, "%s\n", v->message);
+		dm_session_free(s);
 		return EXIT_INPUT;
 	}
-	if (dm_diagnose(s.net, s.w, s.ovr, 0, &d, &err) == -1)
-		return fail(&s, &err);
-	printf("verdict  %s: %s\n", dm_verdict_name(s.v.kind), s.v.message);
-	if (s.v.kind == DM_V_EXACT && d.first_bad < 0) {
+	if (dm_session_diagnose(s, &err) == -1)
+		return fail(s, &err);
+	d = dm_session_diag(s);
+	printf("verdict  %s: %s\n", dm_verdict_name(v->kind), v->message);
+	if (v->kind == DM_V_EXACT && d->first_bad < 0) {
 		printf("nothing to repair: the file fits the cfg and its data "
 		    "is plausible; no profile written\n");
-		dm_diag_release(&d);
-		session_free(&s);
+		dm_session_free(s);
 		return 0;
 	}
-	for (i = 0; i < d.nhyps; i++)
+	for (i = 0; i < d->nhyps; i++)
 		printf("repair   %zu. %s (penalty %.1f)\n", i + 1,
-		    d.hyps[i].text, d.hyps[i].penalty);
-	if (!d.fit) {
-		printf("no repair fits: %s\n", d.summary[0] ? d.summary :
+		    d->hyps[i].text, d->hyps[i].penalty);
+	if (!d->fit) {
+		printf("no repair fits: %s\n", d->summary[0] ? d->summary :
 		    "the data is implausible but the sizes agree");
-		dm_diag_release(&d);
-		session_free(&s);
+		dm_session_free(s);
 		return EXIT_MISMATCH;
 	}
-	set_identity(d.hyps[0].ovr, o, &s);
-	if (d.hyps[0].ovr->note == NULL)
-		d.hyps[0].ovr->note = strdup(d.hyps[0].text);
-	rc = dm_profile_write(d.hyps[0].ovr, o->output, &err);
-	if (rc == -1) {
-		dm_diag_release(&d);
-		return fail(&s, &err);
+	if ((best = dm_ovr_dup(d->hyps[0].ovr)) == NULL ||
+	    (best->note == NULL && (best->note = strdup(d->hyps[0].text)) ==
+	    NULL)) {
+		dm_ovr_free(best);
+		dm_error_set(&err, DM_ERR_NOMEM, "out of memory");
+		return fail(s, &err);
 	}
+	rc = dm_session_write_profile(s, best, o->output, NULL, &err);
+	dm_ovr_free(best);
+	if (rc == -1)
+		return fail(s, &err);
 	printf("fixed    %s\nwrote    %s: apply it with --profile %s\n",
-	    d.hyps[0].text, o->output, o->output);
-	dm_diag_release(&d);
-	session_free(&s);
+	    d->hyps[0].text, o->output, o->output);
+	dm_session_free(s);
 	return 0;
 }
 
@@ -849,43 +676,40 @@ interactive(const struct opts *o)
 	    o->save_profile == NULL && !o->no_stats && tui_probe() == 0;
 }
 
+/* The first warning of the session, escaped, for the message line. */
+static void
+note_message(struct dm_vm *vm, const struct dm_session *s)
+{
+	const char *note = dm_session_note(s, 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	if (note == NULL || (fp = open_memstream(&buf, &len)) == NULL)
+		return;
+	dm_fputs_printable(fp, note);
+	if (fclose(fp) == 0 && buf != NULL)
+		dm_vm_message(vm, 1, "%s", buf);
+	free(buf);
+}
+
 static int
 cmd_interface(const struct opts *o)
 {
+	struct dm_session *s;
 	struct dm_error err;
-	struct session s;
 	struct dm_vm *vm;
-	char dir[4096], *warn = NULL;
-	size_t warnlen = 0;
-	FILE *wf;
 	int rc;
 
 	dm_error_clear(&err);
-	if ((wf = open_memstream(&warn, &warnlen)) == NULL)
-		wf = stderr;
-	rc = session_open(o, &s, wf, &err);
-	if (wf != stderr)
-		fclose(wf);
-	if (rc == -1) {
-		if (warn != NULL)
-			fputs(warn, stderr);
-		free(warn);
-		return fail(&s, &err);
-	}
-	vm = dm_vm_new(s.net, s.w, s.ovr, o->cfg, o->weights, o->profile,
-	    dm_vm_autosave_dir(dir, sizeof dir) == 0 ? dir : NULL,
-	    DM_VM_ASYNC, &err);
-	if (vm == NULL) {
-		free(warn);
+	if ((s = open_session(o, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
+	    &err)) == NULL)
+		return fail(s, &err);
+	if ((vm = dm_vm_new(s, &err)) == NULL) {
 		say(stderr, "%s\n", err.msg);
 		return dm_status_exit(err.code);
 	}
-	if (warn != NULL && warn[0] != '\0') {
-		warn[strcspn(warn, "\n")] = '\0';
-		dm_vm_message(vm, 1, "%s", warn + (strncmp(warn, progname,
-		    strlen(progname)) == 0 ? strlen(progname) + 2 : 0));
-	}
-	free(warn);
+	note_message(vm, s);
 	rc = tui_run(vm);
 	dm_vm_free(vm);
 	if (rc == -1) {

@@ -385,9 +385,9 @@ die_of_signal(struct dm_vm *vm)
 	int sig = tui_signal;
 
 	endwin();
-	if (dm_vm_dirty(vm) && vm->autosave != NULL)
+	if (dm_vm_dirty(vm) && dm_session_autosave(dm_vm_session(vm)) != NULL)
 		fprintf(stderr, "darkmap: unsaved edits kept in %s; open the "
-		    "same files again to recover them\n", vm->autosave);
+		    "same files again to recover them\n", dm_session_autosave(dm_vm_session(vm)));
 	signal(sig, SIG_DFL);
 	raise(sig);
 	_exit(128 + sig);
@@ -430,8 +430,8 @@ layout(struct tui *t, struct dm_vm *vm)
 	} else {
 		/* The table above, one of the other panes below. */
 		top_h = body_h / 2;
-		if (vm->focus != DM_PANE_LAYERS)
-			t->lower = vm->focus;
+		if (dm_vm_focus(vm) != DM_PANE_LAYERS)
+			t->lower = dm_vm_focus(vm);
 		else if (t->lower == DM_PANE_LAYERS)
 			t->lower = DM_PANE_DETAILS;
 		r[DM_PANE_LAYERS] = (struct tui_rect){ body_y, 0, top_h, COLS };
@@ -453,10 +453,10 @@ draw_too_small(struct tui *t, struct dm_vm *vm)
 	int y = LINES / 2 - 1;
 
 	erase();
-	if (vm->screen == DM_SCREEN_QUIT)
+	if (dm_vm_screen(vm) == DM_SCREEN_QUIT)
 		tui_put(t, 0, 0, COLS, TUI_S_PROMPT, "unsaved edits: quit? y/n",
 		    0);
-	else if (vm->screen == DM_SCREEN_RECOVER)
+	else if (dm_vm_screen(vm) == DM_SCREEN_RECOVER)
 		tui_put(t, 0, 0, COLS, TUI_S_PROMPT, "recover autosave? y/n",
 		    0);
 	snprintf(buf, sizeof buf, "terminal too small: %dx%d", COLS, LINES);
@@ -469,10 +469,10 @@ draw_too_small(struct tui *t, struct dm_vm *vm)
 static void
 draw(struct tui *t, struct dm_vm *vm)
 {
-	const struct tui_screen_ops *s = screens[vm->screen];
+	const struct tui_screen_ops *s = screens[dm_vm_screen(vm)];
 
-	if (t->compact && !t->too_small && vm->focus != DM_PANE_LAYERS &&
-	    vm->focus != t->lower)
+	if (t->compact && !t->too_small && dm_vm_focus(vm) != DM_PANE_LAYERS &&
+	    dm_vm_focus(vm) != t->lower)
 		layout(t, vm);
 	if (t->too_small) {
 		draw_too_small(t, vm);
@@ -504,7 +504,7 @@ pane_at(const struct tui *t, int y, int x)
 static int
 mouse(struct tui *t, struct dm_vm *vm)
 {
-	const struct tui_screen_ops *s = screens[vm->screen];
+	const struct tui_screen_ops *s = screens[dm_vm_screen(vm)];
 	MEVENT ev;
 	int p, flags;
 
@@ -520,7 +520,7 @@ mouse(struct tui *t, struct dm_vm *vm)
 			return dm_vm_do(vm, DM_ACT_SCROLL, 3);
 		return 0;
 	}
-	if (vm->prompt.kind != DM_PROMPT_NONE)
+	if (dm_vm_prompt(vm) != NULL)
 		return 0;
 	if ((p = pane_at(t, ev.y, ev.x)) < 0)
 		return 0;
@@ -597,8 +597,7 @@ tui_run(struct dm_vm *vm)
 	if (setup(&t) == -1)
 		return -1;
 	layout(&t, vm);
-	vm->on_progress = show_progress;
-	vm->progress_ctx = &t;
+	dm_vm_set_progress(vm, show_progress, &t);
 	for (;;) {
 		if (tui_signal)
 			die_of_signal(vm);
@@ -612,7 +611,7 @@ tui_run(struct dm_vm *vm)
 			continue;
 		}
 		flags = 0;
-		timeout(vm->diag_pending ? 50 : 250);
+		timeout(dm_session_diag_pending(dm_vm_session(vm)) ? 50 : 250);
 		r = get_wch(&wc);
 		if (tui_signal)
 			die_of_signal(vm);
@@ -633,7 +632,7 @@ tui_run(struct dm_vm *vm)
 				flags |= DM_VM_REDRAW;
 				continue;
 			}
-			flags |= screens[vm->screen]->key(&t, vm, k);
+			flags |= screens[dm_vm_screen(vm)]->key(&t, vm, k);
 		}
 		if (flags & DM_VM_QUIT)
 			break;
@@ -641,8 +640,7 @@ tui_run(struct dm_vm *vm)
 			layout(&t, vm);
 		flags |= DM_VM_REDRAW;
 	}
-	vm->on_progress = NULL;
-	vm->progress_ctx = NULL;
+	dm_vm_set_progress(vm, NULL, NULL);
 	endwin();
 	return 0;
 }

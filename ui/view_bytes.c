@@ -26,7 +26,7 @@ static int	 row_width(const struct dm_vm *, unsigned);
 static int
 offset_width(const struct dm_vm *vm)
 {
-	return dm_vm_byte_end(vm) > 0xffffffffULL ? 10 : 8;
+	return dm_session_byte_end(dm_vm_session(vm)) > 0xffffffffULL ? 10 : 8;
 }
 
 /* Bytes per row that fit w columns: offset, hex, floats. */
@@ -74,7 +74,7 @@ implausible(const struct dm_vm *vm, const struct dm_owner *o, uint32_t u)
 	if (fabsf(f) > 1e6f)
 		return 1;
 	return o->kind == DM_OWN_ARRAY && f < 0 &&
-	    vm->net->arrays[o->array].role == DM_ROLE_ROLLING_VARIANCE;
+	    dm_vm_net(vm)->arrays[o->array].role == DM_ROLE_ROLLING_VARIANCE;
 }
 
 static void
@@ -84,14 +84,14 @@ title(struct tui *t, struct dm_vm *vm, const struct tui_rect *r, int focused)
 	char buf[256], right[32];
 	const char *what;
 
-	dm_vm_owner(vm, vm->cursor, &o);
+	dm_session_owner(dm_vm_session(vm), dm_vm_cursor(vm), &o);
 	if (o.array >= 0) {
-		const struct dm_array *a = &vm->net->arrays[o.array];
+		const struct dm_array *a = &dm_vm_net(vm)->arrays[o.array];
 
 		snprintf(buf, sizeof buf, "Bytes  @%" PRIu64 " (0x%" PRIx64
 		    ")  layer %zu %s, byte %" PRIu64 " of %" PRIu64 "%s",
-		    vm->cursor, vm->cursor, a->layer, a->name,
-		    vm->cursor - a->offset, a->count * 4,
+		    dm_vm_cursor(vm), dm_vm_cursor(vm), a->layer, a->name,
+		    dm_vm_cursor(vm) - a->offset, a->count * 4,
 		    o.kind == DM_OWN_MISSING ? ", past the end of the data" :
 		    "");
 	} else {
@@ -110,9 +110,9 @@ title(struct tui *t, struct dm_vm *vm, const struct tui_rect *r, int focused)
 			break;
 		}
 		snprintf(buf, sizeof buf, "Bytes  @%" PRIu64 " (0x%" PRIx64
-		    ")  %s", vm->cursor, vm->cursor, what);
+		    ")  %s", dm_vm_cursor(vm), dm_vm_cursor(vm), what);
 	}
-	snprintf(right, sizeof right, "%u/row ", vm->bytes_per_row);
+	snprintf(right, sizeof right, "%u/row ", dm_vm_bytes_per_row(vm));
 	tui_pane_title(t, r, focused, buf, right);
 }
 
@@ -144,11 +144,11 @@ draw_row(struct tui *t, struct dm_vm *vm, int y, int x, int w,
 	struct dm_owner o;
 	size_t got;
 	unsigned i;
-	uint64_t end = dm_vm_byte_end(vm);
+	uint64_t end = dm_session_byte_end(dm_vm_session(vm));
 	int cx;
 	char cellb[32];
 
-	got = dm_vm_read(vm, off, buf, n);
+	got = dm_session_read(dm_vm_session(vm), off, buf, n);
 	cx = x + tui_putf(t, y, x, offset_width(vm) + 1, TUI_S_DIM, 0,
 	    "%0*" PRIx64 " ", offset_width(vm), off);
 	for (i = 0; i < n; i++) {
@@ -159,12 +159,12 @@ draw_row(struct tui *t, struct dm_vm *vm, int y, int x, int w,
 			cx += 3;
 			continue;
 		}
-		dm_vm_owner(vm, off + i, &o);
+		dm_session_owner(dm_vm_session(vm), off + i, &o);
 		st = owner_style(vm, &o);
 		a = tui_attr(t, st);
-		if (o.array >= 0 && o.array == vm->array)
+		if (o.array >= 0 && o.array == dm_vm_array(vm))
 			a |= A_BOLD | A_UNDERLINE;
-		if (off + i == vm->cursor)
+		if (off + i == dm_vm_cursor(vm))
 			a = tui_attr(t, focused ? TUI_S_CURSOR : TUI_S_SEL_DIM);
 		if (i < got)
 			snprintf(cellb, sizeof cellb, "%02x", buf[i]);
@@ -182,7 +182,7 @@ draw_row(struct tui *t, struct dm_vm *vm, int y, int x, int w,
 
 		if (off + i >= end)
 			break;
-		dm_vm_owner(vm, off + i, &o);
+		dm_session_owner(dm_vm_session(vm), off + i, &o);
 		if (i + 4 > got) {
 			tui_put(t, y, cx, FLOAT_W, TUI_S_MISSING, "", 1);
 			cx += FLOAT_W;
@@ -194,7 +194,7 @@ draw_row(struct tui *t, struct dm_vm *vm, int y, int x, int w,
 		a = tui_attr(t, owner_style(vm, &o));
 		if (o.kind == DM_OWN_ARRAY && implausible(vm, &o, u))
 			a = tui_attr(t, TUI_S_BAD) | A_REVERSE;
-		if (vm->cursor >= off + i && vm->cursor < off + i + 4)
+		if (dm_vm_cursor(vm) >= off + i && dm_vm_cursor(vm) < off + i + 4)
 			a |= A_UNDERLINE;
 		tui_put_attr(t, y, cx, FLOAT_W, a, cellb, 1);
 		cx += FLOAT_W;
@@ -233,8 +233,8 @@ static void
 bytes_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
     int focused)
 {
-	unsigned n = vm->bytes_per_row;
-	uint64_t off, end = dm_vm_byte_end(vm);
+	unsigned n = dm_vm_bytes_per_row(vm);
+	uint64_t off, end = dm_session_byte_end(dm_vm_session(vm));
 	int y, rows = r->h - 2;
 
 	title(t, vm, r, focused);
@@ -246,7 +246,7 @@ bytes_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 		    0);
 		return;
 	}
-	for (y = 0, off = vm->btop; y < rows && off < end; y++, off += n)
+	for (y = 0, off = dm_vm_btop(vm); y < rows && off < end; y++, off += n)
 		draw_row(t, vm, r->y + 1 + y, r->x + 1, r->w - 1, off, n,
 		    focused);
 	legend(t, r->y + r->h - 1, r->x + 1, r->w - 1);
@@ -264,14 +264,14 @@ static int
 bytes_click(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
     int y, int x)
 {
-	unsigned n = vm->bytes_per_row;
+	unsigned n = dm_vm_bytes_per_row(vm);
 	int ow = offset_width(vm) + 1, col = x - r->x - 1 - ow;
 	uint64_t off;
 
 	(void)t;
 	if (y <= r->y || y >= r->y + r->h - 1)
 		return DM_VM_REDRAW;
-	off = vm->btop + (uint64_t)(y - r->y - 1) * n;
+	off = dm_vm_btop(vm) + (uint64_t)(y - r->y - 1) * n;
 	if (col >= 0 && col < (int)n * 3)
 		off += (uint64_t)col / 3;
 	else if (col > (int)n * 3) {

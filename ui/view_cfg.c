@@ -22,7 +22,7 @@ static void
 draw_warning(struct tui *t, const struct dm_vm *vm, size_t wi, size_t k,
     size_t n, int y, int x, int w)
 {
-	const char *m = vm->warnings[wi].msg, *e;
+	const char *m = dm_session_warning(dm_vm_session(vm), wi)->msg, *e;
 	char buf[512];
 
 	if (m[0] == '[' && (e = strstr(m, "] ")) != NULL)
@@ -45,38 +45,38 @@ static void
 cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
     int focused)
 {
-	long li = dm_vm_row_layer(vm, vm->row), i;
+	const struct dm_session *s = dm_vm_session(vm);
+	long li = dm_vm_row_layer(vm, dm_vm_row(vm)), i;
 	size_t first = 0, last = 0;
 	char title[256], num[16];
-	const char *s, *p, *name;
+	const char *text, *p, *name;
 	int y, nw, x, used;
 	enum tui_style st;
 	size_t nwarn, wi, k;
 
 	if (li >= 0)
 		dm_vm_cfg_span(vm, (size_t)li, &first, &last);
-	name = strrchr(vm->cfg_path, '/') != NULL ?
-	    strrchr(vm->cfg_path, '/') + 1 : vm->cfg_path;
+	name = dm_base_name(dm_session_cfg_path(s));
 	if (li >= 0)
 		snprintf(title, sizeof title, "cfg  %s  lines %zu-%zu", name,
 		    first, last);
 	else
 		snprintf(title, sizeof title, "cfg  %s", name);
 	tui_pane_title(t, r, focused, title, NULL);
-	dm_vm_set_extent(vm, DM_PANE_CFG, (long)vm->ncfg_lines);
-	if (vm->cfg_lines == NULL) {
+	dm_vm_set_extent(vm, DM_PANE_CFG, (long)dm_session_ncfg_lines(s));
+	if (dm_session_ncfg_lines(s) == 0) {
 		tui_put(t, r->y + 1, r->x + 1, r->w - 1, TUI_S_DIM,
 		    "the cfg cannot be read again", 0);
 		return;
 	}
-	snprintf(num, sizeof num, "%zu", vm->ncfg_lines);
+	snprintf(num, sizeof num, "%zu", dm_session_ncfg_lines(s));
 	nw = (int)strlen(num);
-	for (y = r->y + 1, i = vm->scroll[DM_PANE_CFG];
-	    y < r->y + r->h && i < (long)vm->ncfg_lines; y++, i++) {
+	for (y = r->y + 1, i = dm_vm_scroll(vm, DM_PANE_CFG);
+	    y < r->y + r->h && i < (long)dm_session_ncfg_lines(s); y++, i++) {
 		int in = (size_t)i + 1 >= first && (size_t)i + 1 <= last;
 
-		s = vm->cfg_lines[i];
-		p = s + strspn(s, " \t");
+		text = dm_session_cfg_line(s, (size_t)i + 1);
+		p = text + strspn(text, " \t");
 		st = *p == '#' || *p == ';' ? TUI_S_COMMENT : *p == '[' ?
 		    TUI_S_HEAD : TUI_S_NORMAL;
 		if (in && st == TUI_S_NORMAL)
@@ -89,15 +89,15 @@ cfg_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 		if (in)
 			tui_put(t, y, r->x + nw + 2, 1, TUI_S_SECTION,
 			    tui_glyph(t, TUI_G_VLINE), 0);
-		used = tui_put(t, y, r->x + nw + 4, r->w - nw - 4, st, s, 0);
+		used = tui_put(t, y, r->x + nw + 4, r->w - nw - 4, st, text, 0);
 		/* A warning after the text, if there is room. */
 		x = r->x + nw + 4 + used + 2;
 		if (nwarn == 0 || r->x + r->w - x < 12)
 			continue;
 		k = 0;		/* the one '!' went to, if on this line */
-		if (vm->warning >= (long)wi &&
-		    vm->warning < (long)(wi + nwarn))
-			k = (size_t)vm->warning - wi;
+		if (dm_vm_warning(vm) >= (long)wi &&
+		    dm_vm_warning(vm) < (long)(wi + nwarn))
+			k = (size_t)dm_vm_warning(vm) - wi;
 		draw_warning(t, vm, wi + k, k, nwarn, y, x, r->x + r->w - x);
 	}
 }

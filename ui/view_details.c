@@ -92,7 +92,7 @@ add_wrapped(struct text *x, enum tui_style st, const char *indent,
 static void
 warnings_text(struct dm_vm *vm, struct text *x, long row, const char *what)
 {
-	const struct dm_vm_warning *wn;
+	const struct dm_warning *wn;
 	size_t first, n, i;
 	char buf[600];
 	int k;
@@ -102,7 +102,7 @@ warnings_text(struct dm_vm *vm, struct text *x, long row, const char *what)
 	add(x, TUI_S_SUSPECT, "%zu cfg warning%s%s  (! next)", n,
 	    n == 1 ? "" : "s", what);
 	for (i = 0; i < n && i < MAX_WARNINGS; i++) {
-		wn = &vm->warnings[first + i];
+		wn = dm_session_warning(dm_vm_session(vm), first + i);
 		if (wn->line > 0)
 			snprintf(buf, sizeof buf, "line %d: %s", wn->line,
 			    wn->msg);
@@ -131,7 +131,7 @@ level_style(enum dm_level l)
 static void
 header_text(struct dm_vm *vm, struct text *x)
 {
-	const struct dm_weights *w = vm->w;
+	const struct dm_weights *w = dm_vm_weights(vm);
 	char buf[512];
 	int k;
 
@@ -157,26 +157,26 @@ header_text(struct dm_vm *vm, struct text *x)
 			    "may be data, as with a 16-byte header");
 		add(x, TUI_S_NORMAL, "size      %u bytes by its version",
 		    w->hdr.size);
-		if (vm->ovr->header != DM_UNSET)
+		if (dm_vm_ovr(vm)->header != DM_UNSET)
 			add(x, TUI_S_PROMPT, "override  %d bytes (H toggles)",
-			    vm->ovr->header);
+			    dm_vm_ovr(vm)->header);
 		add(x, TUI_S_NORMAL, "transpose %s", w->hdr.transpose ?
 		    "yes: connected weights stored [in][out]" : "no");
 	}
-	if (!vm->have_diag)
+	if (!(dm_vm_diag(vm) != NULL))
 		return;
 	add(x, TUI_S_NORMAL, "%s", "");
 	add(x, TUI_S_HEAD, "how each header size reads");
 	for (k = 0; k < 2; k++) {
-		if (!vm->d.headers[k].scored)
+		if (!dm_vm_diag(vm)->headers[k].scored)
 			continue;
 		snprintf(buf, sizeof buf, "%2u bytes: sizes %s, penalty %.1f%s",
-		    vm->d.headers[k].size, vm->d.headers[k].fits ||
-		    (vm->d.size_diff == 0 && vm->d.headers[k].size ==
-		    vm->net->header_size) ? "agree" : "differ",
-		    vm->d.headers[k].penalty, vm->d.headers[k].size ==
-		    vm->net->header_size ? " (now)" : "");
-		add(x, vm->d.headers[k].penalty >= 100 ? TUI_S_BAD :
+		    dm_vm_diag(vm)->headers[k].size, dm_vm_diag(vm)->headers[k].fits ||
+		    (dm_vm_diag(vm)->size_diff == 0 && dm_vm_diag(vm)->headers[k].size ==
+		    dm_vm_net(vm)->header_size) ? "agree" : "differ",
+		    dm_vm_diag(vm)->headers[k].penalty, dm_vm_diag(vm)->headers[k].size ==
+		    dm_vm_net(vm)->header_size ? " (now)" : "");
+		add(x, dm_vm_diag(vm)->headers[k].penalty >= 100 ? TUI_S_BAD :
 		    TUI_S_NORMAL, "%s", buf);
 	}
 }
@@ -184,24 +184,24 @@ header_text(struct dm_vm *vm, struct text *x)
 static void
 end_text(struct dm_vm *vm, struct text *x)
 {
-	const struct dm_diag *d = &vm->d;
+	const struct dm_diag *d = dm_vm_diag(vm);
 	size_t i;
 
 	add(x, TUI_S_HEAD, "end of the file");
 	add(x, TUI_S_NORMAL, "expected  %" PRIu64 " bytes, %" PRIu64 " floats",
-	    vm->net->total_bytes, vm->net->total_floats);
-	if (vm->w != NULL)
+	    dm_vm_net(vm)->total_bytes, dm_vm_net(vm)->total_floats);
+	if (dm_vm_weights(vm) != NULL)
 		add(x, TUI_S_NORMAL, "file      %" PRIu64 " bytes%s",
-		    vm->w->size, vm->net->data_end < vm->w->size ?
+		    dm_vm_weights(vm)->size, dm_vm_net(vm)->data_end < dm_vm_weights(vm)->size ?
 		    " (data ends earlier)" : "");
 	add(x, TUI_S_NORMAL, "%s", "");
-	add(x, vm->v.kind == DM_V_EXACT ? TUI_S_OK : TUI_S_MISMATCH,
-	    "verdict: %s", dm_verdict_name(vm->v.kind));
-	add_wrapped(x, TUI_S_NORMAL, "", vm->v.message);
-	if (vm->nwarnings > 0)
+	add(x, dm_vm_verdict(vm)->kind == DM_V_EXACT ? TUI_S_OK : TUI_S_MISMATCH,
+	    "verdict: %s", dm_verdict_name(dm_vm_verdict(vm)->kind));
+	add_wrapped(x, TUI_S_NORMAL, "", dm_vm_verdict(vm)->message);
+	if (dm_session_nwarnings(dm_vm_session(vm)) > 0)
 		add(x, TUI_S_SUSPECT, "%zu cfg warning%s  (! goes to each)",
-		    vm->nwarnings, vm->nwarnings == 1 ? "" : "s");
-	if (!vm->have_diag)
+		    dm_session_nwarnings(dm_vm_session(vm)), dm_session_nwarnings(dm_vm_session(vm)) == 1 ? "" : "s");
+	if (!(dm_vm_diag(vm) != NULL))
 		return;
 	add(x, TUI_S_NORMAL, "%s", "");
 	if (d->summary[0] != '\0')
@@ -223,8 +223,9 @@ static void
 array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
     size_t ai)
 {
+	uint64_t end = dm_session_data_end(dm_vm_session(vm));
+	const struct dm_histogram *h;
 	char shape[128], buf[512];
-	uint64_t end = dm_vm_data_end(vm);
 
 	dm_shape_format(a, shape, sizeof shape);
 	add(x, TUI_S_NORMAL, "%s", "");
@@ -236,23 +237,23 @@ array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
 	add(x, TUI_S_NORMAL, "%" PRIu64 " floats at %" PRIu64 "-%" PRIu64
 	    ", stored %s", a->count, a->offset, a->offset + a->count * 4,
 	    a->nperm > 0 ? "permuted" : (a->flags & DM_ARRAY_FLIPPED) ||
-	    ((a->flags & DM_ARRAY_TRANSPOSABLE) && vm->net->transpose) ?
+	    ((a->flags & DM_ARRAY_TRANSPOSABLE) && dm_vm_net(vm)->transpose) ?
 	    "transposed" : "as is");
 	if (a->rename != NULL)
 		add(x, TUI_S_PROMPT, "key %s", a->rename);
 	if (a->omit)
 		add(x, TUI_S_PROMPT, "left out of the export");
-	if (vm->w != NULL && a->offset + a->count * 4 > end) {
+	if (dm_vm_weights(vm) != NULL && a->offset + a->count * 4 > end) {
 		snprintf(buf, sizeof buf, "the file ends at byte %" PRIu64
 		    ", %" PRIu64 " bytes short of this array's end", end,
 		    a->offset + a->count * 4 - end);
 		add_wrapped(x, TUI_S_MISMATCH, "", buf);
 	}
-	if (vm->diag_pending) {
+	if (dm_session_diag_pending(dm_vm_session(vm))) {
 		add(x, TUI_S_DIM, "statistics: reading...");
-	} else if (vm->have_diag && vm->d.st[ai].valid) {
-		const struct dm_stats *st = &vm->d.st[ai];
-		const struct dm_check *ck = &vm->d.ck[ai];
+	} else if ((dm_vm_diag(vm) != NULL) && dm_vm_diag(vm)->st[ai].valid) {
+		const struct dm_stats *st = &dm_vm_diag(vm)->st[ai];
+		const struct dm_check *ck = &dm_vm_diag(vm)->ck[ai];
 
 		add(x, TUI_S_NORMAL, "min %.4g  max %.4g", st->min, st->max);
 		add(x, TUI_S_NORMAL, "mean %.4g  std %.4g", st->mean, st->std);
@@ -265,19 +266,18 @@ array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
 		    ck->level == DM_LEVEL_OK ? ": plausible for its role" : "");
 		add_wrapped(x, level_style(ck->level), "", buf);
 	}
-	if (dm_vm_histogram(vm) == 0) {
+	if ((h = dm_vm_histogram(vm)) != NULL) {
 		struct line *l = add(x, TUI_S_T0, "%s", "");
 
 		l->hist = 1;
-		add(x, TUI_S_DIM, "%-12.4g%*s%12.4g", vm->hist_lo,
-		    vm->hist_n > 24 ? (int)vm->hist_n - 24 : 0, "",
-		    vm->hist_hi);
-		if (vm->hist_nonfinite > 0)
+		add(x, TUI_S_DIM, "%-12.4g%*s%12.4g", h->lo,
+		    h->n > 24 ? (int)h->n - 24 : 0, "", h->hi);
+		if (h->nonfinite > 0)
 			add(x, TUI_S_BAD, "%" PRIu64 " values not finite",
-			    vm->hist_nonfinite);
-		if (vm->hist_sampled < a->count)
+			    h->nonfinite);
+		if (h->sampled < a->count)
 			add(x, TUI_S_DIM, "histogram of %" PRIu64 " of the %"
-			    PRIu64 " values", vm->hist_sampled, a->count);
+			    PRIu64 " values", h->sampled, a->count);
 	}
 }
 
@@ -296,8 +296,8 @@ layer_warnings(struct dm_vm *vm, struct text *x, size_t li)
 static void
 layer_text(struct dm_vm *vm, struct text *x, size_t li)
 {
-	const struct dm_layer *l = &vm->net->layers[li];
-	enum dm_mark m = dm_vm_mark(vm, li);
+	const struct dm_layer *l = &dm_vm_net(vm)->layers[li];
+	enum dm_mark m = dm_session_mark(dm_vm_session(vm), li);
 	uint64_t lo, hi;
 	char buf[512];
 	size_t i, nwarn, first;
@@ -319,9 +319,9 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 		    "no batch norm");
 	if (l->classes > 0)
 		add(x, TUI_S_NORMAL, "classes %d", l->classes);
-	if (dm_vm_layer_range(vm, li, &lo, &hi))
+	if (dm_session_layer_range(dm_vm_session(vm), li, &lo, &hi))
 		add(x, TUI_S_NORMAL, "bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
-		    " floats)", lo, hi, dm_vm_layer_floats(vm, li));
+		    " floats)", lo, hi, dm_session_layer_floats(dm_vm_session(vm), li));
 	switch (m) {
 	case DM_MARK_MISMATCH:
 		add_wrapped(x, TUI_S_MISMATCH, "", "cut: this layer is not "
@@ -344,7 +344,7 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	if (nwarn > 0 && l->narrays > 0)
 		add(x, TUI_S_SUSPECT, "%zu cfg warning%s, listed below the "
 		    "arrays", nwarn, nwarn == 1 ? "" : "s");
-	dm_vm_layer_ovr_letters(vm, li, buf, sizeof buf);
+	dm_ovr_letters(dm_vm_ovr(vm), li, buf, sizeof buf);
 	if (buf[0] != '\0')
 		add(x, TUI_S_PROMPT, "overrides: %s", buf);
 	if (l->narrays == 0) {
@@ -357,46 +357,46 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	add(x, TUI_S_NORMAL, "%s", "");
 	add(x, TUI_S_DIM, "  %-16s %9s %8s", "array", "offset", "floats");
 	for (i = l->first_array; i < l->first_array + l->narrays; i++) {
-		const struct dm_array *a = &vm->net->arrays[i];
+		const struct dm_array *a = &dm_vm_net(vm)->arrays[i];
 		enum tui_style st = TUI_S_NORMAL;
 		const char *lvl = "";
 		struct line *ln;
 
-		if (vm->have_diag && vm->d.st[i].valid) {
-			st = level_style(vm->d.ck[i].level);
-			lvl = dm_level_name(vm->d.ck[i].level);
+		if ((dm_vm_diag(vm) != NULL) && dm_vm_diag(vm)->st[i].valid) {
+			st = level_style(dm_vm_diag(vm)->ck[i].level);
+			lvl = dm_level_name(dm_vm_diag(vm)->ck[i].level);
 		}
-		if (vm->w != NULL && dm_array_present(a) &&
-		    a->offset + a->count * 4 > dm_vm_data_end(vm)) {
+		if (dm_vm_weights(vm) != NULL && dm_array_present(a) &&
+		    a->offset + a->count * 4 > dm_session_data_end(dm_vm_session(vm))) {
 			st = TUI_S_MISMATCH;
 			lvl = "cut";
 		}
 		if (dm_array_present(a))
 			snprintf(buf, sizeof buf, "%s %-16s %9" PRIu64 " %8"
-			    PRIu64 " %s", (long)i == vm->array ? ">" : " ",
+			    PRIu64 " %s", (long)i == dm_vm_array(vm) ? ">" : " ",
 			    a->name, a->offset, a->count, lvl);
 		else
 			snprintf(buf, sizeof buf, "%s %-16s %9s %8" PRIu64
-			    " absent", (long)i == vm->array ? ">" : " ",
+			    " absent", (long)i == dm_vm_array(vm) ? ">" : " ",
 			    a->name, "-", a->count);
-		ln = add(x, (long)i == vm->array ? TUI_S_SEL_DIM : st, "%s",
+		ln = add(x, (long)i == dm_vm_array(vm) ? TUI_S_SEL_DIM : st, "%s",
 		    buf);
 		ln->array = (long)i;
 	}
-	if (vm->array >= 0 && vm->net->arrays[vm->array].layer == li)
-		array_stats(vm, x, &vm->net->arrays[vm->array],
-		    (size_t)vm->array);
+	if (dm_vm_array(vm) >= 0 && dm_vm_net(vm)->arrays[dm_vm_array(vm)].layer == li)
+		array_stats(vm, x, &dm_vm_net(vm)->arrays[dm_vm_array(vm)],
+		    (size_t)dm_vm_array(vm));
 	layer_warnings(vm, x, li);
 }
 
 static void
 build(struct dm_vm *vm, struct text *x)
 {
-	long li = dm_vm_row_layer(vm, vm->row);
+	long li = dm_vm_row_layer(vm, dm_vm_row(vm));
 	size_t first;
 
 	x->n = 0;
-	if (vm->row == 0) {
+	if (dm_vm_row(vm) == 0) {
 		header_text(vm, x);
 		if (dm_vm_row_warnings(vm, 0, &first) > 0) {
 			add(x, TUI_S_NORMAL, "%s", "");
@@ -411,16 +411,19 @@ build(struct dm_vm *vm, struct text *x)
 static void
 draw_hist(struct tui *t, struct dm_vm *vm, int y, int x, int w)
 {
+	const struct dm_histogram *hg;
 	unsigned max = 0, i, h;
 	char buf[256];
 	size_t n = 0;
 
-	for (i = 0; i < vm->hist_n; i++)
-		if (vm->hist[i] > max)
-			max = vm->hist[i];
-	for (i = 0; i < vm->hist_n && (int)i < w; i++) {
-		h = max == 0 ? 0 : vm->hist[i] == 0 ? 0 :
-		    1 + (unsigned)((double)vm->hist[i] * 7.0 / max);
+	if ((hg = dm_vm_histogram(vm)) == NULL)
+		return;
+	for (i = 0; i < hg->n; i++)
+		if (hg->bin[i] > max)
+			max = hg->bin[i];
+	for (i = 0; i < hg->n && (int)i < w; i++) {
+		h = max == 0 ? 0 : hg->bin[i] == 0 ? 0 :
+		    1 + (unsigned)((double)hg->bin[i] * 7.0 / max);
 		if (h > 8)
 			h = 8;
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s",
@@ -443,10 +446,10 @@ details_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	x.w = r->w - 1;
 	build(vm, &x);
 	dm_vm_set_extent(vm, DM_PANE_DETAILS, x.n);
-	snprintf(right, sizeof right, "%s", vm->scroll[DM_PANE_DETAILS] +
-	    vm->page[DM_PANE_DETAILS] < x.n ? "more below " : "");
+	snprintf(right, sizeof right, "%s", dm_vm_scroll(vm, DM_PANE_DETAILS) +
+	    dm_vm_page(vm, DM_PANE_DETAILS) < x.n ? "more below " : "");
 	tui_pane_title(t, r, focused, "Details", right);
-	for (y = r->y + 1, i = vm->scroll[DM_PANE_DETAILS];
+	for (y = r->y + 1, i = dm_vm_scroll(vm, DM_PANE_DETAILS);
 	    y < r->y + r->h && i < x.n; y++, i++) {
 		if (x.l[i].hist)
 			draw_hist(t, vm, y, r->x + 1, r->w - 1);
@@ -468,7 +471,7 @@ details_click(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
     int y, int x)
 {
 	static struct text tx;
-	long i = vm->scroll[DM_PANE_DETAILS] + (y - r->y - 1);
+	long i = dm_vm_scroll(vm, DM_PANE_DETAILS) + (y - r->y - 1);
 
 	(void)t;
 	(void)x;

@@ -144,37 +144,37 @@ repair_draw(struct tui *t, struct dm_vm *vm)
 
 	if (w > 110)
 		w = 110;
-	if (vm->have_diag && vm->repair_sel < vm->d.nhyps)
-		nchg = dm_vm_ovr_diff(vm, vm->ovr,
-		    vm->d.hyps[vm->repair_sel].ovr, diff, sizeof diff);
-	h = 9 + nchg + 2 * (vm->have_diag ? (int)vm->d.nhyps : 0);
+	if ((dm_vm_diag(vm) != NULL) && dm_vm_repair_sel(vm) < dm_vm_diag(vm)->nhyps)
+		nchg = dm_ovr_diff(dm_vm_net(vm), dm_vm_ovr(vm),
+		    dm_vm_diag(vm)->hyps[dm_vm_repair_sel(vm)].ovr, diff, sizeof diff);
+	h = 9 + nchg + 2 * ((dm_vm_diag(vm) != NULL) ? (int)dm_vm_diag(vm)->nhyps : 0);
 	if (h > LINES - 2)
 		h = LINES - 2;
 	in = tui_dialog_box(t, h, w, "Repair: preview, then Enter applies");
 	t->nhits = 0;
 	y = in.y;
-	if (!vm->have_diag || vm->repair_sel >= vm->d.nhyps) {
+	if (!(dm_vm_diag(vm) != NULL) || dm_vm_repair_sel(vm) >= dm_vm_diag(vm)->nhyps) {
 		para(t, &in, &y, TUI_S_DIALOG, "no repair");
 		return;
 	}
 	para(t, &in, &y, TUI_S_DIALOG, "Repairs that make the sizes agree, "
 	    "most plausible first (penalty 0: the data reads well):");
-	for (i = 0; i < vm->d.nhyps && y < in.y + in.h - 3; i++) {
+	for (i = 0; i < dm_vm_diag(vm)->nhyps && y < in.y + in.h - 3; i++) {
 		int y0 = y;
 
 		snprintf(buf, sizeof buf, "%s %zu. [%s] %s (penalty %.1f)",
-		    i == vm->repair_sel ? tui_glyph(t, TUI_G_POINTER) : " ",
-		    i + 1, dm_hyp_name(vm->d.hyps[i].kind), vm->d.hyps[i].text,
-		    vm->d.hyps[i].penalty);
-		para(t, &in, &y, i == vm->repair_sel ? TUI_S_DIALOG_SEL :
+		    i == dm_vm_repair_sel(vm) ? tui_glyph(t, TUI_G_POINTER) : " ",
+		    i + 1, dm_hyp_name(dm_vm_diag(vm)->hyps[i].kind), dm_vm_diag(vm)->hyps[i].text,
+		    dm_vm_diag(vm)->hyps[i].penalty);
+		para(t, &in, &y, i == dm_vm_repair_sel(vm) ? TUI_S_DIALOG_SEL :
 		    TUI_S_DIALOG, buf);
 		add_hit(t, y0, y, in.x, in.x + in.w, -1, (long)i);
 	}
 	/* The outcome first, then as many of the changes as fit. */
-	if (dm_vm_preview(vm, vm->repair_sel, &after) == 0 &&
+	if (dm_vm_preview(vm, dm_vm_repair_sel(vm), &after) == 0 &&
 	    y < in.y + in.h - 1) {
 		snprintf(buf, sizeof buf, "verdict: %s now, %s after it",
-		    dm_verdict_name(vm->v.kind), dm_verdict_name(after.kind));
+		    dm_verdict_name(dm_vm_verdict(vm)->kind), dm_verdict_name(after.kind));
 		para(t, &in, &y, after.kind == DM_V_EXACT ? TUI_S_DIALOG_SEL :
 		    TUI_S_DIALOG, buf);
 	}
@@ -183,7 +183,7 @@ repair_draw(struct tui *t, struct dm_vm *vm)
 	rest.y = y;
 	if (rest.h > 1) {
 		snprintf(buf, sizeof buf, "Repair %zu changes the overrides:",
-		    vm->repair_sel + 1);
+		    dm_vm_repair_sel(vm) + 1);
 		para(t, &rest, &y, TUI_S_DIALOG, buf);
 		lines(t, &rest, &y, TUI_S_DIALOG, "  ", diff);
 	}
@@ -250,7 +250,7 @@ export_draw(struct tui *t, struct dm_vm *vm)
 	static const char help[] = "Up/Down field, Left/Right change, type "
 	    "the file; Enter exports, Escape cancels";
 	static const char short_help[] = "Enter exports, Escape cancels";
-	const struct dm_vm_xdialog *x = &vm->x;
+	const struct dm_vm_xdialog *x = dm_vm_xdialog(vm);
 	struct tui_rect in, body;
 	const char *h = help;
 	char buf[1024];
@@ -389,7 +389,7 @@ quit_draw(struct tui *t, struct dm_vm *vm)
 	y = in.y;
 	snprintf(buf, sizeof buf, "The overrides were changed (%zu edit%s) "
 	    "and not saved as a profile. Quit without saving them? (y/n)",
-	    vm->undo.n, vm->undo.n == 1 ? "" : "s");
+	    dm_session_history(dm_vm_session(vm), 0), dm_session_history(dm_vm_session(vm), 0) == 1 ? "" : "s");
 	para(t, &in, &y, TUI_S_DIALOG, buf);
 	y++;
 	para(t, &in, &y, TUI_S_DIALOG, "y quits and discards them, n stays, "
@@ -410,6 +410,8 @@ const struct tui_screen_ops view_quit_ops = {
 static void
 recover_draw(struct tui *t, struct dm_vm *vm)
 {
+	const struct dm_ovr *rec;
+	const char *when;
 	struct tui_rect in;
 	char buf[2048];
 	int y, w = COLS - 8;
@@ -417,13 +419,14 @@ recover_draw(struct tui *t, struct dm_vm *vm)
 	if (w > 90)
 		w = 90;
 	in = tui_dialog_box(t, 16, w, "Recover unsaved edits?");
+	rec = dm_session_recovered(dm_vm_session(vm), &when);
 	y = in.y;
 	snprintf(buf, sizeof buf, "Edits of these files that were never "
-	    "saved were kept in %s (%s):", vm->autosave != NULL ?
-	    vm->autosave : "", vm->recovered_when);
+	    "saved were kept in %s (%s):", dm_session_autosave(dm_vm_session(vm)) != NULL ?
+	    dm_session_autosave(dm_vm_session(vm)) : "", when);
 	para(t, &in, &y, TUI_S_DIALOG, buf);
-	if (vm->recovered != NULL) {
-		dm_vm_ovr_diff(vm, vm->ovr, vm->recovered, buf, sizeof buf);
+	if (rec != NULL) {
+		dm_ovr_diff(dm_vm_net(vm), dm_vm_ovr(vm), rec, buf, sizeof buf);
 		lines(t, &in, &y, TUI_S_DIALOG, "  ", buf);
 	}
 	y++;

@@ -68,7 +68,7 @@ help_draw(struct tui *t, struct dm_vm *vm)
 	n = wrap(lines, sizeof lines / sizeof lines[0], w);
 	dm_vm_set_page(vm, DM_PANE_HELP, rows);
 	dm_vm_set_extent(vm, DM_PANE_HELP, (long)n);
-	for (y = 1, i = vm->scroll[DM_PANE_HELP]; y <= rows && i < (long)n;
+	for (y = 1, i = dm_vm_scroll(vm, DM_PANE_HELP); y <= rows && i < (long)n;
 	    y++, i++) {
 		const struct tui_help *h = &tui_help[lines[i].entry];
 
@@ -83,7 +83,7 @@ help_draw(struct tui *t, struct dm_vm *vm)
 		tui_put(t, y, KEYS_W + 3, w, TUI_S_NORMAL, buf, 0);
 	}
 	tui_putf(t, LINES - 1, 0, COLS, TUI_S_HINT, 1, " j/k scroll  "
-	    "q close  line %ld of %zu", vm->scroll[DM_PANE_HELP] + 1, n);
+	    "q close  line %ld of %zu", dm_vm_scroll(vm, DM_PANE_HELP) + 1, n);
 }
 
 static int

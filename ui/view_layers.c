@@ -51,15 +51,15 @@ plan(const struct dm_vm *vm, int w, struct cols *c)
 	int total, i, x;
 
 	memset(c, 0, sizeof *c);
-	c->w[C_IDX] = digits(vm->net->nlayers) < 3 ? 3 :
-	    digits(vm->net->nlayers);
+	c->w[C_IDX] = digits(dm_vm_net(vm)->nlayers) < 3 ? 3 :
+	    digits(dm_vm_net(vm)->nlayers);
 	c->w[C_TYPE] = 14;
 	c->w[C_OUT] = 12;
-	c->w[C_LINE] = digits(vm->ncfg_lines) + 1 < 5 ? 5 :
-	    digits(vm->ncfg_lines) + 1;
-	c->w[C_BYTES] = 2 * digits(dm_vm_byte_end(vm)) + 1;
-	c->w[C_FLOATS] = digits(vm->net->total_floats) < 6 ? 6 :
-	    digits(vm->net->total_floats);
+	c->w[C_LINE] = digits(dm_session_ncfg_lines(dm_vm_session(vm))) + 1 < 5 ? 5 :
+	    digits(dm_session_ncfg_lines(dm_vm_session(vm))) + 1;
+	c->w[C_BYTES] = 2 * digits(dm_session_byte_end(dm_vm_session(vm))) + 1;
+	c->w[C_FLOATS] = digits(dm_vm_net(vm)->total_floats) < 6 ? 6 :
+	    digits(dm_vm_net(vm)->total_floats);
 	c->w[C_OVR] = 4;
 	c->w[C_STATUS] = 8;
 	for (i = 0; ; i++) {
@@ -158,7 +158,7 @@ static void
 header_row(struct tui *t, struct dm_vm *vm, int y, int x0,
     const struct cols *c, attr_t a, int sel)
 {
-	const struct dm_weights *w = vm->w;
+	const struct dm_weights *w = dm_vm_weights(vm);
 	char buf[64];
 	enum dm_mark m = DM_MARK_NONE;
 	size_t first;
@@ -166,7 +166,7 @@ header_row(struct tui *t, struct dm_vm *vm, int y, int x0,
 	cell(t, y, x0, c, C_IDX, a, "hdr", 1);
 	/* Its warnings are the [net] section's, shown with its line. */
 	line_cell(t, vm, 0, y, x0, c, a, sel, dm_vm_row_warnings(vm, 0,
-	    &first) > 0 ? vm->net->cfg->sects[0].line : 0, "header");
+	    &first) > 0 ? dm_vm_net(vm)->cfg->sects[0].line : 0, "header");
 	if (w != NULL && w->is_weights && w->has_header) {
 		snprintf(buf, sizeof buf, "v%d.%d.%d", (int)w->hdr.major,
 		    (int)w->hdr.minor, (int)w->hdr.revision);
@@ -179,7 +179,7 @@ header_row(struct tui *t, struct dm_vm *vm, int y, int x0,
 	} else
 		snprintf(buf, sizeof buf, "assumed");
 	cell(t, y, x0, c, C_OUT, a, buf, 0);
-	snprintf(buf, sizeof buf, "0-%" PRIu64, vm->net->header_size);
+	snprintf(buf, sizeof buf, "0-%" PRIu64, dm_vm_net(vm)->header_size);
 	cell(t, y, x0, c, C_BYTES, a, buf, 1);
 	snprintf(buf, sizeof buf, "%s %s", mark_glyph(t, m), m ==
 	    DM_MARK_SUSPECT ? "size?" : dm_mark_name(m));
@@ -193,30 +193,30 @@ end_row(struct tui *t, struct dm_vm *vm, int y, int x0, int w,
 {
 	char buf[512], exp[32], got[32];
 	enum tui_style st;
-	uint64_t total = vm->net->total_bytes;
+	uint64_t total = dm_vm_net(vm)->total_bytes;
 
 	cell(t, y, x0, c, C_IDX, a, "end", 1);
 	tui_bytes(exp, sizeof exp, total);
-	if (vm->w == NULL)
+	if (dm_vm_weights(vm) == NULL)
 		snprintf(buf, sizeof buf, "expected %" PRIu64 " bytes (%s); "
 		    "no weights file", total, exp);
 	else {
-		uint64_t size = dm_vm_data_end(vm);
+		uint64_t size = dm_session_data_end(dm_vm_session(vm));
 
 		tui_bytes(got, sizeof got, size);
 		snprintf(buf, sizeof buf, "expected %" PRIu64 ", file %"
-		    PRIu64 "%s: %s", total, size, vm->net->data_end <
-		    vm->w->size ? " (data end)" : "",
-		    dm_verdict_name(vm->v.kind));
-		if (size < total && vm->v.kind != DM_V_NOT_WEIGHTS)
+		    PRIu64 "%s: %s", total, size, dm_vm_net(vm)->data_end <
+		    dm_vm_weights(vm)->size ? " (data end)" : "",
+		    dm_verdict_name(dm_vm_verdict(vm)->kind));
+		if (size < total && dm_vm_verdict(vm)->kind != DM_V_NOT_WEIGHTS)
 			snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
 			    ", %" PRIu64 " missing", total - size);
 		else if (size > total)
 			snprintf(buf + strlen(buf), sizeof buf - strlen(buf),
 			    ", %" PRIu64 " extra", size - total);
 	}
-	st = vm->v.kind == DM_V_EXACT ? TUI_S_OK : vm->v.kind == DM_V_NONE ||
-	    vm->v.kind == DM_V_PARTIAL ? TUI_S_SUSPECT : TUI_S_MISMATCH;
+	st = dm_vm_verdict(vm)->kind == DM_V_EXACT ? TUI_S_OK : dm_vm_verdict(vm)->kind == DM_V_NONE ||
+	    dm_vm_verdict(vm)->kind == DM_V_PARTIAL ? TUI_S_SUSPECT : TUI_S_MISMATCH;
 	tui_put_attr(t, y, x0 + c->x[C_TYPE], w - c->x[C_TYPE],
 	    sel ? a : tui_attr(t, st), buf, 1);
 }
@@ -225,8 +225,8 @@ static void
 layer_row(struct tui *t, struct dm_vm *vm, size_t li, int y, int x0,
     const struct cols *c, attr_t a, int sel)
 {
-	const struct dm_layer *l = &vm->net->layers[li];
-	enum dm_mark m = dm_vm_mark(vm, li);
+	const struct dm_layer *l = &dm_vm_net(vm)->layers[li];
+	enum dm_mark m = dm_session_mark(dm_vm_session(vm), li);
 	uint64_t lo, hi;
 	char buf[64];
 
@@ -241,17 +241,17 @@ layer_row(struct tui *t, struct dm_vm *vm, size_t li, int y, int x0,
 	else
 		snprintf(buf, sizeof buf, "%d", l->next_inputs);
 	cell(t, y, x0, c, C_OUT, a, buf, 0);
-	if (dm_vm_layer_range(vm, li, &lo, &hi)) {
+	if (dm_session_layer_range(dm_vm_session(vm), li, &lo, &hi)) {
 		snprintf(buf, sizeof buf, "%" PRIu64 "-%" PRIu64, lo, hi);
 		cell(t, y, x0, c, C_BYTES, a, buf, 1);
-		snprintf(buf, sizeof buf, "%" PRIu64, dm_vm_layer_floats(vm,
+		snprintf(buf, sizeof buf, "%" PRIu64, dm_session_layer_floats(dm_vm_session(vm),
 		    li));
 		cell(t, y, x0, c, C_FLOATS, a, buf, 1);
 	} else {
 		cell(t, y, x0, c, C_BYTES, a, "", 1);
 		cell(t, y, x0, c, C_FLOATS, a, "", 1);
 	}
-	dm_vm_layer_ovr_letters(vm, li, buf, sizeof buf);
+	dm_ovr_letters(dm_vm_ovr(vm), li, buf, sizeof buf);
 	cell(t, y, x0, c, C_OVR, sel ? a : tui_attr(t, TUI_S_PROMPT), buf, 0);
 	if (m == DM_MARK_NONE)
 		buf[0] = '\0';
@@ -272,7 +272,7 @@ layers_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	int y, i, x0 = r->x + 1;
 	attr_t a;
 
-	snprintf(right, sizeof right, "%ld/%ld ", vm->row, rows - 1);
+	snprintf(right, sizeof right, "%ld/%ld ", dm_vm_row(vm), rows - 1);
 	tui_pane_title(t, r, focused, "Layers", right);
 	if (r->h < 3)
 		return;
@@ -296,9 +296,9 @@ layers_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 			first = row;
 			break;
 		}
-	for (y = r->y + 2, row = vm->top; y < r->y + r->h && row < rows;
+	for (y = r->y + 2, row = dm_vm_top(vm); y < r->y + r->h && row < rows;
 	    y++, row++) {
-		int sel = row == vm->row;
+		int sel = row == dm_vm_row(vm);
 
 		a = sel ? tui_attr(t, focused ? TUI_S_SEL : TUI_S_SEL_DIM) :
 		    tui_attr(t, TUI_S_NORMAL);
@@ -327,7 +327,7 @@ static int
 layers_click(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
     int y, int x)
 {
-	long row = vm->top + (y - r->y - 2);
+	long row = dm_vm_top(vm) + (y - r->y - 2);
 
 	(void)t;
 	(void)x;

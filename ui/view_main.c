@@ -17,27 +17,16 @@ static const struct tui_pane_ops *const panes[DM_PANE_COUNT] = {
 	[DM_PANE_CFG] = &view_cfg_ops,
 };
 
-static const char *
-base_name(const char *p)
-{
-	const char *s;
-
-	if (p == NULL)
-		return "";
-	s = strrchr(p, '/');
-	return s != NULL ? s + 1 : p;
-}
-
 /* The verdict's message without the weights path in front. */
 static const char *
 verdict_text(const struct dm_vm *vm)
 {
-	const char *m = vm->v.message;
+	const char *m = dm_vm_verdict(vm)->message;
 	size_t n;
 
-	if (vm->w != NULL) {
-		n = strlen(vm->w->path);
-		if (strncmp(m, vm->w->path, n) == 0 && m[n] == ':' &&
+	if (dm_vm_weights(vm) != NULL) {
+		n = strlen(dm_vm_weights(vm)->path);
+		if (strncmp(m, dm_vm_weights(vm)->path, n) == 0 && m[n] == ':' &&
 		    m[n + 1] == ' ')
 			return m + n + 2;
 	}
@@ -48,32 +37,32 @@ static void
 draw_status(struct tui *t, struct dm_vm *vm)
 {
 	char left[512], right[256], hdr[64], warn[48];
-	const struct dm_weights *w = vm->w;
+	const struct dm_weights *w = dm_vm_weights(vm);
 	int rw;
 
 	if (w != NULL && w->is_weights && w->has_header)
 		snprintf(hdr, sizeof hdr, "header %d.%d.%d, %u B%s",
 		    (int)w->hdr.major, (int)w->hdr.minor, (int)w->hdr.revision,
-		    (unsigned)vm->net->header_size, vm->ovr->header !=
+		    (unsigned)dm_vm_net(vm)->header_size, dm_vm_ovr(vm)->header !=
 		    DM_UNSET ? " (set)" : "");
 	else if (w != NULL)
 		snprintf(hdr, sizeof hdr, "no header");
 	else
 		snprintf(hdr, sizeof hdr, "header %u B assumed",
-		    (unsigned)vm->net->header_size);
+		    (unsigned)dm_vm_net(vm)->header_size);
 	snprintf(left, sizeof left, " darkmap  %s%s%s  %s  %s  %zu layers  %s",
-	    base_name(vm->cfg_path), w != NULL ? " + " : "",
-	    w != NULL ? base_name(vm->weights_path) : "",
-	    vm->net->dialect == DM_DIALECT_AB ? "ab" : "pj",
-	    vm->net->mode == DM_LAYOUT_LOAD ? "load" : "save",
-	    vm->net->nlayers, hdr);
+	    dm_base_name(dm_session_cfg_path(dm_vm_session(vm))), w != NULL ? " + " : "",
+	    w != NULL ? dm_base_name(dm_session_weights_path(dm_vm_session(vm))) : "",
+	    dm_vm_net(vm)->dialect == DM_DIALECT_AB ? "ab" : "pj",
+	    dm_vm_net(vm)->mode == DM_LAYOUT_LOAD ? "load" : "save",
+	    dm_vm_net(vm)->nlayers, hdr);
 	warn[0] = '\0';
-	if (vm->nwarnings > 0)
-		snprintf(warn, sizeof warn, "! %zu warning%s  ", vm->nwarnings,
-		    vm->nwarnings == 1 ? "" : "s");
-	snprintf(right, sizeof right, "%s%s%s%s ", vm->diag_pending ?
+	if (dm_session_nwarnings(dm_vm_session(vm)) > 0)
+		snprintf(warn, sizeof warn, "! %zu warning%s  ", dm_session_nwarnings(dm_vm_session(vm)),
+		    dm_session_nwarnings(dm_vm_session(vm)) == 1 ? "" : "s");
+	snprintf(right, sizeof right, "%s%s%s%s ", dm_session_diag_pending(dm_vm_session(vm)) ?
 	    "reading... " : "", dm_vm_dirty(vm) ? "[+] unsaved  " : "", warn,
-	    dm_verdict_name(vm->v.kind));
+	    dm_verdict_name(dm_vm_verdict(vm)->kind));
 	rw = tui_width(t, right);
 	if (rw > COLS / 2)
 		rw = 0;
@@ -86,11 +75,11 @@ draw_status(struct tui *t, struct dm_vm *vm)
 static enum tui_style
 banner_style(const struct dm_vm *vm)
 {
-	switch (vm->v.kind) {
+	switch (dm_vm_verdict(vm)->kind) {
 	case DM_V_EXACT:
-		if (vm->have_diag && vm->d.first_bad >= 0)
+		if ((dm_vm_diag(vm) != NULL) && dm_vm_diag(vm)->first_bad >= 0)
 			return TUI_S_BANNER_BAD;
-		if (vm->have_diag && vm->d.first_suspect >= 0)
+		if ((dm_vm_diag(vm) != NULL) && dm_vm_diag(vm)->first_suspect >= 0)
 			return TUI_S_BANNER_WARN;
 		return TUI_S_BANNER_OK;
 	case DM_V_NONE:
@@ -104,19 +93,19 @@ banner_style(const struct dm_vm *vm)
 static void
 diag_line(const struct dm_vm *vm, char *buf, size_t len)
 {
-	const struct dm_diag *d = &vm->d;
+	const struct dm_diag *d = dm_vm_diag(vm);
 
-	if (vm->w == NULL)
+	if (dm_vm_weights(vm) == NULL)
 		snprintf(buf, len, "no weights file: the layout the cfg "
 		    "implies; give a .weights file to check it");
-	else if (!vm->w->is_weights)
+	else if (!dm_vm_weights(vm)->is_weights)
 		snprintf(buf, len, "this is not a Darknet weights file");
-	else if (vm->diag_pending)
+	else if (dm_session_diag_pending(dm_vm_session(vm)))
 		snprintf(buf, len, "reading every array for statistics and a "
 		    "diagnosis...");
-	else if (vm->diag_error[0] != '\0')
-		snprintf(buf, len, "no diagnosis: %s", vm->diag_error);
-	else if (!vm->have_diag)
+	else if (dm_session_diag_error(dm_vm_session(vm))[0] != '\0')
+		snprintf(buf, len, "no diagnosis: %s", dm_session_diag_error(dm_vm_session(vm)));
+	else if (!(dm_vm_diag(vm) != NULL))
 		snprintf(buf, len, "no diagnosis");
 	else if (d->fit)
 		snprintf(buf, len, "%.400s  -- r: preview the repair",
@@ -145,13 +134,13 @@ draw_banner(struct tui *t, struct dm_vm *vm)
 	diag_line(vm, l2, sizeof l2);
 	if (t->banner_h >= 2) {
 		snprintf(l1, sizeof l1, " %s %s: %s", g,
-		    dm_verdict_name(vm->v.kind), verdict_text(vm));
+		    dm_verdict_name(dm_vm_verdict(vm)->kind), verdict_text(vm));
 		tui_put(t, 1, 0, COLS, st, l1, 1);
 		snprintf(l1, sizeof l1, "   %s", l2);
 		tui_put(t, 2, 0, COLS, st, l1, 1);
 	} else {
 		snprintf(l1, sizeof l1, " %s %s: %s", g,
-		    dm_verdict_name(vm->v.kind), l2);
+		    dm_verdict_name(dm_vm_verdict(vm)->kind), l2);
 		tui_put(t, 1, 0, COLS, st, l1, 1);
 	}
 }
@@ -159,17 +148,18 @@ draw_banner(struct tui *t, struct dm_vm *vm)
 static void
 draw_message(struct tui *t, struct dm_vm *vm)
 {
+	const char *msg;
 	char buf[1024];
-	int y = LINES - 2, n;
+	int y = LINES - 2, n, error;
 
-	if (vm->prompt.kind != DM_PROMPT_NONE) {
+	if (dm_vm_prompt(vm) != NULL) {
 		n = tui_putf(t, y, 0, COLS, TUI_S_PROMPT, 0, "%s: ",
-		    vm->prompt.label);
+		    dm_vm_prompt(vm)->label);
 		if (n >= COLS - 10)
 			n = COLS / 2;
 		/* Show the end of the text when it is long. */
 		{
-			const char *s = vm->prompt.buf;
+			const char *s = dm_vm_prompt(vm)->buf;
 			int room = COLS - n - 1;
 
 			while (tui_width(t, s) > room && *s != '\0')
@@ -179,9 +169,10 @@ draw_message(struct tui *t, struct dm_vm *vm)
 		tui_put(t, y, n, 1, TUI_S_CURSOR, " ", 0);
 		return;
 	}
-	if (vm->msg[0] != '\0') {
-		snprintf(buf, sizeof buf, " %s", vm->msg);
-		tui_put(t, y, 0, COLS, vm->msg_error ? TUI_S_ERROR :
+	msg = dm_vm_msg(vm, &error);
+	if (msg[0] != '\0') {
+		snprintf(buf, sizeof buf, " %s", msg);
+		tui_put(t, y, 0, COLS, error ? TUI_S_ERROR :
 		    TUI_S_NORMAL, buf, 1);
 	}
 }
@@ -227,7 +218,7 @@ main_draw(struct tui *t, struct dm_vm *vm)
 		if (!t->shown[p])
 			continue;
 		panes[p]->draw(t, vm, &t->rect[p],
-		    vm->focus == (enum dm_pane)p);
+		    dm_vm_focus(vm) == (enum dm_pane)p);
 		/* A separator left of the right-hand panes. */
 		if (t->rect[p].x > 0)
 			for (y = t->rect[p].y; y < t->rect[p].y + t->rect[p].h;

@@ -63,31 +63,30 @@ exists(const char *p)
 }
 
 /*
- * Opens cfg and weights (relative to tests/data) with the overrides ovr
- * (NULL for none) as the program does.
+ * Opens cfg and weights (relative to tests/data) with the profile at
+ * profile (NULL for none) as the program does; flags 0 diagnoses at once.
  */
 static struct dm_vm *
-open_vm_ovr(const char *cfg, const char *weights, struct dm_ovr *ovr,
+open_vm_profile(const char *cfg, const char *weights, const char *profile,
     const char *state, unsigned flags)
 {
+	struct dm_session_opts so;
+	struct dm_session *s;
 	struct dm_error err;
-	struct dm_net *net;
-	struct dm_weights *w = NULL;
 	struct dm_vm *vm;
 
 	dm_error_clear(&err);
-	net = dm_net_load(path(cfg), DM_DIALECT_AB, &err);
-	assert_non_null(net);
-	assert_int_equal(dm_net_layout(net, 20, DM_LAYOUT_LOAD, &err), 0);
-	if (weights != NULL) {
-		w = dm_weights_open(path(weights), DM_DIALECT_AB, &err);
-		assert_non_null(w);
-	}
-	if (ovr == NULL)
-		ovr = dm_ovr_new();
-	assert_non_null(ovr);
-	vm = dm_vm_new(net, w, ovr, path(cfg), weights != NULL ?
-	    path(weights) : NULL, NULL, state, flags, &err);
+	memset(&so, 0, sizeof so);
+	so.cfg = path(cfg);
+	so.weights = weights != NULL ? path(weights) : NULL;
+	so.profile = profile;
+	so.dialect = so.layout = DM_UNSET;
+	so.autosave_dir = state;
+	so.flags = (flags != 0 ? flags : DM_SESSION_DIAGNOSE) |
+	    DM_SESSION_CFG_TEXT;
+	if ((s = dm_session_open(&so, &err)) == NULL)
+		fail_msg("dm_session_open: %s", err.msg);
+	vm = dm_vm_new(s, &err);
 	if (vm == NULL)
 		fail_msg("dm_vm_new: %s", err.msg);
 	dm_vm_set_page(vm, DM_PANE_LAYERS, 8);
@@ -100,7 +99,7 @@ static struct dm_vm *
 open_vm(const char *cfg, const char *weights, const char *state,
     unsigned flags)
 {
-	return open_vm_ovr(cfg, weights, NULL, state, flags);
+	return open_vm_profile(cfg, weights, NULL, state, flags);
 }
 
 static struct dm_vm *
@@ -136,17 +135,17 @@ test_open(void **state)
 	struct dm_vm *vm = open_shapes();
 
 	(void)state;
-	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
-	assert_true(vm->have_diag);
-	assert_true(vm->d.nhyps >= 1);
-	assert_int_equal(vm->d.hyps[0].kind, DM_H_CLASSES);
-	assert_int_equal(vm->d.hyps[0].value, 3);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);
+	assert_true((dm_vm_diag(vm) != NULL));
+	assert_true(dm_vm_diag(vm)->nhyps >= 1);
+	assert_int_equal(dm_vm_diag(vm)->hyps[0].kind, DM_H_CLASSES);
+	assert_int_equal(dm_vm_diag(vm)->hyps[0].value, 3);
 	assert_int_equal(dm_vm_rows(vm), 20);
 	assert_int_equal(vm->row, 1);
-	assert_int_equal(dm_vm_mark(vm, 0), DM_MARK_OK);
-	assert_int_equal(dm_vm_mark(vm, 1), DM_MARK_NONE);
-	assert_int_equal(dm_vm_mark(vm, 9), DM_MARK_MISMATCH);
-	assert_int_equal(dm_vm_mark(vm, 12), DM_MARK_MISMATCH);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 0), DM_MARK_OK);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 1), DM_MARK_NONE);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 9), DM_MARK_MISMATCH);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 12), DM_MARK_MISMATCH);
 	assert_false(dm_vm_dirty(vm));
 	assert_int_equal(vm->cursor, 20);	/* layer 0 biases */
 	dm_vm_free(vm);
@@ -180,24 +179,24 @@ test_repair_undo_redo(void **state)
 	(void)state;
 	assert_int_equal(dm_vm_preview(vm, 0, &v), 0);
 	assert_int_equal(v.kind, DM_V_EXACT);
-	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);	/* unchanged */
-	assert_int_equal(vm->net->total_bytes, 158380);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);	/* unchanged */
+	assert_int_equal(dm_vm_net(vm)->total_bytes, 158380);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	assert_int_equal(vm->screen, DM_SCREEN_REPAIR);
 	assert_int_equal(vm->row, 10);		/* the repair's layer */
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
-	assert_int_equal(dm_vm_mark(vm, 9), DM_MARK_OK);
-	assert_int_equal(dm_vm_mark(vm, 16), DM_MARK_OK);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 9), DM_MARK_OK);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 16), DM_MARK_OK);
 	assert_true(dm_vm_dirty(vm));
-	assert_int_equal(vm->d.nhyps, 0);
+	assert_int_equal(dm_vm_diag(vm)->nhyps, 0);
 	assert_true(dm_vm_do(vm, DM_ACT_REPAIR, 0) & DM_VM_BELL);
 	{
 		struct dm_ovr *none = dm_ovr_new();
 		char buf[1024];
 
-		assert_int_equal(dm_vm_ovr_diff(vm, none, vm->ovr, buf,
+		assert_int_equal(dm_ovr_diff(dm_vm_net(vm), none, dm_vm_ovr(vm), buf,
 		    sizeof buf), 4);
 		assert_string_equal(buf,
 		    "layer 9 biases: cfg's -> 24 floats, shape [24]\n"
@@ -205,7 +204,7 @@ test_repair_undo_redo(void **state)
 		    "layer 16 biases: cfg's -> 24 floats, shape [24]\n"
 		    "layer 16 weights: cfg's -> 384 floats, shape [24,16,1,1]");
 		/* A short buffer is cut, never overrun. */
-		assert_int_equal(dm_vm_ovr_diff(vm, none, vm->ovr, buf, 20),
+		assert_int_equal(dm_ovr_diff(dm_vm_net(vm), none, dm_vm_ovr(vm), buf, 20),
 		    4);
 		assert_true(strlen(buf) < 20);
 		dm_ovr_free(none);
@@ -213,12 +212,12 @@ test_repair_undo_redo(void **state)
 	assert_non_null(strstr(vm->msg, "nothing to repair"));
 
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
-	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);
 	assert_false(dm_vm_dirty(vm));
 	assert_non_null(strstr(vm->msg, "undone"));
 	assert_true(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL);
 	dm_vm_do(vm, DM_ACT_REDO, 0);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
 	assert_true(dm_vm_dirty(vm));
 	assert_true(dm_vm_do(vm, DM_ACT_REDO, 0) & DM_VM_BELL);
 
@@ -253,8 +252,8 @@ test_repair_select(void **state)
 	assert_int_equal(fclose(out), 0);
 
 	vm = open_vm("ab-small.cfg", tmp_path("junk.weights"), NULL, 0);
-	assert_int_equal(vm->d.nhyps, 2);
-	assert_int_equal(vm->d.hyps[1].kind, DM_H_GAP);
+	assert_int_equal(dm_vm_diag(vm)->nhyps, 2);
+	assert_int_equal(dm_vm_diag(vm)->hyps[1].kind, DM_H_GAP);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	assert_int_equal(vm->repair_sel, 0);
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
@@ -262,8 +261,8 @@ test_repair_select(void **state)
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 7);	/* past the last: the last */
 	assert_int_equal(vm->repair_sel, 1);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
-	lo = dm_ovr_find_layer(vm->ovr, 9);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	lo = dm_ovr_find_layer(dm_vm_ovr(vm), 9);
 	assert_non_null(lo);
 	assert_int_equal(lo->gap, 8);
 	dm_vm_free(vm);
@@ -276,19 +275,19 @@ test_header_toggle(void **state)
 	    NULL, 0);
 
 	(void)state;
-	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);
 	assert_true(dm_vm_row_flagged(vm, 0));	/* the header is doubtful */
 	dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0);
 	assert_int_equal(vm->row, 0);
 	dm_vm_do(vm, DM_ACT_HEADER, 0);
-	assert_int_equal(vm->ovr->header, 16);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
-	assert_int_equal(vm->d.first_bad, -1);
+	assert_int_equal(dm_vm_ovr(vm)->header, 16);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	assert_int_equal(dm_vm_diag(vm)->first_bad, -1);
 	assert_false(dm_vm_row_flagged(vm, 0));
 	dm_vm_do(vm, DM_ACT_HEADER, 0);		/* back to the file's own */
-	assert_int_equal(vm->ovr->header, DM_UNSET);
-	assert_int_equal(vm->v.kind, DM_V_TRUNCATED);
-	assert_false(dm_vm_dirty(vm) && vm->ovr->header != DM_UNSET);
+	assert_int_equal(dm_vm_ovr(vm)->header, DM_UNSET);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);
+	assert_false(dm_vm_dirty(vm) && dm_vm_ovr(vm)->header != DM_UNSET);
 	dm_vm_free(vm);
 }
 
@@ -302,62 +301,62 @@ test_layer_edits(void **state)
 
 	(void)state;
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 3);	/* layer 2 */
-	assert_true(dm_vm_layer_range(vm, 2, &lo0, &hi0));
+	assert_true(dm_session_layer_range(dm_vm_session(vm), 2, &lo0, &hi0));
 	prompt(vm, DM_ACT_GAP, "8");
-	lo = dm_ovr_find_layer(vm->ovr, 2);
+	lo = dm_ovr_find_layer(dm_vm_ovr(vm), 2);
 	assert_non_null(lo);
 	assert_int_equal(lo->gap, 8);
-	assert_true(dm_vm_layer_range(vm, 2, &lo1, &hi1));
+	assert_true(dm_session_layer_range(dm_vm_session(vm), 2, &lo1, &hi1));
 	assert_int_equal(lo1, lo0 + 8);
-	dm_vm_layer_ovr_letters(vm, 2, letters, sizeof letters);
+	dm_ovr_letters(dm_vm_ovr(vm), 2, letters, sizeof letters);
 	assert_string_equal(letters, "g");
 	dm_vm_do(vm, DM_ACT_GAP_ADD, -4);
-	assert_int_equal(dm_ovr_find_layer(vm->ovr, 2)->gap, 4);
+	assert_int_equal(dm_ovr_find_layer(dm_vm_ovr(vm), 2)->gap, 4);
 	/* The four bytes before layer 2 are now a gap. */
 	{
 		struct dm_owner o;
 
-		dm_vm_owner(vm, lo0, &o);
+		dm_session_owner(dm_vm_session(vm), lo0, &o);
 		assert_int_equal(o.kind, DM_OWN_GAP);
-		dm_vm_owner(vm, lo0 + 4, &o);
+		dm_session_owner(dm_vm_session(vm), lo0 + 4, &o);
 		assert_int_equal(o.kind, DM_OWN_ARRAY);
 	}
 	/* An empty answer clears the override. */
 	prompt(vm, DM_ACT_GAP, "");
-	assert_null(dm_ovr_find_layer(vm->ovr, 2));
+	assert_null(dm_ovr_find_layer(dm_vm_ovr(vm), 2));
 	/* A bad answer changes nothing and says why. */
 	prompt(vm, DM_ACT_GAP, "abc");
 	assert_true(vm->msg_error);
-	assert_true(dm_ovr_empty(vm->ovr));
+	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	/* A gap that would start before the data is refused by the core. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
 	prompt(vm, DM_ACT_GAP, "-100");
 	assert_true(vm->msg_error);
-	assert_true(dm_ovr_empty(vm->ovr));
+	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	/* Escape leaves the prompt without a change. */
 	dm_vm_do(vm, DM_ACT_GAP, 0);
 	type(vm, "12");
 	dm_vm_do(vm, DM_ACT_CANCEL, 0);
 	assert_int_equal(vm->prompt.kind, DM_PROMPT_NONE);
-	assert_true(dm_ovr_empty(vm->ovr));
+	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 
 	/* Toggles. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 10);	/* layer 9 */
 	dm_vm_do(vm, DM_ACT_ABSENT, 0);
-	assert_int_equal(dm_vm_mark(vm, 9), DM_MARK_ABSENT);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 9), DM_MARK_ABSENT);
 	dm_vm_do(vm, DM_ACT_OMIT, 0);
 	dm_vm_do(vm, DM_ACT_CUTOFF, 0);
-	lo = dm_ovr_find_layer(vm->ovr, 9);
+	lo = dm_ovr_find_layer(dm_vm_ovr(vm), 9);
 	assert_true(lo->absent && lo->omit && lo->cutoff);
-	assert_int_equal(dm_vm_mark(vm, 12), DM_MARK_ABSENT);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 12), DM_MARK_ABSENT);
 	dm_vm_do(vm, DM_ACT_ABSENT, 0);
-	assert_false(dm_ovr_find_layer(vm->ovr, 9)->absent);
+	assert_false(dm_ovr_find_layer(dm_vm_ovr(vm), 9)->absent);
 	dm_vm_do(vm, DM_ACT_CLEAR, 0);
-	assert_null(dm_ovr_find_layer(vm->ovr, 9));
+	assert_null(dm_ovr_find_layer(dm_vm_ovr(vm), 9));
 	prompt(vm, DM_ACT_OFFSET, "83448");
-	assert_int_equal(dm_ovr_find_layer(vm->ovr, 9)->offset, 83448);
+	assert_int_equal(dm_ovr_find_layer(dm_vm_ovr(vm), 9)->offset, 83448);
 	prompt(vm, DM_ACT_ORDER, "weights,biases");
-	assert_string_equal(dm_ovr_find_layer(vm->ovr, 9)->order,
+	assert_string_equal(dm_ovr_find_layer(dm_vm_ovr(vm), 9)->order,
 	    "weights,biases");
 	prompt(vm, DM_ACT_ORDER, "nosuch");
 	assert_true(vm->msg_error);
@@ -365,16 +364,16 @@ test_layer_edits(void **state)
 	dm_vm_do(vm, DM_ACT_TRANSPOSE, 0);
 	dm_vm_do(vm, DM_ACT_LAYOUT, 0);
 	prompt(vm, DM_ACT_DATA_END, "100000");
-	assert_int_equal(vm->ovr->data_end, 100000);
-	assert_int_equal(vm->ovr->header, 16);
-	assert_int_equal(vm->ovr->transpose, 1);
-	assert_int_equal(vm->ovr->layout, DM_LAYOUT_SAVE);
+	assert_int_equal(dm_vm_ovr(vm)->data_end, 100000);
+	assert_int_equal(dm_vm_ovr(vm)->header, 16);
+	assert_int_equal(dm_vm_ovr(vm)->transpose, 1);
+	assert_int_equal(dm_vm_ovr(vm)->layout, DM_LAYOUT_SAVE);
 	dm_vm_do(vm, DM_ACT_CLEAR_ALL, 0);
-	assert_true(dm_ovr_empty(vm->ovr));
+	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	/* Every edit can be undone, back to the start. */
 	while (!(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL))
 		;
-	assert_true(dm_ovr_empty(vm->ovr));
+	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	assert_false(dm_vm_dirty(vm));
 	dm_vm_free(vm);
 }
@@ -388,35 +387,35 @@ test_array_edits(void **state)
 	(void)state;
 	/* Layer 9 biases, then its weights with l. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 10);
-	assert_string_equal(vm->net->arrays[vm->array].name, "biases");
+	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "biases");
 	prompt(vm, DM_ACT_COUNT, "24");
 	prompt(vm, DM_ACT_RESHAPE, "24");
 	prompt(vm, DM_ACT_RENAME, "head.bias");
-	ao = dm_ovr_find_array(vm->ovr, 9, "biases");
+	ao = dm_ovr_find_array(dm_vm_ovr(vm), 9, "biases");
 	assert_non_null(ao);
 	assert_int_equal(ao->count, 24);
 	assert_int_equal(ao->nreshape, 1);
 	assert_string_equal(ao->rename, "head.bias");
 	prompt(vm, DM_ACT_RESHAPE, "5,5");	/* 25 != 24 */
 	assert_true(vm->msg_error);
-	assert_int_equal(dm_ovr_find_array(vm->ovr, 9, "biases")->nreshape,
+	assert_int_equal(dm_ovr_find_array(dm_vm_ovr(vm), 9, "biases")->nreshape,
 	    1);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
-	assert_string_equal(vm->net->arrays[vm->array].name, "weights");
-	assert_int_equal(vm->cursor, vm->net->arrays[vm->array].offset);
+	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "weights");
+	assert_int_equal(vm->cursor, dm_vm_net(vm)->arrays[vm->array].offset);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* stays on the last */
-	assert_string_equal(vm->net->arrays[vm->array].name, "weights");
+	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "weights");
 	prompt(vm, DM_ACT_COUNT, "768");
 	prompt(vm, DM_ACT_RESHAPE, "24,32,1,1");
 	dm_vm_do(vm, DM_ACT_TRANSPOSE_ARRAY, 0);
-	ao = dm_ovr_find_array(vm->ovr, 9, "weights");
+	ao = dm_ovr_find_array(dm_vm_ovr(vm), 9, "weights");
 	assert_int_equal(ao->transpose, 1);
 	prompt(vm, DM_ACT_PERMUTE, "0,1,3,2");
-	assert_int_equal(dm_ovr_find_array(vm->ovr, 9, "weights")->nperm, 4);
+	assert_int_equal(dm_ovr_find_array(dm_vm_ovr(vm), 9, "weights")->nperm, 4);
 	prompt(vm, DM_ACT_PERMUTE, "0,0");
 	assert_true(vm->msg_error);
 	dm_vm_do(vm, DM_ACT_TRANSPOSE_ARRAY, 0);
-	assert_int_not_equal(dm_ovr_find_array(vm->ovr, 9,
+	assert_int_not_equal(dm_ovr_find_array(dm_vm_ovr(vm), 9,
 	    "weights")->transpose, 1);
 	/* The header row has no arrays to edit. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 0);
@@ -450,7 +449,7 @@ test_search(void **state)
 	prompt(vm, DM_ACT_SEARCH, "@84464");
 	assert_int_equal(vm->cursor, 84464);
 	assert_int_equal(vm->row, 10);
-	assert_string_equal(vm->net->arrays[vm->array].name, "weights");
+	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "weights");
 	assert_int_equal(vm->focus, DM_PANE_BYTES);
 	prompt(vm, DM_ACT_SEARCH, "0x14");
 	assert_int_equal(vm->cursor, 20);
@@ -474,7 +473,7 @@ static void
 test_scroll_edges(void **state)
 {
 	struct dm_vm *vm = open_shapes();
-	uint64_t end = dm_vm_byte_end(vm);
+	uint64_t end = dm_session_byte_end(dm_vm_session(vm));
 	int i;
 
 	(void)state;
@@ -577,45 +576,45 @@ test_owner(void **state)
 	struct dm_owner o;
 
 	(void)state;
-	dm_vm_owner(vm, 0, &o);
+	dm_session_owner(dm_vm_session(vm), 0, &o);
 	assert_int_equal(o.kind, DM_OWN_HEADER);
 	assert_int_equal(o.array, -1);
-	dm_vm_owner(vm, 19, &o);
+	dm_session_owner(dm_vm_session(vm), 19, &o);
 	assert_int_equal(o.kind, DM_OWN_HEADER);
-	dm_vm_owner(vm, 20, &o);
+	dm_session_owner(dm_vm_session(vm), 20, &o);
 	assert_int_equal(o.kind, DM_OWN_ARRAY);
-	assert_string_equal(vm->net->arrays[o.array].name, "biases");
-	dm_vm_owner(vm, 112180, &o);		/* the file's size */
+	assert_string_equal(dm_vm_net(vm)->arrays[o.array].name, "biases");
+	dm_session_owner(dm_vm_session(vm), 112180, &o);		/* the file's size */
 	assert_int_equal(o.kind, DM_OWN_MISSING);
-	assert_int_equal(vm->net->arrays[o.array].layer, 9);
-	dm_vm_owner(vm, 117104, &o);		/* past the file, layer 12 */
+	assert_int_equal(dm_vm_net(vm)->arrays[o.array].layer, 9);
+	dm_session_owner(dm_vm_session(vm), 117104, &o);		/* past the file, layer 12 */
 	assert_int_equal(o.kind, DM_OWN_MISSING);
-	assert_int_equal(vm->net->arrays[o.array].layer, 12);
-	assert_int_equal(dm_vm_byte_end(vm), 158380);
+	assert_int_equal(dm_vm_net(vm)->arrays[o.array].layer, 12);
+	assert_int_equal(dm_session_byte_end(dm_vm_session(vm)), 158380);
 	prompt(vm, DM_ACT_DATA_END, "100000");
-	dm_vm_owner(vm, 100000, &o);
+	dm_session_owner(dm_vm_session(vm), 100000, &o);
 	assert_int_equal(o.kind, DM_OWN_MISSING);
-	assert_int_equal(dm_vm_data_end(vm), 100000);
+	assert_int_equal(dm_session_data_end(dm_vm_session(vm)), 100000);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	prompt(vm, DM_ACT_DATA_END, "112100");
-	dm_vm_owner(vm, 112150, &o);
+	dm_session_owner(dm_vm_session(vm), 112150, &o);
 	assert_int_equal(o.kind, DM_OWN_MISSING);	/* past the data end */
-	assert_int_equal(vm->net->arrays[o.array].layer, 16);
+	assert_int_equal(dm_vm_net(vm)->arrays[o.array].layer, 16);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
 	{
 		uint8_t b[8];
 
-		assert_int_equal(dm_vm_read(vm, 0, b, 8), 8);
+		assert_int_equal(dm_session_read(dm_vm_session(vm), 0, b, 8), 8);
 		assert_int_equal(b[4], 2);	/* minor version */
-		assert_int_equal(dm_vm_read(vm, 112176, b, 8), 4);
-		assert_int_equal(dm_vm_read(vm, 200000, b, 8), 0);
+		assert_int_equal(dm_session_read(dm_vm_session(vm), 112176, b, 8), 4);
+		assert_int_equal(dm_session_read(dm_vm_session(vm), 200000, b, 8), 0);
 	}
 	vm->array = 0;
-	assert_int_equal(dm_vm_histogram(vm), 0);
-	assert_int_equal(vm->hist_sampled, 8);
+	assert_non_null(dm_vm_histogram(vm));
+	assert_int_equal(dm_vm_histogram(vm)->sampled, 8);
 	dm_vm_free(vm);
 }
 
@@ -630,8 +629,8 @@ test_save_autosave_recover(void **state)
 
 	(void)state;
 	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
-	assert_non_null(vm->autosave);
-	snprintf(autosave, sizeof autosave, "%s", vm->autosave);
+	assert_non_null(dm_session_autosave(dm_vm_session(vm)));
+	snprintf(autosave, sizeof autosave, "%s", dm_session_autosave(dm_vm_session(vm)));
 	assert_non_null(strstr(autosave, "/shapes.cfg."));
 	assert_false(exists(autosave));
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
@@ -665,12 +664,12 @@ test_save_autosave_recover(void **state)
 	/* Opening the same files offers the edits back. */
 	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
 	assert_int_equal(vm->screen, DM_SCREEN_RECOVER);
-	assert_non_null(vm->recovered);
+	assert_non_null(dm_session_recovered(dm_vm_session(vm), NULL));
 	dm_vm_do(vm, DM_ACT_YES, 0);
 	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
 	assert_true(dm_vm_dirty(vm));
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
-	assert_true(dm_ovr_find_layer(vm->ovr, 0)->omit);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	assert_true(dm_ovr_find_layer(dm_vm_ovr(vm), 0)->omit);
 	/* Quitting asks; n stays, y quits and drops the autosave. */
 	assert_false(dm_vm_do(vm, DM_ACT_QUIT, 0) & DM_VM_QUIT);
 	assert_int_equal(vm->screen, DM_SCREEN_QUIT);
@@ -690,7 +689,7 @@ test_save_autosave_recover(void **state)
 	assert_int_equal(vm->screen, DM_SCREEN_RECOVER);
 	dm_vm_do(vm, DM_ACT_NO, 0);
 	assert_false(exists(autosave));
-	assert_true(dm_ovr_empty(vm->ovr));
+	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	assert_false(dm_vm_dirty(vm));
 	dm_vm_free(vm);
 }
@@ -781,8 +780,7 @@ test_export(void **state)
 	type(vm, tmp_path("shapes.npz"));
 	f = dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	assert_true(f & DM_VM_RUN);
-	vm->on_progress = note_progress;
-	vm->progress_ctx = &progress_calls;
+	dm_vm_set_progress(vm, note_progress, &progress_calls);
 	progress_calls = 0;
 	progress_last = -1;
 	/* The archive is read back through libzip, loaded for it. */
@@ -806,10 +804,10 @@ test_async(void **state)
 
 	(void)state;
 	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", NULL,
-	    DM_VM_ASYNC);
+	    DM_SESSION_ASYNC);
 	dm_vm_wait(vm);
-	assert_true(vm->have_diag);
-	assert_int_equal(dm_vm_mark(vm, 0), DM_MARK_OK);
+	assert_true((dm_vm_diag(vm) != NULL));
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 0), DM_MARK_OK);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	/* Several edits in a row: only the last diagnosis counts. */
@@ -817,10 +815,10 @@ test_async(void **state)
 	dm_vm_do(vm, DM_ACT_OMIT, 0);
 	dm_vm_do(vm, DM_ACT_OMIT, 0);
 	dm_vm_wait(vm);
-	assert_true(vm->have_diag);
-	assert_int_equal(vm->diag_serial, vm->serial);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
-	assert_int_equal(dm_vm_mark(vm, 16), DM_MARK_OK);
+	assert_true((dm_vm_diag(vm) != NULL));
+	assert_false(dm_session_diag_pending(dm_vm_session(vm)));
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 16), DM_MARK_OK);
 	/* Freeing with a diagnosis under way. */
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
 	dm_vm_free(vm);
@@ -837,36 +835,36 @@ test_dialect(void **state)
 
 	(void)state;
 	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", NULL,
-	    DM_VM_ASYNC);
+	    DM_SESSION_ASYNC);
 	dm_vm_wait(vm);
-	kind = vm->v.kind;
+	kind = dm_vm_verdict(vm)->kind;
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 5);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
 	assert_false(vm->msg_error);
 	assert_non_null(strstr(vm->msg, "pjreddie"));
-	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
-	assert_int_equal(vm->ovr->dialect, DM_DIALECT_PJ);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_PJ);
+	assert_int_equal(dm_vm_ovr(vm)->dialect, DM_DIALECT_PJ);
 	assert_true(dm_vm_dirty(vm));
 	assert_int_equal(vm->row, 5);
 	/* The diagnosis runs again, on the new net. */
 	dm_vm_wait(vm);
-	assert_true(vm->have_diag);
-	assert_int_equal(vm->diag_serial, vm->serial);
-	assert_int_equal(vm->v.kind, kind);
-	assert_int_equal(vm->d.hyps[0].kind, DM_H_CLASSES);
+	assert_true((dm_vm_diag(vm) != NULL));
+	assert_false(dm_session_diag_pending(dm_vm_session(vm)));
+	assert_int_equal(dm_vm_verdict(vm)->kind, kind);
+	assert_int_equal(dm_vm_diag(vm)->hyps[0].kind, DM_H_CLASSES);
 	/* An edit in that fork, then back to the first. */
 	dm_vm_do(vm, DM_ACT_OMIT, 0);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
-	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_PJ);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
-	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
-	assert_int_equal(vm->ovr->dialect, DM_UNSET);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_AB);
+	assert_int_equal(dm_vm_ovr(vm)->dialect, DM_UNSET);
 	assert_false(dm_vm_dirty(vm));
 	dm_vm_do(vm, DM_ACT_REDO, 0);
-	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_PJ);
 	dm_vm_wait(vm);
-	assert_int_equal(vm->diag_serial, vm->serial);
+	assert_false(dm_session_diag_pending(dm_vm_session(vm)));
 	/* A profile says which fork. */
 	prompt(vm, DM_ACT_SAVE, tmp_path("pj.profile"));
 	assert_false(vm->msg_error);
@@ -877,18 +875,18 @@ test_dialect(void **state)
 	dm_ovr_free(p);
 	/* Back to the fork it opened with: no override left. */
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
-	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
-	assert_int_equal(vm->ovr->dialect, DM_UNSET);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_AB);
+	assert_int_equal(dm_vm_ovr(vm)->dialect, DM_UNSET);
 	dm_vm_free(vm);
 
 	/* A cfg the other fork refuses: said, and nothing changes. */
 	vm = open_vm("demo/demo.cfg", "demo/demo.weights", NULL, 0);
-	kind = vm->v.kind;
+	kind = dm_vm_verdict(vm)->kind;
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
 	assert_true(vm->msg_error);
 	assert_non_null(strstr(vm->msg, "local_avgpool"));
-	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
-	assert_int_equal(vm->v.kind, kind);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_AB);
+	assert_int_equal(dm_vm_verdict(vm)->kind, kind);
 	assert_false(dm_vm_dirty(vm));
 	assert_true(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL);
 	dm_vm_free(vm);
@@ -948,18 +946,18 @@ test_warnings(void **state)
 
 	(void)state;
 	vm = open_vm(write_keys_cfg(), "ab-small.weights", NULL, 0);
-	assert_int_equal(vm->v.kind, DM_V_EXACT);
-	assert_int_equal(vm->nwarnings, 2);
-	assert_int_equal(vm->warnings[0].line, 5);
-	assert_string_equal(vm->warnings[0].msg, "[net] already has 'batch' "
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 2);
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 5);
+	assert_string_equal(dm_session_warning(dm_vm_session(vm), 0)->msg, "[net] already has 'batch' "
 	    "on line 4: Darknet reads only that first one (batch=1) and "
 	    "ignores this line");
-	assert_int_equal(vm->warnings[1].line, 37);
-	assert_string_equal(vm->warnings[1].msg, "[convolutional] has no key "
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 1)->line, 37);
+	assert_string_equal(dm_session_warning(dm_vm_session(vm), 1)->msg, "[convolutional] has no key "
 	    "'strid' (Darknet ignores it; did you mean 'stride'?)");
-	assert_non_null(strstr(vm->warnings[1].text, "keys.cfg:37: "));
-	assert_ptr_equal(vm->warnings[1].msg, vm->warnings[1].text +
-	    strlen(vm->warnings[1].text) - strlen(vm->warnings[1].msg));
+	assert_non_null(strstr(dm_session_warning(dm_vm_session(vm), 1)->text, "keys.cfg:37: "));
+	assert_ptr_equal(dm_session_warning(dm_vm_session(vm), 1)->msg, dm_session_warning(dm_vm_session(vm), 1)->text +
+	    strlen(dm_session_warning(dm_vm_session(vm), 1)->text) - strlen(dm_session_warning(dm_vm_session(vm), 1)->msg));
 
 	/* The header row has [net]'s, a layer its section's. */
 	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 1);
@@ -1018,13 +1016,13 @@ test_warnings(void **state)
 	vm = open_vm(write_tmp("net.cfg", "[net]\nwidth=8\nheight=8\n"
 	    "channels=3\n[convolutional]\nfilters=4\nsize=1\nstrid=1\n"
 	    "[mystery]\nfoo=\n"), NULL, NULL, 0);
-	assert_int_equal(vm->nwarnings, 3);
-	assert_int_equal(vm->warnings[0].line, 8);
-	assert_int_equal(vm->warnings[1].line, 9);
-	assert_string_equal(vm->warnings[1].msg, "layer 1 [mystery]: unknown "
+	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 3);
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 8);
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 1)->line, 9);
+	assert_string_equal(dm_session_warning(dm_vm_session(vm), 1)->msg, "layer 1 [mystery]: unknown "
 	    "section type: Darknet keeps an empty layer that outputs nothing");
-	assert_int_equal(vm->warnings[2].line, 10);
-	assert_string_equal(vm->warnings[2].msg, "'foo=' has no value and is "
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 2)->line, 10);
+	assert_string_equal(dm_session_warning(dm_vm_session(vm), 2)->msg, "'foo=' has no value and is "
 	    "ignored");
 	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 0);
 	assert_int_equal(dm_vm_row_warnings(vm, 1, &first), 1);
@@ -1043,7 +1041,7 @@ test_warnings(void **state)
 
 	/* None: said, with a bell. */
 	vm = open_shapes();
-	assert_int_equal(vm->nwarnings, 0);
+	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 0);
 	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 0);
 	assert_true(dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0) & DM_VM_BELL);
 	assert_non_null(strstr(vm->msg, "no warnings"));
@@ -1063,19 +1061,19 @@ test_warnings_dialect(void **state)
 	vm = open_vm(write_tmp("fork.cfg", "[net]\nwidth=8\nheight=8\n"
 	    "channels=3\n[convolutional]\nfilters=4\nstride_x=2\n[reorg]\n"
 	    "stride=2\nextra=5\n"), NULL, NULL, 0);
-	assert_int_equal(vm->nwarnings, 1);
-	assert_int_equal(vm->warnings[0].line, 10);
-	assert_non_null(strstr(vm->warnings[0].msg, "AlexeyAB's Darknet"));
+	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 1);
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 10);
+	assert_non_null(strstr(dm_session_warning(dm_vm_session(vm), 0)->msg, "AlexeyAB's Darknet"));
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
 	assert_int_equal(vm->warning, 0);
 	assert_int_equal(vm->row, 2);
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
 	assert_false(vm->msg_error);
-	assert_int_equal(vm->net->dialect, DM_DIALECT_PJ);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_PJ);
 	assert_int_equal(vm->warning, -1);
-	assert_int_equal(vm->nwarnings, 1);
-	assert_int_equal(vm->warnings[0].line, 7);
-	assert_non_null(strstr(vm->warnings[0].msg, "[convolutional] has no "
+	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 1);
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 7);
+	assert_non_null(strstr(dm_session_warning(dm_vm_session(vm), 0)->msg, "[convolutional] has no "
 	    "key 'stride_x' in pjreddie's Darknet"));
 	assert_int_equal(dm_vm_row_warnings(vm, 1, &first), 1);
 	assert_int_equal(dm_vm_row_warnings(vm, 2, &first), 0);
@@ -1084,14 +1082,14 @@ test_warnings_dialect(void **state)
 	assert_non_null(strstr(vm->msg, "line 7: "));
 	/* Undone, the first fork's again. */
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
-	assert_int_equal(vm->net->dialect, DM_DIALECT_AB);
-	assert_int_equal(vm->warnings[0].line, 10);
+	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_AB);
+	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 10);
 	for (i = 0; i < 50; i++) {
 		dm_vm_do(vm, i % 3 == 0 ? DM_ACT_DIALECT : DM_ACT_NEXT_WARNING,
 		    0);
-		assert_true(vm->warning < (long)vm->nwarnings);
-		assert_int_equal(vm->warnings[0].line,
-		    vm->net->dialect == DM_DIALECT_AB ? 10 : 7);
+		assert_true(vm->warning < (long)dm_session_nwarnings(dm_vm_session(vm)));
+		assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line,
+		    dm_vm_net(vm)->dialect == DM_DIALECT_AB ? 10 : 7);
 	}
 	dm_vm_free(vm);
 }
@@ -1102,8 +1100,8 @@ test_no_weights(void **state)
 	struct dm_vm *vm = open_vm("demo/shapes.cfg", NULL, NULL, 0);
 
 	(void)state;
-	assert_int_equal(vm->v.kind, DM_V_NONE);
-	assert_int_equal(dm_vm_mark(vm, 0), DM_MARK_NONE);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_NONE);
+	assert_int_equal(dm_session_mark(dm_vm_session(vm), 0), DM_MARK_NONE);
 	assert_true(dm_vm_do(vm, DM_ACT_REPAIR, 0) & DM_VM_BELL);
 	assert_true(dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0) & DM_VM_BELL);
 	dm_vm_do(vm, DM_ACT_EXPORT, 0);
@@ -1111,9 +1109,9 @@ test_no_weights(void **state)
 	dm_vm_do(vm, DM_ACT_CANCEL, 0);
 	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_BYTES);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->cursor, vm->net->total_bytes - 1);
+	assert_int_equal(vm->cursor, dm_vm_net(vm)->total_bytes - 1);
 	dm_vm_do(vm, DM_ACT_HEADER, 0);
-	assert_int_equal(vm->net->header_size, 16);
+	assert_int_equal(dm_vm_net(vm)->header_size, 16);
 	dm_vm_free(vm);
 }
 
@@ -1175,7 +1173,7 @@ random_run(struct dm_vm *(*opener)(void))
 			dm_vm_run(vm);
 		/* '!' selects the row whose warnings hold the one gone to. */
 		if (acts[a] == DM_ACT_NEXT_WARNING && on_main &&
-		    vm->nwarnings > 0) {
+		    dm_session_nwarnings(dm_vm_session(vm)) > 0) {
 			n = dm_vm_row_warnings(vm, vm->row, &first);
 			assert_true(vm->warning >= (long)first &&
 			    vm->warning < (long)(first + n));
@@ -1185,12 +1183,12 @@ random_run(struct dm_vm *(*opener)(void))
 			vm = opener();
 		}
 		assert_true(vm->warning >= -1 &&
-		    vm->warning < (long)vm->nwarnings);
+		    vm->warning < (long)dm_session_nwarnings(dm_vm_session(vm)));
 		assert_true(vm->row >= 0 && vm->row < dm_vm_rows(vm));
 		assert_true(vm->top >= 0 && vm->top <= vm->row);
-		assert_true(dm_vm_byte_end(vm) == 0 ||
-		    vm->cursor < dm_vm_byte_end(vm));
-		assert_true(vm->array < (long)vm->net->narrays);
+		assert_true(dm_session_byte_end(dm_vm_session(vm)) == 0 ||
+		    vm->cursor < dm_session_byte_end(dm_vm_session(vm)));
+		assert_true(vm->array < (long)dm_vm_net(vm)->narrays);
 		assert_true(vm->prompt.len < sizeof vm->prompt.buf);
 		if (vm->screen == DM_SCREEN_REPAIR)
 			dm_vm_preview(vm, vm->repair_sel, &v);
@@ -1229,24 +1227,24 @@ test_autosave_paths(void **state)
 
 	(void)state;
 	setenv("XDG_STATE_HOME", "/x/state", 1);
-	assert_int_equal(dm_vm_autosave_dir(dir, sizeof dir), 0);
+	assert_int_equal(dm_session_autosave_dir(dir, sizeof dir), 0);
 	assert_string_equal(dir, "/x/state/darkmap");
 	setenv("XDG_STATE_HOME", "relative", 1);	/* ignored */
 	setenv("HOME", "/home/u", 1);
-	assert_int_equal(dm_vm_autosave_dir(dir, sizeof dir), 0);
+	assert_int_equal(dm_session_autosave_dir(dir, sizeof dir), 0);
 	assert_string_equal(dir, "/home/u/.local/state/darkmap");
 	unsetenv("XDG_STATE_HOME");
 	unsetenv("HOME");
-	assert_int_equal(dm_vm_autosave_dir(dir, sizeof dir), -1);
-	assert_int_equal(dm_vm_autosave_path("/s", path("demo/shapes.cfg"),
+	assert_int_equal(dm_session_autosave_dir(dir, sizeof dir), -1);
+	assert_int_equal(dm_session_autosave_path("/s", path("demo/shapes.cfg"),
 	    path("demo/shapes.weights"), a, sizeof a), 0);
 	assert_int_equal(strncmp(a, "/s/shapes.cfg.", 14), 0);
 	assert_int_equal(strlen(a), strlen("/s/shapes.cfg.") + 16 +
 	    strlen(".profile"));
-	assert_int_equal(dm_vm_autosave_path("/s", path("demo/shapes.cfg"),
+	assert_int_equal(dm_session_autosave_path("/s", path("demo/shapes.cfg"),
 	    NULL, b, sizeof b), 0);
 	assert_string_not_equal(a, b);		/* the weights count */
-	assert_int_equal(dm_vm_autosave_path("/s", path("demo/shapes.cfg"),
+	assert_int_equal(dm_session_autosave_path("/s", path("demo/shapes.cfg"),
 	    path("demo/shapes.weights"), b, sizeof b), 0);
 	assert_string_equal(a, b);		/* and it is stable */
 }
@@ -1294,26 +1292,28 @@ test_save_over_profile(void **state)
 	ovr = dm_profile_read(prof, &err);
 	assert_non_null(ovr);
 	assert_int_equal(ovr->layers[0].line, 5);
-	vm = open_vm_ovr("demo/shapes.cfg", "demo/shapes.weights", ovr, NULL,
-	    0);
-	assert_non_null(vm->ovr->path);
+	dm_ovr_free(ovr);
+	vm = open_vm_profile("demo/shapes.cfg", "demo/shapes.weights", prof,
+	    NULL, 0);
+	assert_non_null(dm_vm_ovr(vm)->path);
 
 	prompt(vm, DM_ACT_SAVE, tmp_path("elsewhere.profile"));
 	assert_false(vm->msg_error);
-	assert_non_null(vm->ovr->path);
-	assert_string_equal(vm->ovr->path, prof);
+	assert_non_null(dm_vm_ovr(vm)->path);
+	assert_string_equal(dm_vm_ovr(vm)->path, prof);
 
 	/* An edit puts the profile's overrides in the undo history. */
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
-	assert_int_equal(vm->undo.n, 1);
-	assert_non_null(vm->undo.v[0].ovr->path);
+	assert_int_equal(dm_session_history(dm_vm_session(vm), 0), 1);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_non_null(dm_vm_ovr(vm)->path);
+	dm_vm_do(vm, DM_ACT_REDO, 0);
 	prompt(vm, DM_ACT_SAVE, prof);
 	assert_false(vm->msg_error);
-	assert_null(vm->ovr->path);
-	assert_null(vm->undo.v[0].ovr->path);
+	assert_null(dm_vm_ovr(vm)->path);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
-	assert_null(vm->ovr->path);
+	assert_null(dm_vm_ovr(vm)->path);
 	dm_vm_free(vm);
 
 	/*
@@ -1327,17 +1327,18 @@ test_save_over_profile(void **state)
 	ovr = dm_profile_read(prof, &err);
 	assert_non_null(ovr);
 	assert_non_null(ovr->path);
-	vm = open_vm_ovr("demo/shapes.cfg", "demo/shapes.weights", ovr, NULL,
-	    0);
-	assert_true(vm->have_diag);
-	assert_true(vm->d.nhyps >= 1);
+	dm_ovr_free(ovr);
+	vm = open_vm_profile("demo/shapes.cfg", "demo/shapes.weights", prof,
+	    NULL, 0);
+	assert_true((dm_vm_diag(vm) != NULL));
+	assert_true(dm_vm_diag(vm)->nhyps >= 1);
 	prompt(vm, DM_ACT_SAVE, prof);
 	assert_false(vm->msg_error);
-	assert_null(vm->ovr->path);
+	assert_null(dm_vm_ovr(vm)->path);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
-	assert_int_equal(vm->undo.n, 1);
-	assert_null(vm->ovr->path);
+	assert_int_equal(dm_session_history(dm_vm_session(vm), 0), 1);
+	assert_null(dm_vm_ovr(vm)->path);
 	dm_vm_free(vm);
 }
 
