@@ -543,12 +543,19 @@ if [ "$(tm display-message -p -t storm '#{pane_dead}')" = 0 ] &&
 else
 	fail "the storm ended the program (status $(cat "$tmp/storm.rc" 2>/dev/null))"
 fi
-keys storm Escape Escape Escape
-sleep 0.3
-keys storm q
-sleep 0.3
-capture storm
-grep -q 'Quit without saving' "$screen" && keys storm y
+# The program may still be working through the storm (slowly under the
+# sanitizers): wait until it asks about the unsaved edits or has ended.
+keys storm Escape Escape Escape q
+i=0
+while [ ! -s "$tmp/storm.rc" ] && [ $i -lt 600 ]; do
+	capture storm
+	if grep -q 'Quit without saving' "$screen"; then
+		keys storm y
+		break
+	fi
+	sleep 0.1
+	i=$((i + 1))
+done
 ended storm 0 "quit after the storm, status 0"
 
 finish
