@@ -114,9 +114,8 @@ atomic_check_inputs(const char *path, const struct stat *st,
 		if (stat(inputs[k], &ist) != 0)
 			continue;
 		if (ist.st_dev == st->st_dev && ist.st_ino == st->st_ino)
-			return dm_error_set(err, DM_ERR_USAGE,
-			    "%s: output is the same file as input %s", path,
-			    inputs[k]);
+			return dm_error_file(err, DM_ERR_USAGE, path,
+			    "output is the same file as input %s", inputs[k]);
 	}
 	return 0;
 }
@@ -136,22 +135,21 @@ dm_atomicfile_open(struct dm_atomicfile *af, const char *path,
 		return dm_error_set(err, DM_ERR_USAGE, "empty output path");
 	len = strlen(path);
 	if (path[len - 1] == '/')
-		return dm_error_set(err, DM_ERR_USAGE, "%s: is a directory",
-		    path);
+		return dm_error_file(err, DM_ERR_USAGE, path, "is a directory");
 
 	exists = 0;
 	if (stat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
-			return dm_error_set(err, DM_ERR_USAGE,
-			    "%s: is a directory", path);
+			return dm_error_file(err, DM_ERR_USAGE, path,
+			    "is a directory");
 		if (!S_ISREG(st.st_mode))
-			return dm_error_set(err, DM_ERR_USAGE,
-			    "%s: not a regular file", path);
+			return dm_error_file(err, DM_ERR_USAGE, path,
+			    "not a regular file");
 		if (atomic_check_inputs(path, &st, inputs, err) == -1)
 			return -1;
 		exists = 1;
 	} else if (errno != ENOENT)
-		return dm_error_set(err, DM_ERR_IO, "%s: %s", path,
+		return dm_error_file(err, DM_ERR_IO, path, "%s",
 		    strerror(errno));
 
 	if ((af->path = strdup(path)) == NULL ||
@@ -176,14 +174,13 @@ dm_atomicfile_open(struct dm_atomicfile *af, const char *path,
 		free(af->path);
 		free(af->tmppath);
 		af->path = af->tmppath = NULL;
-		return dm_error_set(err, DM_ERR_IO,
-		    "%s: cannot create a temporary file beside it: %s", path,
-		    strerror(saved));
+		return dm_error_file(err, DM_ERR_IO, path, "cannot create a "
+		    "temporary file beside it: %s", strerror(saved));
 	}
 	if (exists && fchmod(af->fd, st.st_mode & 07777) != 0) {
 		saved = errno;
 		dm_atomicfile_abort(af);
-		return dm_error_set(err, DM_ERR_IO, "%s: %s", path,
+		return dm_error_file(err, DM_ERR_IO, path, "%s",
 		    strerror(saved));
 	}
 	af->replacing = exists;
@@ -246,8 +243,7 @@ atomic_pwritev(struct dm_atomicfile *af, struct iovec *iov, int iovcnt,
 	for (k = 0; k < iovcnt; k++)
 		len += iov[k].iov_len;
 	if (off > (uint64_t)INT64_MAX - len) {
-		dm_error_set(err, DM_ERR_RANGE, "%s: file too large",
-		    af->path);
+		dm_error_file(err, DM_ERR_RANGE, af->path, "file too large");
 		errno = EFBIG;
 		return -1;
 	}
@@ -262,14 +258,14 @@ atomic_pwritev(struct dm_atomicfile *af, struct iovec *iov, int iovcnt,
 			if (errno == EINTR)
 				continue;
 			saved = errno;
-			dm_error_set(err, DM_ERR_IO, "%s: cannot write: %s",
-			    af->path, strerror(saved));
+			dm_error_file(err, DM_ERR_IO, af->path, "cannot "
+			    "write: %s", strerror(saved));
 			errno = saved;
 			return -1;
 		}
 		if (r == 0) {
-			dm_error_set(err, DM_ERR_IO,
-			    "%s: cannot write: no progress", af->path);
+			dm_error_file(err, DM_ERR_IO, af->path, "cannot "
+			    "write: no progress");
 			errno = EIO;
 			return -1;
 		}
@@ -336,8 +332,7 @@ dm_atomicfile_pwrite(struct dm_atomicfile *af, const void *buf, size_t len,
 		return dm_error_set(err, DM_ERR_IO, "%s: file is closed",
 		    af->path ? af->path : "output");
 	if (off > (uint64_t)INT64_MAX - len) {
-		dm_error_set(err, DM_ERR_RANGE, "%s: file too large",
-		    af->path);
+		dm_error_file(err, DM_ERR_RANGE, af->path, "file too large");
 		errno = EFBIG;
 		return -1;
 	}
@@ -371,8 +366,7 @@ dm_atomicfile_write(struct dm_atomicfile *af, const void *buf, size_t len,
 	if (len == 0)
 		return 0;
 	if (af->pos > (uint64_t)INT64_MAX - len) {
-		dm_error_set(err, DM_ERR_RANGE, "%s: file too large",
-		    af->path);
+		dm_error_file(err, DM_ERR_RANGE, af->path, "file too large");
 		errno = EFBIG;
 		return -1;
 	}
@@ -424,20 +418,19 @@ dm_atomicfile_pread(struct dm_atomicfile *af, void *buf, size_t len,
 		return -1;
 	while (len > 0) {
 		if (off > (uint64_t)INT64_MAX - len)
-			return dm_error_set(err, DM_ERR_RANGE,
-			    "%s: offset out of range", af->path);
+			return dm_error_file(err, DM_ERR_RANGE, af->path,
+			    "offset out of range");
 		r = pread(af->fd, p, len, (off_t)off);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			return dm_error_set(err, DM_ERR_IO,
-			    "%s: cannot read back: %s", af->path,
-			    strerror(errno));
+			return dm_error_file(err, DM_ERR_IO, af->path,
+			    "cannot read back: %s", strerror(errno));
 		}
 		if (r == 0)
-			return dm_error_set(err, DM_ERR_IO,
-			    "%s: cannot read back: unexpected end of file at "
-			    "byte %llu", af->path, (unsigned long long)off);
+			return dm_error_file(err, DM_ERR_IO, af->path,
+			    "cannot read back: unexpected end of file at byte "
+			    "%llu", (unsigned long long)off);
 		p += r;
 		len -= (size_t)r;
 		off += (uint64_t)r;
@@ -456,18 +449,17 @@ dm_atomicfile_verify(struct dm_atomicfile *af, struct dm_error *err)
 	int rc = -1;
 
 	if (!af->verify || af->patched)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: cannot verify: the bytes meant are not known",
-		    af->path);
+		return dm_error_file(err, DM_ERR_INVALID, af->path,
+		    "cannot verify: the bytes meant are not known");
 	if (dm_atomicfile_flush(af, err) == -1)
 		return -1;
 	if (fstat(af->fd, &st) == -1)
-		return dm_error_set(err, DM_ERR_IO, "%s: cannot verify: %s",
-		    af->path, strerror(errno));
+		return dm_error_file(err, DM_ERR_IO, af->path, "cannot "
+		    "verify: %s", strerror(errno));
 	if ((uint64_t)st.st_size != af->pos)
-		return dm_error_set(err, DM_ERR_IO,
-		    "%s: verify: the file written holds %llu bytes, not %llu",
-		    af->path, (unsigned long long)st.st_size,
+		return dm_error_file(err, DM_ERR_IO, af->path, "verify: the "
+		    "file written holds %llu bytes, not %llu",
+		    (unsigned long long)st.st_size,
 		    (unsigned long long)af->pos);
 	if ((buf = malloc(DM_AF_BUFSIZE)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
@@ -480,9 +472,9 @@ dm_atomicfile_verify(struct dm_atomicfile *af, struct dm_error *err)
 		crc = dm_crc32(crc, buf, len);
 	}
 	if (crc != af->crc) {
-		dm_error_set(err, DM_ERR_IO, "%s: verify: the file written "
-		    "reads back with CRC-32 %08x, not %08x as written",
-		    af->path, (unsigned int)crc, (unsigned int)af->crc);
+		dm_error_file(err, DM_ERR_IO, af->path, "verify: the file "
+		    "written reads back with CRC-32 %08x, not %08x as written",
+		    (unsigned int)crc, (unsigned int)af->crc);
 		goto out;
 	}
 	rc = 0;
@@ -542,7 +534,7 @@ dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 	durable = atomic_durable(af, 1);
 	/* The message is made before the abort frees the names. */
 	if (durable && fdatasync(af->fd) != 0) {
-		dm_error_set(err, DM_ERR_IO, "%s: cannot sync: %s", af->path,
+		dm_error_file(err, DM_ERR_IO, af->path, "cannot sync: %s",
 		    strerror(errno));
 		dm_atomicfile_abort(af);
 		return -1;
@@ -550,15 +542,15 @@ dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 	if (close(af->fd) != 0) {
 		saved = errno;
 		af->fd = -1;
-		dm_error_set(err, DM_ERR_IO, "%s: cannot close: %s", af->path,
+		dm_error_file(err, DM_ERR_IO, af->path, "cannot close: %s",
 		    strerror(saved));
 		dm_atomicfile_abort(af);
 		return -1;
 	}
 	af->fd = -1;
 	if (rename(af->tmppath, af->path) != 0) {
-		dm_error_set(err, DM_ERR_IO, "%s: cannot rename %s over it: "
-		    "%s", af->path, af->tmppath, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, af->path, "cannot rename %s "
+		    "over it: %s", af->tmppath, strerror(errno));
 		dm_atomicfile_abort(af);
 		return -1;
 	}

@@ -340,9 +340,8 @@ cfg_line(struct cfg_parse *ps, const char *text, size_t n, int lineno,
 	int rc;
 
 	if (memchr(text, '\0', n) != NULL)
-		return dm_error_set(err, DM_ERR_SYNTAX,
-		    "%s:%d: line contains a NUL byte (is this a cfg file?)",
-		    cfg->path, lineno);
+		return dm_error_line(err, DM_ERR_SYNTAX, cfg->path, lineno,
+		    "line contains a NUL byte (is this a cfg file?)");
 	if ((line = dm_strndup(text, n)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	len = cfg_strip(line, n, cfg->dialect);
@@ -361,10 +360,9 @@ cfg_line(struct cfg_parse *ps, const char *text, size_t n, int lineno,
 	}
 	if (cfg->nsects == 0) {
 		free(line);
-		return dm_error_set(err, DM_ERR_SYNTAX,
-		    "%s:%d: option line before the first section "
-		    "(Darknet crashes on this); the file must start with [net]",
-		    cfg->path, lineno);
+		return dm_error_line(err, DM_ERR_SYNTAX, cfg->path, lineno,
+		    "option line before the first section (Darknet crashes on "
+		    "this); the file must start with [net]");
 	}
 	eq = strchr(line, '=');
 	if (eq != NULL && (size_t)(eq - line) == len - 1) {
@@ -411,8 +409,8 @@ dm_cfg_parse(const char *path, const char *buf, size_t len,
 	end = buf + len;
 	while (p < end) {
 		if (lineno == INT_MAX) {
-			dm_error_set(err, DM_ERR_RANGE, "%s: too many lines",
-			    path);
+			dm_error_file(err, DM_ERR_RANGE, path, "too many "
+			    "lines");
 			goto fail;
 		}
 		lineno++;
@@ -446,22 +444,22 @@ dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
 
 	/* Non-blocking, so that a FIFO with no writer cannot hang us. */
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1) {
-		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		goto out;
 	}
 	if (dm_error_not_regular(err, path, st.st_mode) == -1)
 		goto out;
 	if ((uint64_t)st.st_size > CFG_MAX) {
-		dm_error_set(err, DM_ERR_RANGE, "%s: %lld bytes is too large "
-		    "for a cfg file", path, (long long)st.st_size);
+		dm_error_file(err, DM_ERR_RANGE, path, "%lld bytes is too "
+		    "large for a cfg file", (long long)st.st_size);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		dm_error_set(err, DM_ERR_NOMEM, "%s: out of memory", path);
+		dm_error_file(err, DM_ERR_NOMEM, path, "out of memory");
 		goto out;
 	}
 	while (len < (size_t)st.st_size) {
@@ -469,7 +467,7 @@ dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			dm_error_set(err, DM_ERR_IO, "%s: read error: %s", path,
+			dm_error_file(err, DM_ERR_IO, path, "read error: %s",
 			    strerror(errno));
 			goto out;
 		}
@@ -572,9 +570,9 @@ dm_cfg_atoi(struct dm_cfg *cfg, int line, const char *key, const char *p,
 	long long v;
 
 	if (atoi_scan(p, &v) == -1)
-		return dm_error_set(err, DM_ERR_RANGE,
-		    "%s:%d: %s: number out of range (Darknet's int holds %d "
-		    "to %d)", cfg->path, line, key, INT_MIN, INT_MAX);
+		return dm_error_line(err, DM_ERR_RANGE, cfg->path, line,
+		    "%s: number out of range (Darknet's int holds %d to %d)",
+		    key, INT_MIN, INT_MAX);
 	*out = (int)v;
 	return 0;
 }

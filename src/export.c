@@ -128,8 +128,9 @@ xerr(struct dm_error *err, const struct dm_net *net, size_t layer,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return dm_error_set(err, DM_ERR_UNSUPPORTED, "%s:%d: layer %zu %s: %s",
-	    net->cfg->path, l->line, layer, l->label, msg);
+	dm_error_line(err, DM_ERR_UNSUPPORTED, net->cfg->path, l->line,
+	    "layer %zu %s: %s", layer, l->label, msg);
+	return dm_error_at_layer(err, (long)layer);
 }
 
 static struct dm_xtensor *
@@ -572,9 +573,9 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 		}
 	}
 	if (ex->n == 0) {
-		dm_error_set(err, DM_ERR_MISMATCH, "%s: no tensor to export "
-		    "(no layer's data is in the file, or every layer is "
-		    "omitted): nothing was written", w->path);
+		dm_error_file(err, DM_ERR_MISMATCH, w->path, "no tensor to "
+		    "export (no layer's data is in the file, or every layer "
+		    "is omitted): nothing was written");
 		goto fail;
 	}
 	if ((ex->scratch = malloc(DM_TENSOROUT_CHUNK * 2)) == NULL) {
@@ -637,11 +638,14 @@ load_transposed(struct dm_export *ex, struct dm_xtensor *x,
 		ostride[k] = e;
 		e *= oshape[k];
 	}
-	if (e != x->count || bytes > SIZE_MAX / 2)
-		return dm_error_set(err, DM_ERR_INVALID, "%s: layer %zu array "
-		    "%s (%s, at byte %" PRIu64 "): the axis order does not "
-		    "fit its %" PRIu64 " elements", ex->w->path, a->layer,
+	if (e != x->count || bytes > SIZE_MAX / 2) {
+		dm_error_file(err, DM_ERR_INVALID, ex->w->path,
+		    "layer %zu array %s (%s, at byte %" PRIu64 "): the axis "
+		    "order does not fit its %" PRIu64 " elements", a->layer,
 		    a->name, x->key, a->offset, x->count);
+		dm_error_at_array(err, (long)a->layer, (long)x->array);
+		return dm_error_at_offset(err, NULL, a->offset);
+	}
 	raw = malloc((size_t)bytes);
 	dst = malloc((size_t)bytes);
 	if (raw == NULL || dst == NULL) {

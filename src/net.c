@@ -82,8 +82,9 @@ berr(struct build *b, enum dm_status code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return dm_error_set(b->err, code, "%s:%d: layer %zu %s: %s",
-	    b->cfg->path, b->l->line, b->l->index, b->l->label, msg);
+	dm_error_line(b->err, code, b->cfg->path, b->l->line,
+	    "layer %zu %s: %s", b->l->index, b->l->label, msg);
+	return dm_error_at_layer(b->err, (long)b->l->index);
 }
 
 static int bwarn(struct build *, const char *, ...)
@@ -1395,22 +1396,21 @@ build_net_options(struct dm_net *net, struct dm_error *err)
 	int w, h, c, inputs;
 
 	if (cfg->nsects == 0)
-		return dm_error_set(err, DM_ERR_INVALID, "%s: no sections: "
-		    "this is not a Darknet cfg file", cfg->path);
+		return dm_error_file(err, DM_ERR_INVALID, cfg->path,
+		    "no sections: this is not a Darknet cfg file");
 	s = &cfg->sects[0];
 	if (strcmp(s->name, "[net]") != 0 && strcmp(s->name, "[network]") != 0) {
 		char name[64];
 
 		dm_printable(name, sizeof name, s->name);
-		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: the first "
-		    "section is '%s' but must be [net] or [network]%s",
-		    cfg->path, s->line, name,
-		    strchr(s->name, '\r') != NULL ? ": this line ends in CR, "
-		    "which pjreddie's Darknet keeps (convert the file to LF "
-		    "line ends, or use --dialect ab)" :
-		    strncmp(s->name, "[net]", 5) == 0 ||
-		    strncmp(s->name, "[network]", 9) == 0 ? " (a section line "
-		    "holds nothing else: Darknet has no inline comments)" : "");
+		return dm_error_line(err, DM_ERR_INVALID, cfg->path, s->line,
+		    "the first section is '%s' but must be [net] or "
+		    "[network]%s", name, strchr(s->name, '\r') != NULL ?
+		    ": this line ends in CR, which pjreddie's Darknet keeps "
+		    "(convert the file to LF line ends, or use --dialect ab)"
+		    : strncmp(s->name, "[net]", 5) == 0 || strncmp(s->name,
+		    "[network]", 9) == 0 ? " (a section line holds nothing "
+		    "else: Darknet has no inline comments)" : "");
 	}
 	if (dm_section_int(cfg, s, "width", 0, &w, err) == -1 ||
 	    dm_section_int(cfg, s, "height", 0, &h, err) == -1 ||
@@ -1421,21 +1421,21 @@ build_net_options(struct dm_net *net, struct dm_error *err)
 
 		if (__builtin_mul_overflow(prod, (long long)c, &prod) ||
 		    prod > INT_MAX || prod < INT_MIN)
-			return dm_error_set(err, DM_ERR_RANGE, "%s:%d: width x "
-			    "height x channels overflows Darknet's int",
-			    cfg->path, s->line);
+			return dm_error_line(err, DM_ERR_RANGE, cfg->path,
+			    s->line, "width x height x channels overflows "
+			    "Darknet's int");
 		if (dm_section_int(cfg, s, "inputs", (int)prod, &inputs,
 		    err) == -1)
 			return -1;
 	}
 	if (inputs == 0 && !(w && h && c))
-		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: [net] gives "
-		    "no input size: set width, height and channels (or "
-		    "inputs)", cfg->path, s->line);
+		return dm_error_line(err, DM_ERR_INVALID, cfg->path, s->line,
+		    "[net] gives no input size: set width, height and channels "
+		    "(or inputs)");
 	if (w < 0 || h < 0 || c < 0 || inputs < 0)
-		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: [net] input "
-		    "size %d x %d x %d (inputs %d) is negative", cfg->path,
-		    s->line, w, h, c, inputs);
+		return dm_error_line(err, DM_ERR_INVALID, cfg->path, s->line,
+		    "[net] input size %d x %d x %d (inputs %d) is negative", w,
+		    h, c, inputs);
 	net->w = w;
 	net->h = h;
 	net->c = c;
@@ -1457,10 +1457,9 @@ check_ab_avg(struct dm_net *net, struct dm_error *err)
 	for (i = 0; i < net->nlayers; i++)
 		if (net->layers[i].in_w > 1 && net->layers[i].in_h > 1)
 			return 0;
-	return dm_error_set(err, DM_ERR_INVALID, "%s: no layer has an input "
-	    "larger than 1 x 1; AlexeyAB's Darknet divides by zero on such "
-	    "a network (pjreddie's parses it: try --dialect pj)",
-	    net->cfg->path);
+	return dm_error_file(err, DM_ERR_INVALID, net->cfg->path, "no layer "
+	    "has an input larger than 1 x 1; AlexeyAB's Darknet divides by "
+	    "zero on such a network (pjreddie's parses it: try --dialect pj)");
 }
 
 /*
@@ -1532,8 +1531,8 @@ dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 		b.inputs = l->next_inputs;
 	}
 	if (net->nlayers == 0) {
-		dm_error_set(err, DM_ERR_INVALID, "%s: no layers after [net]",
-		    cfg->path);
+		dm_error_file(err, DM_ERR_INVALID, cfg->path, "no layers "
+		    "after [net]");
 		goto fail;
 	}
 	if (check_ab_avg(net, err) == -1)
@@ -1611,10 +1610,12 @@ layout_shape(struct dm_array *a, const struct dm_array_ovr *ao,
 		for (prod = 1, d = 0; d < ao->nreshape; d++)
 			if (__builtin_mul_overflow(prod, ao->reshape[d], &prod))
 				prod = 0;
-		if (prod != a->count)
-			return dm_error_set(err, DM_ERR_INVALID, "layer %zu "
+		if (prod != a->count) {
+			dm_error_set(err, DM_ERR_INVALID, "layer %zu "
 			    "array %s: reshape to %" PRIu64 " elements, but it "
 			    "holds %" PRIu64, a->layer, a->name, prod, a->count);
+			return dm_error_at_layer(err, (long)a->layer);
+		}
 		memset(a->cur_shape, 0, sizeof a->cur_shape);
 		memcpy(a->cur_shape, ao->reshape, (size_t)ao->nreshape *
 		    sizeof ao->reshape[0]);
@@ -1661,11 +1662,13 @@ layer_order(struct dm_net *net, const struct dm_layer *l,
 			    strncmp(a->name, p, len) == 0)
 				break;
 		}
-		if (k == l->narrays || seen[k])
-			return dm_error_set(err, DM_ERR_INVALID, "layer %zu: "
+		if (k == l->narrays || seen[k]) {
+			dm_error_set(err, DM_ERR_INVALID, "layer %zu: "
 			    "order names '%.*s', which is %s", l->index,
 			    (int)len, p, k == l->narrays ? "not one of its "
 			    "arrays" : "listed twice");
+			return dm_error_at_layer(err, (long)l->index);
+		}
 		seen[k] = 1;
 		order[n++] = l->first_array + k;
 	}
@@ -1685,14 +1688,15 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 	size_t li, k, order[64];
 	int cut = 0, d;
 
-	if (mode == DM_LAYOUT_LOAD && net->unloadable != NULL)
-		return dm_error_set(err, DM_ERR_INVALID, "%s:%d: layer %zu "
-		    "[deconvolutional]: pjreddie's Darknet cannot load weights "
-		    "into this layer (its loader divides by groups, which the "
-		    "layer never sets, and dies of SIGFPE); --layout save "
-		    "shows what its save_weights() writes",
-		    net->cfg->path, net->unloadable->line,
-		    net->unloadable->index);
+	if (mode == DM_LAYOUT_LOAD && net->unloadable != NULL) {
+		dm_error_line(err, DM_ERR_INVALID, net->cfg->path,
+		    net->unloadable->line, "layer %zu [deconvolutional]: "
+		    "pjreddie's Darknet cannot load weights into this layer "
+		    "(its loader divides by groups, which the layer never "
+		    "sets, and dies of SIGFPE); --layout save shows what its "
+		    "save_weights() writes", net->unloadable->index);
+		return dm_error_at_layer(err, (long)net->unloadable->index);
+	}
 	net->ovr = ovr;
 	net->transpose = ovr != NULL && ovr->transpose != DM_UNSET ?
 	    ovr->transpose : transpose;
@@ -1704,10 +1708,11 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 		    li) : NULL;
 		int absent = cut || (lo != NULL && lo->absent);
 
-		if (l->narrays > 64)
-			return dm_error_set(err, DM_ERR_RANGE, "%s:%d: layer "
-			    "%zu has too many arrays", net->cfg->path, l->line,
-			    li);
+		if (l->narrays > 64) {
+			dm_error_line(err, DM_ERR_RANGE, net->cfg->path,
+			    l->line, "layer %zu has too many arrays", li);
+			return dm_error_at_layer(err, (long)li);
+		}
 		/* An error about an override names its profile line. */
 		if (layer_order(net, l, lo, order, err) == -1)
 			return dm_ovr_locate(ovr, lo->line, err);
@@ -1717,6 +1722,7 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 				dm_error_set(err, DM_ERR_INVALID, "layer %zu: "
 				    "offset %" PRId64 " is inside the %" PRIu64
 				    "-byte header", li, lo->offset, header_size);
+				dm_error_at_layer(err, (long)li);
 				return dm_ovr_locate(ovr, lo->line, err);
 			}
 			if (lo->offset != DM_UNSET)
@@ -1726,6 +1732,7 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 				dm_error_set(err, DM_ERR_INVALID, "layer %zu: a "
 				    "gap of %" PRId64 " bytes would start it "
 				    "before the data", li, lo->gap);
+				dm_error_at_layer(err, (long)li);
 				return dm_ovr_locate(ovr, lo->line, err);
 			}
 			off += (uint64_t)lo->gap;
@@ -1757,10 +1764,14 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 				continue;
 			}
 			if (__builtin_mul_overflow(a->count, (uint64_t)4,
-			    &bytes) || __builtin_add_overflow(off, bytes, &next))
-				return dm_error_set(err, DM_ERR_RANGE, "%s:%d: "
-				    "layer %zu %s: its file offset overflows",
-				    net->cfg->path, l->line, a->layer, a->name);
+			    &bytes) || __builtin_add_overflow(off, bytes, &next)) {
+				dm_error_line(err, DM_ERR_RANGE,
+				    net->cfg->path, l->line, "layer %zu %s: "
+				    "its file offset overflows", a->layer,
+				    a->name);
+				return dm_error_at_array(err, (long)a->layer,
+				    (long)(a - net->arrays));
+			}
 			a->offset = off;
 			off = next;
 			end = next;

@@ -113,9 +113,9 @@ npz_entries(struct dm_zipout *z, const struct dm_tensorout_req *r,
 		dm_zipout_reserve(z, r->n, kmax + 4, r->total + hsum);
 	for (i = 0; i < r->n; i++) {
 		if ((hlen = dm_npy_header(&t[i], hdr, sizeof hdr)) == 0) {
-			dm_error_set(err, DM_ERR_INVALID,
-			    "%s: tensor '%s': cannot make its .npy header",
-			    r->path, t[i].key);
+			dm_error_file(err, DM_ERR_INVALID, r->path,
+			    "tensor '%s': cannot make its .npy header",
+			    t[i].key);
 			goto out;
 		}
 		/* The check bounded the key length, so this cannot wrap. */

@@ -750,7 +750,8 @@ dm_ovr_locate(const struct dm_ovr *o, int line, struct dm_error *err)
 {
 	if (o == NULL || o->path == NULL || line <= 0)
 		return -1;
-	return dm_error_prefix(err, "%s:%d", o->path, line);
+	dm_error_prefix(err, "%s:%d", o->path, line);
+	return dm_error_at_line(err, o->path, line);
 }
 
 int
@@ -786,6 +787,7 @@ dm_ovr_check(const struct dm_ovr *o, const struct dm_net *net,
 			dm_error_set(err, DM_ERR_INVALID, "override of layer "
 			    "%zu array %s, but that layer has no such array",
 			    a->layer, a->name);
+			dm_error_at_layer(err, (long)a->layer);
 			return dm_ovr_locate(o, a->line, err);
 		}
 	}
@@ -835,8 +837,7 @@ perr(struct preader *r, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return dm_error_set(r->err, DM_ERR_SYNTAX, "%s:%d: %s", r->path, line,
-	    msg);
+	return dm_error_line(r->err, DM_ERR_SYNTAX, r->path, line, "%s", msg);
 }
 
 static const char *
@@ -898,8 +899,10 @@ flush_entry(struct preader *r)
 		if (dm_ovr_find_array(r->o, layer, name) != NULL)
 			return perr(r, r->sect_line, "layer %zu array %s "
 			    "appears twice", layer, name);
-		if ((a = dm_ovr_array(r->o, layer, name, r->err)) == NULL)
-			return dm_error_prefix(r->err, "%s:%d", r->path, line);
+		if ((a = dm_ovr_array(r->o, layer, name, r->err)) == NULL) {
+			dm_error_prefix(r->err, "%s:%d", r->path, line);
+			return dm_error_at_line(r->err, r->path, line);
+		}
 		a->line = r->sect_line;
 		for (i = 0; i < r->nkeys; i++) {
 			if (strcmp(r->keys[i], "layer") == 0 ||
@@ -1107,7 +1110,7 @@ dm_profile_read(const char *path, struct dm_error *err)
 	size_t n;
 
 	if ((fp = fopen(path, "rb")) == NULL) {
-		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		return NULL;
 	}
 	/* Profiles are small: refuse anything over 16 MiB. */
@@ -1118,9 +1121,9 @@ dm_profile_read(const char *path, struct dm_error *err)
 	}
 	n = fread(buf, 1, (16u << 20) + 1, fp);
 	if (ferror(fp) || n > (16u << 20)) {
-		dm_error_set(err, ferror(fp) ? DM_ERR_IO : DM_ERR_RANGE,
-		    "%s: %s", path, ferror(fp) ? "read error" :
-		    "too large for a profile");
+		dm_error_file(err, ferror(fp) ? DM_ERR_IO : DM_ERR_RANGE, path,
+		    "%s", ferror(fp) ? "read error" : "too large for a "
+		    "profile");
 		fclose(fp);
 		free(buf);
 		return NULL;
@@ -1239,8 +1242,7 @@ dm_profile_write(const struct dm_ovr *o, const char *path,
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	if (dm_profile_fprint(o, mem) == -1 || fclose(mem) == EOF) {
 		free(buf);
-		return dm_error_set(err, DM_ERR_NOMEM, "%s: out of memory",
-		    path);
+		return dm_error_file(err, DM_ERR_NOMEM, path, "out of memory");
 	}
 	if (dm_atomicfile_open(&af, path, NULL, err) == -1) {
 		free(buf);

@@ -332,15 +332,16 @@ dm_pt_write(const char *path, const struct dm_tensor *t, size_t n,
 	pr.arch = opts != NULL && opts->archive_name != NULL ?
 	    opts->archive_name : "archive";
 	if (!pt_archive_name_ok(pr.arch))
-		return dm_error_set(err, DM_ERR_USAGE,
-		    "%s: bad archive name '%s'", path, pr.arch);
+		return dm_error_file(err, DM_ERR_USAGE, path, "bad archive "
+		    "name '%s'", pr.arch);
 	if (dm_tensorout_check(&r, path, t, n, err) == -1)
 		return -1;
 	/* After the check, which the pickle relies on for valid keys. */
 	if (dm_pt_pickle(t, n, opts != NULL && opts->wrap_model, &pkl,
 	    &pr.pkllen, err) == -1) {
 		free(r.nbytes);
-		return dm_error_prefix(err, "%s", path);
+		dm_error_prefix(err, "%s", path);
+		return dm_error_at_file(err, path);
 	}
 	pr.pkl = pkl;
 	rc = dm_zipout_write(&r, 64, fill, ctx, opts, pt_entries, &pr, err);

@@ -137,9 +137,8 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (strcmp(t[i].key, "__metadata__") == 0) {
-			dm_error_set(err, DM_ERR_INVALID,
-			    "%s: key '__metadata__' is reserved in safetensors",
-			    path);
+			dm_error_file(err, DM_ERR_INVALID, path, "key "
+			    "'__metadata__' is reserved in safetensors");
 			goto out;
 		}
 		order[i].esize = dm_dtype_size(t[i].dtype);
@@ -179,13 +178,12 @@ dm_safetensors_write(const char *path, const struct dm_tensor *t, size_t n,
 		goto out;
 	}
 	if (b.len > DM_ST_HEADER_MAX) {
-		dm_error_set(err, DM_ERR_RANGE,
-		    "%s: safetensors header too large (%zu bytes)", path,
-		    b.len);
+		dm_error_file(err, DM_ERR_RANGE, path, "safetensors header "
+		    "too large (%zu bytes)", b.len);
 		goto out;
 	}
 	if (r.total > (uint64_t)INT64_MAX - 8 - b.len) {
-		dm_error_set(err, DM_ERR_RANGE, "%s: output too large", path);
+		dm_error_file(err, DM_ERR_RANGE, path, "output too large");
 		goto out;
 	}
 

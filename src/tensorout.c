@@ -129,27 +129,28 @@ tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
 	size_t i, len;
 
 	if (n > 0 && t == NULL)
-		return dm_error_set(err, DM_ERR_USAGE, "%s: no tensors given",
-		    path);
+		return dm_error_file(err, DM_ERR_USAGE, path, "no tensors "
+		    "given");
 	sum = 0;
 	for (i = 0; i < n; i++) {
 		if (t[i].key == NULL || t[i].key[0] == '\0')
-			return dm_error_set(err, DM_ERR_INVALID,
-			    "%s: tensor %zu has an empty key", path, i);
+			return dm_error_file(err, DM_ERR_INVALID, path,
+			    "tensor %zu has an empty key", i);
 		len = strlen(t[i].key);
 		if (len > DM_KEY_MAX)
-			return dm_error_set(err, DM_ERR_INVALID,
-			    "%s: tensor %zu: key longer than %d bytes", path, i,
+			return dm_error_file(err, DM_ERR_INVALID, path,
+			    "tensor %zu: key longer than %d bytes", i,
 			    DM_KEY_MAX);
 		if (!dm_utf8_valid((const unsigned char *)t[i].key, len))
-			return dm_error_set(err, DM_ERR_INVALID,
-			    "%s: tensor %zu: key is not valid UTF-8", path, i);
-		if (dm_tensor_size(&t[i], NULL, &nb, err) == -1)
-			return dm_error_prefix(err, "%s", path);
+			return dm_error_file(err, DM_ERR_INVALID, path,
+			    "tensor %zu: key is not valid UTF-8", i);
+		if (dm_tensor_size(&t[i], NULL, &nb, err) == -1) {
+			dm_error_prefix(err, "%s", path);
+			return dm_error_at_file(err, path);
+		}
 		if (sum > (uint64_t)INT64_MAX - nb)
-			return dm_error_set(err, DM_ERR_RANGE,
-			    "%s: tensor '%s': output too large", path,
-			    t[i].key);
+			return dm_error_file(err, DM_ERR_RANGE, path,
+			    "tensor '%s': output too large", t[i].key);
 		sum += nb;
 		nbytes[i] = nb;
 	}
@@ -164,8 +165,8 @@ tensorout_check(const char *path, const struct dm_tensor *t, size_t n,
 	qsort(keys, n, sizeof *keys, dm_keycmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(keys[i - 1], keys[i]) == 0) {
-			dm_error_set(err, DM_ERR_INVALID,
-			    "%s: key '%s' used twice", path, keys[i]);
+			dm_error_file(err, DM_ERR_INVALID, path, "key '%s' "
+			    "used twice", keys[i]);
 			free(keys);
 			return -1;
 		}
@@ -251,8 +252,8 @@ dm_tensorout_stream_init(struct dm_tensorout_stream *s, const char *path,
 	s->err = err;
 	s->buf_tensor = SIZE_MAX;
 	if (fill == NULL && total > 0)
-		return dm_error_set(err, DM_ERR_USAGE,
-		    "%s: no fill function given", path);
+		return dm_error_file(err, DM_ERR_USAGE, path, "no fill "
+		    "function given");
 	if ((s->buf = malloc(DM_TENSOROUT_CHUNK)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	if (opts != NULL && opts->progress != NULL)
@@ -276,9 +277,8 @@ dm_tensorout_stream_get(struct dm_tensorout_stream *s, size_t i,
 	if (s->failed)
 		return -1;
 	if (off >= nbytes)
-		return dm_error_set(s->err, DM_ERR_INVALID,
-		    "%s: tensor '%s': read past its end", s->path,
-		    s->t[i].key);
+		return dm_error_file(s->err, DM_ERR_INVALID, s->path,
+		    "tensor '%s': read past its end", s->t[i].key);
 	if (s->buf_tensor != i || off < s->buf_off ||
 	    off - s->buf_off >= s->buf_len) {
 		n = nbytes - off > DM_TENSOROUT_CHUNK ? DM_TENSOROUT_CHUNK :
@@ -287,10 +287,9 @@ dm_tensorout_stream_get(struct dm_tensorout_stream *s, size_t i,
 		if (s->fill(s->ctx, i, off, s->buf, n, s->err) != 0) {
 			s->failed = 1;
 			if (s->err != NULL && s->err->code == DM_OK)
-				dm_error_set(s->err, DM_ERR_IO,
-				    "%s: tensor '%s': no data at byte %llu",
-				    s->path, s->t[i].key,
-				    (unsigned long long)off);
+				dm_error_file(s->err, DM_ERR_IO, s->path,
+				    "tensor '%s': no data at byte %llu",
+				    s->t[i].key, (unsigned long long)off);
 			return -1;
 		}
 		s->buf_tensor = i;

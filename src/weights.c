@@ -270,11 +270,11 @@ dm_weights_open(const char *path, enum dm_dialect dialect,
 		goto fail;
 	}
 	if ((w->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		goto fail;
 	}
 	if (fstat(w->fd, &st) == -1) {
-		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		goto fail;
 	}
 	if (dm_error_not_regular(err, path, st.st_mode) == -1)
@@ -282,7 +282,7 @@ dm_weights_open(const char *path, enum dm_dialect dialect,
 	w->size = (uint64_t)st.st_size;
 	n = pread(w->fd, w->head, sizeof w->head, 0);
 	if (n < 0) {
-		dm_error_set(err, DM_ERR_IO, "%s: %s", path, strerror(errno));
+		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		goto fail;
 	}
 	w->headlen = (size_t)n;
@@ -319,12 +319,15 @@ dm_weights_pread(struct dm_weights *w, void *buf, size_t len, uint64_t off,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return dm_error_set(err, DM_ERR_IO, "%s: offset %"
-			    PRIu64 ": %s", w->path, off, strerror(errno));
+			dm_error_file(err, DM_ERR_IO, w->path, "offset %"
+			    PRIu64 ": %s", off, strerror(errno));
+			return dm_error_at_offset(err, NULL, off);
 		}
-		if (n == 0)
-			return dm_error_set(err, DM_ERR_IO, "%s: unexpected end "
-			    "of file at offset %" PRIu64, w->path, off);
+		if (n == 0) {
+			dm_error_file(err, DM_ERR_IO, w->path,
+			    "unexpected end of file at offset %" PRIu64, off);
+			return dm_error_at_offset(err, NULL, off);
+		}
 		p += n;
 		len -= (size_t)n;
 		off += (uint64_t)n;

@@ -71,9 +71,10 @@ zc_bad(const struct dm_zipw *z, uint64_t off, struct dm_error *err,
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	return dm_error_set(err, DM_ERR_IO,
-	    "%s: the archive written does not read back as meant: %s "
-	    "(byte %llu)", z->af->path, what, (unsigned long long)off);
+	dm_error_file(err, DM_ERR_IO, z->af->path, "the archive "
+	    "written does not read back as meant: %s (byte %llu)", what,
+	    (unsigned long long)off);
+	return dm_error_at_offset(err, NULL, off);
 }
 
 /*
@@ -329,15 +330,14 @@ dm_zipcheck(const struct dm_zipw *z, struct dm_error *err)
 	int rc = -1;
 
 	if (z->open)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: zip entry %s is not finished", z->af->path,
-		    z->ent[z->nent - 1].name);
+		return dm_error_file(err, DM_ERR_INVALID, z->af->path,
+		    "zip entry %s is not finished", z->ent[z->nent - 1].name);
 	end = z->af->pos;
 	if (dm_atomicfile_flush(z->af, err) == -1)
 		return -1;
 	if (fstat(z->af->fd, &st) == -1)
-		return dm_error_set(err, DM_ERR_IO, "%s: cannot read back: %s",
-		    z->af->path, strerror(errno));
+		return dm_error_file(err, DM_ERR_IO, z->af->path, "cannot "
+		    "read back: %s", strerror(errno));
 	if ((uint64_t)st.st_size != end || end < start)
 		return zc_bad(z, end, err, "the file holds %llu bytes",
 		    (unsigned long long)st.st_size);

@@ -40,7 +40,7 @@ zipout_open(const char *path, unsigned int align,
 	struct dm_zipout *z;
 
 	if (align > 4096 || (align & (align - 1)) != 0) {
-		dm_error_set(err, DM_ERR_USAGE, "%s: bad alignment %u", path,
+		dm_error_file(err, DM_ERR_USAGE, path, "bad alignment %u",
 		    align);
 		return NULL;
 	}
@@ -95,8 +95,8 @@ dm_zipout_add_tensor(struct dm_zipout *z, const char *name, const void *hdr,
 	size_t len;
 
 	if (nbytes > (uint64_t)INT64_MAX - hdrlen)
-		return dm_error_set(err, DM_ERR_RANGE,
-		    "%s: %s: archive too large", z->af.path, name);
+		return dm_error_file(err, DM_ERR_RANGE, z->af.path,
+		    "%s: archive too large", name);
 	if (dm_zipw_begin(&z->zw, name, hdrlen + nbytes, err) == -1 ||
 	    dm_zipw_data(&z->zw, hdr, hdrlen, err) == -1)
 		return -1;
@@ -169,22 +169,21 @@ zipout_read_entry(const struct dm_ziplib *zl, zip_t *za,
 	uint64_t got = 0;
 
 	if ((zf = zl->fopen_index(za, k, 0)) == NULL)
-		return dm_error_set(err, DM_ERR_IO,
-		    "%s: verify: entry %s (header at byte %llu) does not "
-		    "open: %s", z->af.path, e->name,
+		return dm_error_file(err, DM_ERR_IO, z->af.path, "verify: "
+		    "entry %s (header at byte %llu) does not open: %s", e->name,
 		    (unsigned long long)e->hdr_off, zl->archive_strerror(za));
 	while ((r = zl->file_read(zf, buf, DM_TENSOROUT_CHUNK)) > 0)
 		got += (uint64_t)r;
 	if (r < 0 || got != e->size) {
 		if (r < 0)
-			dm_error_set(err, DM_ERR_IO, "%s: verify: entry %s "
-			    "(data at byte %llu): %s", z->af.path, e->name,
+			dm_error_file(err, DM_ERR_IO, z->af.path, "verify: "
+			    "entry %s (data at byte %llu): %s", e->name,
 			    (unsigned long long)e->data_off,
 			    zl->file_strerror(zf));
 		else
-			dm_error_set(err, DM_ERR_IO, "%s: verify: entry %s "
-			    "(data at byte %llu) reads back as %llu bytes, "
-			    "not %llu", z->af.path, e->name,
+			dm_error_file(err, DM_ERR_IO, z->af.path, "verify: "
+			    "entry %s (data at byte %llu) reads back as %llu "
+			    "bytes, not %llu", e->name,
 			    (unsigned long long)e->data_off,
 			    (unsigned long long)got,
 			    (unsigned long long)e->size);
@@ -192,10 +191,9 @@ zipout_read_entry(const struct dm_ziplib *zl, zip_t *za,
 		return -1;
 	}
 	if (zl->file_close(zf) != 0)
-		return dm_error_set(err, DM_ERR_IO,
-		    "%s: verify: entry %s (header at byte %llu): %s",
-		    z->af.path, e->name, (unsigned long long)e->hdr_off,
-		    zl->archive_strerror(za));
+		return dm_error_file(err, DM_ERR_IO, z->af.path, "verify: "
+		    "entry %s (header at byte %llu): %s", e->name,
+		    (unsigned long long)e->hdr_off, zl->archive_strerror(za));
 	return 0;
 }
 
@@ -217,35 +215,34 @@ zipout_verify(struct dm_zipout *z, struct dm_error *err)
 
 	if (dm_atomicfile_flush(&z->af, err) == -1)
 		return -1;
-	if ((zl = dm_ziplib(err)) == NULL)
-		return dm_error_prefix(err, "%s: cannot verify the archive",
-		    path);
+	if ((zl = dm_ziplib(err)) == NULL) {
+		dm_error_prefix(err, "%s: cannot verify the archive", path);
+		return dm_error_at_file(err, path);
+	}
 	/* zip_fdopen() takes over the descriptor only when it succeeds. */
 	if ((fd = dup(z->af.fd)) == -1)
-		return dm_error_set(err, DM_ERR_IO,
-		    "%s: cannot verify the archive: %s", path, strerror(errno));
+		return dm_error_file(err, DM_ERR_IO, path, "cannot verify the "
+		    "archive: %s", strerror(errno));
 	if ((za = zl->fdopen(fd, ZIP_CHECKCONS | ZIP_RDONLY, &zerr)) ==
 	    NULL) {
 		close(fd);
 		zl->error_init_with_code(&ze, zerr);
-		dm_error_set(err, DM_ERR_IO,
-		    "%s: the archive written does not read back: %s", path,
-		    zl->error_strerror(&ze));
+		dm_error_file(err, DM_ERR_IO, path, "the archive written does "
+		    "not read back: %s", zl->error_strerror(&ze));
 		zl->error_fini(&ze);
 		return -1;
 	}
 	if (zl->get_num_entries(za, 0) != (zip_int64_t)z->zw.nent) {
 		zl->discard(za);
-		return dm_error_set(err, DM_ERR_IO,
-		    "%s: the archive written has the wrong number of entries",
-		    path);
+		return dm_error_file(err, DM_ERR_IO, path, "the archive "
+		    "written has the wrong number of entries");
 	}
 	for (k = 0; k < z->zw.nent; k++) {
 		if (!zipout_entry_ok(zl, za, &z->zw, k)) {
 			zl->discard(za);
-			return dm_error_set(err, DM_ERR_IO,
-			    "%s: unexpected zip layout at entry %s (byte %llu)",
-			    path, z->zw.ent[k].name,
+			return dm_error_file(err, DM_ERR_IO, path,
+			    "unexpected zip layout at entry %s (byte %llu)",
+			    z->zw.ent[k].name,
 			    (unsigned long long)z->zw.ent[k].hdr_off);
 		}
 	}

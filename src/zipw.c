@@ -66,8 +66,8 @@ dm_zipw_init(struct dm_zipw *z, struct dm_atomicfile *af, unsigned int align,
 {
 	memset(z, 0, sizeof *z);
 	if (align > 4096 || (align & (align - 1)) != 0)
-		return dm_error_set(err, DM_ERR_USAGE, "%s: bad alignment %u",
-		    af->path, align);
+		return dm_error_file(err, DM_ERR_USAGE, af->path, "bad "
+		    "alignment %u", align);
 	z->af = af;
 	z->align = align;
 	z->start = af->pos;
@@ -128,17 +128,16 @@ dm_zipw_begin(struct dm_zipw *z, const char *name, uint64_t size,
 	int zip64;
 
 	if (z->open)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: %s: the previous zip entry is not finished", path,
-		    name);
+		return dm_error_file(err, DM_ERR_INVALID, path, "%s: the "
+		    "previous zip entry is not finished", name);
 	namelen = strlen(name);
 	if (namelen == 0 || namelen > ZIPW_MAX16)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: bad zip entry name length %zu", path, namelen);
+		return dm_error_file(err, DM_ERR_INVALID, path, "bad zip "
+		    "entry name length %zu", namelen);
 	off = z->af->pos;
 	if (dm_zipw_data_offset(z, off, namelen, size, &data) == -1)
-		return dm_error_set(err, DM_ERR_RANGE,
-		    "%s: %s: archive too large", path, name);
+		return dm_error_file(err, DM_ERR_RANGE, path, "%s: archive "
+		    "too large", name);
 	if (z->nent == z->capent) {
 		cap = z->capent != 0 ? z->capent * 2 : 16;
 		if (cap > SIZE_MAX / sizeof *e)
@@ -201,8 +200,8 @@ dm_zipw_begin(struct dm_zipw *z, const char *name, uint64_t size,
 	    dm_atomicfile_write(z->af, zeros, e->pad, err) == -1)
 		return -1;
 	if (z->af->pos != data)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: %s: zip data at byte %llu, not %llu", path, name,
+		return dm_error_file(err, DM_ERR_INVALID, path, "%s: zip data "
+		    "at byte %llu, not %llu", name,
 		    (unsigned long long)z->af->pos, (unsigned long long)data);
 	z->open = 1;
 	z->left = size;
@@ -216,8 +215,8 @@ dm_zipw_data(struct dm_zipw *z, const void *p, size_t len,
 	struct dm_zipw_entry *e;
 
 	if (!z->open || len > z->left)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: more zip entry data than announced", z->af->path);
+		return dm_error_file(err, DM_ERR_INVALID, z->af->path,
+		    "more zip entry data than announced");
 	e = &z->ent[z->nent - 1];
 	e->crc = dm_crc32(e->crc, p, len);
 	if (dm_atomicfile_write(z->af, p, len, err) == -1)
@@ -233,8 +232,8 @@ dm_zipw_end(struct dm_zipw *z, struct dm_error *err)
 	unsigned char crc[4];
 
 	if (!z->open || z->left != 0)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: zip entry %s is short of %llu bytes", z->af->path,
+		return dm_error_file(err, DM_ERR_INVALID, z->af->path,
+		    "zip entry %s is short of %llu bytes",
 		    z->open ? z->ent[z->nent - 1].name : "(none)",
 		    (unsigned long long)z->left);
 	z->open = 0;
@@ -304,9 +303,8 @@ dm_zipw_finish(struct dm_zipw *z, struct dm_error *err)
 	size_t k;
 
 	if (z->open)
-		return dm_error_set(err, DM_ERR_INVALID,
-		    "%s: zip entry %s is not finished", z->af->path,
-		    z->ent[z->nent - 1].name);
+		return dm_error_file(err, DM_ERR_INVALID, z->af->path,
+		    "zip entry %s is not finished", z->ent[z->nent - 1].name);
 	cd_off = z->af->pos;
 	for (k = 0; k < z->nent; k++)
 		if (zipw_central(z, &z->ent[k], err) == -1)

@@ -262,12 +262,22 @@ test_errors_name_line_and_layer(void **state)
 	(void)state;
 	assert_null(build(NET8 "\n[convolutional]\nfilters=4\nsize=3\n"
 	    "stride=0\n", DM_DIALECT_AB, &err));
-	assert_non_null(strstr(err.msg, "t.cfg:6: layer 0 [convolutional]"));
+	assert_int_equal(err.code, DM_ERR_INVALID);
+	assert_string_equal(err.file, "t.cfg");
+	assert_int_equal(err.line, 6);
+	assert_int_equal(err.layer, 0);
+	assert_int_equal(err.array, -1);
+	/* The key's own line is told in the text. */
 	assert_non_null(strstr(err.msg, "(line 9)"));
 	assert_null(build(NET8 "[convolutional]\nfilters=2147483647\n",
 	    DM_DIALECT_AB, &err));
 	assert_int_equal(err.code, DM_ERR_RANGE);
-	assert_null(build(NET8 "[route]\nlayers=0\n", DM_DIALECT_AB, &err));
+	assert_int_equal(err.layer, 0);
+	assert_null(build(NET8 "[convolutional]\nfilters=2\n[route]\n"
+	    "layers=1\n", DM_DIALECT_AB, &err));
+	assert_int_equal(err.code, DM_ERR_INVALID);
+	assert_int_equal(err.line, 7);
+	assert_int_equal(err.layer, 1);
 	assert_non_null(strstr(err.msg, "this layer itself"));
 }
 

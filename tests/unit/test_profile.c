@@ -91,47 +91,54 @@ test_round_trip(void **state)
 	dm_ovr_free(o);
 }
 
+/*
+ * The profile is refused with err at line (0: the profile as a whole), for
+ * the reason why.
+ */
 static void
-expect_error(const char *text, const char *want)
+expect_error(const char *text, int line, const char *why)
 {
 	struct dm_error err;
 	struct dm_ovr *o;
 
 	dm_error_clear(&err);
 	o = dm_profile_parse("p.profile", text, strlen(text), &err);
-	if (o != NULL || strstr(err.msg, want) == NULL)
-		fail_msg("'%s': got '%s', wanted '%s'", text, err.msg, want);
+	if (o != NULL || strstr(err.msg, why) == NULL)
+		fail_msg("'%s': got '%s', wanted '%s'", text, err.msg, why);
+	assert_int_equal(err.code, DM_ERR_SYNTAX);
+	assert_string_equal(err.file, "p.profile");
+	assert_int_equal(err.line, line);
 }
 
 static void
 test_errors_name_lines(void **state)
 {
 	(void)state;
-	expect_error("", "not a darkmap profile");
-	expect_error("[file]\nheader=16\n", "p.profile:1: the profile must "
-	    "start");
-	expect_error("[profile]\nversion=1\n[file]\nheader=18\n",
-	    "p.profile:4: invalid value '18' for header");
-	expect_error("[profile]\nversion=9\n", "p.profile:2: profile version "
-	    "9 is newer");
-	expect_error("[profile]\nversion=1\n[bogus]\n", "p.profile:3: unknown "
-	    "section");
-	expect_error("[profile]\nversion=1\n[layer]\nabsent=1\n",
-	    "p.profile:3: [layer] needs layer=");
-	expect_error("[profile]\nversion=1\n[layer]\nlayer=x\n",
-	    "p.profile:4: layer=x is not a layer index");
-	expect_error("[profile]\nversion=1\n[array]\nlayer=1\ncount=5\n",
-	    "p.profile:3: [array] needs name=");
+	expect_error("", 1, "not a darkmap profile");
+	expect_error("[file]\nheader=16\n", 1,
+	    "the profile must start");
+	expect_error("[profile]\nversion=1\n[file]\nheader=18\n", 4,
+	    "invalid value '18' for header");
+	expect_error("[profile]\nversion=9\n", 2,
+	    "profile version 9 is newer");
+	expect_error("[profile]\nversion=1\n[bogus]\n", 3,
+	    "unknown section");
+	expect_error("[profile]\nversion=1\n[layer]\nabsent=1\n", 3,
+	    "[layer] needs layer=");
+	expect_error("[profile]\nversion=1\n[layer]\nlayer=x\n", 4,
+	    "layer=x is not a layer index");
+	expect_error("[profile]\nversion=1\n[array]\nlayer=1\ncount=5\n", 3,
+	    "[array] needs name=");
 	expect_error("[profile]\nversion=1\n[array]\nlayer=1\nname=w\n"
-	    "permute=0,0\n", "p.profile:6: invalid value '0,0' for permute");
-	expect_error("[profile]\nversion=1\njunk\n", "p.profile:3: expected "
-	    "key=value");
+	    "permute=0,0\n", 6, "invalid value '0,0' for permute");
+	expect_error("[profile]\nversion=1\njunk\n", 3,
+	    "expected key=value");
 	expect_error("[profile]\nversion=1\n[layer]\nlayer=1\n[layer]\n"
-	    "layer=1\n", "p.profile:5: layer 1 appears twice");
-	expect_error("[profile]\nversion=1\n[layer]\nlayer=1\nlayer=2\n",
-	    "p.profile:5: 'layer' given twice");
-	expect_error("[profile]\nversion=1\n[file]\nfrobs=1\n",
-	    "p.profile:4: unknown key 'frobs'");
+	    "layer=1\n", 5, "layer 1 appears twice");
+	expect_error("[profile]\nversion=1\n[layer]\nlayer=1\nlayer=2\n", 5,
+	    "'layer' given twice");
+	expect_error("[profile]\nversion=1\n[file]\nfrobs=1\n", 4,
+	    "unknown key 'frobs'");
 }
 
 static void
@@ -206,32 +213,45 @@ apply(const char *text, struct dm_error *err)
 	return err->msg;
 }
 
+/* The overrides of text, applied to a one-layer net, fail at line, layer. */
+static void
+expect_refused(const char *text, long line, long layer)
+{
+	struct dm_error err;
+
+	apply(text, &err);
+	assert_int_equal(err.code, DM_ERR_INVALID);
+	assert_string_equal(err.file, "p.profile");
+	assert_int_equal(err.line, line);
+	assert_int_equal(err.layer, layer);
+}
+
 static void
 test_apply_errors_name_lines(void **state)
 {
 	struct dm_error err;
 
 	(void)state;
-	assert_string_equal(apply("[profile]\nversion=1\n\n[layer]\n"
-	    "layer=0\norder=weights,bogus\n", &err), "p.profile:4: layer 0: "
-	    "order names 'bogus', which is not one of its arrays");
-	assert_string_equal(apply("[profile]\nversion=1\n[layer]\nlayer=0\n"
-	    "offset=8\n", &err), "p.profile:3: layer 0: offset 8 is inside "
-	    "the 20-byte header");
+	expect_refused("[profile]\nversion=1\n\n[layer]\nlayer=0\n"
+	    "order=weights,bogus\n", 4, 0);
+	expect_refused("[profile]\nversion=1\n[layer]\nlayer=0\noffset=8\n",
+	    3, 0);
+	expect_refused("[profile]\nversion=1\n[layer]\nlayer=0\ngap=-4\n",
+	    3, 0);
+	expect_refused("[profile]\nversion=1\n[array]\nlayer=0\n"
+	    "name=biases\nreshape=3\n", 3, 0);
+	/* A layer the net does not have is not a position in it. */
+	expect_refused("[profile]\nversion=1\n[layer]\nlayer=5\nomit=1\n",
+	    3, -1);
+	expect_refused("[profile]\nversion=1\n[array]\nlayer=0\n"
+	    "name=scales\ncount=4\n", 3, 0);
+	/* The message says it in the same words as the fields. */
 	assert_string_equal(apply("[profile]\nversion=1\n[layer]\nlayer=0\n"
 	    "gap=-4\n", &err), "p.profile:3: layer 0: a gap of -4 bytes "
 	    "would start it before the data");
 	assert_string_equal(apply("[profile]\nversion=1\n[array]\nlayer=0\n"
-	    "name=biases\nreshape=3\n", &err), "p.profile:3: layer 0 array "
-	    "biases: reshape to 3 elements, but it holds 4");
-	assert_string_equal(apply("[profile]\nversion=1\n[layer]\nlayer=5\n"
-	    "omit=1\n", &err), "p.profile:3: override of layer 5, but t.cfg "
-	    "has 1 layers (0-0)");
-	assert_string_equal(apply("[profile]\nversion=1\n[array]\nlayer=0\n"
-	    "name=scales\ncount=4\n", &err), "p.profile:3: override of layer "
-	    "0 array scales, but that layer has no such array");
-	assert_string_equal(apply("[profile]\nversion=1\n[array]\nlayer=0\n"
 	    "name=biases\ncount=4\n", &err), "");
+	assert_int_equal(err.code, DM_OK);
 }
 
 static void
