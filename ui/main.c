@@ -177,16 +177,13 @@ enum {
 	OPT_OVERRIDE
 };
 
-static const char *const override_opts[] = {
-	"header", "transpose", "data-end", "absent", "omit", "cutoff", "gap",
-	"offset", "order", "count", "transpose-array", "permute", "reshape",
-	"rename", NULL
-};
+/* An override option: --NAME=VALUE, read by dm_ovr_parse_option(). */
+#define OVERRIDE_OPT(name) { name, required_argument, NULL, OPT_OVERRIDE }
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	static struct option longopts[32] = {
+	static const struct option longopts[] = {
 		{ "dialect",	  required_argument, NULL, 'd' },
 		{ "format",	  required_argument, NULL, 'f' },
 		{ "layout",	  required_argument, NULL, 'l' },
@@ -203,20 +200,18 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "verify",	  no_argument,	     NULL, OPT_VERIFY },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
+		OVERRIDE_OPT("header"), OVERRIDE_OPT("transpose"),
+		OVERRIDE_OPT("data-end"), OVERRIDE_OPT("absent"),
+		OVERRIDE_OPT("omit"), OVERRIDE_OPT("cutoff"),
+		OVERRIDE_OPT("gap"), OVERRIDE_OPT("offset"),
+		OVERRIDE_OPT("order"), OVERRIDE_OPT("count"),
+		OVERRIDE_OPT("transpose-array"), OVERRIDE_OPT("permute"),
+		OVERRIDE_OPT("reshape"), OVERRIDE_OPT("rename"),
+		{ NULL,		  0,		     NULL, 0 }
 	};
 	struct dm_error err;
-	int ch, idx, i, base;
+	int ch, idx;
 
-	/* The override options follow the fixed ones in the table. */
-	for (base = 0; longopts[base].name != NULL &&
-	    longopts[base].val != OPT_OVERRIDE; base++)
-		;
-	for (i = 0; override_opts[i] != NULL; i++) {
-		longopts[base + i].name = override_opts[i];
-		longopts[base + i].has_arg = required_argument;
-		longopts[base + i].flag = NULL;
-		longopts[base + i].val = OPT_OVERRIDE;
-	}
 	while ((ch = getopt_long(argc, argv, "d:f:l:p:o:n:hV", longopts,
 	    &idx)) != -1) {
 		switch (ch) {
