@@ -1,7 +1,9 @@
 /*
- * vm.c - the view-model of the interactive interface: the session, its
- * edits and history, the selection and scrolling, prompts, dialogs,
- * searching, the autosave, and the background diagnosis.
+ * vm.c - the view-model of the interactive interface: what a screen
+ * needs of the session it shows (the selection, scrolling, searching, the
+ * screens over the main one, the message line) and the table that hands
+ * each action to its handler.  The edits are vmedit.c's, the prompts
+ * prompt.c's, the export dialog xdialog.c's.
  *
  * The rows of the layer table are the file's header (row 0), every
  * layer (rows 1 to n) and the end of the file (row n + 1).  The byte
@@ -11,7 +13,7 @@
  */
 #include "config.h"
 
-#include "vm.h"
+#include "vmpriv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,42 +31,7 @@
 #define HIST_SAMPLE	(1u << 18)	/* floats read for a histogram */
 #define HIST_CHUNK	4096u
 
-/* An action's handler: returns enum dm_vm_flags. */
-typedef int act_fn(struct dm_vm *, enum dm_act, long);
-
-static void	 vm_select_row(struct dm_vm *, long, int);
 static void	 vm_sync_from_cursor(struct dm_vm *);
-static int	 vm_commit(struct dm_vm *, struct dm_ovr *, const char *);
-static int	 vm_applied(struct dm_vm *, int, const char *,
-		     const struct dm_error *, enum dm_dialect);
-static void	 x_refresh(struct dm_vm *);
-/* Helpers. */
-
-/* The session's state, for short. */
-
-static const struct dm_net *
-net_of(const struct dm_vm *vm)
-{
-	return dm_session_net(vm->s);
-}
-
-static const struct dm_weights *
-w_of(const struct dm_vm *vm)
-{
-	return dm_session_weights(vm->s);
-}
-
-static const struct dm_ovr *
-ovr_of(const struct dm_vm *vm)
-{
-	return dm_session_ovr(vm->s);
-}
-
-static const struct dm_diag *
-diag_of(const struct dm_vm *vm)
-{
-	return dm_session_diag(vm->s);
-}
 
 void
 dm_vm_message(struct dm_vm *vm, int error, const char *fmt, ...)
@@ -75,30 +42,6 @@ dm_vm_message(struct dm_vm *vm, int error, const char *fmt, ...)
 	vsnprintf(vm->msg, sizeof vm->msg, fmt, ap);
 	va_end(ap);
 	vm->msg_error = error;
-}
-
-/* Copies src into dst of len bytes, cutting it short if need be. */
-static void
-copy_str(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (len == 0)
-		return;
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static long
-clampl(long v, long lo, long hi)
-{
-	if (v > hi)
-		v = hi;
-	if (v < lo)
-		v = lo;
-	return v;
 }
 
 int
@@ -301,6 +244,19 @@ dm_vm_dirty(const struct dm_vm *vm)
 }
 
 /* Queries for drawing. */
+
+void
+vm_copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
 
 long
 dm_vm_rows(const struct dm_vm *vm)
@@ -611,7 +567,7 @@ row_offset(const struct dm_vm *vm, long row)
 }
 
 /* Selects table row r; move_cursor: the byte view follows. */
-static void
+void
 vm_select_row(struct dm_vm *vm, long row, int move_cursor)
 {
 	long old = vm->row, li;
@@ -960,8 +916,8 @@ row_matches(const struct dm_vm *vm, long row, const char *q)
 }
 
 /* A byte offset in a query: "@N", "0xN", or a number past the layers. */
-static int
-query_offset(const struct dm_vm *vm, const char *q, uint64_t *off)
+int
+vm_query_offset(const struct dm_vm *vm, const char *q, uint64_t *off)
 {
 	unsigned long long v;
 	char *end;
@@ -990,8 +946,8 @@ query_offset(const struct dm_vm *vm, const char *q, uint64_t *off)
 	return 0;
 }
 
-static int
-goto_offset(struct dm_vm *vm, uint64_t off)
+int
+vm_goto_offset(struct dm_vm *vm, uint64_t off)
 {
 	uint64_t end = dm_session_byte_end(vm->s);
 
@@ -1008,8 +964,8 @@ goto_offset(struct dm_vm *vm, uint64_t off)
 	return DM_VM_REDRAW;
 }
 
-static int
-search(struct dm_vm *vm, int dir)
+int
+vm_search(struct dm_vm *vm, int dir)
 {
 	const char *q = vm->search;
 	long rows = dm_vm_rows(vm), r, i, n;
@@ -1021,8 +977,8 @@ search(struct dm_vm *vm, int dir)
 		dm_vm_message(vm, 0, "no search yet: / searches");
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
-	if (query_offset(vm, q, &off) == 0)
-		return goto_offset(vm, off);
+	if (vm_query_offset(vm, q, &off) == 0)
+		return vm_goto_offset(vm, off);
 	n = strtol(q, &end, 10);
 	if (*q >= '0' && *q <= '9' && *end == '\0') {
 		vm_select_row(vm, n + 1, 1);
@@ -1050,991 +1006,6 @@ search(struct dm_vm *vm, int dir)
 	}
 	dm_vm_message(vm, 1, "no match for '%s'", q);
 	return DM_VM_REDRAW | DM_VM_BELL;
-}
-
-/* Edits. */
-
-/* Makes a copy of the overrides in force, to be edited and committed. */
-static struct dm_ovr *
-vm_begin(struct dm_vm *vm)
-{
-	struct dm_ovr *o = dm_ovr_dup(ovr_of(vm));
-
-	if (o == NULL)
-		dm_vm_message(vm, 1, "out of memory");
-	return o;
-}
-
-/*
- * After the session changed: what was derived from a net it replaced
- * (switching the fork) goes, and the selection follows the new layout.
- */
-static void
-vm_changed(struct dm_vm *vm, enum dm_dialect was)
-{
-	if (net_of(vm)->dialect != was) {
-		vm->warning = -1;
-		vm->array = -1;
-	}
-	vm->hist_array = -1;
-	if (vm->row >= dm_vm_rows(vm))
-		vm->row = dm_vm_rows(vm) - 1;
-	vm_select_row(vm, vm->row, 1);
-}
-
-/*
- * Puts next in force (taking it) if the core can lay it out; the old
- * overrides go to the undo history.
- */
-static int
-vm_commit(struct dm_vm *vm, struct dm_ovr *next, const char *what)
-{
-	enum dm_dialect was = net_of(vm)->dialect;
-	struct dm_error err;
-
-	dm_error_clear(&err);
-	return vm_applied(vm, dm_session_apply(vm->s, next, what, &err), what,
-	    &err, was);
-}
-
-/* Says how dm_session_apply() (rc, err) of the edit what went. */
-static int
-vm_applied(struct dm_vm *vm, int rc, const char *what,
-    const struct dm_error *err, enum dm_dialect was)
-{
-	if (rc == 0) {
-		dm_vm_message(vm, 0, "%s: no change", what);
-		return DM_VM_REDRAW;
-	}
-	if (rc == -1) {
-		if (err->code == DM_ERR_NOMEM)
-			dm_vm_message(vm, 1, "%s", err->msg);
-		else
-			dm_vm_message(vm, 1, "%s: %s", what, err->msg);
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	vm_changed(vm, was);
-	dm_vm_message(vm, 0, "%s", what);
-	return DM_VM_REDRAW;
-}
-
-/*
- * The edits below take what every action handler takes (the action and
- * its argument), so that the action table can name them directly.
- */
-
-static int
-undo_redo(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	enum dm_dialect was = net_of(vm)->dialect;
-	int redo = act == DM_ACT_REDO, rc;
-	struct dm_error err;
-	const char *what;
-
-	(void)arg;
-	dm_error_clear(&err);
-	rc = redo ? dm_session_redo(vm->s, &what, &err) :
-	    dm_session_undo(vm->s, &what, &err);
-	if (rc == 0) {
-		dm_vm_message(vm, 0, "nothing to %s", redo ? "redo" : "undo");
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	if (rc == -1) {
-		dm_vm_message(vm, 1, "%s", err.msg);
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	vm_changed(vm, was);
-	dm_vm_message(vm, 0, "%s: %s", redo ? "redone" : "undone", what);
-	return DM_VM_REDRAW;
-}
-
-static long
-sel_layer(struct dm_vm *vm)
-{
-	long li = dm_vm_row_layer(vm, vm->row);
-
-	if (li < 0)
-		dm_vm_message(vm, 1, "select a layer first");
-	return li;
-}
-
-static const struct dm_array *
-sel_array(struct dm_vm *vm)
-{
-	long li = dm_vm_row_layer(vm, vm->row);
-
-	if (li < 0 || vm->array < 0 ||
-	    net_of(vm)->arrays[vm->array].layer != (size_t)li) {
-		dm_vm_message(vm, 1, "select an array first (a layer with "
-		    "parameters, then h and l)");
-		return NULL;
-	}
-	return &net_of(vm)->arrays[vm->array];
-}
-
-static int
-edit_file_toggle(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	struct dm_ovr *o;
-	char what[96];
-	int v;
-
-	(void)arg;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	switch (act) {
-	case DM_ACT_HEADER:
-		v = net_of(vm)->header_size == 20 ? 16 : 20;
-		o->header = (unsigned)v == dm_session_file_header(vm->s) ? DM_UNSET : v;
-		snprintf(what, sizeof what, "header %d bytes", v);
-		break;
-	case DM_ACT_TRANSPOSE:
-		v = !net_of(vm)->transpose;
-		o->transpose = v == dm_session_file_transpose(vm->s) ? DM_UNSET : v;
-		snprintf(what, sizeof what, "connected weights %s",
-		    v ? "transposed" : "not transposed");
-		break;
-	case DM_ACT_DIALECT:
-		v = net_of(vm)->dialect == DM_DIALECT_AB ? DM_DIALECT_PJ :
-		    DM_DIALECT_AB;
-		o->dialect = v == (int)dm_session_base_dialect(vm->s) ? DM_UNSET : v;
-		snprintf(what, sizeof what, "Darknet fork %s", v ==
-		    DM_DIALECT_AB ? "ab (AlexeyAB)" : "pj (pjreddie)");
-		break;
-	default:
-		v = net_of(vm)->mode == DM_LAYOUT_LOAD ? DM_LAYOUT_SAVE :
-		    DM_LAYOUT_LOAD;
-		o->layout = v == (int)dm_session_base_mode(vm->s) ? DM_UNSET : v;
-		snprintf(what, sizeof what, "layout %s", v == DM_LAYOUT_LOAD ?
-		    "load (as Darknet reads)" : "save (as Darknet writes)");
-		break;
-	}
-	return vm_commit(vm, o, what);
-}
-
-static int
-edit_layer_toggle(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	struct dm_layer_ovr *l;
-	struct dm_ovr *o;
-	char what[96];
-	long li;
-	int *f;
-
-	(void)arg;
-	if ((li = sel_layer(vm)) < 0)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	if ((l = dm_ovr_layer(o, (size_t)li, NULL)) == NULL) {
-		dm_ovr_free(o);
-		dm_vm_message(vm, 1, "out of memory");
-		return DM_VM_REDRAW;
-	}
-	f = act == DM_ACT_ABSENT ? &l->absent : act == DM_ACT_OMIT ?
-	    &l->omit : &l->cutoff;
-	*f = !*f;
-	snprintf(what, sizeof what, "layer %ld %s%s", li, *f ? "" :
-	    "no longer ", act == DM_ACT_ABSENT ? "absent from the file" : act == DM_ACT_OMIT ?
-	    "omitted from the export" : "the last in the file (cutoff)");
-	return vm_commit(vm, o, what);
-}
-
-static int
-edit_gap_add(struct dm_vm *vm, enum dm_act act, long delta)
-{
-	struct dm_layer_ovr *l;
-	struct dm_ovr *o;
-	char what[96];
-	long li;
-
-	(void)act;
-	if ((li = sel_layer(vm)) < 0)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	if ((l = dm_ovr_layer(o, (size_t)li, NULL)) == NULL) {
-		dm_ovr_free(o);
-		return DM_VM_REDRAW;
-	}
-	l->gap += delta;
-	snprintf(what, sizeof what, "gap before layer %ld: %+ld, now %" PRId64
-	    " bytes", li, delta, l->gap);
-	return vm_commit(vm, o, what);
-}
-
-static int
-edit_transpose_array(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	const struct dm_array *a;
-	struct dm_array_ovr *ao;
-	struct dm_ovr *o;
-	char what[96];
-
-	(void)act;
-	(void)arg;
-	if ((a = sel_array(vm)) == NULL)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	if ((ao = dm_ovr_array(o, a->layer, a->name, NULL)) == NULL) {
-		dm_ovr_free(o);
-		return DM_VM_REDRAW;
-	}
-	ao->transpose = ao->transpose == 1 ? DM_UNSET : 1;
-	snprintf(what, sizeof what, "layer %zu %s %s", a->layer, a->name,
-	    ao->transpose == 1 ? "stored transposed" : "stored as is");
-	return vm_commit(vm, o, what);
-}
-
-static int
-edit_clear(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	int all = act == DM_ACT_CLEAR_ALL;
-	struct dm_ovr *o;
-	char what[96];
-	size_t i, n;
-	long li = -1;
-
-	(void)arg;
-
-	if (!all && (li = sel_layer(vm)) < 0)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	if (all) {
-		o->header = o->transpose = o->layout = DM_UNSET;
-		o->data_end = DM_UNSET;
-	}
-	for (i = n = 0; i < o->nlayers; i++) {
-		if (all || o->layers[i].layer == (size_t)li) {
-			free(o->layers[i].order);
-			continue;
-		}
-		o->layers[n++] = o->layers[i];
-	}
-	o->nlayers = n;
-	for (i = n = 0; i < o->narrays; i++) {
-		if (all || o->arrays[i].layer == (size_t)li) {
-			free(o->arrays[i].rename);
-			continue;
-		}
-		o->arrays[n++] = o->arrays[i];
-	}
-	o->narrays = n;
-	if (all)
-		snprintf(what, sizeof what, "every override cleared");
-	else
-		snprintf(what, sizeof what, "overrides of layer %ld cleared",
-		    li);
-	return vm_commit(vm, o, what);
-}
-
-int
-dm_vm_preview(struct dm_vm *vm, size_t i, struct dm_verdict *v)
-{
-	const struct dm_diag *d = diag_of(vm);
-
-	if (d == NULL || i >= d->nhyps)
-		return -1;
-	return dm_session_preview(vm->s, d->hyps[i].ovr, v);
-}
-
-static int
-apply_repair(struct dm_vm *vm, size_t i)
-{
-	struct dm_ovr *o;
-	char what[96];
-	long layer;
-
-	if (!(diag_of(vm) != NULL) || i >= diag_of(vm)->nhyps) {
-		dm_vm_message(vm, 1, "no repair to apply");
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	if ((o = dm_ovr_dup(diag_of(vm)->hyps[i].ovr)) == NULL)
-		return DM_VM_REDRAW;
-	layer = diag_of(vm)->hyps[i].layer;
-	snprintf(what, sizeof what, "repair applied: %s%s",
-	    dm_hyp_name(diag_of(vm)->hyps[i].kind), layer >= 0 ? " at layer" : "");
-	if (layer >= 0)
-		snprintf(what + strlen(what), sizeof what - strlen(what),
-		    " %ld", layer);
-	vm->screen = DM_SCREEN_MAIN;
-	return vm_commit(vm, o, what);
-}
-
-/* Prompts. */
-
-static int
-prompt_open(struct dm_vm *vm, enum dm_prompt kind, const char *label,
-    const char *init)
-{
-	memset(&vm->prompt, 0, sizeof vm->prompt);
-	vm->prompt.kind = kind;
-	copy_str(vm->prompt.label, sizeof vm->prompt.label, label);
-	copy_str(vm->prompt.buf, sizeof vm->prompt.buf, init);
-	vm->prompt.len = strlen(vm->prompt.buf);
-	vm->msg[0] = '\0';
-	return DM_VM_REDRAW;
-}
-
-static int
-open_layer_prompt(struct dm_vm *vm, enum dm_prompt kind)
-{
-	const struct dm_layer_ovr *lo;
-	const struct dm_layer *l;
-	char label[128], init[DM_VM_FIELD_MAX];
-	uint64_t lo_b, hi_b;
-	size_t k, n = 0;
-	long li;
-
-	if ((li = sel_layer(vm)) < 0)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	l = &net_of(vm)->layers[li];
-	lo = dm_ovr_find_layer(ovr_of(vm), (size_t)li);
-	init[0] = '\0';
-	switch (kind) {
-	case DM_PROMPT_GAP:
-		snprintf(label, sizeof label, "bytes before layer %ld (may be "
-		    "negative; empty: none)", li);
-		if (lo != NULL && lo->gap != 0)
-			snprintf(init, sizeof init, "%" PRId64, lo->gap);
-		break;
-	case DM_PROMPT_OFFSET:
-		snprintf(label, sizeof label, "layer %ld starts at byte "
-		    "(empty: where the previous ends)", li);
-		if (lo != NULL && lo->offset != DM_UNSET)
-			snprintf(init, sizeof init, "%" PRId64, lo->offset);
-		else if (dm_session_layer_range(vm->s, (size_t)li, &lo_b, &hi_b))
-			snprintf(init, sizeof init, "%" PRIu64, lo_b);
-		break;
-	default:
-		if (l->narrays == 0) {
-			dm_vm_message(vm, 1, "layer %ld has no arrays", li);
-			return DM_VM_REDRAW | DM_VM_BELL;
-		}
-		snprintf(label, sizeof label, "order of the arrays of layer "
-		    "%ld in the file (empty: the usual)", li);
-		if (lo != NULL && lo->order != NULL)
-			snprintf(init, sizeof init, "%s", lo->order);
-		else
-			for (k = 0; k < l->narrays && n < sizeof init; k++)
-				n += (size_t)snprintf(init + n, sizeof init - n,
-				    "%s%s", k ? "," : "",
-				    net_of(vm)->arrays[l->first_array + k].name);
-		break;
-	}
-	prompt_open(vm, kind, label, init);
-	vm->prompt.layer = (size_t)li;
-	return DM_VM_REDRAW;
-}
-
-static int
-open_array_prompt(struct dm_vm *vm, enum dm_prompt kind)
-{
-	const struct dm_array_ovr *ao;
-	const struct dm_array *a;
-	char label[128], init[DM_VM_FIELD_MAX];
-	uint64_t v[DM_SHAPE_MAX];
-	int i, n;
-
-	if ((a = sel_array(vm)) == NULL)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	ao = dm_ovr_find_array(ovr_of(vm), a->layer, a->name);
-	init[0] = '\0';
-	switch (kind) {
-	case DM_PROMPT_COUNT:
-		snprintf(label, sizeof label, "floats of layer %zu %s in the "
-		    "file (empty: as the cfg says)", a->layer, a->name);
-		snprintf(init, sizeof init, "%" PRIu64, a->count);
-		break;
-	case DM_PROMPT_PERMUTE:
-		snprintf(label, sizeof label, "stored axis order of layer %zu "
-		    "%s, e.g. 1,0 (empty: as is)", a->layer, a->name);
-		n = a->nperm > 0 ? a->nperm : a->ndim;
-		for (i = 0; i < n && i < DM_SHAPE_MAX; i++)
-			v[i] = a->nperm > 0 ? (uint64_t)a->perm[i] :
-			    (uint64_t)i;
-		dm_ovr_join(init, sizeof init, v, n);
-		break;
-	case DM_PROMPT_RESHAPE:
-		snprintf(label, sizeof label, "exported shape of layer %zu %s "
-		    "(empty: from the cfg)", a->layer, a->name);
-		for (n = 0; n < DM_SHAPE_MAX && a->cur_shape[n] != 0 &&
-		    (n < a->ndim || n == 0); n++)
-			v[n] = a->cur_shape[n];
-		dm_ovr_join(init, sizeof init, v, n);
-		break;
-	default:
-		snprintf(label, sizeof label, "exported key of layer %zu %s "
-		    "(empty: the scheme's)", a->layer, a->name);
-		if (ao != NULL && ao->rename != NULL)
-			snprintf(init, sizeof init, "%s", ao->rename);
-		break;
-	}
-	prompt_open(vm, kind, label, init);
-	vm->prompt.layer = a->layer;
-	vm->prompt.array = (size_t)vm->array;
-	return DM_VM_REDRAW;
-}
-
-static const char *
-skip_space(const char *s)
-{
-	return s + strspn(s, " \t");
-}
-
-/* Applies a prompt's text as the command-line override opt would. */
-static int
-accept_override(struct dm_vm *vm, const char *opt, const char *text)
-{
-	const struct dm_vm_prompt *p = &vm->prompt;
-	struct dm_layer_ovr *l;
-	struct dm_array_ovr *ao;
-	struct dm_error err;
-	struct dm_ovr *o;
-	char arg[DM_VM_FIELD_MAX + 64], what[96];
-	const char *aname = net_of(vm)->arrays[p->array].name;
-	int layer_opt = strcmp(opt, "gap") == 0 ||
-	    strcmp(opt, "offset") == 0 || strcmp(opt, "order") == 0;
-
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	dm_error_clear(&err);
-	if (*text == '\0') {
-		/* Empty: the override goes. */
-		if (strcmp(opt, "data-end") == 0)
-			o->data_end = DM_UNSET;
-		else if (layer_opt && (l = dm_ovr_layer(o, p->layer,
-		    &err)) != NULL) {
-			if (opt[0] == 'g')
-				l->gap = 0;
-			else if (opt[1] == 'f')
-				l->offset = DM_UNSET;
-			else {
-				free(l->order);
-				l->order = NULL;
-			}
-		} else if (!layer_opt && (ao = dm_ovr_array(o, p->layer, aname,
-		    &err)) != NULL) {
-			if (opt[0] == 'c')
-				ao->count = DM_UNSET;
-			else if (opt[0] == 'p')
-				ao->nperm = 0;
-			else if (opt[2] == 's')
-				ao->nreshape = 0;
-			else {
-				free(ao->rename);
-				ao->rename = NULL;
-			}
-		}
-		snprintf(what, sizeof what, "%s cleared", opt);
-	} else {
-		if (strcmp(opt, "data-end") == 0)
-			snprintf(arg, sizeof arg, "%s", text);
-		else if (layer_opt)
-			snprintf(arg, sizeof arg, "%zu=%s", p->layer, text);
-		else
-			snprintf(arg, sizeof arg, "%zu:%s=%s", p->layer, aname,
-			    text);
-		if (dm_ovr_parse_option(o, opt, arg, &err) == -1) {
-			dm_ovr_free(o);
-			dm_vm_message(vm, 1, "%s", err.msg);
-			return DM_VM_REDRAW | DM_VM_BELL;
-		}
-		snprintf(what, sizeof what, "%s %.80s", opt, arg);
-	}
-	if (err.code != DM_OK) {
-		dm_ovr_free(o);
-		dm_vm_message(vm, 1, "%s", err.msg);
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	return vm_commit(vm, o, what);
-}
-
-static int
-save_profile(struct dm_vm *vm, const char *path)
-{
-	struct dm_error err;
-
-	dm_error_clear(&err);
-	if (dm_session_save(vm->s, path, &err) == -1) {
-		dm_vm_message(vm, 1, "%s", err.msg);
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	dm_vm_message(vm, 0, "saved the profile %s: apply it with "
-	    "--profile %s", path, path);
-	return DM_VM_REDRAW;
-}
-
-/* The override option each editing prompt sets. */
-static const char *const prompt_option[] = {
-	[DM_PROMPT_GAP] = "gap",
-	[DM_PROMPT_OFFSET] = "offset",
-	[DM_PROMPT_ORDER] = "order",
-	[DM_PROMPT_COUNT] = "count",
-	[DM_PROMPT_PERMUTE] = "permute",
-	[DM_PROMPT_RESHAPE] = "reshape",
-	[DM_PROMPT_RENAME] = "rename",
-	[DM_PROMPT_DATA_END] = "data-end",
-};
-
-static int
-prompt_accept(struct dm_vm *vm)
-{
-	struct dm_vm_prompt p = vm->prompt;
-	const char *text = skip_space(p.buf);
-	char *end;
-	uint64_t off;
-
-	while (p.len > 0 && (p.buf[p.len - 1] == ' ' ||
-	    p.buf[p.len - 1] == '\t'))
-		p.buf[--p.len] = '\0';
-	vm->prompt.kind = DM_PROMPT_NONE;
-	switch (p.kind) {
-	case DM_PROMPT_SEARCH:
-		if (*text != '\0')
-			snprintf(vm->search, sizeof vm->search, "%s", text);
-		return search(vm, 1);
-	case DM_PROMPT_GOTO:
-		errno = 0;
-		if (query_offset(vm, text, &off) == -1) {
-			off = strtoull(text, &end, 0);
-			if (*text == '\0' || *end != '\0' || errno != 0 ||
-			    *text == '-') {
-				dm_vm_message(vm, 1, "not an offset: '%s'",
-				    text);
-				return DM_VM_REDRAW | DM_VM_BELL;
-			}
-		}
-		return goto_offset(vm, off);
-	case DM_PROMPT_SAVE:
-		if (*text == '\0') {
-			dm_vm_message(vm, 1, "no file name: nothing saved");
-			return DM_VM_REDRAW | DM_VM_BELL;
-		}
-		return save_profile(vm, text);
-	default:
-		/* The others set the override option of the same name. */
-		if ((size_t)p.kind < sizeof prompt_option /
-		    sizeof prompt_option[0] && prompt_option[p.kind] != NULL)
-			return accept_override(vm, prompt_option[p.kind],
-			    text);
-		return DM_VM_REDRAW;
-	}
-}
-
-/* Appends code point c to a field as UTF-8. */
-static int
-field_insert(char *buf, size_t *len, size_t cap, long c)
-{
-	char u[4];
-	size_t n;
-
-	if (c < 0x20 || c == 0x7f || c > 0x10ffff || (c >= 0xd800 &&
-	    c <= 0xdfff))
-		return -1;
-	if (c < 0x80) {
-		u[0] = (char)c;
-		n = 1;
-	} else if (c < 0x800) {
-		u[0] = (char)(0xc0 | (c >> 6));
-		u[1] = (char)(0x80 | (c & 0x3f));
-		n = 2;
-	} else if (c < 0x10000) {
-		u[0] = (char)(0xe0 | (c >> 12));
-		u[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (c & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (c >> 18));
-		u[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (c & 0x3f));
-		n = 4;
-	}
-	if (*len + n >= cap)
-		return -1;
-	memcpy(buf + *len, u, n);
-	*len += n;
-	buf[*len] = '\0';
-	return 0;
-}
-
-static int
-field_edit(char *buf, size_t *len, size_t cap, enum dm_act act, long arg)
-{
-	switch (act) {
-	case DM_ACT_CHAR:
-		return field_insert(buf, len, cap, arg) == 0 ? DM_VM_REDRAW :
-		    DM_VM_BELL;
-	case DM_ACT_BACKSPACE:
-		if (*len == 0)
-			return DM_VM_BELL;
-		do
-			(*len)--;
-		while (*len > 0 && ((unsigned char)buf[*len] & 0xc0) == 0x80);
-		buf[*len] = '\0';
-		return DM_VM_REDRAW;
-	case DM_ACT_KILL:
-		*len = 0;
-		buf[0] = '\0';
-		return DM_VM_REDRAW;
-	case DM_ACT_KILL_WORD:
-		while (*len > 0 && buf[*len - 1] == ' ')
-			(*len)--;
-		while (*len > 0 && buf[*len - 1] != ' ' &&
-		    buf[*len - 1] != '/' && buf[*len - 1] != ',')
-			(*len)--;
-		buf[*len] = '\0';
-		return DM_VM_REDRAW;
-	default:
-		return 0;
-	}
-}
-
-static int
-prompt_do(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	struct dm_vm_prompt *p = &vm->prompt;
-	int f;
-
-	switch (act) {
-	case DM_ACT_ACCEPT:
-		return prompt_accept(vm);
-	case DM_ACT_CANCEL:
-		p->kind = DM_PROMPT_NONE;
-		vm->msg[0] = '\0';
-		return DM_VM_REDRAW;
-	default:
-		f = field_edit(p->buf, &p->len, sizeof p->buf, act, arg);
-		return f != 0 ? f : DM_VM_BELL;
-	}
-}
-
-/* The export dialog. */
-
-static int
-x_names(const struct dm_vm *vm, enum dm_names *names, const char **tmpl)
-{
-	const struct dm_vm_xdialog *x = &vm->x;
-
-	*tmpl = NULL;
-	if (x->names == DM_NAMES_TEMPLATE) {
-		*tmpl = x->tmpl;
-		if (strchr(x->tmpl, '{') == NULL)
-			return -1;
-		*names = DM_NAMES_TEMPLATE;
-		return 0;
-	}
-	return dm_names_parse(dm_names_table[x->names], names);
-}
-
-static int
-x_opts(const struct dm_vm *vm, struct dm_export_opts *xo)
-{
-	const struct dm_vm_xdialog *x = &vm->x;
-
-	memset(xo, 0, sizeof *xo);
-	xo->format = x->format;
-	if (x_names(vm, &xo->names, &xo->tmpl) == -1)
-		return -1;
-	xo->dtype = x->f16 && x->format != DM_OUT_WEIGHTS ? DM_DTYPE_F16 :
-	    DM_DTYPE_F32;
-	xo->wrap_model = x->wrap && x->format == DM_OUT_PT;
-	xo->force = x->force;
-	xo->verify = x->verify;
-	return 0;
-}
-
-/* The first keys the export would write, or why it cannot. */
-static void
-x_refresh(struct dm_vm *vm)
-{
-	struct dm_vm_xdialog *x = &vm->x;
-	struct dm_export_opts xo;
-	struct dm_export *ex;
-	struct dm_error err;
-	size_t i;
-
-	x->nkeys = 0;
-	x->problem[0] = '\0';
-	memset(x->keys, 0, sizeof x->keys);
-	if (w_of(vm) == NULL) {
-		snprintf(x->problem, sizeof x->problem, "no weights file: "
-		    "nothing to export");
-		return;
-	}
-	if (x_opts(vm, &xo) == -1) {
-		snprintf(x->problem, sizeof x->problem, "a template needs "
-		    "placeholders such as {layer} and {name}");
-		return;
-	}
-	dm_error_clear(&err);
-	if ((ex = dm_session_plan(vm->s, &xo, &err)) == NULL) {
-		copy_str(x->problem, sizeof x->problem, err.msg);
-		return;
-	}
-	x->nkeys = ex->n;
-	for (i = 0; i < ex->n && i < 3; i++)
-		snprintf(x->keys[i], sizeof x->keys[i], "%s", ex->x[i].t.key);
-	dm_export_free(ex);
-}
-
-static void
-x_set_path_ext(struct dm_vm *vm, enum dm_out_format old)
-{
-	struct dm_vm_xdialog *x = &vm->x;
-	const char *ext = dm_out_format_names[old];
-	size_t n = strlen(x->path), e = strlen(ext);
-
-	if (n > e + 1 && x->path[n - e - 1] == '.' &&
-	    strcmp(x->path + n - e, ext) == 0) {
-		x->path[n - e] = '\0';
-		snprintf(x->path + n - e, sizeof x->path - (n - e), "%s",
-		    dm_out_format_names[x->format]);
-	}
-}
-
-static void
-x_open(struct dm_vm *vm)
-{
-	struct dm_vm_xdialog *x = &vm->x;
-	const char *b = dm_base_name(dm_session_cfg_path(vm->s)), *dot;
-	int i;
-
-	if (x->path[0] == '\0') {
-		dot = strrchr(b, '.');
-		snprintf(x->path, sizeof x->path, "%.*s.%s", dot != NULL ?
-		    (int)(dot - b) : (int)strlen(b), b,
-		    dm_out_format_names[x->format]);
-		if (ovr_of(vm)->names != NULL) {
-			for (i = 0; i < DM_NAMES_TEMPLATE; i++)
-				if (strcmp(ovr_of(vm)->names,
-				    dm_names_table[i]) == 0)
-					x->names = i;
-			if (strchr(ovr_of(vm)->names, '{') != NULL) {
-				x->names = DM_NAMES_TEMPLATE;
-				snprintf(x->tmpl, sizeof x->tmpl, "%s",
-				    ovr_of(vm)->names);
-			}
-		}
-		if (x->tmpl[0] == '\0')
-			snprintf(x->tmpl, sizeof x->tmpl, "layers.{layer}."
-			    "{name}");
-		x->f16 = ovr_of(vm)->dtype != NULL &&
-		    strcmp(ovr_of(vm)->dtype, "float16") == 0;
-		x->wrap = ovr_of(vm)->wrap != NULL &&
-		    strcmp(ovr_of(vm)->wrap, "model") == 0;
-	}
-	x->field = DM_XF_FORMAT;
-	vm->screen = DM_SCREEN_EXPORT;
-	x_refresh(vm);
-}
-
-/* Whether a field of the export dialog applies to the chosen format. */
-int
-dm_vm_xfield_active(const struct dm_vm *vm, enum dm_xfield f)
-{
-	const struct dm_vm_xdialog *x = &vm->x;
-
-	switch (f) {
-	case DM_XF_NAMES:
-		return x->format != DM_OUT_WEIGHTS;
-	case DM_XF_TEMPLATE:
-		return x->format != DM_OUT_WEIGHTS &&
-		    x->names == DM_NAMES_TEMPLATE;
-	case DM_XF_DTYPE:
-		return x->format != DM_OUT_WEIGHTS;
-	case DM_XF_WRAP:
-		return x->format == DM_OUT_PT;
-	default:
-		return 1;
-	}
-}
-
-int
-dm_vm_text_input(const struct dm_vm *vm)
-{
-	if (vm->prompt.kind != DM_PROMPT_NONE)
-		return 1;
-	return vm->screen == DM_SCREEN_EXPORT &&
-	    (vm->x.field == DM_XF_PATH || vm->x.field == DM_XF_TEMPLATE);
-}
-
-static void
-x_cycle(struct dm_vm *vm, int dir)
-{
-	struct dm_vm_xdialog *x = &vm->x;
-	enum dm_out_format old = x->format;
-
-	switch (x->field) {
-	case DM_XF_FORMAT:
-		x->format = (enum dm_out_format)(((int)x->format + dir +
-		    DM_OUT_NFORMATS) % DM_OUT_NFORMATS);
-		x_set_path_ext(vm, old);
-		break;
-	case DM_XF_NAMES:
-		x->names = (x->names + dir + DM_NAMES_COUNT) %
-		    DM_NAMES_COUNT;
-		break;
-	case DM_XF_DTYPE:
-		x->f16 = !x->f16;
-		break;
-	case DM_XF_WRAP:
-		x->wrap = !x->wrap;
-		break;
-	case DM_XF_FORCE:
-		x->force = !x->force;
-		break;
-	case DM_XF_VERIFY:
-		x->verify = !x->verify;
-		break;
-	default:
-		break;
-	}
-}
-
-int
-dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f)
-{
-	const struct dm_vm_xdialog *x = &vm->x;
-
-	switch (f) {
-	case DM_XF_FORMAT:	return (int)x->format;
-	case DM_XF_NAMES:	return x->names;
-	case DM_XF_DTYPE:	return x->f16;
-	case DM_XF_WRAP:	return x->wrap;
-	case DM_XF_FORCE:	return x->force;
-	case DM_XF_VERIFY:	return x->verify;
-	default:		return -1;
-	}
-}
-
-static int
-x_do(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	struct dm_vm_xdialog *x = &vm->x;
-	int f, step, n;
-	size_t len;
-
-	switch (act) {
-	case DM_ACT_SELECT_ROW:		/* a field, by a click */
-		if (arg < 0 || arg >= DM_XF_COUNT ||
-		    !dm_vm_xfield_active(vm, (enum dm_xfield)arg))
-			return DM_VM_BELL;
-		x->field = (enum dm_xfield)arg;
-		return DM_VM_REDRAW;
-	case DM_ACT_CHOOSE:
-		/* Each field's choices are few; cycling reaches any. */
-		for (n = 0; n < 16 && dm_vm_xchoice(vm, x->field) != arg; n++)
-			x_cycle(vm, 1);
-		if (dm_vm_xchoice(vm, x->field) != arg)
-			return DM_VM_BELL;
-		x_refresh(vm);
-		return DM_VM_REDRAW;
-	case DM_ACT_CANCEL:
-	case DM_ACT_QUIT:
-		vm->screen = DM_SCREEN_MAIN;
-		return DM_VM_REDRAW;
-	case DM_ACT_UP:
-	case DM_ACT_DOWN:
-	case DM_ACT_FOCUS_NEXT:
-	case DM_ACT_FOCUS_PREV:
-		step = act == DM_ACT_UP || act == DM_ACT_FOCUS_PREV ? -1 : 1;
-		do
-			x->field = (enum dm_xfield)(((int)x->field + step +
-			    DM_XF_COUNT) % DM_XF_COUNT);
-		while (!dm_vm_xfield_active(vm, x->field));
-		return DM_VM_REDRAW;
-	case DM_ACT_LEFT:
-	case DM_ACT_RIGHT:
-	case DM_ACT_YES:
-		x_cycle(vm, act == DM_ACT_LEFT ? -1 : 1);
-		x_refresh(vm);
-		return DM_VM_REDRAW;
-	case DM_ACT_ACCEPT:
-		if (x->path[0] == '\0') {
-			dm_vm_message(vm, 1, "give the output file");
-			x->field = DM_XF_PATH;
-			return DM_VM_REDRAW | DM_VM_BELL;
-		}
-		if (x->problem[0] != '\0') {
-			dm_vm_message(vm, 1, "%s", x->problem);
-			return DM_VM_REDRAW | DM_VM_BELL;
-		}
-		vm->run_export = 1;
-		dm_vm_message(vm, 0, "exporting to %s...", x->path);
-		return DM_VM_REDRAW | DM_VM_RUN;
-	default:
-		break;
-	}
-	if (x->field == DM_XF_PATH || x->field == DM_XF_TEMPLATE) {
-		char *buf = x->field == DM_XF_PATH ? x->path : x->tmpl;
-
-		len = strlen(buf);
-		f = field_edit(buf, &len, DM_VM_FIELD_MAX, act, arg);
-		if (f != 0) {
-			if (x->field == DM_XF_TEMPLATE)
-				x_refresh(vm);
-			return f;
-		}
-	}
-	return DM_VM_BELL;
-}
-
-/* The export's progress, on the message line. */
-static void
-run_progress(void *ctx, uint64_t done, uint64_t total)
-{
-	struct dm_vm *vm = ctx;
-	int pct;
-
-	pct = total > 0 && done < total ?
-	    (int)((double)done / (double)total * 100) : 100;
-	if (pct == vm->run_pct)
-		return;
-	vm->run_pct = pct;
-	dm_vm_message(vm, 0, "exporting to %s... %d%%", vm->x.path, pct);
-	if (vm->on_progress != NULL)
-		vm->on_progress(vm, vm->progress_ctx);
-}
-
-int
-dm_vm_run(struct dm_vm *vm)
-{
-	struct dm_export_opts xo;
-	struct dm_export *ex;
-	struct dm_error err;
-	int rc;
-
-	if (!vm->run_export)
-		return 0;
-	vm->run_export = 0;
-	dm_error_clear(&err);
-	if (x_opts(vm, &xo) == -1) {
-		dm_vm_message(vm, 1, "a template needs placeholders");
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	vm->run_pct = -1;
-	xo.progress = run_progress;
-	xo.pctx = vm;
-	if ((ex = dm_session_plan(vm->s, &xo, &err)) == NULL) {
-		dm_vm_message(vm, 1, "%s", err.msg);
-		return DM_VM_REDRAW | DM_VM_BELL;
-	}
-	rc = dm_session_export(vm->s, ex, vm->x.path, &err);
-	if (rc == -1)
-		dm_vm_message(vm, 1, "%s", err.msg);
-	else {
-		dm_vm_message(vm, 0, "exported %zu tensors to %s%s%s", ex->n,
-		    vm->x.path, ex->missing_from >= 0 ? " (the layers the "
-		    "file holds)" : "", vm->x.verify ? ", read back and "
-		    "verified" : "");
-		vm->screen = DM_SCREEN_MAIN;
-	}
-	dm_export_free(ex);
-	return DM_VM_REDRAW | (rc == -1 ? DM_VM_BELL : 0);
 }
 
 /* Screens. */
@@ -2120,7 +1091,7 @@ repair_do(struct dm_vm *vm, enum dm_act act, long arg)
 		return DM_VM_REDRAW;
 	case DM_ACT_ACCEPT:
 	case DM_ACT_YES:
-		return apply_repair(vm, vm->repair_sel);
+		return vm_apply_repair(vm, vm->repair_sel);
 	case DM_ACT_QUIT:
 	case DM_ACT_CANCEL:
 	case DM_ACT_NO:
@@ -2169,10 +1140,10 @@ recover_do(struct dm_vm *vm, enum dm_act act, long arg)
 }
 
 /* What each screen over the main one does with an action. */
-static act_fn *const screen_actions[] = {
+static vm_act_fn *const screen_actions[] = {
 	[DM_SCREEN_HELP] = help_do,
 	[DM_SCREEN_REPAIR] = repair_do,
-	[DM_SCREEN_EXPORT] = x_do,
+	[DM_SCREEN_EXPORT] = vm_xdialog_do,
 	[DM_SCREEN_QUIT] = quit_do,
 	[DM_SCREEN_RECOVER] = recover_do,
 };
@@ -2297,86 +1268,11 @@ a_warning(struct dm_vm *vm, enum dm_act act, long arg)
 }
 
 static int
-a_search(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	char buf[DM_VM_FIELD_MAX];
-
-	(void)arg;
-	if (act != DM_ACT_SEARCH)
-		return search(vm, act == DM_ACT_SEARCH_NEXT ? 1 : -1);
-	snprintf(buf, sizeof buf, "search (type, index, cfg key, @offset)"
-	    "%s%.40s%s", vm->search[0] ? " [" : "", vm->search,
-	    vm->search[0] ? "]" : "");
-	return prompt_open(vm, DM_PROMPT_SEARCH, buf, "");
-}
-
-static int
-a_goto(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	char buf[32];
-
-	(void)act;
-	(void)arg;
-	snprintf(buf, sizeof buf, "%" PRIu64, vm->cursor);
-	return prompt_open(vm, DM_PROMPT_GOTO, "go to byte offset (decimal "
-	    "or 0x...)", buf);
-}
-
-static int
-a_data_end(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	char buf[32];
-
-	(void)act;
-	(void)arg;
-	snprintf(buf, sizeof buf, "%" PRIu64, ovr_of(vm)->data_end != DM_UNSET ?
-	    (uint64_t)ovr_of(vm)->data_end : net_of(vm)->total_bytes);
-	return prompt_open(vm, DM_PROMPT_DATA_END, "the data ends at byte "
-	    "(empty: the end of the file)", buf);
-}
-
-static int
-a_layer_prompt(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)arg;
-	return open_layer_prompt(vm, act == DM_ACT_GAP ? DM_PROMPT_GAP :
-	    act == DM_ACT_OFFSET ? DM_PROMPT_OFFSET : DM_PROMPT_ORDER);
-}
-
-static int
-a_array_prompt(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	(void)arg;
-	return open_array_prompt(vm, act == DM_ACT_COUNT ? DM_PROMPT_COUNT :
-	    act == DM_ACT_PERMUTE ? DM_PROMPT_PERMUTE :
-	    act == DM_ACT_RESHAPE ? DM_PROMPT_RESHAPE : DM_PROMPT_RENAME);
-}
-
-static int
-a_save(struct dm_vm *vm, enum dm_act act, long arg)
-{
-	char buf[DM_VM_FIELD_MAX];
-	const char *b, *dot;
-
-	(void)act;
-	(void)arg;
-	if (dm_session_profile_path(vm->s) != NULL)
-		copy_str(buf, sizeof buf, dm_session_profile_path(vm->s));
-	else {
-		b = dm_base_name(dm_session_cfg_path(vm->s));
-		dot = strrchr(b, '.');
-		snprintf(buf, sizeof buf, "%.*s.profile", dot != NULL ?
-		    (int)(dot - b) : (int)strlen(b), b);
-	}
-	return prompt_open(vm, DM_PROMPT_SAVE, "save the profile to", buf);
-}
-
-static int
 a_export(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	(void)act;
 	(void)arg;
-	x_open(vm);
+	vm_xdialog_open(vm);
 	return DM_VM_REDRAW;
 }
 
@@ -2419,7 +1315,7 @@ a_accept(struct dm_vm *vm, enum dm_act act, long arg)
 	return DM_VM_REDRAW;
 }
 
-static act_fn *const main_actions[] = {
+static vm_act_fn *const main_actions[] = {
 	[DM_ACT_UP] = a_move,
 	[DM_ACT_DOWN] = a_move,
 	[DM_ACT_PAGE_UP] = a_move,
@@ -2439,33 +1335,33 @@ static act_fn *const main_actions[] = {
 	[DM_ACT_NEXT_PROBLEM] = a_problem,
 	[DM_ACT_PREV_PROBLEM] = a_problem,
 	[DM_ACT_NEXT_WARNING] = a_warning,
-	[DM_ACT_SEARCH] = a_search,
-	[DM_ACT_SEARCH_NEXT] = a_search,
-	[DM_ACT_SEARCH_PREV] = a_search,
-	[DM_ACT_GOTO] = a_goto,
-	[DM_ACT_HEADER] = edit_file_toggle,
-	[DM_ACT_TRANSPOSE] = edit_file_toggle,
-	[DM_ACT_LAYOUT] = edit_file_toggle,
-	[DM_ACT_DIALECT] = edit_file_toggle,
-	[DM_ACT_DATA_END] = a_data_end,
-	[DM_ACT_ABSENT] = edit_layer_toggle,
-	[DM_ACT_OMIT] = edit_layer_toggle,
-	[DM_ACT_CUTOFF] = edit_layer_toggle,
-	[DM_ACT_GAP] = a_layer_prompt,
-	[DM_ACT_GAP_ADD] = edit_gap_add,
-	[DM_ACT_OFFSET] = a_layer_prompt,
-	[DM_ACT_ORDER] = a_layer_prompt,
-	[DM_ACT_COUNT] = a_array_prompt,
-	[DM_ACT_TRANSPOSE_ARRAY] = edit_transpose_array,
-	[DM_ACT_PERMUTE] = a_array_prompt,
-	[DM_ACT_RESHAPE] = a_array_prompt,
-	[DM_ACT_RENAME] = a_array_prompt,
-	[DM_ACT_CLEAR] = edit_clear,
-	[DM_ACT_CLEAR_ALL] = edit_clear,
-	[DM_ACT_UNDO] = undo_redo,
-	[DM_ACT_REDO] = undo_redo,
+	[DM_ACT_SEARCH] = vm_open_search,
+	[DM_ACT_SEARCH_NEXT] = vm_open_search,
+	[DM_ACT_SEARCH_PREV] = vm_open_search,
+	[DM_ACT_GOTO] = vm_open_goto,
+	[DM_ACT_HEADER] = vm_edit_file_toggle,
+	[DM_ACT_TRANSPOSE] = vm_edit_file_toggle,
+	[DM_ACT_LAYOUT] = vm_edit_file_toggle,
+	[DM_ACT_DIALECT] = vm_edit_file_toggle,
+	[DM_ACT_DATA_END] = vm_open_data_end,
+	[DM_ACT_ABSENT] = vm_edit_layer_toggle,
+	[DM_ACT_OMIT] = vm_edit_layer_toggle,
+	[DM_ACT_CUTOFF] = vm_edit_layer_toggle,
+	[DM_ACT_GAP] = vm_open_layer_prompt,
+	[DM_ACT_GAP_ADD] = vm_edit_gap_add,
+	[DM_ACT_OFFSET] = vm_open_layer_prompt,
+	[DM_ACT_ORDER] = vm_open_layer_prompt,
+	[DM_ACT_COUNT] = vm_open_array_prompt,
+	[DM_ACT_TRANSPOSE_ARRAY] = vm_edit_transpose_array,
+	[DM_ACT_PERMUTE] = vm_open_array_prompt,
+	[DM_ACT_RESHAPE] = vm_open_array_prompt,
+	[DM_ACT_RENAME] = vm_open_array_prompt,
+	[DM_ACT_CLEAR] = vm_edit_clear,
+	[DM_ACT_CLEAR_ALL] = vm_edit_clear,
+	[DM_ACT_UNDO] = vm_undo_redo,
+	[DM_ACT_REDO] = vm_undo_redo,
 	[DM_ACT_REPAIR] = open_repair,
-	[DM_ACT_SAVE] = a_save,
+	[DM_ACT_SAVE] = vm_open_save,
 	[DM_ACT_EXPORT] = a_export,
 	[DM_ACT_HELP] = a_help,
 	[DM_ACT_QUIT] = a_quit,
@@ -2488,7 +1384,7 @@ dm_vm_do(struct dm_vm *vm, enum dm_act act, long arg)
 	if (act == DM_ACT_NONE)
 		return 0;
 	if (vm->prompt.kind != DM_PROMPT_NONE)
-		return prompt_do(vm, act, arg);
+		return vm_prompt_do(vm, act, arg);
 	if (vm->screen != DM_SCREEN_MAIN)
 		return screen_actions[vm->screen](vm, act, arg);
 	return main_do(vm, act, arg);

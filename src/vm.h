@@ -8,9 +8,12 @@
  * dialog, the last search and the message line.  It is plain C: tests
  * drive it without a terminal, and ui/ only draws it and turns keys into
  * dm_vm_do() actions.  Views read the session through dm_vm_session()
- * and its accessors.
+ * and its accessors, and what else of the core they use (decoding bytes,
+ * formatting shapes) comes through this header: a view includes no
+ * other (tests/layering.sh).
  *
- * struct dm_vm owns the session it holds (dm_vm_free()).  What it hands
+ * struct dm_vm is opaque (src/vmpriv.h holds its insides) and owns the
+ * session it holds (dm_vm_free()).  What it hands
  * out is borrowed and valid until the next call that changes it:
  * dm_vm_do(), dm_vm_poll(), dm_vm_run().
  */
@@ -21,13 +24,17 @@
 #include <stdint.h>
 
 #include "diagnose.h"
+#include "endian.h"
 #include "error.h"
 #include "export.h"
 #include "net.h"
 #include "override.h"
+#include "report.h"
 #include "session.h"
 #include "verdict.h"
 #include "weights.h"
+
+struct dm_vm;
 
 /* The panes of the main screen, in Tab order. */
 enum dm_pane {
@@ -173,44 +180,6 @@ struct dm_histogram {
 	double		 lo, hi;	/* the range the bins cover */
 	uint64_t	 nonfinite;	/* NaN and infinities, not binned */
 	uint64_t	 sampled;	/* values read */
-};
-
-struct dm_vm {
-	struct dm_session *s;
-
-	/* What the screen shows. */
-	enum dm_screen	 screen;
-	enum dm_pane	 focus;
-	long		 row;		/* 0 header, 1..n layers, n+1 end */
-	long		 top;		/* first row shown */
-	long		 array;		/* selected array, or -1 */
-	uint64_t	 cursor;	/* byte view */
-	uint64_t	 btop;		/* first byte shown */
-	long		 scroll[DM_PANE_ALL];	/* details, cfg, help */
-	long		 page[DM_PANE_ALL];	/* rows each pane shows */
-	long		 extent[DM_PANE_ALL];	/* rows of content */
-	unsigned	 bytes_per_row;
-	long		 warning;	/* the last warning gone to, or -1 */
-	struct dm_vm_prompt prompt;
-	char		 search[DM_VM_FIELD_MAX];
-	char		 msg[512];
-	int		 msg_error;
-	size_t		 repair_sel;	/* the repair screen's selection */
-	struct dm_vm_xdialog x;
-	int		 run_export;	/* dm_vm_run() exports */
-	int		 run_pct;	/* how far, in percent */
-	/*
-	 * Called by dm_vm_run() whenever the export's percentage on the
-	 * message line changes, so that the interface can show it; may be
-	 * NULL.
-	 */
-	void		(*on_progress)(struct dm_vm *, void *);
-	void		*progress_ctx;
-
-	/* Histogram cache. */
-	long		 hist_array;
-	unsigned	 hist_serial;
-	struct dm_histogram hist;
 };
 
 /*

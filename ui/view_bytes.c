@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "endian.h"
 
 #define FLOAT_W		11
 #define MAX_ROW		32

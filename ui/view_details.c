@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report.h"
 
 #define MAX_LINES	256
 #define MAX_WARNINGS	40	/* listed for a row; the rest are counted */

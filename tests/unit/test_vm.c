@@ -54,6 +54,16 @@ tmp_path(const char *name)
 	return buf[k];
 }
 
+/* Whether the message line says an error. */
+static int
+msg_error(const struct dm_vm *vm)
+{
+	int error;
+
+	dm_vm_msg(vm, &error);
+	return error;
+}
+
 static int
 exists(const char *p)
 {
@@ -123,7 +133,7 @@ static int
 prompt(struct dm_vm *vm, enum dm_act act, const char *text)
 {
 	dm_vm_do(vm, act, 0);
-	assert_int_not_equal(vm->prompt.kind, DM_PROMPT_NONE);
+	assert_non_null(dm_vm_prompt(vm));
 	dm_vm_do(vm, DM_ACT_KILL, 0);
 	type(vm, text);
 	return dm_vm_do(vm, DM_ACT_ACCEPT, 0);
@@ -141,13 +151,13 @@ test_open(void **state)
 	assert_int_equal(dm_vm_diag(vm)->hyps[0].kind, DM_H_CLASSES);
 	assert_int_equal(dm_vm_diag(vm)->hyps[0].value, 3);
 	assert_int_equal(dm_vm_rows(vm), 20);
-	assert_int_equal(vm->row, 1);
+	assert_int_equal(dm_vm_row(vm), 1);
 	assert_int_equal(dm_session_mark(dm_vm_session(vm), 0), DM_MARK_OK);
 	assert_int_equal(dm_session_mark(dm_vm_session(vm), 1), DM_MARK_NONE);
 	assert_int_equal(dm_session_mark(dm_vm_session(vm), 9), DM_MARK_MISMATCH);
 	assert_int_equal(dm_session_mark(dm_vm_session(vm), 12), DM_MARK_MISMATCH);
 	assert_false(dm_vm_dirty(vm));
-	assert_int_equal(vm->cursor, 20);	/* layer 0 biases */
+	assert_int_equal(dm_vm_cursor(vm), 20);	/* layer 0 biases */
 	dm_vm_free(vm);
 }
 
@@ -158,15 +168,15 @@ test_problems(void **state)
 
 	(void)state;
 	dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0);
-	assert_int_equal(vm->row, 10);		/* layer 9 */
-	assert_int_equal(vm->cursor, 83444);
+	assert_int_equal(dm_vm_row(vm), 10);		/* layer 9 */
+	assert_int_equal(dm_vm_cursor(vm), 83444);
 	dm_vm_do(vm, DM_ACT_NEXT_PROBLEM, 0);
-	assert_int_equal(vm->row, 13);		/* layer 12 */
+	assert_int_equal(dm_vm_row(vm), 13);		/* layer 12 */
 	dm_vm_do(vm, DM_ACT_PREV_PROBLEM, 0);
-	assert_int_equal(vm->row, 10);
+	assert_int_equal(dm_vm_row(vm), 10);
 	assert_true(dm_vm_do(vm, DM_ACT_PREV_PROBLEM, 0) & DM_VM_BELL);
-	assert_int_equal(vm->row, 10);
-	assert_non_null(strstr(vm->msg, "no flagged layer before"));
+	assert_int_equal(dm_vm_row(vm), 10);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "no flagged layer before"));
 	dm_vm_free(vm);
 }
 
@@ -182,10 +192,10 @@ test_repair_undo_redo(void **state)
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);	/* unchanged */
 	assert_int_equal(dm_vm_net(vm)->total_bytes, 158380);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_REPAIR);
-	assert_int_equal(vm->row, 10);		/* the repair's layer */
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_REPAIR);
+	assert_int_equal(dm_vm_row(vm), 10);		/* the repair's layer */
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
 	assert_int_equal(dm_session_mark(dm_vm_session(vm), 9), DM_MARK_OK);
 	assert_int_equal(dm_session_mark(dm_vm_session(vm), 16), DM_MARK_OK);
@@ -209,12 +219,12 @@ test_repair_undo_redo(void **state)
 		assert_true(strlen(buf) < 20);
 		dm_ovr_free(none);
 	}
-	assert_non_null(strstr(vm->msg, "nothing to repair"));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "nothing to repair"));
 
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);
 	assert_false(dm_vm_dirty(vm));
-	assert_non_null(strstr(vm->msg, "undone"));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "undone"));
 	assert_true(dm_vm_do(vm, DM_ACT_UNDO, 0) & DM_VM_BELL);
 	dm_vm_do(vm, DM_ACT_REDO, 0);
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
@@ -255,11 +265,11 @@ test_repair_select(void **state)
 	assert_int_equal(dm_vm_diag(vm)->nhyps, 2);
 	assert_int_equal(dm_vm_diag(vm)->hyps[1].kind, DM_H_GAP);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
-	assert_int_equal(vm->repair_sel, 0);
+	assert_int_equal(dm_vm_repair_sel(vm), 0);
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
-	assert_int_equal(vm->repair_sel, 1);
+	assert_int_equal(dm_vm_repair_sel(vm), 1);
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 7);	/* past the last: the last */
-	assert_int_equal(vm->repair_sel, 1);
+	assert_int_equal(dm_vm_repair_sel(vm), 1);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
 	lo = dm_ovr_find_layer(dm_vm_ovr(vm), 9);
@@ -278,7 +288,7 @@ test_header_toggle(void **state)
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_TRUNCATED);
 	assert_true(dm_vm_row_flagged(vm, 0));	/* the header is doubtful */
 	dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0);
-	assert_int_equal(vm->row, 0);
+	assert_int_equal(dm_vm_row(vm), 0);
 	dm_vm_do(vm, DM_ACT_HEADER, 0);
 	assert_int_equal(dm_vm_ovr(vm)->header, 16);
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
@@ -326,18 +336,18 @@ test_layer_edits(void **state)
 	assert_null(dm_ovr_find_layer(dm_vm_ovr(vm), 2));
 	/* A bad answer changes nothing and says why. */
 	prompt(vm, DM_ACT_GAP, "abc");
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	/* A gap that would start before the data is refused by the core. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 1);
 	prompt(vm, DM_ACT_GAP, "-100");
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 	/* Escape leaves the prompt without a change. */
 	dm_vm_do(vm, DM_ACT_GAP, 0);
 	type(vm, "12");
 	dm_vm_do(vm, DM_ACT_CANCEL, 0);
-	assert_int_equal(vm->prompt.kind, DM_PROMPT_NONE);
+	assert_null(dm_vm_prompt(vm));
 	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
 
 	/* Toggles. */
@@ -359,7 +369,7 @@ test_layer_edits(void **state)
 	assert_string_equal(dm_ovr_find_layer(dm_vm_ovr(vm), 9)->order,
 	    "weights,biases");
 	prompt(vm, DM_ACT_ORDER, "nosuch");
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 	dm_vm_do(vm, DM_ACT_HEADER, 0);
 	dm_vm_do(vm, DM_ACT_TRANSPOSE, 0);
 	dm_vm_do(vm, DM_ACT_LAYOUT, 0);
@@ -387,7 +397,7 @@ test_array_edits(void **state)
 	(void)state;
 	/* Layer 9 biases, then its weights with l. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 10);
-	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "biases");
+	assert_string_equal(dm_vm_net(vm)->arrays[dm_vm_array(vm)].name, "biases");
 	prompt(vm, DM_ACT_COUNT, "24");
 	prompt(vm, DM_ACT_RESHAPE, "24");
 	prompt(vm, DM_ACT_RENAME, "head.bias");
@@ -397,14 +407,14 @@ test_array_edits(void **state)
 	assert_int_equal(ao->nreshape, 1);
 	assert_string_equal(ao->rename, "head.bias");
 	prompt(vm, DM_ACT_RESHAPE, "5,5");	/* 25 != 24 */
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 	assert_int_equal(dm_ovr_find_array(dm_vm_ovr(vm), 9, "biases")->nreshape,
 	    1);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
-	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "weights");
-	assert_int_equal(vm->cursor, dm_vm_net(vm)->arrays[vm->array].offset);
+	assert_string_equal(dm_vm_net(vm)->arrays[dm_vm_array(vm)].name, "weights");
+	assert_int_equal(dm_vm_cursor(vm), dm_vm_net(vm)->arrays[dm_vm_array(vm)].offset);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* stays on the last */
-	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "weights");
+	assert_string_equal(dm_vm_net(vm)->arrays[dm_vm_array(vm)].name, "weights");
 	prompt(vm, DM_ACT_COUNT, "768");
 	prompt(vm, DM_ACT_RESHAPE, "24,32,1,1");
 	dm_vm_do(vm, DM_ACT_TRANSPOSE_ARRAY, 0);
@@ -413,15 +423,15 @@ test_array_edits(void **state)
 	prompt(vm, DM_ACT_PERMUTE, "0,1,3,2");
 	assert_int_equal(dm_ovr_find_array(dm_vm_ovr(vm), 9, "weights")->nperm, 4);
 	prompt(vm, DM_ACT_PERMUTE, "0,0");
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 	dm_vm_do(vm, DM_ACT_TRANSPOSE_ARRAY, 0);
 	assert_int_not_equal(dm_ovr_find_array(dm_vm_ovr(vm), 9,
 	    "weights")->transpose, 1);
 	/* The header row has no arrays to edit. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 0);
 	dm_vm_do(vm, DM_ACT_COUNT, 0);
-	assert_int_equal(vm->prompt.kind, DM_PROMPT_NONE);
-	assert_true(vm->msg_error);
+	assert_null(dm_vm_prompt(vm));
+	assert_true(msg_error(vm));
 	dm_vm_free(vm);
 }
 
@@ -432,40 +442,40 @@ test_search(void **state)
 
 	(void)state;
 	prompt(vm, DM_ACT_SEARCH, "yolo");
-	assert_int_equal(vm->row, 11);
+	assert_int_equal(dm_vm_row(vm), 11);
 	dm_vm_do(vm, DM_ACT_SEARCH_NEXT, 0);
-	assert_int_equal(vm->row, 18);
+	assert_int_equal(dm_vm_row(vm), 18);
 	dm_vm_do(vm, DM_ACT_SEARCH_NEXT, 0);
-	assert_int_equal(vm->row, 11);
-	assert_non_null(strstr(vm->msg, "wrapped"));
+	assert_int_equal(dm_vm_row(vm), 11);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "wrapped"));
 	dm_vm_do(vm, DM_ACT_SEARCH_PREV, 0);
-	assert_int_equal(vm->row, 18);
+	assert_int_equal(dm_vm_row(vm), 18);
 	prompt(vm, DM_ACT_SEARCH, "classes=80");
-	assert_int_equal(vm->row, 11);
+	assert_int_equal(dm_vm_row(vm), 11);
 	prompt(vm, DM_ACT_SEARCH, "upsample");
-	assert_int_equal(vm->row, 14);
+	assert_int_equal(dm_vm_row(vm), 14);
 	prompt(vm, DM_ACT_SEARCH, "12");
-	assert_int_equal(vm->row, 13);
+	assert_int_equal(dm_vm_row(vm), 13);
 	prompt(vm, DM_ACT_SEARCH, "@84464");
-	assert_int_equal(vm->cursor, 84464);
-	assert_int_equal(vm->row, 10);
-	assert_string_equal(dm_vm_net(vm)->arrays[vm->array].name, "weights");
-	assert_int_equal(vm->focus, DM_PANE_BYTES);
+	assert_int_equal(dm_vm_cursor(vm), 84464);
+	assert_int_equal(dm_vm_row(vm), 10);
+	assert_string_equal(dm_vm_net(vm)->arrays[dm_vm_array(vm)].name, "weights");
+	assert_int_equal(dm_vm_focus(vm), DM_PANE_BYTES);
 	prompt(vm, DM_ACT_SEARCH, "0x14");
-	assert_int_equal(vm->cursor, 20);
-	assert_int_equal(vm->row, 1);
+	assert_int_equal(dm_vm_cursor(vm), 20);
+	assert_int_equal(dm_vm_row(vm), 1);
 	prompt(vm, DM_ACT_SEARCH, "5000");	/* past the layers: an offset */
-	assert_int_equal(vm->cursor, 5000);
-	assert_int_equal(vm->row, 3);
+	assert_int_equal(dm_vm_cursor(vm), 5000);
+	assert_int_equal(dm_vm_row(vm), 3);
 	prompt(vm, DM_ACT_GOTO, "16");
-	assert_int_equal(vm->cursor, 16);
-	assert_int_equal(vm->row, 0);
+	assert_int_equal(dm_vm_cursor(vm), 16);
+	assert_int_equal(dm_vm_row(vm), 0);
 	prompt(vm, DM_ACT_SEARCH, "nosuchthing");
-	assert_true(vm->msg_error);
-	assert_int_equal(vm->row, 0);
+	assert_true(msg_error(vm));
+	assert_int_equal(dm_vm_row(vm), 0);
 	/* An empty search repeats the last one. */
 	prompt(vm, DM_ACT_SEARCH, "");
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 	dm_vm_free(vm);
 }
 
@@ -479,68 +489,68 @@ test_scroll_edges(void **state)
 	(void)state;
 	dm_vm_set_page(vm, DM_PANE_LAYERS, 5);
 	dm_vm_do(vm, DM_ACT_TOP, 0);
-	assert_int_equal(vm->row, 0);
-	assert_int_equal(vm->top, 0);
+	assert_int_equal(dm_vm_row(vm), 0);
+	assert_int_equal(dm_vm_top(vm), 0);
 	dm_vm_do(vm, DM_ACT_UP, 0);
-	assert_int_equal(vm->row, 0);
+	assert_int_equal(dm_vm_row(vm), 0);
 	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
-	assert_int_equal(vm->row, 0);
+	assert_int_equal(dm_vm_row(vm), 0);
 	for (i = 0; i < 4; i++)
 		dm_vm_do(vm, DM_ACT_DOWN, 0);
-	assert_int_equal(vm->row, 4);
-	assert_int_equal(vm->top, 0);
+	assert_int_equal(dm_vm_row(vm), 4);
+	assert_int_equal(dm_vm_top(vm), 0);
 	dm_vm_do(vm, DM_ACT_DOWN, 0);
-	assert_int_equal(vm->top, 1);
+	assert_int_equal(dm_vm_top(vm), 1);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->row, 19);
-	assert_int_equal(vm->top, 15);
+	assert_int_equal(dm_vm_row(vm), 19);
+	assert_int_equal(dm_vm_top(vm), 15);
 	dm_vm_do(vm, DM_ACT_DOWN, 0);
 	dm_vm_do(vm, DM_ACT_PAGE_DOWN, 0);
-	assert_int_equal(vm->row, 19);
-	assert_int_equal(vm->top, 15);
+	assert_int_equal(dm_vm_row(vm), 19);
+	assert_int_equal(dm_vm_top(vm), 15);
 	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
-	assert_int_equal(vm->row, 15);
-	assert_int_equal(vm->top, 15);
+	assert_int_equal(dm_vm_row(vm), 15);
+	assert_int_equal(dm_vm_top(vm), 15);
 	dm_vm_do(vm, DM_ACT_UP, 0);
-	assert_int_equal(vm->top, 14);
+	assert_int_equal(dm_vm_top(vm), 14);
 	dm_vm_do(vm, DM_ACT_SCROLL, -100);
-	assert_int_equal(vm->row, 0);
+	assert_int_equal(dm_vm_row(vm), 0);
 	/* A page larger than the table. */
 	dm_vm_set_page(vm, DM_PANE_LAYERS, 100);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->top, 0);
+	assert_int_equal(dm_vm_top(vm), 0);
 
 	/* The byte view. */
 	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_BYTES);
 	dm_vm_set_page(vm, DM_PANE_BYTES, 4);
 	dm_vm_do(vm, DM_ACT_TOP, 0);
-	assert_int_equal(vm->cursor, 0);
-	assert_int_equal(vm->btop, 0);
-	assert_int_equal(vm->row, 0);		/* the header's bytes */
+	assert_int_equal(dm_vm_cursor(vm), 0);
+	assert_int_equal(dm_vm_btop(vm), 0);
+	assert_int_equal(dm_vm_row(vm), 0);		/* the header's bytes */
 	dm_vm_do(vm, DM_ACT_UP, 0);
 	dm_vm_do(vm, DM_ACT_LEFT, 0);
-	assert_int_equal(vm->cursor, 0);
+	assert_int_equal(dm_vm_cursor(vm), 0);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
-	assert_int_equal(vm->cursor, 20);
-	assert_int_equal(vm->row, 1);		/* layer 0 */
+	assert_int_equal(dm_vm_cursor(vm), 20);
+	assert_int_equal(dm_vm_row(vm), 1);		/* layer 0 */
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->cursor, end - 1);
-	assert_int_equal(vm->btop, ((end + 15) / 16 - 4) * 16);
-	assert_int_equal(vm->row, 17);		/* layer 16, past the file */
+	assert_int_equal(dm_vm_cursor(vm), end - 1);
+	assert_int_equal(dm_vm_btop(vm), ((end + 15) / 16 - 4) * 16);
+	assert_int_equal(dm_vm_row(vm), 17);		/* layer 16, past the file */
 	dm_vm_do(vm, DM_ACT_DOWN, 0);
 	dm_vm_do(vm, DM_ACT_PAGE_DOWN, 0);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
-	assert_int_equal(vm->cursor, end - 1);
+	assert_int_equal(dm_vm_cursor(vm), end - 1);
 	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
-	assert_int_equal(vm->cursor, end - 1 - 3 * 16);
+	assert_int_equal(dm_vm_cursor(vm), end - 1 - 3 * 16);
 	dm_vm_do(vm, DM_ACT_SELECT_BYTE, (long)end + 10);	/* ignored */
-	assert_int_equal(vm->cursor, end - 1 - 3 * 16);
+	assert_int_equal(dm_vm_cursor(vm), end - 1 - 3 * 16);
 	prompt(vm, DM_ACT_GOTO, "999999999");
-	assert_true(vm->msg_error);
+	assert_true(msg_error(vm));
 
 	/* Details and cfg scroll within their content. */
 	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_DETAILS);
@@ -548,24 +558,25 @@ test_scroll_edges(void **state)
 	dm_vm_set_extent(vm, DM_PANE_DETAILS, 10);
 	for (i = 0; i < 20; i++)
 		dm_vm_do(vm, DM_ACT_DOWN, 0);
-	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 6);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_DETAILS), 6);
 	dm_vm_do(vm, DM_ACT_TOP, 0);
-	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 0);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_DETAILS), 0);
 	dm_vm_do(vm, DM_ACT_UP, 0);
-	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 0);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_DETAILS), 0);
 	dm_vm_set_extent(vm, DM_PANE_DETAILS, 2);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->scroll[DM_PANE_DETAILS], 0);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_DETAILS), 0);
 	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
-	assert_int_equal(vm->focus, DM_PANE_BYTES);
+	assert_int_equal(dm_vm_focus(vm), DM_PANE_BYTES);
 	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
 	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
-	assert_int_equal(vm->focus, DM_PANE_LAYERS);
+	assert_int_equal(dm_vm_focus(vm), DM_PANE_LAYERS);
 	dm_vm_do(vm, DM_ACT_FOCUS_PREV, 0);
-	assert_int_equal(vm->focus, DM_PANE_CFG);
+	assert_int_equal(dm_vm_focus(vm), DM_PANE_CFG);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->scroll[DM_PANE_CFG], vm->extent[DM_PANE_CFG] -
-	    vm->page[DM_PANE_CFG]);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_CFG),
+	    (long)dm_session_ncfg_lines(dm_vm_session(vm)) -
+	    dm_vm_page(vm, DM_PANE_CFG));
 	dm_vm_free(vm);
 }
 
@@ -612,7 +623,7 @@ test_owner(void **state)
 		assert_int_equal(dm_session_read(dm_vm_session(vm), 112176, b, 8), 4);
 		assert_int_equal(dm_session_read(dm_vm_session(vm), 200000, b, 8), 0);
 	}
-	vm->array = 0;
+	dm_vm_do(vm, DM_ACT_SELECT_ARRAY, 0);
 	assert_non_null(dm_vm_histogram(vm));
 	assert_int_equal(dm_vm_histogram(vm)->sampled, 8);
 	dm_vm_free(vm);
@@ -642,7 +653,7 @@ test_save_autosave_recover(void **state)
 	dm_vm_do(vm, DM_ACT_REDO, 0);
 	assert_true(exists(autosave));
 	prompt(vm, DM_ACT_SAVE, tmp_path("shapes.profile"));
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	assert_false(dm_vm_dirty(vm));
 	assert_false(exists(autosave));
 	dm_error_clear(&err);
@@ -663,18 +674,18 @@ test_save_autosave_recover(void **state)
 
 	/* Opening the same files offers the edits back. */
 	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_RECOVER);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_RECOVER);
 	assert_non_null(dm_session_recovered(dm_vm_session(vm), NULL));
 	dm_vm_do(vm, DM_ACT_YES, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
 	assert_true(dm_vm_dirty(vm));
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
 	assert_true(dm_ovr_find_layer(dm_vm_ovr(vm), 0)->omit);
 	/* Quitting asks; n stays, y quits and drops the autosave. */
 	assert_false(dm_vm_do(vm, DM_ACT_QUIT, 0) & DM_VM_QUIT);
-	assert_int_equal(vm->screen, DM_SCREEN_QUIT);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_QUIT);
 	dm_vm_do(vm, DM_ACT_NO, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
 	dm_vm_do(vm, DM_ACT_QUIT, 0);
 	assert_true(dm_vm_do(vm, DM_ACT_YES, 0) & DM_VM_QUIT);
 	assert_false(exists(autosave));
@@ -686,7 +697,7 @@ test_save_autosave_recover(void **state)
 	dm_vm_do(vm, DM_ACT_OMIT, 0);
 	dm_vm_free(vm);
 	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", state_dir, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_RECOVER);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_RECOVER);
 	dm_vm_do(vm, DM_ACT_NO, 0);
 	assert_false(exists(autosave));
 	assert_true(dm_ovr_empty(dm_vm_ovr(vm)));
@@ -703,8 +714,8 @@ note_progress(struct dm_vm *vm, void *ctx)
 	int pct;
 
 	assert_ptr_equal(ctx, &progress_calls);
-	assert_non_null(strstr(vm->msg, "exporting to "));
-	pct = atoi(strrchr(vm->msg, ' ') + 1);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "exporting to "));
+	pct = atoi(strrchr(dm_vm_msg(vm, NULL), ' ') + 1);
 	assert_true(pct > progress_last || progress_calls == 0);
 	assert_true(pct >= 0 && pct <= 100);
 	progress_last = pct;
@@ -735,34 +746,34 @@ test_export(void **state)
 
 	(void)state;
 	dm_vm_do(vm, DM_ACT_EXPORT, 0);
-	assert_int_equal(vm->screen, DM_SCREEN_EXPORT);
-	assert_non_null(strstr(vm->x.problem, "does not match"));
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_EXPORT);
+	assert_non_null(strstr(dm_vm_xdialog(vm)->problem, "does not match"));
 	dm_vm_do(vm, DM_ACT_CANCEL, 0);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	dm_vm_do(vm, DM_ACT_EXPORT, 0);
-	assert_string_equal(vm->x.path, "shapes.pt");
-	assert_string_equal(vm->x.problem, "");
-	assert_string_equal(vm->x.keys[0], "layers.0.bn.bias");
+	assert_string_equal(dm_vm_xdialog(vm)->path, "shapes.pt");
+	assert_string_equal(dm_vm_xdialog(vm)->problem, "");
+	assert_string_equal(dm_vm_xdialog(vm)->keys[0], "layers.0.bn.bias");
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* safetensors */
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* npz */
-	assert_int_equal(vm->x.format, DM_OUT_NPZ);
-	assert_string_equal(vm->x.path, "shapes.npz");
+	assert_int_equal(dm_vm_xdialog(vm)->format, DM_OUT_NPZ);
+	assert_string_equal(dm_vm_xdialog(vm)->path, "shapes.npz");
 	dm_vm_do(vm, DM_ACT_DOWN, 0);		/* names */
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);		/* ultralytics */
-	assert_string_equal(vm->x.keys[0], "module_list.0.Conv2d.weight");
+	assert_string_equal(dm_vm_xdialog(vm)->keys[0], "module_list.0.Conv2d.weight");
 	/* As a click does: a field, then one of its choices. */
 	assert_false(dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_FORMAT) &
 	    DM_VM_BELL);
-	assert_int_equal(vm->x.field, DM_XF_FORMAT);
+	assert_int_equal(dm_vm_xdialog(vm)->field, DM_XF_FORMAT);
 	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_WEIGHTS);
-	assert_int_equal(vm->x.format, DM_OUT_WEIGHTS);
-	assert_string_equal(vm->x.path, "shapes.weights");
+	assert_int_equal(dm_vm_xdialog(vm)->format, DM_OUT_WEIGHTS);
+	assert_string_equal(dm_vm_xdialog(vm)->path, "shapes.weights");
 	assert_true(dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_DTYPE) &
 	    DM_VM_BELL);			/* no dtype for .weights */
-	assert_int_equal(vm->x.field, DM_XF_FORMAT);
+	assert_int_equal(dm_vm_xdialog(vm)->field, DM_XF_FORMAT);
 	assert_true(dm_vm_do(vm, DM_ACT_CHOOSE, 9) & DM_VM_BELL);
-	assert_int_equal(vm->x.format, DM_OUT_WEIGHTS);
+	assert_int_equal(dm_vm_xdialog(vm)->format, DM_OUT_WEIGHTS);
 	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_NPZ);
 	assert_int_equal(dm_vm_xchoice(vm, DM_XF_FORMAT), DM_OUT_NPZ);
 	assert_int_equal(dm_vm_xchoice(vm, DM_XF_PATH), -1);
@@ -773,7 +784,7 @@ test_export(void **state)
 	assert_int_equal(dm_vm_xchoice(vm, DM_XF_VERIFY), 0);
 	dm_vm_do(vm, DM_ACT_CHOOSE, 1);
 	assert_int_equal(dm_vm_xchoice(vm, DM_XF_VERIFY), 1);
-	while (vm->x.field != DM_XF_PATH)
+	while (dm_vm_xdialog(vm)->field != DM_XF_PATH)
 		dm_vm_do(vm, DM_ACT_DOWN, 0);
 	assert_true(dm_vm_text_input(vm));
 	dm_vm_do(vm, DM_ACT_KILL, 0);
@@ -789,11 +800,11 @@ test_export(void **state)
 	assert_int_not_equal(libzip_loaded(), 0);
 	assert_true(progress_calls >= 2);
 	assert_int_equal(progress_last, 100);
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	assert_true(exists(tmp_path("shapes.npz")));
-	assert_int_equal(vm->screen, DM_SCREEN_MAIN);
-	assert_non_null(strstr(vm->msg, "exported 52 tensors"));
-	assert_non_null(strstr(vm->msg, ", read back and verified"));
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "exported 52 tensors"));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), ", read back and verified"));
 	dm_vm_free(vm);
 }
 
@@ -841,12 +852,12 @@ test_dialect(void **state)
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 5);
 	dm_vm_do(vm, DM_ACT_RIGHT, 0);
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
-	assert_false(vm->msg_error);
-	assert_non_null(strstr(vm->msg, "pjreddie"));
+	assert_false(msg_error(vm));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "pjreddie"));
 	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_PJ);
 	assert_int_equal(dm_vm_ovr(vm)->dialect, DM_DIALECT_PJ);
 	assert_true(dm_vm_dirty(vm));
-	assert_int_equal(vm->row, 5);
+	assert_int_equal(dm_vm_row(vm), 5);
 	/* The diagnosis runs again, on the new net. */
 	dm_vm_wait(vm);
 	assert_true((dm_vm_diag(vm) != NULL));
@@ -867,7 +878,7 @@ test_dialect(void **state)
 	assert_false(dm_session_diag_pending(dm_vm_session(vm)));
 	/* A profile says which fork. */
 	prompt(vm, DM_ACT_SAVE, tmp_path("pj.profile"));
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	dm_error_clear(&err);
 	p = dm_profile_read(tmp_path("pj.profile"), &err);
 	assert_non_null(p);
@@ -883,8 +894,8 @@ test_dialect(void **state)
 	vm = open_vm("demo/demo.cfg", "demo/demo.weights", NULL, 0);
 	kind = dm_vm_verdict(vm)->kind;
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
-	assert_true(vm->msg_error);
-	assert_non_null(strstr(vm->msg, "local_avgpool"));
+	assert_true(msg_error(vm));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "local_avgpool"));
 	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_AB);
 	assert_int_equal(dm_vm_verdict(vm)->kind, kind);
 	assert_false(dm_vm_dirty(vm));
@@ -978,35 +989,35 @@ test_warnings(void **state)
 
 	/* !: from the selected row on, then round. */
 	dm_vm_set_page(vm, DM_PANE_CFG, 10);
-	assert_int_equal(vm->row, 1);
-	assert_int_equal(vm->warning, -1);
+	assert_int_equal(dm_vm_row(vm), 1);
+	assert_int_equal(dm_vm_warning(vm), -1);
 	assert_int_equal(dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0), DM_VM_REDRAW);
-	assert_int_equal(vm->row, 4);
-	assert_int_equal(vm->warning, 1);
-	assert_string_equal(vm->msg, "warning 2 of 2, line 37: "
+	assert_int_equal(dm_vm_row(vm), 4);
+	assert_int_equal(dm_vm_warning(vm), 1);
+	assert_string_equal(dm_vm_msg(vm, NULL), "warning 2 of 2, line 37: "
 	    "[convolutional] has no key 'strid' (Darknet ignores it; did you "
 	    "mean 'stride'?)");
-	assert_false(vm->msg_error);
-	assert_true(vm->scroll[DM_PANE_CFG] <= 36 &&
-	    vm->scroll[DM_PANE_CFG] + 10 > 36);
-	assert_int_equal(vm->cursor, 3444);	/* the byte view follows */
+	assert_false(msg_error(vm));
+	assert_true(dm_vm_scroll(vm, DM_PANE_CFG) <= 36 &&
+	    dm_vm_scroll(vm, DM_PANE_CFG) + 10 > 36);
+	assert_int_equal(dm_vm_cursor(vm), 3444);	/* the byte view follows */
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 0);
-	assert_int_equal(vm->warning, 0);
-	assert_non_null(strstr(vm->msg, "warning 1 of 2, line 5: [net]"));
-	assert_true(vm->scroll[DM_PANE_CFG] <= 4 &&
-	    vm->scroll[DM_PANE_CFG] + 10 > 4);
+	assert_int_equal(dm_vm_row(vm), 0);
+	assert_int_equal(dm_vm_warning(vm), 0);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "warning 1 of 2, line 5: [net]"));
+	assert_true(dm_vm_scroll(vm, DM_PANE_CFG) <= 4 &&
+	    dm_vm_scroll(vm, DM_PANE_CFG) + 10 > 4);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 4);
+	assert_int_equal(dm_vm_row(vm), 4);
 	/* From the end row, round to the first. */
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 0);
+	assert_int_equal(dm_vm_row(vm), 0);
 	/* From a row of its own, not after the last one gone to. */
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, 3);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 4);
-	assert_int_equal(vm->warning, 1);
+	assert_int_equal(dm_vm_row(vm), 4);
+	assert_int_equal(dm_vm_warning(vm), 1);
 	dm_vm_free(vm);
 
 	/*
@@ -1030,13 +1041,13 @@ test_warnings(void **state)
 	assert_int_equal(dm_vm_row_warnings(vm, 2, &first), 2);
 	assert_int_equal(first, 1);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 1);
+	assert_int_equal(dm_vm_row(vm), 1);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 2);
-	assert_int_equal(vm->warning, 1);
+	assert_int_equal(dm_vm_row(vm), 2);
+	assert_int_equal(dm_vm_warning(vm), 1);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 2);
-	assert_int_equal(vm->warning, 2);
+	assert_int_equal(dm_vm_row(vm), 2);
+	assert_int_equal(dm_vm_warning(vm), 2);
 	dm_vm_free(vm);
 
 	/* None: said, with a bell. */
@@ -1044,8 +1055,8 @@ test_warnings(void **state)
 	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 0);
 	assert_int_equal(dm_vm_row_warnings(vm, 0, &first), 0);
 	assert_true(dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0) & DM_VM_BELL);
-	assert_non_null(strstr(vm->msg, "no warnings"));
-	assert_int_equal(vm->row, 1);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "no warnings"));
+	assert_int_equal(dm_vm_row(vm), 1);
 	dm_vm_free(vm);
 }
 
@@ -1065,12 +1076,12 @@ test_warnings_dialect(void **state)
 	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 10);
 	assert_non_null(strstr(dm_session_warning(dm_vm_session(vm), 0)->msg, "AlexeyAB's Darknet"));
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->warning, 0);
-	assert_int_equal(vm->row, 2);
+	assert_int_equal(dm_vm_warning(vm), 0);
+	assert_int_equal(dm_vm_row(vm), 2);
 	dm_vm_do(vm, DM_ACT_DIALECT, 0);
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_PJ);
-	assert_int_equal(vm->warning, -1);
+	assert_int_equal(dm_vm_warning(vm), -1);
 	assert_int_equal(dm_session_nwarnings(dm_vm_session(vm)), 1);
 	assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line, 7);
 	assert_non_null(strstr(dm_session_warning(dm_vm_session(vm), 0)->msg, "[convolutional] has no "
@@ -1078,8 +1089,8 @@ test_warnings_dialect(void **state)
 	assert_int_equal(dm_vm_row_warnings(vm, 1, &first), 1);
 	assert_int_equal(dm_vm_row_warnings(vm, 2, &first), 0);
 	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(vm->row, 1);
-	assert_non_null(strstr(vm->msg, "line 7: "));
+	assert_int_equal(dm_vm_row(vm), 1);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "line 7: "));
 	/* Undone, the first fork's again. */
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
 	assert_int_equal(dm_vm_net(vm)->dialect, DM_DIALECT_AB);
@@ -1087,7 +1098,7 @@ test_warnings_dialect(void **state)
 	for (i = 0; i < 50; i++) {
 		dm_vm_do(vm, i % 3 == 0 ? DM_ACT_DIALECT : DM_ACT_NEXT_WARNING,
 		    0);
-		assert_true(vm->warning < (long)dm_session_nwarnings(dm_vm_session(vm)));
+		assert_true(dm_vm_warning(vm) < (long)dm_session_nwarnings(dm_vm_session(vm)));
 		assert_int_equal(dm_session_warning(dm_vm_session(vm), 0)->line,
 		    dm_vm_net(vm)->dialect == DM_DIALECT_AB ? 10 : 7);
 	}
@@ -1105,11 +1116,11 @@ test_no_weights(void **state)
 	assert_true(dm_vm_do(vm, DM_ACT_REPAIR, 0) & DM_VM_BELL);
 	assert_true(dm_vm_do(vm, DM_ACT_FIRST_PROBLEM, 0) & DM_VM_BELL);
 	dm_vm_do(vm, DM_ACT_EXPORT, 0);
-	assert_non_null(strstr(vm->x.problem, "no weights file"));
+	assert_non_null(strstr(dm_vm_xdialog(vm)->problem, "no weights file"));
 	dm_vm_do(vm, DM_ACT_CANCEL, 0);
 	dm_vm_do(vm, DM_ACT_FOCUS, DM_PANE_BYTES);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(vm->cursor, dm_vm_net(vm)->total_bytes - 1);
+	assert_int_equal(dm_vm_cursor(vm), dm_vm_net(vm)->total_bytes - 1);
 	dm_vm_do(vm, DM_ACT_HEADER, 0);
 	assert_int_equal(dm_vm_net(vm)->header_size, 16);
 	dm_vm_free(vm);
@@ -1166,33 +1177,34 @@ random_run(struct dm_vm *(*opener)(void))
 			arg = arg % 2 ? 4 : -4;
 		if (acts[a] == DM_ACT_SCROLL)
 			arg %= 7;
-		on_main = vm->screen == DM_SCREEN_MAIN &&
-		    vm->prompt.kind == DM_PROMPT_NONE;
+		on_main = dm_vm_screen(vm) == DM_SCREEN_MAIN &&
+		    dm_vm_prompt(vm) == NULL;
 		f = dm_vm_do(vm, acts[a], arg);
 		if (f & DM_VM_RUN)
 			dm_vm_run(vm);
 		/* '!' selects the row whose warnings hold the one gone to. */
 		if (acts[a] == DM_ACT_NEXT_WARNING && on_main &&
 		    dm_session_nwarnings(dm_vm_session(vm)) > 0) {
-			n = dm_vm_row_warnings(vm, vm->row, &first);
-			assert_true(vm->warning >= (long)first &&
-			    vm->warning < (long)(first + n));
+			n = dm_vm_row_warnings(vm, dm_vm_row(vm), &first);
+			assert_true(dm_vm_warning(vm) >= (long)first &&
+			    dm_vm_warning(vm) < (long)(first + n));
 		}
 		if (f & DM_VM_QUIT) {
 			dm_vm_free(vm);
 			vm = opener();
 		}
-		assert_true(vm->warning >= -1 &&
-		    vm->warning < (long)dm_session_nwarnings(dm_vm_session(vm)));
-		assert_true(vm->row >= 0 && vm->row < dm_vm_rows(vm));
-		assert_true(vm->top >= 0 && vm->top <= vm->row);
+		assert_true(dm_vm_warning(vm) >= -1 &&
+		    dm_vm_warning(vm) < (long)dm_session_nwarnings(dm_vm_session(vm)));
+		assert_true(dm_vm_row(vm) >= 0 && dm_vm_row(vm) < dm_vm_rows(vm));
+		assert_true(dm_vm_top(vm) >= 0 && dm_vm_top(vm) <= dm_vm_row(vm));
 		assert_true(dm_session_byte_end(dm_vm_session(vm)) == 0 ||
-		    vm->cursor < dm_session_byte_end(dm_vm_session(vm)));
-		assert_true(vm->array < (long)dm_vm_net(vm)->narrays);
-		assert_true(vm->prompt.len < sizeof vm->prompt.buf);
-		if (vm->screen == DM_SCREEN_REPAIR)
-			dm_vm_preview(vm, vm->repair_sel, &v);
-		if (vm->array >= 0)
+		    dm_vm_cursor(vm) < dm_session_byte_end(dm_vm_session(vm)));
+		assert_true(dm_vm_array(vm) < (long)dm_vm_net(vm)->narrays);
+		assert_true(dm_vm_prompt(vm) == NULL ||
+		    dm_vm_prompt(vm)->len < sizeof dm_vm_prompt(vm)->buf);
+		if (dm_vm_screen(vm) == DM_SCREEN_REPAIR)
+			dm_vm_preview(vm, dm_vm_repair_sel(vm), &v);
+		if (dm_vm_array(vm) >= 0)
 			dm_vm_histogram(vm);
 	}
 	dm_vm_free(vm);
@@ -1298,7 +1310,7 @@ test_save_over_profile(void **state)
 	assert_non_null(dm_vm_ovr(vm)->path);
 
 	prompt(vm, DM_ACT_SAVE, tmp_path("elsewhere.profile"));
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	assert_non_null(dm_vm_ovr(vm)->path);
 	assert_string_equal(dm_vm_ovr(vm)->path, prof);
 
@@ -1310,7 +1322,7 @@ test_save_over_profile(void **state)
 	assert_non_null(dm_vm_ovr(vm)->path);
 	dm_vm_do(vm, DM_ACT_REDO, 0);
 	prompt(vm, DM_ACT_SAVE, prof);
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	assert_null(dm_vm_ovr(vm)->path);
 	dm_vm_do(vm, DM_ACT_UNDO, 0);
 	assert_null(dm_vm_ovr(vm)->path);
@@ -1333,7 +1345,7 @@ test_save_over_profile(void **state)
 	assert_true((dm_vm_diag(vm) != NULL));
 	assert_true(dm_vm_diag(vm)->nhyps >= 1);
 	prompt(vm, DM_ACT_SAVE, prof);
-	assert_false(vm->msg_error);
+	assert_false(msg_error(vm));
 	assert_null(dm_vm_ovr(vm)->path);
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
