@@ -18,6 +18,14 @@
  * there is one), so that the disk works while the writer does and the
  * sync at commit waits for the last few MiB only.  Without syncs it is
  * left to the kernel, as for any other file.
+ *
+ * For the tests only, DM_TEST_KILL_AFTER in the environment makes the
+ * process raise SIGKILL on itself at a point of the test's choosing,
+ * whatever the speed of the machine: a number N, once N bytes in all have
+ * been written to temporary files (the write that would pass N is cut
+ * there first); "commit", at the commit, when the data is written, synced
+ * and closed but not yet renamed; "rename", right after the rename.
+ * tests/faults.sh kills the writers of every format that way.
  */
 #include "config.h"
 
@@ -29,6 +37,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +59,71 @@
 #define DM_AF_WRITEBEHIND	((uint64_t)16 << 20)
 /* Writeback is started on whole blocks of this size only. */
 #define DM_AF_WBBLOCK		((uint64_t)64 << 10)
+
+/* The test hook's kill points (see the top); read once. */
+enum atomic_kill { KILL_UNREAD, KILL_NEVER, KILL_BYTES, KILL_COMMIT,
+	KILL_RENAME };
+static enum atomic_kill	 atomic_kill_at = KILL_UNREAD;
+static uint64_t		 atomic_kill_bytes;
+static uint64_t		 atomic_written;	/* by every atomic file */
+
+static enum atomic_kill
+atomic_kill_point(void)
+{
+	const char *s;
+	char *end;
+	unsigned long long n;
+
+	if (atomic_kill_at != KILL_UNREAD)
+		return atomic_kill_at;
+	atomic_kill_at = KILL_NEVER;
+	s = getenv("DM_TEST_KILL_AFTER");
+	if (s == NULL || *s == '\0')
+		return atomic_kill_at;
+	if (strcmp(s, "commit") == 0)
+		atomic_kill_at = KILL_COMMIT;
+	else if (strcmp(s, "rename") == 0)
+		atomic_kill_at = KILL_RENAME;
+	else if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		n = strtoull(s, &end, 10);
+		if (errno == 0 && *end == '\0') {
+			atomic_kill_at = KILL_BYTES;
+			atomic_kill_bytes = n;
+		}
+	}
+	return atomic_kill_at;
+}
+
+/*
+ * With a kill point N bytes in, cuts the write of len bytes that iov
+ * describes where it would pass N; returns whether it was cut (the
+ * process is then to be killed after writing what is left).
+ */
+static int
+atomic_kill_cut(struct iovec *iov, int *iovcnt, size_t len)
+{
+	uint64_t room;
+	size_t keep;
+	int k;
+
+	if (atomic_kill_point() != KILL_BYTES)
+		return 0;
+	room = atomic_kill_bytes > atomic_written ?
+	    atomic_kill_bytes - atomic_written : 0;
+	if (len <= room && room > 0)
+		return 0;
+	keep = (size_t)(len < room ? len : room);
+	for (k = 0; k < *iovcnt; k++) {
+		if (iov[k].iov_len >= keep) {
+			iov[k].iov_len = keep;
+			*iovcnt = k + 1;
+			break;
+		}
+		keep -= iov[k].iov_len;
+	}
+	return 1;
+}
 
 static const char dm_tmpchars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -237,7 +311,7 @@ atomic_pwritev(struct dm_atomicfile *af, struct iovec *iov, int iovcnt,
 {
 	ssize_t r;
 	size_t len, n;
-	int k, saved;
+	int k, saved, cut;
 
 	len = 0;
 	for (k = 0; k < iovcnt; k++)
@@ -247,6 +321,7 @@ atomic_pwritev(struct dm_atomicfile *af, struct iovec *iov, int iovcnt,
 		errno = EFBIG;
 		return -1;
 	}
+	cut = atomic_kill_cut(iov, &iovcnt, len);
 	while (iovcnt > 0) {
 		if (iov->iov_len == 0) {
 			iov++;
@@ -270,6 +345,7 @@ atomic_pwritev(struct dm_atomicfile *af, struct iovec *iov, int iovcnt,
 			return -1;
 		}
 		off += (uint64_t)r;
+		atomic_written += (uint64_t)r;
 		for (n = (size_t)r; n > 0; ) {
 			if (n >= iov->iov_len) {
 				n -= iov->iov_len;
@@ -283,6 +359,8 @@ atomic_pwritev(struct dm_atomicfile *af, struct iovec *iov, int iovcnt,
 			}
 		}
 	}
+	if (cut)
+		raise(SIGKILL);
 	if (off > af->end)
 		af->end = off;
 	atomic_writebehind(af);
@@ -548,12 +626,16 @@ dm_atomicfile_commit(struct dm_atomicfile *af, struct dm_error *err)
 		return -1;
 	}
 	af->fd = -1;
+	if (atomic_kill_point() == KILL_COMMIT)
+		raise(SIGKILL);
 	if (rename(af->tmppath, af->path) != 0) {
 		dm_error_file(err, DM_ERR_IO, af->path, "cannot rename %s "
 		    "over it: %s", af->tmppath, strerror(errno));
 		dm_atomicfile_abort(af);
 		return -1;
 	}
+	if (atomic_kill_point() == KILL_RENAME)
+		raise(SIGKILL);
 	if (durable)
 		atomic_sync_dir(af->path);
 	free(af->path);

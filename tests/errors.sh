@@ -54,7 +54,7 @@ grep_out "keys\.cfg:11: \[convolutional\] has no key 'stride_x' in pjreddie's Da
 	    for (i = 0; i < 1000000; i++) print "filters=1" }'
 } >"$tmp/hostile.cfg"
 expect 0 "a million repeated keys are read in time" -- \
-    timeout 10 "$DARKMAP" inspect "$tmp/hostile.cfg"
+    timeout "$DM_TEST_WAIT" "$DARKMAP" inspect "$tmp/hostile.cfg"
 grep_out "^warning  [^ ]*hostile\.cfg:4103: \[convolutional\] already has 'filters' on line 4102:" \
     "a repeat after 4096 lines without '=' is warned about"
 [ "$(grep -c '^warning' "$tmp/out")" -eq 101 ] &&

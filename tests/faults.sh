@@ -1,7 +1,7 @@
 #!/bin/sh
 # Faults while exporting: a full file system, a read-only folder, a file
-# size limit, outputs that are not regular files, and SIGKILL at random
-# moments.  Afterwards the target is the previous file (byte for byte), or
+# size limit, outputs that are not regular files, and SIGKILL at known
+# points spread over the output of every format.  Afterwards the target is the previous file (byte for byte), or
 # absent when there was none, or the complete new output; the only other
 # file the output folder may hold is the documented temporary of a killed
 # process ("<target>.XXXXXX", see src/atomicfile.h); the inputs never change.
@@ -10,24 +10,29 @@
 # private mount namespace (unshare -m as root, unshare -rm otherwise);
 # where neither works, a folder without write permission stands in for the
 # read-only one and the file size limit for the full disk.  SIGKILL needs
-# nothing special.  DM_FAULT_KILLS sets the number of kills (default 50).
+# nothing special: the writer kills itself where the test hook
+# DM_TEST_KILL_AFTER says (src/atomicfile.c), so that no kill depends on
+# the speed of the machine.  DM_FAULT_KILLS sets the number of kill points
+# spread over the files (default 52, a quarter per format), besides those
+# at the first bytes, the last, the commit and the rename.
 . "$(dirname "$0")/lib.sh"
 
-kills=${DM_FAULT_KILLS:-50}
+kills=${DM_FAULT_KILLS:-52}
 formats="pt safetensors npz weights"
 
-# A 28 MB network, so that writing takes long enough to be interrupted.
+# A 7 MB network: several tensors, larger than the full file system and
+# the file size limit below.
 cfg=$tmp/in/big.cfg
 wts=$tmp/in/big.weights
 mkdir "$tmp/in"
 "$PYTHON3" - "$cfg" "$wts" <<'PY' || exit 99
 import struct, sys
 open(sys.argv[1], "w").write(
-    "[net]\nwidth=8\nheight=8\nchannels=512\n\n"
-    "[convolutional]\nbatch_normalize=1\nfilters=512\nsize=3\npad=1\n"
+    "[net]\nwidth=8\nheight=8\nchannels=256\n\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=256\nsize=3\npad=1\n"
     "activation=leaky\n\n"
-    "[convolutional]\nfilters=1024\nsize=3\npad=1\nactivation=linear\n")
-n = 512 + 3 * 512 + 512 * 512 * 9 + 1024 + 1024 * 512 * 9
+    "[convolutional]\nfilters=512\nsize=3\npad=1\nactivation=linear\n")
+n = 256 + 3 * 256 + 256 * 256 * 9 + 512 + 512 * 256 * 9
 # Finite floats of many values, no NaN: byte 3 of each float stays small.
 pat = bytes((i * 37 + 11) & 0x3f if i % 4 == 3 else (i * 13) & 0xff
             for i in range(4096))
@@ -52,20 +57,32 @@ done
 printf 'previous output\n' >"$tmp/previous"
 prev=$(sha "$tmp/previous")
 
-# settled DESC DIR NAME HAD-PREVIOUS [ALLOW-NEW]: after a fault, DIR/NAME
-# is the previous file or absent (or, with ALLOW-NEW, the complete
-# output) and DIR holds nothing else but documented temporaries, which
-# are reported and removed.  Sets $left to their number.
+# settled DESC DIR NAME HAD-PREVIOUS [KILLED]: after a fault, DIR/NAME is
+# the previous file when HAD-PREVIOUS is yes, else absent, and DIR holds
+# nothing else.  KILLED is "temp" for a writer killed before its rename:
+# DIR then also holds its temporary file, "<NAME>.XXXXXX" (see
+# src/atomicfile.h), whose size goes to $tempsize and which is removed;
+# "new" for a writer killed right after the rename: DIR/NAME is then the
+# complete output.
 settled() {
-	local desc=$1 dir=$2 name=$3 had=$4 allow=${5:-} f ok=1 new
-	left=0
-	if [ -e "$dir/$name" ]; then
-		eval "new=\$new_${name#out.}"
+	local desc=$1 dir=$2 name=$3 had=$4 killed=${5:-} f ok=1 new ntemp=0
+	tempsize=
+	eval "new=\$new_${name#out.}"
+	if [ "$killed" = new ]; then
+		if [ ! -e "$dir/$name" ]; then
+			fail "$desc: no $name after the rename"
+			ok=0
+		elif [ "$(sha "$dir/$name")" != "$new" ]; then
+			fail "$desc: $name is not the complete output ($(wc -c <"$dir/$name") bytes)"
+			ok=0
+		fi
+	elif [ -e "$dir/$name" ]; then
 		case $(sha "$dir/$name") in
 		"$prev")
 			[ "$had" = yes ] || { fail "$desc: a previous file appeared"; ok=0; } ;;
 		"$new")
-			[ -n "$allow" ] || { fail "$desc: the output was written"; ok=0; } ;;
+			fail "$desc: the output was written"
+			ok=0 ;;
 		*)
 			fail "$desc: $name is neither the previous file nor the complete output ($(wc -c <"$dir/$name") bytes)"
 			ok=0 ;;
@@ -76,16 +93,21 @@ settled() {
 	fi
 	for f in $(ls -A "$dir"); do
 		[ "$f" = "$name" ] && continue
-		if [ -n "$allow" ] && printf '%s\n' "$f" |
+		if [ "$killed" = temp ] && [ "$ntemp" -eq 0 ] &&
+		    printf '%s\n' "$f" |
 		    grep -q -E "^$(echo "$name" | sed 's/\./\\./g')\.[A-Za-z0-9]{6}$"; then
-			left=$((left + 1))
-			echo "# left by the killed process: $f ($(wc -c <"$dir/$f") bytes)"
+			ntemp=1
+			tempsize=$(wc -c <"$dir/$f")
 			rm -f "$dir/$f"
 		else
 			fail "$desc: stray file $f"
 			ok=0
 		fi
 	done
+	if [ "$killed" = temp ] && [ "$ntemp" -eq 0 ]; then
+		fail "$desc: the killed writer left no temporary file"
+		ok=0
+	fi
 	[ "$ok" -eq 1 ] && pass "$desc"
 }
 
@@ -200,47 +222,64 @@ done
     [ "$(ls -A "$tmp/odd" | wc -l)" -eq 2 ] && [ -z "$(ls -A "$tmp/odd/folder.pt")" ] &&
     pass "non-regular outputs untouched" || fail "non-regular outputs changed: $(ls -lA "$tmp/odd")"
 
-# SIGKILL at random moments.  The delay is drawn between 0 and 1.3 times
-# the time a whole convert takes here, so that most kills land while the
-# temporary file is being written.
-now_ms() { date +%s%N | cut -c 1-13; }
-t0=$(now_ms)
-"$DARKMAP" convert "$cfg" "$wts" -o "$tmp/ref/timed.pt" >/dev/null 2>&1
-span=$(( $(now_ms) - t0 ))
-[ "$span" -lt 20 ] && span=20
-rm -f "$tmp/ref/timed.pt"
+# SIGKILL at known points of each format's output: after 0 bytes and 1,
+# at $kills points spread evenly over the files, one byte short of the
+# end, at the commit (all written and synced, not renamed) and right after
+# the rename.  Every other kill has a previous file to keep.
 mkdir "$tmp/kill"
-n=0 landed=0 temps=0 i=0
-while [ "$landed" -lt "$kills" ] && [ "$i" -lt $((kills * 4)) ]; do
-	i=$((i + 1))
-	set -- $formats
-	shift $((i % 4))
-	f=$1
-	had=no
-	if [ $((i % 3)) -ne 0 ]; then
-		cp "$tmp/previous" "$tmp/kill/out.$f"
-		had=yes
-	fi
-	r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
-	ms=$((r % (span * 13 / 10 + 1)))
-	# (The shell's own "Killed" notice goes to /dev/null too.)
-	{
-		"$DARKMAP" convert "$cfg" "$wts" -o "$tmp/kill/out.$f" >/dev/null 2>&1 &
-		pid=$!
-		sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
-		kill -KILL "$pid"
-		wait "$pid"
-		st=$?
-	} 2>/dev/null
-	[ "$st" -eq 137 ] && landed=$((landed + 1))
-	settled "kill $i after $ms ms ($f, previous: $had, exit $st)" "$tmp/kill" "out.$f" "$had" new
-	[ "$left" -gt 0 ] && temps=$((temps + 1))
-	rm -f "$tmp/kill/out.$f"
-	n=$((n + 1))
+per=$(( (kills + 3) / 4 ))
+n=0
+for f in $formats; do
+	size=$(wc -c <"$tmp/ref/out.$f")
+	points="0 1"
+	j=1
+	while [ "$j" -le "$per" ]; do
+		points="$points $((size * j / (per + 1)))"
+		j=$((j + 1))
+	done
+	for at in $points $((size - 1)) commit rename; do
+		n=$((n + 1))
+		had=no
+		if [ $((n % 2)) -eq 0 ]; then
+			cp "$tmp/previous" "$tmp/kill/out.$f"
+			had=yes
+		fi
+		# (The shell's own "Killed" notice goes to /dev/null too.)
+		{
+			DM_TEST_KILL_AFTER=$at "$DARKMAP" convert "$cfg" "$wts" \
+			    -o "$tmp/kill/out.$f" >/dev/null 2>"$tmp/err"
+			st=$?
+		} 2>/dev/null
+		case $at in
+		commit) d="killed at the commit" ;;
+		rename) d="killed after the rename" ;;
+		*) d="killed after $at of $size bytes" ;;
+		esac
+		d="$f, $d, previous: $had"
+		if [ "$st" -ne 137 ]; then
+			fail "$d: exit $st, expected 137 (SIGKILL): $(head -c 300 "$tmp/err")"
+			rm -f "$tmp/kill"/*
+			continue
+		fi
+		case $at in
+		rename) settled "$d" "$tmp/kill" "out.$f" "$had" new ;;
+		*) settled "$d" "$tmp/kill" "out.$f" "$had" temp ;;
+		esac
+		case $at in
+		commit)
+			[ "$tempsize" = "$size" ] ||
+			    fail "$d: the temporary holds $tempsize bytes, not $size" ;;
+		rename) ;;
+		*)
+			[ -n "$tempsize" ] && [ "$tempsize" -le "$at" ] ||
+			    fail "$d: the temporary holds $tempsize bytes, more than $at" ;;
+		esac
+		rm -f "$tmp/kill/out.$f"
+	done
 done
-echo "# $n converts, $landed killed, $temps of them left a temporary file"
-[ "$landed" -ge "$kills" ] && pass "$landed converts killed" ||
-    fail "only $landed of $n converts were killed"
+echo "# $n converts killed at known points"
+[ "$n" -ge 50 ] && pass "$n converts killed, $((n / 4)) per format" ||
+    fail "only $n kill points"
 
 # After all that, a convert into the same folder works.
 expect 0 "convert after the faults" -- "$DARKMAP" convert "$cfg" "$wts" -o "$tmp/kill/out.pt"

@@ -35,6 +35,24 @@ DM_FIXTURES=$fixtures
 DM_CATALOGUE=$catalogue
 export DM_FIXTURES DM_CATALOGUE
 
+# The bound on waits for a condition, in seconds: long enough for a
+# loaded machine; only a hung program waits that long.
+: "${DM_TEST_WAIT:=60}"
+export DM_TEST_WAIT
+
+# wait_until SECONDS COMMAND...: runs COMMAND every tenth of a second
+# until it succeeds (status 0) or about SECONDS have passed (status 1).
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	"$@"
+}
+
 pass() { npass=$((npass + 1)); echo "ok - $*"; }
 fail() { nfail=$((nfail + 1)); echo "FAIL - $*"; }
 
