@@ -432,10 +432,9 @@ fail:
 /* A cfg is text of a few kilobytes: refuse anything absurdly large. */
 #define CFG_MAX ((size_t)64 << 20)
 
-struct dm_cfg *
-dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
+char *
+dm_cfg_read(const char *path, size_t *lenp, struct dm_error *err)
 {
-	struct dm_cfg *cfg = NULL;
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
@@ -475,9 +474,26 @@ dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
 			break;		/* shrank while we read */
 		len += (size_t)n;
 	}
-	cfg = dm_cfg_parse(path, buf, len, dialect, err);
+	close(fd);
+	buf[len] = '\0';
+	*lenp = len;
+	return buf;
 out:
 	close(fd);
+	free(buf);
+	return NULL;
+}
+
+struct dm_cfg *
+dm_cfg_load(const char *path, enum dm_dialect dialect, struct dm_error *err)
+{
+	struct dm_cfg *cfg;
+	size_t len;
+	char *buf;
+
+	if ((buf = dm_cfg_read(path, &len, err)) == NULL)
+		return NULL;
+	cfg = dm_cfg_parse(path, buf, len, dialect, err);
 	free(buf);
 	return cfg;
 }

@@ -65,6 +65,12 @@ struct dm_cfg {
 struct dm_cfg	*dm_cfg_parse(const char *path, const char *buf, size_t len,
 		     enum dm_dialect dialect, struct dm_error *err);
 
+/*
+ * Reads the cfg file at path whole: a new NUL-terminated buffer of *lenp
+ * bytes (the caller's to free), or NULL with err set.
+ */
+char		*dm_cfg_read(const char *path, size_t *lenp, struct dm_error *err);
+
 /* Reads and parses the file at path. */
 struct dm_cfg	*dm_cfg_load(const char *path, enum dm_dialect dialect,
 		     struct dm_error *err);

@@ -13,8 +13,11 @@
 #include "diagnose.h"
 #include "verdict.h"
 
+#include "atomicfile.h"
+
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,28 @@ static const double kind_cost[] = {
 	[DM_H_GAP] = 2.0,
 	[DM_H_MISSING] = 2.0,
 	[DM_H_CLASSES] = 1.0,
+	[DM_H_ORDER] = 1.5,
+	[DM_H_SALVAGE] = 3.0,
+};
+
+/*
+ * The orders a writer plausibly used for a layer's arrays, each cut down
+ * to the arrays the layer has: Darknet's own two, the weights first, and
+ * PyTorch's state_dict order (weight, then the batch norm's weight, bias,
+ * running mean and variance).
+ */
+static const struct {
+	const char	*order;
+	const char	*who;
+} orders[] = {
+	{ "biases,scales,rolling_mean,rolling_variance,weights",
+	  "Darknet's order for a convolutional layer" },
+	{ "biases,weights,scales,rolling_mean,rolling_variance",
+	  "Darknet's order for a connected layer" },
+	{ "weights,biases,scales,rolling_mean,rolling_variance",
+	  "the weights first, then Darknet's order" },
+	{ "weights,scales,biases,rolling_mean,rolling_variance",
+	  "PyTorch's state_dict order" },
 };
 
 const char *
@@ -39,6 +64,8 @@ dm_hyp_name(enum dm_hyp_kind kind)
 	case DM_H_GAP:		return "extra-bytes";
 	case DM_H_MISSING:	return "missing-layer";
 	case DM_H_CLASSES:	return "classes";
+	case DM_H_ORDER:	return "array-order";
+	case DM_H_SALVAGE:	return "salvage";
 	}
 	return "?";
 }
@@ -48,8 +75,10 @@ dm_diag_release(struct dm_diag *d)
 {
 	size_t i;
 
-	for (i = 0; i < d->nhyps; i++)
+	for (i = 0; i < d->nhyps; i++) {
 		dm_ovr_free(d->hyps[i].ovr);
+		free(d->hyps[i].ties);
+	}
 	free(d->hyps);
 	free(d->st);
 	free(d->ck);
@@ -73,6 +102,7 @@ add_hyp(struct dm_diag *d, enum dm_hyp_kind kind, const struct dm_ovr *base,
 	memset(h, 0, sizeof *h);
 	h->kind = kind;
 	h->layer = h->layer_lo = -1;
+	h->misfit = -1;
 	if ((h->ovr = dm_ovr_new()) == NULL ||
 	    (base != NULL && dm_ovr_copy(h->ovr, base, err) == -1)) {
 		dm_ovr_free(h->ovr);
@@ -120,11 +150,21 @@ layer_bytes(const struct dm_net *net, size_t li)
 	return b;
 }
 
+/* Whether a repair could be chosen without asking: plausible, not lossy. */
+static int
+choosable(const struct dm_hyp *h)
+{
+	return h->penalty < 100 && !h->lossy;
+}
+
+/* Choosable repairs first, then by cost, then by kind. */
 static int
 cmp_hyp(const void *a, const void *b)
 {
 	const struct dm_hyp *x = a, *y = b;
 
+	if (choosable(x) != choosable(y))
+		return choosable(x) ? -1 : 1;
 	if (x->cost < y->cost - 1e-9)
 		return -1;
 	if (x->cost > y->cost + 1e-9)
@@ -196,6 +236,18 @@ head_filters(const struct dm_net *net, size_t li, int classes, int *filters)
 	return -1;
 }
 
+/*
+ * Whether layer li is a head whose class count a repair changes, with the
+ * convolution before it (cfg section li; the head's is li + 1) giving it
+ * filters: then *filters is what that convolution needs for `classes'.
+ */
+static int
+class_head(const struct dm_net *net, size_t li, int classes, int *filters)
+{
+	return li > 0 && net->layers[li - 1].type == DM_L_CONV &&
+	    head_filters(net, li, classes, filters) == 0;
+}
+
 /* Builds the net again with every head set to `classes'. */
 static struct dm_net *
 net_with_classes(const struct dm_net *net, const struct dm_ovr *base,
@@ -210,10 +262,7 @@ net_with_classes(const struct dm_net *net, const struct dm_ovr *base,
 	if ((cfg = dm_cfg_load(net->cfg->path, net->dialect, err)) == NULL)
 		return NULL;
 	for (li = 0; li < net->nlayers; li++) {
-		const struct dm_layer *l = &net->layers[li];
-
-		if (head_filters(net, li, classes, &f) == -1 || li == 0 ||
-		    net->layers[li - 1].type != DM_L_CONV)
+		if (!class_head(net, li, classes, &f))
 			continue;
 		snprintf(buf, sizeof buf, "%d", classes);
 		if (dm_section_set(&cfg->sects[li + 1], "classes", buf,
@@ -222,7 +271,6 @@ net_with_classes(const struct dm_net *net, const struct dm_ovr *base,
 		snprintf(buf, sizeof buf, "%d", f);
 		if (dm_section_set(&cfg->sects[li], "filters", buf, err) == -1)
 			goto fail;
-		(void)l;
 	}
 	if ((n2 = dm_net_build(cfg, err)) == NULL)
 		return NULL;
@@ -404,12 +452,650 @@ shift_hypotheses(struct dm_net *net, struct dm_weights *w,
 	return 0;
 }
 
+/* Whether array j of a layer is one of the five plain role arrays. */
+static int
+plain_array(const struct dm_array *a)
+{
+	return a->sub[0] == '\0' && strcmp(a->name, dm_role_name(a->role)) == 0;
+}
+
+/*
+ * Reads layer li's arrays one after the other from byte start, in the
+ * order given (names separated by commas, each of the layer's arrays
+ * once), and sums their penalties.  misfit counts the batch-norm scales
+ * and variances whose mean is not above their spread: trained ones are
+ * mostly positive, so read in their place, biases and means misfit.
+ */
+static int
+score_order(const struct dm_net *net, struct dm_weights *w, size_t li,
+    const char *order, uint64_t start, double *pen, int *misfit,
+    struct dm_error *err)
+{
+	const struct dm_layer *l = &net->layers[li];
+	const struct dm_array *a;
+	struct dm_stats st;
+	struct dm_check ck;
+	const char *p = order, *q;
+	uint64_t off = start;
+	size_t j, n;
+
+	*pen = 0;
+	*misfit = 0;
+	while (*p != '\0') {
+		q = strchr(p, ',');
+		n = q != NULL ? (size_t)(q - p) : strlen(p);
+		a = NULL;
+		for (j = l->first_array; j < l->first_array + l->narrays; j++)
+			if (strlen(net->arrays[j].name) == n &&
+			    strncmp(net->arrays[j].name, p, n) == 0)
+				a = &net->arrays[j];
+		if (a == NULL)
+			return 1;
+		if (dm_stats_range(w, off, a->count, &st, err) == -1)
+			return -1;
+		dm_stats_judge(net, a, &st, &ck);
+		*pen += ck.penalty;
+		if ((a->role == DM_ROLE_SCALES ||
+		    a->role == DM_ROLE_ROLLING_VARIANCE) && st.valid &&
+		    st.n > 1 && !(st.mean > st.std))
+			(*misfit)++;
+		off += a->count * 4;
+		p += n + (q != NULL);
+	}
+	return 0;
+}
+
+/*
+ * A layer whose data reads implausibly while the sizes agree may have its
+ * arrays in another order: each order a writer plausibly used is read,
+ * and those that read clearly better become repairs.
+ */
+static int
+order_hypotheses(const struct dm_net *net, struct dm_weights *w,
+    const struct dm_ovr *base, const double *pa, struct dm_diag *d,
+    struct dm_error *err)
+{
+	const struct dm_layer *l;
+	const struct dm_array *a;
+	struct dm_layer_ovr *lo;
+	struct dm_hyp *h;
+	char cur[128], cand[128];
+	uint64_t start, end, bytes;
+	double total, pen;
+	size_t li, j, k, t, np;
+	int misfit, rc;
+
+	total = sum_range(pa, 0, net->nlayers);
+	for (li = 0; li < net->nlayers; li++) {
+		l = &net->layers[li];
+		if (d->layer_level[li] == DM_LEVEL_OK || l->narrays < 2 ||
+		    (l->type != DM_L_CONV && l->type != DM_L_CONNECTED &&
+		    l->type != DM_L_DECONV))
+			continue;
+		/* Present, plain and end to end; cur: the order as laid out. */
+		start = UINT64_MAX;
+		end = bytes = 0;
+		np = 0;
+		for (j = l->first_array; j < l->first_array + l->narrays; j++) {
+			a = &net->arrays[j];
+			if (!dm_array_present(a) || !plain_array(a) ||
+			    a->nperm > 0)
+				break;
+			start = a->offset < start ? a->offset : start;
+			end = a->offset + a->count * 4 > end ?
+			    a->offset + a->count * 4 : end;
+			bytes += a->count * 4;
+			np++;
+		}
+		if (np != l->narrays || end - start != bytes)
+			continue;
+		cur[0] = '\0';
+		for (k = 0, t = start; k < np; k++) {
+			for (j = l->first_array; j < l->first_array +
+			    l->narrays && net->arrays[j].offset != t; j++)
+				;
+			snprintf(cur + strlen(cur), sizeof cur - strlen(cur),
+			    "%s%s", k ? "," : "", net->arrays[j].name);
+			t += net->arrays[j].count * 4;
+		}
+		for (t = 0; t < sizeof orders / sizeof orders[0]; t++) {
+			const char *p = orders[t].order, *q;
+			size_t n;
+
+			/* The template cut down to the layer's arrays. */
+			cand[0] = '\0';
+			for (k = 0; *p != '\0'; p += n + (q != NULL)) {
+				q = strchr(p, ',');
+				n = q != NULL ? (size_t)(q - p) : strlen(p);
+				for (j = l->first_array; j < l->first_array +
+				    l->narrays; j++)
+					if (strlen(net->arrays[j].name) == n &&
+					    strncmp(net->arrays[j].name, p,
+					    n) == 0)
+						break;
+				if (j == l->first_array + l->narrays)
+					continue;
+				snprintf(cand + strlen(cand), sizeof cand -
+				    strlen(cand), "%s%.*s", k++ ? "," : "",
+				    (int)n, p);
+			}
+			if (k != np || strcmp(cand, cur) == 0)
+				continue;
+			for (j = 0; j < d->nhyps; j++)
+				if (d->hyps[j].kind == DM_H_ORDER &&
+				    d->hyps[j].layer == (long)li &&
+				    strcmp(dm_ovr_find_layer(d->hyps[j].ovr,
+				    li)->order, cand) == 0)
+					break;
+			if (j < d->nhyps)
+				continue;	/* two templates, one order */
+			if ((rc = score_order(net, w, li, cand, start, &pen,
+			    &misfit, err)) == -1)
+				return -1;
+			if (rc != 0 || pen + DM_TIE_MARGIN > pa[li])
+				continue;
+			if ((h = add_hyp(d, DM_H_ORDER, base, err)) == NULL)
+				return -1;
+			h->layer = (long)li;
+			h->penalty = total - pa[li] + pen;
+			h->misfit = misfit;
+			if ((lo = dm_ovr_layer(h->ovr, li, err)) == NULL)
+				return -1;
+			free(lo->order);
+			if ((lo->order = strdup(cand)) == NULL)
+				return dm_error_set(err, DM_ERR_NOMEM,
+				    "out of memory");
+			snprintf(h->text, sizeof h->text, "the arrays of layer "
+			    "%zu (%s) are stored in the order %s (%s), not %s: "
+			    "read so, they are plausible", li,
+			    dm_ltype_name(l->type), cand, orders[t].who, cur);
+		}
+	}
+	return 0;
+}
+
+/* The first and one-past-last byte of layers 0..k's arrays. */
+static uint64_t
+layers_end(const struct dm_net *net, long k)
+{
+	uint64_t end = net->header_size;
+	size_t i;
+
+	for (i = 0; i < net->narrays; i++) {
+		const struct dm_array *a = &net->arrays[i];
+
+		if (dm_array_present(a) && (long)a->layer <= k &&
+		    a->offset + a->count * 4 > end)
+			end = a->offset + a->count * 4;
+	}
+	return end;
+}
+
+/*
+ * A file cut inside an array: keeping the whole layers before the cut,
+ * and ignoring the partial data after them, is a repair that loses data.
+ */
+static int
+salvage_hypothesis(const struct dm_net *net, const struct dm_verdict *v,
+    const struct dm_ovr *base, const double *pa, uint64_t eff,
+    struct dm_diag *d, struct dm_error *err)
+{
+	struct dm_layer_ovr *lo;
+	struct dm_hyp *h;
+	uint64_t end, kept;
+	long k = v->layers_present - 1;
+
+	if (v->kind != DM_V_TRUNCATED || k < 0)
+		return 0;
+	if ((end = layers_end(net, k)) <= net->header_size || end > eff)
+		return 0;
+	if ((h = add_hyp(d, DM_H_SALVAGE, base, err)) == NULL)
+		return -1;
+	h->layer = k;
+	h->value = (int64_t)end;
+	h->lossy = 1;
+	h->penalty = sum_range(pa, 0, (size_t)k + 1);
+	if ((lo = dm_ovr_layer(h->ovr, (size_t)k, err)) == NULL)
+		return -1;
+	lo->cutoff = 1;
+	h->ovr->data_end = (int64_t)end;
+	kept = end - net->header_size;
+	snprintf(h->text, sizeof h->text, "keep the whole layers 0-%ld and "
+	    "drop the rest (lossy: the %" PRIu64 " bytes of layer %ld that "
+	    "the file holds after byte %" PRIu64 " and layers %ld-%zu are "
+	    "lost; %.1f%% of the parameters are kept)", k, eff - end, k + 1,
+	    end, k + 1, net->nlayers - 1, net->total_bytes >
+	    net->header_size ? 100.0 * (double)kept /
+	    (double)(net->total_bytes - net->header_size) : 0.0);
+	return 0;
+}
+
+/*
+ * A repair that explains the data with more junk than data, or that
+ * leaves most of the network unread, is absurd however well the little
+ * it reads reads.
+ */
+static void
+penalise_absurd(const struct dm_net *net, struct dm_hyp *h)
+{
+	uint64_t data = net->total_bytes - net->header_size, v;
+	size_t n = strlen(h->text);
+
+	if (h->value <= 0)
+		return;
+	v = (uint64_t)h->value;
+	if ((h->kind == DM_H_GAP || h->kind == DM_H_DATA_END) && v > data) {
+		h->penalty += DM_ABSURD;
+		snprintf(h->text + n, sizeof h->text - n, "; implausible: "
+		    "%" PRIu64 " bytes of junk are more than the %" PRIu64
+		    " bytes of data they would explain", v, data);
+	} else if (h->kind == DM_H_MISSING && v > data - v) {
+		h->penalty += DM_ABSURD;
+		snprintf(h->text + n, sizeof h->text - n, "; implausible: "
+		    "it leaves most of the network unread");
+	}
+}
+
+/* Whether layers a and b have the same arrays, in count and shape. */
+static int
+same_arrays(const struct dm_net *net, long a, long b)
+{
+	const struct dm_layer *x = &net->layers[a], *y = &net->layers[b];
+	size_t j;
+
+	if (x->type != y->type || x->narrays != y->narrays)
+		return 0;
+	for (j = 0; j < x->narrays; j++) {
+		const struct dm_array *p = &net->arrays[x->first_array + j];
+		const struct dm_array *q = &net->arrays[y->first_array + j];
+
+		if (strcmp(p->name, q->name) != 0 || p->count != q->count ||
+		    p->ndim != q->ndim || memcmp(p->cur_shape, q->cur_shape,
+		    sizeof p->cur_shape) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Repairs x and y tie unless a statistic beyond the penalty tells them
+ * apart: two orders of one layer, by how many of their batch-norm scales
+ * and variances read as such; junk after the data against the same bytes
+ * before a late layer, by whether those bytes read as parameters at all.
+ */
+static int
+tie_broken(const struct dm_hyp *x, const struct dm_hyp *y)
+{
+	int same_kind = x->kind == DM_H_ORDER && y->kind == DM_H_ORDER &&
+	    x->layer == y->layer;
+	int junk = (x->kind == DM_H_DATA_END && y->kind == DM_H_GAP) ||
+	    (x->kind == DM_H_GAP && y->kind == DM_H_DATA_END);
+
+	return (same_kind || junk) && x->misfit >= 0 && y->misfit >= 0 &&
+	    x->misfit != y->misfit;
+}
+
+/* Why x, which reads as well as y, is preferred to it. */
+static void
+tie_why(const struct dm_hyp *x, const struct dm_hyp *y, const char *junk,
+    char *buf, size_t len)
+{
+	if (x->kind == DM_H_ORDER)
+		snprintf(buf, len, "preferred over the order %s, which reads "
+		    "as well: read so, %d of its batch-norm scales and "
+		    "variances are not clearly positive, as trained ones are, "
+		    "against %d here", dm_ovr_find_layer(y->ovr,
+		    (size_t)y->layer)->order, y->misfit, x->misfit);
+	else
+		snprintf(buf, len, "preferred over %" PRId64 " extra bytes "
+		    "before layer %ld, which reads as well: %s", y->value,
+		    y->layer, junk);
+}
+
+/*
+ * Whether the `bytes' bytes before end read as floats that no trained
+ * layer holds: mostly exact zeros (padding), values below 1e-30 (small
+ * integers, text), above 1e6, NaN or infinite.  Says which in why.
+ */
+static int
+junk_floats(struct dm_weights *w, uint64_t end, uint64_t bytes, char *why,
+    size_t len, struct dm_error *err)
+{
+	uint8_t buf[4096];
+	uint32_t u;
+	uint64_t n, zero = 0, odd = 0, i;
+	float f;
+
+	if (bytes % 4 != 0 || bytes == 0 || end < bytes)
+		return 0;
+	n = bytes < sizeof buf ? bytes : sizeof buf;
+	if (dm_weights_pread(w, buf, (size_t)n, end - bytes, err) == -1)
+		return -1;
+	for (i = 0; i < n; i += 4) {
+		u = (uint32_t)buf[i] | (uint32_t)buf[i + 1] << 8 |
+		    (uint32_t)buf[i + 2] << 16 | (uint32_t)buf[i + 3] << 24;
+		memcpy(&f, &u, sizeof f);
+		if ((u & 0x7fffffffu) == 0)
+			zero++;
+		else if (!(fabsf(f) >= 1e-30f && fabsf(f) <= 1e6f))
+			odd++;
+	}
+	n /= 4;
+	if (zero == n)
+		snprintf(why, len, "the %" PRIu64 " bytes after the data are "
+		    "all zero, as padding is, and read as that layer's last "
+		    "values they would be a run of exact zeros", bytes);
+	else if (2 * (zero + odd) >= n)
+		snprintf(why, len, "of the first %" PRIu64 " floats the bytes "
+		    "after the data make, %" PRIu64 " are zero and %" PRIu64
+		    " below 1e-30, above 1e6 or not numbers, which no trained "
+		    "layer holds", n, zero, odd);
+	else
+		return 0;
+	return 1;
+}
+
+static int
+find_ties(const struct dm_net *net, struct dm_diag *d, const char *junk,
+    struct dm_error *err)
+{
+	struct dm_hyp *x, *y, tmp;
+	size_t i, j, n, *tp;
+	int moved;
+
+	/* Within the margin, the statistic orders what it tells apart. */
+	do {
+		moved = 0;
+		for (i = 0; i + 1 < d->nhyps; i++) {
+			x = &d->hyps[i];
+			y = &d->hyps[i + 1];
+			if (choosable(x) && choosable(y) &&
+			    fabs(x->penalty - y->penalty) < DM_TIE_MARGIN &&
+			    tie_broken(x, y) && y->misfit < x->misfit) {
+				tmp = *x;
+				*x = *y;
+				*y = tmp;
+				moved = 1;
+			}
+		}
+	} while (moved);
+	for (i = 0; i < d->nhyps; i++) {
+		x = &d->hyps[i];
+		for (j = 0; j < d->nhyps; j++) {
+			y = &d->hyps[j];
+			if (j == i || !choosable(x) || !choosable(y) ||
+			    fabs(x->penalty - y->penalty) >= DM_TIE_MARGIN)
+				continue;
+			if (tie_broken(x, y)) {
+				if (x->misfit < y->misfit && x->why[0] == '\0')
+					tie_why(x, y, junk, x->why,
+					    sizeof x->why);
+				continue;
+			}
+			n = x->nties + 1;
+			if ((tp = realloc(x->ties, n * sizeof *tp)) == NULL)
+				return dm_error_set(err, DM_ERR_NOMEM,
+				    "out of memory");
+			x->ties = tp;
+			x->ties[x->nties++] = j;
+		}
+	}
+	d->ambiguous = d->fit && d->hyps[0].nties > 0;
+	if (!d->ambiguous)
+		return 0;
+	x = &d->hyps[0];
+	for (i = 0; i < x->nties; i++) {
+		y = &d->hyps[x->ties[i]];
+		if (y->kind != DM_H_MISSING || x->kind != DM_H_MISSING ||
+		    !same_arrays(net, x->layer, y->layer))
+			break;
+	}
+	if (i == x->nties)
+		snprintf(d->tie_note, sizeof d->tie_note, "the layers have "
+		    "identical arrays, so the same bytes read exactly the same "
+		    "as either: no statistic can tell them apart");
+	else
+		snprintf(d->tie_note, sizeof d->tie_note, "the data reads "
+		    "as well either way (penalties within %.1f of each other, "
+		    "the tie margin), and no statistic the checks compute "
+		    "tells them apart", DM_TIE_MARGIN);
+	return 0;
+}
+
+static int
+cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void
+dm_diag_tied(const struct dm_diag *d, size_t i, char *buf, size_t len)
+{
+	const struct dm_hyp *h = &d->hyps[i];
+	long v[16];
+	size_t n = 0, k, o;
+	int by_layer = h->layer >= 0;
+
+	v[n++] = h->layer;
+	for (k = 0; k < h->nties && n < 16; k++) {
+		const struct dm_hyp *t = &d->hyps[h->ties[k]];
+
+		if (t->kind != h->kind || t->layer < 0 || t->layer == h->layer)
+			by_layer = 0;
+		v[n++] = t->layer;
+	}
+	if (!by_layer) {
+		v[0] = (long)i + 1;
+		for (k = 0; k < n - 1; k++)
+			v[k + 1] = (long)h->ties[k] + 1;
+	}
+	qsort(v, n, sizeof *v, cmp_long);
+	o = (size_t)snprintf(buf, len, "%s%s ", by_layer ? "layer" : "repair",
+	    n > 2 ? "s" : "");
+	for (k = 0; k < n && o < len; k++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%ld", k == 0 ? "" :
+		    k == n - 1 ? " or " : ", ", v[k]);
+}
+
+int
+dm_hyp_changes_cfg(const struct dm_hyp *h)
+{
+	return h->kind == DM_H_CLASSES;
+}
+
+/* One line the corrected cfg changes or adds. */
+struct cfg_change {
+	int		 line;		/* the option's, or its section's */
+	int		 add;		/* the option is not there: add it */
+	const char	*key;
+	char		 value[24];
+};
+
+static int
+cmp_change(const void *a, const void *b)
+{
+	const struct cfg_change *x = a, *y = b;
+
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The lines of the cfg a class-count repair changes, in line order. */
+static struct cfg_change *
+class_changes(const struct dm_net *net, int classes, size_t *np,
+    struct dm_error *err)
+{
+	struct cfg_change *c;
+	struct dm_section *sect;
+	struct dm_option *o;
+	size_t li, n = 0;
+	int f, k;
+
+	if ((c = calloc(2 * net->nlayers + 1, sizeof *c)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	for (li = 0; li < net->nlayers; li++) {
+		if (!class_head(net, li, classes, &f))
+			continue;
+		for (k = 0; k < 2; k++) {
+			sect = &net->cfg->sects[k ? li : li + 1];
+			c[n].key = k ? "filters" : "classes";
+			snprintf(c[n].value, sizeof c[n].value, "%d",
+			    k ? f : classes);
+			o = dm_section_find(sect, c[n].key);
+			c[n].add = o == NULL;
+			c[n].line = o != NULL ? o->line : sect->line;
+			n++;
+		}
+	}
+	qsort(c, n, sizeof *c, cmp_change);
+	*np = n;
+	return c;
+}
+
+int
+dm_hyp_write_cfg(const struct dm_net *net, const struct dm_hyp *h,
+    const char *path, struct dm_error *err)
+{
+	struct dm_atomicfile af;
+	struct cfg_change *c;
+	char *text, *out = NULL, *p, *eol;
+	size_t len, olen = 0, n, k = 0;
+	FILE *mem;
+	int line, rc = -1;
+
+	if (!dm_hyp_changes_cfg(h) || h->value < 1 || h->value > INT_MAX)
+		return dm_error_set(err, DM_ERR_INVALID, "this repair changes "
+		    "nothing in the cfg");
+	if ((text = dm_cfg_read(net->cfg->path, &len, err)) == NULL)
+		return -1;
+	if ((c = class_changes(net, (int)h->value, &n, err)) == NULL) {
+		free(text);
+		return -1;
+	}
+	if ((mem = open_memstream(&out, &olen)) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	for (p = text, line = 1; p < text + len; p = eol, line++) {
+		eol = memchr(p, '\n', (size_t)(text + len - p));
+		eol = eol != NULL ? eol + 1 : text + len;
+		for (; k < n && c[k].line < line; k++)
+			;
+		if (k < n && c[k].line == line && !c[k].add) {
+			fprintf(mem, "# darkmap: was \"%.*s\"; the weights "
+			    "were trained for classes=%" PRId64 "\n%s=%s\n",
+			    (int)strcspn(p, "\r\n"), p, h->value, c[k].key,
+			    c[k].value);
+			continue;
+		}
+		fwrite(p, 1, (size_t)(eol - p), mem);
+		if (eol[-1] != '\n' && k < n && c[k].line == line)
+			putc('\n', mem);
+		for (; k < n && c[k].line == line; k++)
+			fprintf(mem, "# darkmap: added; the weights were "
+			    "trained for classes=%" PRId64 "\n%s=%s\n",
+			    h->value, c[k].key, c[k].value);
+	}
+	if (fclose(mem) == EOF) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto done;
+	}
+	if (dm_atomicfile_open(&af, path, NULL, err) == -1)
+		goto done;
+	if (dm_atomicfile_write(&af, out, olen, err) == -1) {
+		dm_atomicfile_abort(&af);
+		goto done;
+	}
+	rc = dm_atomicfile_commit(&af, err);
+done:
+	free(out);
+	free(text);
+	free(c);
+	return rc;
+}
+
+/* The early part of the data: the first quarter of the net's bytes. */
+static int
+early_layer(const struct dm_net *net, long li)
+{
+	const struct dm_layer *l = &net->layers[li];
+	uint64_t data = net->total_bytes - net->header_size;
+	size_t j;
+
+	for (j = l->first_array; j < l->first_array + l->narrays; j++)
+		if (dm_array_present(&net->arrays[j]))
+			return net->arrays[j].offset - net->header_size <
+			    data / 4;
+	return 0;
+}
+
+static void
+summarise(const struct dm_net *net, const struct dm_weights *w,
+    struct dm_diag *d)
+{
+	char who[128];
+	size_t i, n;
+
+	if (d->ambiguous) {
+		dm_diag_tied(d, 0, who, sizeof who);
+		snprintf(d->summary, sizeof d->summary, "ambiguous: %s: the "
+		    "data cannot tell them apart (%s)", who, d->tie_note);
+		return;
+	}
+	if (d->fit) {
+		snprintf(d->summary, sizeof d->summary, "likely cause: %s%s%s",
+		    d->hyps[0].text, d->hyps[0].why[0] ? "; " : "",
+		    d->hyps[0].why);
+		return;
+	}
+	if (d->size_diff == 0 && d->first_bad < 0)
+		return;
+	d->other_net = (d->first_bad >= 0 && early_layer(net,
+	    d->first_bad)) || (d->size_diff > 0 && (uint64_t)d->size_diff >
+	    net->total_bytes - net->header_size);
+	if (d->other_net) {
+		if (d->first_bad >= 0)
+			n = (size_t)snprintf(d->summary, sizeof d->summary,
+			    "the data reads badly from layer %ld on, and no "
+			    "single change explains it", d->first_bad);
+		else
+			n = (size_t)snprintf(d->summary, sizeof d->summary,
+			    "the file holds %" PRId64 " bytes more than the %"
+			    PRIu64 " the cfg implies", d->size_diff,
+			    net->total_bytes);
+		snprintf(d->summary + n, sizeof d->summary - n, ": this file "
+		    "probably belongs to another network (another cfg, or "
+		    "the other Darknet fork: -d %s); 'darkmap identify %s' "
+		    "finds which", net->dialect == DM_DIALECT_AB ? "pj" : "ab",
+		    w->path);
+		return;
+	}
+	n = (size_t)snprintf(d->summary, sizeof d->summary, "no single change "
+	    "explains %s", d->size_diff != 0 ? "the size difference" :
+	    "the implausible data");
+	for (i = 0; i < d->nhyps; i++)
+		if (d->hyps[i].lossy && d->hyps[i].penalty < 100)
+			break;
+	if (i < d->nhyps)
+		snprintf(d->summary + n, sizeof d->summary - n, ": the file "
+		    "was cut inside layer %ld; repair %zu keeps the whole "
+		    "layers 0-%ld and loses the rest ('darkmap fix --pick %zu')",
+		    d->hyps[i].layer + 1, i + 1, d->hyps[i].layer, i + 1);
+	else if (d->size_diff < 0)
+		snprintf(d->summary + n, sizeof d->summary - n, " (a file cut "
+		    "inside an array cannot be repaired: the data is gone)");
+}
+
 int
 dm_diagnose(struct dm_net *net, struct dm_weights *w,
     const struct dm_ovr *base, int stats_only, struct dm_diag *d,
     struct dm_error *err)
 {
 	struct dm_verdict v;
+	char junk[300];
 	double *pa = NULL, *pd = NULL, *ph = NULL;
 	uint64_t eff;
 	size_t i, li;
@@ -509,26 +1195,35 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 		}
 		if (try_classes(net, w, base, eff, d, err) == -1)
 			goto out;
-	}
-	for (i = 0; i < d->nhyps; i++)
+		if (salvage_hypothesis(net, &v, base, pa, eff, d, err) == -1)
+			goto out;
+	} else if (order_hypotheses(net, w, base, pa, d, err) == -1)
+		goto out;
+	for (i = 0; i < d->nhyps; i++) {
+		penalise_absurd(net, &d->hyps[i]);
 		d->hyps[i].cost = d->hyps[i].penalty +
 		    kind_cost[d->hyps[i].kind];
+	}
 	if (d->nhyps > 1)
 		qsort(d->hyps, d->nhyps, sizeof *d->hyps, cmp_hyp);
-	d->fit = d->nhyps > 0 && d->hyps[0].penalty < 100;
+	d->fit = d->nhyps > 0 && choosable(&d->hyps[0]);
+	junk[0] = '\0';
+	if (diff > 0) {
+		if ((k = junk_floats(w, eff, (uint64_t)diff, junk, sizeof junk,
+		    err)) == -1)
+			goto out;
+		for (i = 0; i < d->nhyps; i++)
+			if (d->hyps[i].kind == DM_H_DATA_END ||
+			    d->hyps[i].kind == DM_H_GAP)
+				d->hyps[i].misfit = k && d->hyps[i].kind ==
+				    DM_H_GAP;
+	}
+	if (find_ties(net, d, junk, err) == -1)
+		goto out;
 	rc = 0;
 out:
-	if (rc == 0) {
-		if (d->fit)
-			snprintf(d->summary, sizeof d->summary, "likely cause: "
-			    "%s", d->hyps[0].text);
-		else if (diff != 0 || d->first_bad >= 0)
-			snprintf(d->summary, sizeof d->summary, "no single "
-			    "change explains %s%s", diff != 0 ?
-			    "the size difference" : "the implausible data",
-			    diff < 0 ? " (a file cut inside an array cannot be "
-			    "repaired: the data is gone)" : "");
-	}
+	if (rc == 0)
+		summarise(net, w, d);
 	free(pa);
 	free(pd);
 	free(ph);

@@ -6,9 +6,19 @@
  * as it stands, and shifted by the size difference or the other header
  * size), scores each array's plausibility, and ranks the repairs that make
  * the sizes agree: another header size, junk after the data, a file cut
- * after a layer, extra bytes before a layer, a missing layer, or a YOLO
- * head trained for another class count.  A struct dm_diag owns its arrays
- * and the repairs' overrides (dm_diag_release()).
+ * after a layer, extra bytes before a layer, a missing layer, a YOLO
+ * head trained for another class count, a layer's arrays stored in
+ * another order, or, for a file cut inside an array, keeping the whole
+ * layers before the cut (a lossy salvage).  A struct dm_diag owns its
+ * arrays and the repairs' overrides (dm_diag_release()).
+ *
+ * Repairs whose data penalties differ by less than DM_TIE_MARGIN cannot
+ * be told apart by the data: they tie.  The margin is the smallest
+ * penalty a finding of the checks costs (a channel of zero variance, 1):
+ * a smaller difference comes only from the outlier check's excess over
+ * its threshold, which is within the spread trained weights show by
+ * chance.  When the best repair ties with another, the diagnosis is
+ * ambiguous, and no repair is chosen for the user.
  */
 #ifndef DM_DIAGNOSE_H
 #define DM_DIAGNOSE_H
@@ -22,13 +32,18 @@
 #include "stats.h"
 #include "weights.h"
 
+#define DM_TIE_MARGIN	1.0	/* penalties closer than this tie */
+#define DM_ABSURD	1000.0	/* the penalty of an absurd repair */
+
 enum dm_hyp_kind {
 	DM_H_HEADER,		/* the other header size */
 	DM_H_DATA_END,		/* junk appended after the data */
 	DM_H_CUTOFF,		/* the file ends cleanly after a layer */
 	DM_H_GAP,		/* extra bytes before a layer */
 	DM_H_MISSING,		/* a layer's arrays are not in the file */
-	DM_H_CLASSES		/* a YOLO head for another class count */
+	DM_H_CLASSES,		/* a YOLO head for another class count */
+	DM_H_ORDER,		/* a layer's arrays in another order */
+	DM_H_SALVAGE		/* keep the whole layers before a cut */
 };
 
 struct dm_hyp {
@@ -38,7 +53,13 @@ struct dm_hyp {
 	int64_t		 value;		/* header size, bytes, classes */
 	double		 penalty;	/* plausibility of the data read so */
 	double		 cost;		/* penalty + the change's complexity */
+	int		 lossy;		/* drops data the file holds */
+	int		 misfit;	/* ORDER: arrays outside their role's
+					   range, the tie-breaker; else -1 */
+	size_t		*ties;		/* indices of the repairs it ties with */
+	size_t		 nties;
 	char		 text[512];
+	char		 why[256];	/* how a tie with it was broken */
 	struct dm_ovr	*ovr;		/* the repair: base + this change */
 };
 
@@ -57,8 +78,14 @@ struct dm_diag {
 	}		 headers[2];	/* 16 and 20 */
 	struct dm_hyp	*hyps;		/* best first */
 	size_t		 nhyps;
-	int		 fit;		/* hyps[0] is a plausible repair */
-	char		 summary[600];
+	int		 fit;		/* hyps[0] is a plausible repair and
+					   not lossy */
+	int		 ambiguous;	/* fit, and hyps[0] ties with another */
+	int		 other_net;	/* the data reads badly from an early
+					   layer and nothing explains it */
+	char		 tie_note[300];	/* ambiguous: whether any statistic
+					   can tell the tied repairs apart */
+	char		 summary[800];
 };
 
 /*
@@ -75,5 +102,27 @@ int		 dm_diagnose(struct dm_net *net, struct dm_weights *w,
 void		 dm_diag_release(struct dm_diag *d);
 
 const char	*dm_hyp_name(enum dm_hyp_kind kind);
+
+/*
+ * "layer 29 or 30", "layers 4, 5 or 6", or "repair 1 or 2": the repairs
+ * that tie with hyps[i], hyps[i] first, for messages.
+ */
+void		 dm_diag_tied(const struct dm_diag *d, size_t i, char *buf,
+		     size_t len);
+
+/*
+ * Whether a repair changes the cfg (a class count): then the corrected
+ * cfg can be written with dm_cfg_write_fixed().
+ */
+int		 dm_hyp_changes_cfg(const struct dm_hyp *h);
+
+/*
+ * Writes net's cfg with the repair h applied to path (atomically): the
+ * original text, each changed or added line preceded by a comment saying
+ * what it was.  net is the net the diagnosis was made on.
+ */
+int		 dm_hyp_write_cfg(const struct dm_net *net,
+		     const struct dm_hyp *h, const char *path,
+		     struct dm_error *err);
 
 #endif /* DM_DIAGNOSE_H */

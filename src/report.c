@@ -135,13 +135,21 @@ json_stats(FILE *fp, const struct dm_stats *st, const struct dm_check *ck)
 static void
 json_diag(FILE *fp, const struct dm_diag *d)
 {
-	size_t i;
+	size_t i, j;
 
 	fprintf(fp, "  \"diagnosis\": {\"first_bad_layer\": %ld, "
 	    "\"first_suspect_layer\": %ld, \"size_diff\": %" PRId64
-	    ", \"fit\": %s, \"summary\": ", d->first_bad, d->first_suspect,
-	    d->size_diff, d->fit ? "true" : "false");
+	    ", \"fit\": %s, \"ambiguous\": %s, \"other_network\": %s, "
+	    "\"tie_margin\": ", d->first_bad, d->first_suspect, d->size_diff,
+	    d->fit ? "true" : "false", d->ambiguous ? "true" : "false",
+	    d->other_net ? "true" : "false");
+	json_num(fp, DM_TIE_MARGIN);
+	fputs(", \"summary\": ", fp);
 	dm_json_string(fp, d->summary);
+	if (d->ambiguous) {
+		fputs(", \"tie_note\": ", fp);
+		dm_json_string(fp, d->tie_note);
+	}
 	fputs(",\n    \"headers\": [", fp);
 	for (i = 0; i < 2; i++) {
 		fprintf(fp, "%s{\"size\": %u, \"fits\": %s, \"penalty\": ",
@@ -157,12 +165,30 @@ json_diag(FILE *fp, const struct dm_diag *d)
 	for (i = 0; i < d->nhyps; i++) {
 		const struct dm_hyp *h = &d->hyps[i];
 
-		fprintf(fp, "%s\n      {\"kind\": \"%s\", \"layer\": %ld, "
-		    "\"value\": %" PRId64 ", \"penalty\": ", i ? "," : "",
-		    dm_hyp_name(h->kind), h->layer, h->value);
+		fprintf(fp, "%s\n      {\"number\": %zu, \"kind\": \"%s\", "
+		    "\"layer\": %ld, \"value\": %" PRId64 ", \"penalty\": ",
+		    i ? "," : "", i + 1, dm_hyp_name(h->kind), h->layer,
+		    h->value);
 		json_num(fp, h->penalty);
+		fprintf(fp, ", \"plausible\": %s, \"lossy\": %s, "
+		    "\"changes_cfg\": %s, \"ties_with\": [",
+		    h->penalty < 100 ? "true" : "false",
+		    h->lossy ? "true" : "false",
+		    dm_hyp_changes_cfg(h) ? "true" : "false");
+		for (j = 0; j < h->nties; j++)
+			fprintf(fp, "%s%zu", j ? ", " : "", h->ties[j] + 1);
+		fputs("]", fp);
+		if (h->kind == DM_H_ORDER && h->layer >= 0) {
+			fputs(", \"order\": ", fp);
+			dm_json_string(fp, dm_ovr_find_layer(h->ovr,
+			    (size_t)h->layer)->order);
+		}
 		fputs(", \"text\": ", fp);
 		dm_json_string(fp, h->text);
+		if (h->why[0] != '\0') {
+			fputs(", \"why\": ", fp);
+			dm_json_string(fp, h->why);
+		}
 		fputs("}", fp);
 	}
 	fputs(d->nhyps ? "\n    ]},\n" : "]},\n", fp);
@@ -290,12 +316,34 @@ text_diag(FILE *fp, const struct dm_net *net, const struct dm_diag *d)
 			    (d->size_diff == 0 && d->headers[i].size ==
 			    net->header_size) ? "agree" : "differ",
 			    d->headers[i].penalty);
-	for (i = 0; i < d->nhyps; i++)
-		fprintf(fp, "repair   %zu. %s (penalty %.1f)\n", i + 1,
-		    d->hyps[i].text, d->hyps[i].penalty);
+	dm_diag_print_repairs(fp, d);
 	if (d->summary[0] != '\0')
-		fprintf(fp, "cause    %s%s\n", d->summary, d->fit ?
-		    "; 'darkmap fix' saves this repair as a profile" : "");
+		fprintf(fp, "cause    %s%s\n", d->summary, d->ambiguous ?
+		    "; 'darkmap fix --pick N' saves the one you choose" :
+		    d->fit ? "; 'darkmap fix' saves this repair as a profile" :
+		    "");
+}
+
+void
+dm_diag_print_repairs(FILE *fp, const struct dm_diag *d)
+{
+	size_t i, j;
+
+	for (i = 0; i < d->nhyps; i++) {
+		const struct dm_hyp *h = &d->hyps[i];
+
+		fprintf(fp, "repair   %zu. %s (penalty %.1f", i + 1, h->text,
+		    h->penalty);
+		if (h->nties > 0) {
+			fputs("; ties with ", fp);
+			for (j = 0; j < h->nties; j++)
+				fprintf(fp, "%s%zu", j == 0 ? "" : j + 1 ==
+				    h->nties ? " and " : ", ", h->ties[j] + 1);
+		}
+		if (h->why[0] != '\0')
+			fprintf(fp, "; %s", h->why);
+		fputs(")\n", fp);
+	}
 }
 
 void

@@ -28,6 +28,12 @@ int	dm_report_write(FILE *fp, enum dm_report_format fmt,
 	    const struct dm_net *net, const struct dm_weights *w,
 	    const struct dm_verdict *v, const struct dm_diag *d);
 
+/*
+ * The "repair   N. text (penalty P; ties with M)" lines of inspect and
+ * fix, numbered as fix --pick takes them.
+ */
+void	dm_diag_print_repairs(FILE *fp, const struct dm_diag *d);
+
 /* "[16, 8, 3, 3]" of an array's current shape, into buf. */
 void	dm_shape_format(const struct dm_array *a, char *buf, size_t len);
 

@@ -20,19 +20,9 @@ import numpy as np
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dmcheck  # noqa: E402
-from dmcheck import fixture, ledger, ok, run  # noqa: E402
+from dmcheck import fixture, ledger, ok, run, write  # noqa: E402
 
 TMP = dmcheck.args(sys.argv)
-
-
-def layer_offsets(led):
-    """(first byte, end byte) of each layer with arrays."""
-    out = {}
-    for lay in led["layers"]:
-        if lay["arrays"]:
-            a0, a1 = lay["arrays"][0], lay["arrays"][-1]
-            out[lay["index"]] = (a0["offset"], a1["offset"] + 4 * a1["count"])
-    return out
 
 
 def export(cfg, weights, out, *extra):
@@ -50,12 +40,6 @@ def same(a, b, only=None):
         return False
     return all(k in a and k in b and a[k].shape == b[k].shape
                and a[k].tobytes() == b[k].tobytes() for k in keys)
-
-
-def write(path, data):
-    with open(path, "wb") as fp:
-        fp.write(data)
-    return path
 
 
 def diag(cfg, weights, *extra):
@@ -96,7 +80,7 @@ def main():
     abw = fixture("weights/AlexeyAB/yolov3-tiny-half.weights")
     data = open(abw, "rb").read()
     led = ledger(ab, abw)
-    offs = layer_offsets(led)
+    offs = dmcheck.layer_spans(led)
     clean = export(ab, abw, os.path.join(TMP, "clean.npz"))
     ok(clean is not None and len(clean) > 0, "clean export")
 
@@ -128,38 +112,7 @@ def main():
        "missing: export lacks exactly layer 6")
 
     # 4. Weights of the same net trained with classes=3 (the cfg says 80).
-    cfg3 = os.path.join(TMP, "classes3.cfg")
-    cfgtext = open(ab).read()
-    sects, cur = [], []
-    for ln in cfgtext.split("\n"):
-        if ln.startswith("[") and cur:
-            sects.append(cur)
-            cur = []
-        cur.append(ln)
-    sects.append(cur)
-    for i, sct in enumerate(sects):
-        if sct and sct[0].strip() == "[yolo]":
-            sects[i] = [("classes=3" if l.startswith("classes=") else l)
-                        for l in sct]
-            prev = sects[i - 1]
-            sects[i - 1] = [("filters=24" if l.startswith("filters=")
-                             else l) for l in prev]
-    open(cfg3, "w").write("\n".join("\n".join(s) for s in sects))
-    led3 = ledger(cfg3, abw)
-    # Weights for the 3-class net: the original arrays, heads resized.
-    body = bytearray(data[:20])
-    rng = np.random.RandomState(7)
-    orig = {(l["index"], a["name"]): a for l in led["layers"]
-            for a in l["arrays"]}
-    for lay in led3["layers"]:
-        for a in lay["arrays"]:
-            o = orig[(lay["index"], a["name"])]
-            if o["count"] == a["count"]:
-                body += data[o["offset"]:o["offset"] + 4 * o["count"]]
-            else:
-                body += (rng.uniform(-0.1, 0.1, a["count"])
-                         .astype("<f4").tobytes())
-    b = write(os.path.join(TMP, "classes.weights"), bytes(body))
+    cfg3, b, _ = dmcheck.three_classes(ab, abw, TMP)
     ok(ledger(cfg3, b)["verdict"]["kind"] == "exact", "classes: crafted file")
     clean3 = export(cfg3, b, os.path.join(TMP, "clean3.npz"))
     g = fix_and_check("classes", ab, b, clean3, "classes")

@@ -67,6 +67,65 @@ def ledger(cfg, weights, *extra):
     return json.loads(r.stdout)
 
 
+def layer_spans(led):
+    """(first byte, end byte) of each layer with arrays, from a ledger."""
+    out = {}
+    for lay in led["layers"]:
+        if lay["arrays"]:
+            a0, a1 = lay["arrays"][0], lay["arrays"][-1]
+            out[lay["index"]] = (a0["offset"], a1["offset"] + 4 * a1["count"])
+    return out
+
+
+def write(path, data):
+    """Writes data to path; returns path."""
+    with open(path, "wb") as fp:
+        fp.write(data)
+    return path
+
+
+def three_classes(cfg, weights, tmpdir):
+    """The pair a user meets when a YOLO cfg for 80 classes comes with
+    weights trained for 3: writes the 3-class cfg (classes=3 in each
+    [yolo], filters=24 before it) and a weights file that fits it exactly
+    (the original arrays, the heads' resized ones random) into tmpdir;
+    returns their paths and the number of heads."""
+    import numpy as np
+    sects, cur = [], []
+    for ln in open(cfg).read().split("\n"):
+        if ln.startswith("[") and cur:
+            sects.append(cur)
+            cur = []
+        cur.append(ln)
+    sects.append(cur)
+    heads = 0
+    for i, sct in enumerate(sects):
+        if sct and sct[0].strip() == "[yolo]":
+            heads += 1
+            sects[i] = [("classes=3" if l.startswith("classes=") else l)
+                        for l in sct]
+            sects[i - 1] = [("filters=24" if l.startswith("filters=")
+                             else l) for l in sects[i - 1]]
+    cfg3 = os.path.join(tmpdir, "classes3.cfg")
+    with open(cfg3, "w") as fp:
+        fp.write("\n".join("\n".join(s) for s in sects))
+    data = open(weights, "rb").read()
+    orig = {(l["index"], a["name"]): a for l in ledger(cfg, weights)["layers"]
+            for a in l["arrays"]}
+    body = bytearray(data[:20])
+    rng = np.random.RandomState(7)
+    for lay in ledger(cfg3, weights)["layers"]:
+        for a in lay["arrays"]:
+            o = orig[(lay["index"], a["name"])]
+            if o["count"] == a["count"]:
+                body += data[o["offset"]:o["offset"] + 4 * o["count"]]
+            else:
+                body += (rng.uniform(-0.1, 0.1, a["count"])
+                         .astype("<f4").tobytes())
+    return cfg3, write(os.path.join(tmpdir, "classes.weights"), bytes(body)), \
+        heads
+
+
 def finish():
     """Prints the counts; the exit status: 1 if any failed or none ran."""
     print("%d passed, %d failed" % (npass, nfail))

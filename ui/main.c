@@ -48,7 +48,9 @@ usage(FILE *fp)
 "  inspect           print the layer table, header, verdict and diagnosis\n"
 "  convert           write the tensors as .pt, .safetensors, .npz or a clean\n"
 "                    .weights\n"
-"  fix               save the best-scoring repair as a profile\n"
+"  fix               save the best-scoring repair as a profile (exit 1 when\n"
+"                    no repair fits, the best ties with another, or only a\n"
+"                    lossy one is left: then --pick N chooses)\n"
 "\n"
 "Options:\n"
 "  -d, --dialect=ab|pj       Darknet fork: ab (AlexeyAB, default) or pj\n"
@@ -72,6 +74,9 @@ usage(FILE *fp)
 "                            disk before renaming it into place (by default\n"
 "                            only when it replaces a file)\n"
 "      --no-sync             convert: never wait for the disk\n"
+"      --pick=N              fix: apply repair N as inspect lists it\n"
+"      --write-cfg=FILE      fix: also write the cfg the repair corrects (a\n"
+"                            class-count repair)\n"
 "      --verify              convert: read the whole output back before\n"
 "                            renaming it into place (.pt and .npz through\n"
 "                            libzip, which checks every CRC-32)\n"
@@ -168,12 +173,14 @@ struct opts {
 	int			 sync;		/* 0, or an enum dm_sync + 1 */
 	int			 verify;
 	int			 no_stats;
+	long			 pick;		/* fix --pick, 1-based; 0 none */
+	const char		*write_cfg;	/* fix --write-cfg */
 	struct dm_ovr		*cli;		/* overrides given as options */
 };
 
 enum {
 	OPT_SAVE_PROFILE = 256, OPT_NO_STATS, OPT_DTYPE, OPT_WRAP, OPT_FORCE,
-	OPT_NO_SYNC, OPT_SYNC, OPT_VERIFY,
+	OPT_NO_SYNC, OPT_SYNC, OPT_VERIFY, OPT_PICK, OPT_WRITE_CFG,
 	OPT_OVERRIDE
 };
 
@@ -198,6 +205,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "no-sync",	  no_argument,	     NULL, OPT_NO_SYNC },
 		{ "sync",	  no_argument,	     NULL, OPT_SYNC },
 		{ "verify",	  no_argument,	     NULL, OPT_VERIFY },
+		{ "pick",	  required_argument, NULL, OPT_PICK },
+		{ "write-cfg",	  required_argument, NULL, OPT_WRITE_CFG },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 		OVERRIDE_OPT("header"), OVERRIDE_OPT("transpose"),
@@ -270,6 +279,17 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_VERIFY:
 			o->verify = 1;
 			break;
+		case OPT_PICK:
+			if (!dm_atoi_whole(optarg) || optarg[0] == '-' ||
+			    (o->pick = dm_atoi_clamp(optarg)) < 1) {
+				warnx_usage("invalid --pick '%s' (use the number "
+				    "of a repair, from 1)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_WRITE_CFG:
+			o->write_cfg = optarg;
+			break;
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
 			    strcmp(optarg, "none") != 0) {
@@ -317,6 +337,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    o->force || o->sync != 0 || o->verify)) {
 		warnx_usage("%s", "--names, --dtype, --wrap, --force, --sync, "
 		    "--no-sync and --verify are for convert");
+		return EXIT_USAGE;
+	}
+	if (o->cmd != CMD_FIX && (o->pick != 0 || o->write_cfg != NULL)) {
+		warnx_usage("%s", "--pick and --write-cfg are for fix");
 		return EXIT_USAGE;
 	}
 	if (o->cmd == CMD_INSPECT && o->output != NULL) {
@@ -598,15 +622,50 @@ cmd_convert(const struct opts *o)
 	return 0;
 }
 
+/*
+ * Which repair fix applies: --pick's, or the best when it fits, is not
+ * lossy and ties with none; -1 (with the reason printed) otherwise, -2
+ * when --pick names no repair.
+ */
+static long
+fix_choice(const struct opts *o, const struct dm_diag *d)
+{
+	char who[128];
+
+	if (o->pick != 0) {
+		if ((size_t)o->pick > d->nhyps) {
+			say(stderr, "--pick %ld: there %s %zu repair%s\n",
+			    o->pick, d->nhyps == 1 ? "is" : "are", d->nhyps,
+			    d->nhyps == 1 ? "" : "s");
+			return -2;
+		}
+		return o->pick - 1;
+	}
+	if (d->ambiguous) {
+		dm_diag_tied(d, 0, who, sizeof who);
+		printf("ambiguous %s: the data cannot tell them apart (%s)\n",
+		    who, d->tie_note);
+		printf("no profile written: choose one with --pick N\n");
+		return -1;
+	}
+	if (!d->fit) {
+		printf("no repair fits: %s\n", d->summary[0] ? d->summary :
+		    "the data is implausible but the sizes agree");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_fix(const struct opts *o)
 {
 	const struct dm_verdict *v;
 	const struct dm_diag *d;
+	const struct dm_hyp *h;
 	struct dm_session *s;
 	struct dm_error err;
-	struct dm_ovr *best;
-	size_t i;
+	struct dm_ovr *best = NULL;
+	long k;
 	int rc;
 
 	dm_error_clear(&err);
@@ -623,36 +682,50 @@ cmd_fix(const struct opts *o)
 		return fail(s, &err);
 	d = dm_session_diag(s);
 	printf("verdict  %s: %s\n", dm_verdict_name(v->kind), v->message);
-	if (v->kind == DM_V_EXACT && d->first_bad < 0) {
+	if (v->kind == DM_V_EXACT && d->first_bad < 0 && d->nhyps == 0) {
 		printf("nothing to repair: the file fits the cfg and its data "
 		    "is plausible; no profile written\n");
 		dm_session_free(s);
-		return 0;
+		return o->pick != 0 || o->write_cfg != NULL ? EXIT_MISMATCH : 0;
 	}
-	for (i = 0; i < d->nhyps; i++)
-		printf("repair   %zu. %s (penalty %.1f)\n", i + 1,
-		    d->hyps[i].text, d->hyps[i].penalty);
-	if (!d->fit) {
-		printf("no repair fits: %s\n", d->summary[0] ? d->summary :
-		    "the data is implausible but the sizes agree");
-		dm_session_free(s);
-		return EXIT_MISMATCH;
+	dm_diag_print_repairs(stdout, d);
+	rc = EXIT_MISMATCH;
+	if ((k = fix_choice(o, d)) < 0) {
+		rc = k == -2 ? EXIT_USAGE : EXIT_MISMATCH;
+		goto out;
 	}
-	if ((best = dm_ovr_dup(d->hyps[0].ovr)) == NULL ||
-	    (best->note == NULL && (best->note = strdup(d->hyps[0].text)) ==
-	    NULL)) {
+	h = &d->hyps[k];
+	if (o->write_cfg != NULL && !dm_hyp_changes_cfg(h)) {
+		say(stderr, "--write-cfg: repair %ld changes nothing in the "
+		    "cfg; nothing written\n", k + 1);
+		goto out;
+	}
+	if (h->penalty >= 100)
+		say(stderr, "warning: repair %ld reads implausibly (penalty "
+		    "%.1f)\n", k + 1, h->penalty);
+	if (h->lossy)
+		say(stderr, "warning: repair %ld loses data: %s\n", k + 1,
+		    h->text);
+	if ((best = dm_ovr_dup(h->ovr)) == NULL ||
+	    (best->note == NULL && (best->note = strdup(h->text)) == NULL)) {
 		dm_ovr_free(best);
 		dm_error_set(&err, DM_ERR_NOMEM, "out of memory");
 		return fail(s, &err);
 	}
 	rc = dm_session_write_profile(s, best, o->output, NULL, &err);
 	dm_ovr_free(best);
-	if (rc == -1)
+	if (rc == -1 || (o->write_cfg != NULL &&
+	    dm_hyp_write_cfg(dm_session_net(s), h, o->write_cfg, &err) == -1))
 		return fail(s, &err);
 	printf("fixed    %s\nwrote    %s: apply it with --profile %s\n",
-	    d->hyps[0].text, o->output, o->output);
+	    h->text, o->output, o->output);
+	if (o->write_cfg != NULL)
+		printf("wrote    %s: the cfg with the repair made, which fits "
+		    "the weights as they are\n", o->write_cfg);
+	rc = 0;
+out:
 	dm_session_free(s);
-	return 0;
+	return rc;
 }
 
 /*
