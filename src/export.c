@@ -512,15 +512,122 @@ plan_port(struct dm_export *ex, size_t li, int conv, struct dm_error *err)
 	return add_nbt(ex, key, err);
 }
 
+/* Plans the tensors of layers 0..end-1, as opts->format and names say. */
+static int
+plan_layers(struct dm_export *ex, size_t end, struct dm_error *err)
+{
+	const struct dm_net *net = ex->net;
+	const struct dm_export_opts *opts = &ex->opts;
+	size_t li;
+	int conv = 0;
+
+	if (opts->format == DM_OUT_WEIGHTS) {
+		for (li = 0; li < net->narrays; li++) {
+			const struct dm_array *a = &net->arrays[li];
+
+			if (!dm_array_present(a) || a->omit || a->layer >= end)
+				continue;
+			if (add_array_tensor(ex, a->name, li, err) == -1)
+				return -1;
+			/* Darknet reads these as stored: keep them so. */
+			if (a->flags & DM_ARRAY_FLIPPED)
+				ex->x[ex->n - 1].src = DM_SRC_FILE;
+		}
+	} else {
+		for (li = 0; li < end; li++) {
+			if (net->layers[li].type == DM_L_CONV)
+				conv++;
+			if (opts->names == DM_NAMES_DARKMAP ||
+			    opts->names == DM_NAMES_TEMPLATE) {
+				if (plan_free_scheme(ex, li, conv, err) == -1)
+					return -1;
+			} else if (plan_port(ex, li, conv, err) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The keys a state_dict of the whole cfg has that this export lacks: the
+ * tensors of absent, cut off, omitted or missing layers, planned again as
+ * if their arrays were in the file.  Only a hint: without memory, or when
+ * the scheme cannot name them, the list is left empty.
+ */
+static int
+find_missing(struct dm_export *ex, size_t end)
+{
+	struct dm_export all;
+	struct dm_net full;
+	struct dm_array *arr;
+	struct dm_error e;
+	size_t i, j, n = 0;
+	int rc = 0;
+
+	if ((arr = malloc((ex->net->narrays + 1) * sizeof *arr)) == NULL)
+		return 0;
+	memcpy(arr, ex->net->arrays, ex->net->narrays * sizeof *arr);
+	for (i = 0; i < ex->net->narrays; i++) {
+		if (arr[i].count == 0 || (dm_array_present(&arr[i]) &&
+		    !arr[i].omit && arr[i].layer < end))
+			continue;
+		arr[i].offset = 0;
+		arr[i].omit = 0;
+		n++;
+	}
+	if (n == 0) {
+		free(arr);
+		return 0;
+	}
+	full = *ex->net;
+	full.arrays = arr;
+	memset(&all, 0, sizeof all);
+	all.net = &full;
+	all.w = ex->w;
+	all.opts = ex->opts;
+	dm_error_clear(&e);
+	if (plan_layers(&all, full.nlayers, &e) == 0) {
+		for (i = 0; i < all.n && rc == 0; i++) {
+			for (j = 0; j < ex->n; j++)
+				if (strcmp(ex->x[j].key, all.x[i].key) == 0)
+					break;
+			if (j < ex->n)
+				continue;
+			if ((n = ex->nmissing + 1) > ex->capmissing) {
+				char **k = realloc(ex->missing, 2 * n *
+				    sizeof *k);
+
+				if (k == NULL) {
+					rc = -1;
+					break;
+				}
+				ex->missing = k;
+				ex->capmissing = 2 * n;
+			}
+			if ((ex->missing[ex->nmissing] =
+			    strdup(all.x[i].key)) == NULL)
+				rc = -1;
+			else
+				ex->nmissing++;
+		}
+	}
+	for (i = 0; i < all.n; i++) {
+		free(all.x[i].key);
+		free(all.x[i].mem);
+	}
+	free(all.x);
+	free(arr);
+	return rc;
+}
+
 struct dm_export *
 dm_export_plan(const struct dm_net *net, struct dm_weights *w,
     const struct dm_verdict *v, const struct dm_export_opts *opts,
     struct dm_error *err)
 {
 	struct dm_export *ex;
-	size_t li, end;
+	size_t end;
 	long ai;
-	int conv = 0;
 
 	if (v->kind == DM_V_NOT_WEIGHTS) {
 		dm_error_set(err, DM_ERR_INVALID, "%s", v->message);
@@ -530,8 +637,11 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 	    v->layers_present == 0) && !opts->force) {
 		/* The verdict is a sentence of its own; this one follows. */
 		dm_error_set(err, DM_ERR_MISMATCH, "%s%s Nothing was written: "
-		    "the file does not match the cfg; --force exports the "
-		    "layers that are in the file", v->message,
+		    "the file does not match the cfg. First run 'darkmap "
+		    "fix', which finds the change that makes it match and "
+		    "saves it as a profile to convert with -p; --force is the "
+		    "last resort: it exports the data as it lies, misread "
+		    "wherever the mapping is wrong", v->message,
 		    v->message[0] != '\0' &&
 		    v->message[strlen(v->message) - 1] == '.' ? "" : ";");
 		return NULL;
@@ -548,29 +658,11 @@ dm_export_plan(const struct dm_net *net, struct dm_weights *w,
 	    w->size : net->data_end);
 	ex->missing_from = ai < 0 ? -1 : (long)net->arrays[ai].layer;
 	end = ex->missing_from < 0 ? net->nlayers : (size_t)ex->missing_from;
-	if (opts->format == DM_OUT_WEIGHTS) {
-		for (li = 0; li < net->narrays; li++) {
-			const struct dm_array *a = &net->arrays[li];
-
-			if (!dm_array_present(a) || a->omit || a->layer >= end)
-				continue;
-			if (add_array_tensor(ex, a->name, li, err) == -1)
-				goto fail;
-			/* Darknet reads these as stored: keep them so. */
-			if (a->flags & DM_ARRAY_FLIPPED)
-				ex->x[ex->n - 1].src = DM_SRC_FILE;
-		}
-	} else {
-		for (li = 0; li < end; li++) {
-			if (net->layers[li].type == DM_L_CONV)
-				conv++;
-			if (opts->names == DM_NAMES_DARKMAP ||
-			    opts->names == DM_NAMES_TEMPLATE) {
-				if (plan_free_scheme(ex, li, conv, err) == -1)
-					goto fail;
-			} else if (plan_port(ex, li, conv, err) == -1)
-				goto fail;
-		}
+	if (plan_layers(ex, end, err) == -1)
+		goto fail;
+	if (opts->format != DM_OUT_WEIGHTS && find_missing(ex, end) == -1) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto fail;
 	}
 	if (ex->n == 0) {
 		dm_error_file(err, DM_ERR_MISMATCH, w->path, "no tensor to "
@@ -600,6 +692,9 @@ dm_export_free(struct dm_export *ex)
 		free(ex->x[i].mem);
 	}
 	free(ex->x);
+	for (i = 0; i < ex->nmissing; i++)
+		free(ex->missing[i]);
+	free(ex->missing);
 	free(ex->scratch);
 	free(ex);
 }

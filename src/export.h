@@ -90,6 +90,10 @@ struct dm_export {
 	struct dm_xtensor *x;
 	size_t		 n, cap;
 	long		 missing_from;	/* first layer not in a partial file */
+	char		**missing;	/* keys of the whole cfg's state_dict
+					   that the export lacks (absent,
+					   omitted or missing layers); owned */
+	size_t		 nmissing, capmissing;
 	float		*scratch;	/* f16 conversion */
 };
 

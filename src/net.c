@@ -267,6 +267,44 @@ list_len(const char *v, int stop_at_hash)
 	return n;
 }
 
+/*
+ * A [yolo] mask names anchors by index.  Darknet keeps num anchors (2 *
+ * num floats, zero past those anchors= lists) and reads anchor k at
+ * 2 * k: a k of num or more reads past its array (out of bounds: boxes
+ * of garbage sizes, or a crash), and a k past the anchors listed reads
+ * zeros.  The weights are laid out the same either way, so these are
+ * warnings, on the mask's line.
+ */
+static int
+check_mask(struct build *b, const char *m, int mlen, int num, int ab)
+{
+	const char *an = dm_section_str(b->s, "anchors");
+	int line = dm_section_line(b->s, "mask"), listed, i, k;
+
+	listed = an != NULL ? list_len(an, ab) / 2 : 0;
+	for (i = 0; i < mlen && *m != '\0'; i++) {
+		k = dm_atoi_clamp(m);
+		if (k < 0 || k >= num) {
+			if (bwarn(b, "mask (line %d) names anchor %d, but "
+			    "num=%d: Darknet reads past its anchors there (out "
+			    "of bounds)", line, k, num) == -1)
+				return -1;
+			break;
+		}
+		if (k >= listed) {
+			if (bwarn(b, "mask (line %d) names anchor %d, but "
+			    "anchors= lists %d: Darknet reads 0,0 for it",
+			    line, k, listed) == -1)
+				return -1;
+			break;
+		}
+		if ((m = strchr(m, ',')) == NULL)
+			break;
+		m++;
+	}
+	return 0;
+}
+
 /* Adds an array to the ledger of the layer being built. */
 static int
 add_array(struct build *b, const char *sub, enum dm_role role,
@@ -1272,6 +1310,8 @@ parse_simple(struct build *b)
 		m = dm_section_str(b->s, "mask");
 		mlen = m != NULL ? list_len(m, ab) : num;
 		l->classes = classes;
+		if (m != NULL && check_mask(b, m, mlen, num, ab) == -1)
+			return -1;
 		if (set_image_out(b, b->w, b->h, (long long)mlen *
 		    ((long long)classes + (l->type == DM_L_YOLO ? 5 : 9))) == -1)
 			return -1;

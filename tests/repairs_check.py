@@ -237,8 +237,61 @@ def classes():
        "classes: --write-cfg with another repair writes nothing")
 
 
+def force():
+    """Four junk bytes before layer 20 of yolov4-tiny-half: convert refuses
+    and recommends fix first; --force writes, warning once per layer that
+    reads implausibly and counting them."""
+    cfg, data, offs, clean = yolov4_tiny()
+    g20 = offs[20][0]
+    b = write(tmp("gap20.weights"), data[:g20] + b"\x13\x37\xbe\xef" +
+              data[g20:])
+    out = tmp("force.npz")
+    r = run("convert", cfg, b, "-o", out)
+    err = r.stderr.decode()
+    ok(r.returncode == 1 and not os.path.exists(out) and
+       err.find("darkmap fix") < err.find("--force") and "-p" in err and
+       "last resort" in err,
+       "force: the refusal recommends fix and -p before --force: %s" % err)
+    r = run("convert", "--force", cfg, b, "-o", out)
+    lines = r.stderr.decode().splitlines()
+    per = [ln for ln in lines if "reads implausibly:" in ln]
+    ok(r.returncode == 0 and os.path.exists(out) and per and
+       "layer 20 (convolutional) reads implausibly: biases:" in per[0] and
+       all(int(ln.split("layer ")[1].split()[0]) >= 20 for ln in per),
+       "force: one warning per implausible layer from layer 20: %s" % lines)
+    ok(any("%d layers read implausibly" % len(per) in ln for ln in lines),
+       "force: the warnings are counted: %s" % lines[-2:])
+    # The same file exported with the repair warns of nothing.
+    prof = tmp("gap20.profile")
+    r = run("fix", cfg, b, "-o", prof)
+    r = run("convert", "--force", "-p", prof, cfg, b, "-o", out)
+    ok(r.returncode == 0 and b"implausibly" not in r.stderr and
+       same(dict(np.load(out)), clean, list(clean)),
+       "force: with the fix, no warning and a bit-exact export")
+
+
+def absent_keys():
+    """An export without layer 5 names the keys it lacks."""
+    cfg, data, offs, clean = yolov4_tiny()
+    r = run("convert", "--absent", "5", cfg,
+            fixture("weights/AlexeyAB/yolov4-tiny-half.weights"),
+            "--data-end", str(len(data) - (offs[5][1] - offs[5][0])), "--force",
+            "-o", tmp("absent.npz"))
+    lines = r.stderr.decode().splitlines()
+    want = sorted(k for k in clean if layer_of(k) == 5)
+    listed = sorted(ln.strip() for ln in lines if ln.startswith("  "))
+    ok(r.returncode == 0 and listed == want and
+       any("strict load_state_dict() will fail" in ln for ln in lines),
+       "absent: the missing keys are listed: %s" % lines)
+    got = dict(np.load(tmp("absent.npz")))
+    ok(sorted(got) == sorted(k for k in clean if layer_of(k) != 5),
+       "absent: the export lacks exactly those keys")
+
+
 def main():
     tie()
+    force()
+    absent_keys()
     classes()
     absurd()
     other_network()

@@ -589,6 +589,45 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 	return 0;
 }
 
+/*
+ * convert --force: one warning for each layer whose data reads
+ * implausibly where the file lies (naming its first bad array), and
+ * their count.
+ */
+static int
+force_warnings(struct dm_session *s, struct dm_error *err)
+{
+	const struct dm_net *net = dm_session_net(s);
+	const struct dm_diag *d;
+	size_t li, j, n = 0;
+
+	if (dm_session_diagnose(s, err) == -1)
+		return -1;
+	d = dm_session_diag(s);
+	for (li = 0; li < net->nlayers; li++) {
+		const struct dm_layer *l = &net->layers[li];
+
+		if (d->layer_level[li] != DM_LEVEL_BAD)
+			continue;
+		for (j = l->first_array; j < l->first_array + l->narrays &&
+		    d->ck[j].level != DM_LEVEL_BAD; j++)
+			;
+		if (j == l->first_array + l->narrays)
+			continue;
+		say(stderr, "warning: layer %zu (%s) reads implausibly: "
+		    "%s: %s\n", li, dm_ltype_name(l->type),
+		    net->arrays[j].name, d->ck[j].note);
+		n++;
+	}
+	if (n > 0)
+		say(stderr, "warning: %zu layer%s read%s implausibly and %s "
+		    "exported as read; 'darkmap fix' looks for the change "
+		    "that explains %s\n", n, n == 1 ? "" : "s",
+		    n == 1 ? "s" : "", n == 1 ? "is" : "are",
+		    n == 1 ? "it" : "them");
+	return 0;
+}
+
 static int
 cmd_convert(const struct opts *o)
 {
@@ -596,6 +635,7 @@ cmd_convert(const struct opts *o)
 	struct dm_session *s;
 	struct dm_error err;
 	struct dm_export *ex;
+	size_t i;
 	int rc;
 
 	dm_error_clear(&err);
@@ -608,12 +648,28 @@ cmd_convert(const struct opts *o)
 	}
 	if (save_cli_profile(o, s, &err) == -1)
 		return fail(s, &err);
+	if (o->force && dm_session_weights(s)->is_weights &&
+	    force_warnings(s, &err) == -1)
+		return fail(s, &err);
 	if ((ex = dm_session_plan(s, &xo, &err)) == NULL)
 		return fail(s, &err);
 	if (ex->missing_from >= 0)
 		say(stderr, "%s: layers %ld-%zu are not in the file and are "
 		    "not exported\n", o->weights, ex->missing_from,
 		    dm_session_net(s)->nlayers - 1);
+	if (ex->nmissing > 0) {
+		say(stderr, "warning: the export lacks %zu tensor%s of the "
+		    "cfg's state_dict (absent, omitted or missing layers): a "
+		    "strict load_state_dict() will fail on %s; load with "
+		    "strict=False to keep the rest:\n", ex->nmissing,
+		    ex->nmissing == 1 ? "" : "s", ex->nmissing == 1 ? "it" :
+		    "them");
+		for (i = 0; i < ex->nmissing; i++) {
+			fputs("  ", stderr);
+			dm_fputs_printable(stderr, ex->missing[i]);
+			putc('\n', stderr);
+		}
+	}
 	rc = dm_session_export(s, ex, o->output, &err);
 	dm_export_free(ex);
 	if (rc == -1)
