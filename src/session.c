@@ -684,12 +684,12 @@ adopt(struct dm_session *s, const struct dm_ovr *o, struct dm_error *err)
 static int
 ovr_fail(const struct dm_session_opts *o, struct dm_error *err)
 {
-	size_t n = o->profile != NULL ? strlen(o->profile) : 0, len;
 	int cli = o->cli != NULL && !dm_ovr_empty(o->cli);
+	size_t len;
 
-	if (n > 0 && strncmp(err->msg, o->profile, n) == 0 &&
-	    err->msg[n] == ':' && err->msg[n + 1] >= '1' &&
-	    err->msg[n + 1] <= '9') {
+	/* The error's position names a line of the profile. */
+	if (o->profile != NULL && err->line > 0 && strncmp(err->file,
+	    o->profile, sizeof err->file - 1) == 0) {
 		len = strlen(err->msg);
 		if (cli)
 			snprintf(err->msg + len, sizeof err->msg - len,
