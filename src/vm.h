@@ -119,6 +119,7 @@ enum dm_act {
 	DM_ACT_CANCEL,			/* Escape */
 	DM_ACT_ACCEPT,			/* Enter */
 	DM_ACT_YES, DM_ACT_NO,
+	DM_ACT_REDRAW,			/* the interface redraws the screen */
 	/* Line editing in a prompt or a dialog's text field. */
 	DM_ACT_CHAR,			/* arg: a Unicode code point */
 	DM_ACT_BACKSPACE,

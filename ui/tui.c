@@ -593,6 +593,7 @@ tui_run(struct dm_vm *vm)
 	struct tui t;
 	wint_t wc;
 	int r, k, flags = DM_VM_REDRAW;
+	long arg;
 
 	if (setup(&t) == -1)
 		return -1;
@@ -627,7 +628,7 @@ tui_run(struct dm_vm *vm)
 			flags |= mouse(&t, vm);
 		} else {
 			k = r == KEY_CODE_YES ? TUI_FN((int)wc) : (int)wc;
-			if (k == 0x0c) {		/* Ctrl-L */
+			if (tui_key_action(vm, k, &arg) == DM_ACT_REDRAW) {
 				clearok(curscr, TRUE);
 				flags |= DM_VM_REDRAW;
 				continue;

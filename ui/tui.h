@@ -5,8 +5,9 @@
  * ui/tui.c owns the terminal (set-up, colours or monochrome, UTF-8 or
  * ASCII glyphs, signals, resizing, the main loop); every ui/view_*.c
  * draws one pane or screen of the view-model (src/vm.h) and is reached
- * through a const table of operations; ui/keys.c turns keys into
- * view-model actions and holds the help text.  Only the main loop calls
+ * through a const table of operations; ui/keys.c holds the one table of
+ * key bindings, with their help text, and turns keys into view-model
+ * actions.  Only the main loop calls
  * doupdate().
  */
 #ifndef DM_TUI_H
@@ -188,12 +189,17 @@ void		 tui_bytes(char *buf, size_t len, uint64_t n);
 /* The action of key k in the view-model's current state. */
 enum dm_act	 tui_key_action(const struct dm_vm *vm, int k, long *arg);
 
+/* A line of the help screen, made from the key table. */
 struct tui_help {
-	const char	*keys;		/* NULL: a heading */
+	const char	*keys;		/* "j  Down"; NULL: a heading */
 	const char	*what;
 };
-extern const struct tui_help tui_help[];
-extern const size_t tui_nhelp;
+
+/* The help screen's lines; *n gets how many. */
+const struct tui_help *tui_help(size_t *n);
+
+/* Writes the key table for tests/keys.sh. */
+void		 tui_keys_dump(FILE *fp);
 
 /* The hint line for the current state. */
 const char	*tui_hints(const struct dm_vm *vm);

@@ -20,13 +20,15 @@ struct hline {
 static size_t
 wrap(struct hline *out, size_t max, int w)
 {
-	size_t i, n = 0, len, cut, off;
+	const struct tui_help *help;
+	size_t i, n = 0, len, cut, off, nhelp;
 	const char *s;
 
 	if (w < 20)
 		w = 20;
-	for (i = 0; i < tui_nhelp; i++) {
-		s = tui_help[i].what;
+	help = tui_help(&nhelp);
+	for (i = 0; i < nhelp; i++) {
+		s = help[i].what;
 		len = strlen(s);
 		off = 0;
 		do {
@@ -57,7 +59,7 @@ help_draw(struct tui *t, struct dm_vm *vm)
 {
 	static struct hline lines[512];
 	long i, rows = LINES - 2;
-	size_t n;
+	size_t n, nh;
 	int y, w;
 	char buf[256];
 
@@ -70,7 +72,7 @@ help_draw(struct tui *t, struct dm_vm *vm)
 	dm_vm_set_extent(vm, DM_PANE_HELP, (long)n);
 	for (y = 1, i = dm_vm_scroll(vm, DM_PANE_HELP); y <= rows && i < (long)n;
 	    y++, i++) {
-		const struct tui_help *h = &tui_help[lines[i].entry];
+		const struct tui_help *h = &tui_help(&nh)[lines[i].entry];
 
 		snprintf(buf, sizeof buf, "%.*s", (int)lines[i].len,
 		    h->what + lines[i].off);
