@@ -154,7 +154,7 @@ layer_bytes(const struct dm_net *net, size_t li)
 static int
 choosable(const struct dm_hyp *h)
 {
-	return h->penalty < 100 && !h->lossy;
+	return h->penalty < DM_FIT_PENALTY && !h->lossy;
 }
 
 /* Choosable repairs first, then by cost, then by kind. */
@@ -1077,7 +1077,7 @@ summarise(const struct dm_net *net, const struct dm_weights *w,
 	    "explains %s", d->size_diff != 0 ? "the size difference" :
 	    "the implausible data");
 	for (i = 0; i < d->nhyps; i++)
-		if (d->hyps[i].lossy && d->hyps[i].penalty < 100)
+		if (d->hyps[i].lossy && d->hyps[i].penalty < DM_FIT_PENALTY)
 			break;
 	if (i < d->nhyps)
 		snprintf(d->summary + n, sizeof d->summary - n, ": the file "
@@ -1132,7 +1132,7 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 		goto out;
 	}
 	for (k = 0; k < 2; k++) {
-		d->headers[k].size = k ? 20 : 16;
+		d->headers[k].size = k ? DM_HEADER_LONG : DM_HEADER_SHORT;
 		hshift = (int64_t)d->headers[k].size - (int64_t)net->header_size;
 		d->headers[k].fits = diff == hshift;
 		if (hshift == 0) {
@@ -1145,10 +1145,11 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 		goto out;
 	}
 	/* The other header size, read for real. */
-	hshift = net->header_size == 20 ? -4 : 4;
+	hshift = (int64_t)dm_header_other(net->header_size) -
+	    (int64_t)net->header_size;
 	if (shifted(net, w, hshift, &ph, err) == -1)
 		goto out;
-	k = net->header_size == 20 ? 0 : 1;
+	k = net->header_size == DM_HEADER_LONG ? 0 : 1;
 	d->headers[k].penalty = sum_range(ph, 0, net->nlayers);
 	d->headers[k].scored = 1;
 	if (d->headers[k].fits) {
@@ -1163,8 +1164,9 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 		    "%u: its version %d.%d says %s, but `seen' was written "
 		    "with %u bytes", d->headers[k].size,
 		    (unsigned)net->header_size, w->hdr.major, w->hdr.minor,
-		    net->header_size == 20 ? "0.2 or later" : "before 0.2",
-		    d->headers[k].size == 16 ? 4 : 8);
+		    net->header_size == DM_HEADER_LONG ? "0.2 or later" :
+		    "before 0.2", d->headers[k].size == DM_HEADER_SHORT ? 4 :
+		    8);
 	}
 	if (diff != 0) {
 		if (diff == hshift)

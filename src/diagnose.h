@@ -46,6 +46,9 @@ enum dm_hyp_kind {
 	DM_H_SALVAGE		/* keep the whole layers before a cut */
 };
 
+/* A repair whose data reads with a lower penalty than this fits. */
+#define DM_FIT_PENALTY	100
+
 struct dm_hyp {
 	enum dm_hyp_kind kind;
 	long		 layer;		/* the layer concerned, or -1 */
@@ -75,7 +78,7 @@ struct dm_diag {
 		int	 fits;
 		double	 penalty;
 		int	 scored;
-	}		 headers[2];	/* 16 and 20 */
+	}		 headers[2];	/* DM_HEADER_SHORT and _LONG */
 	struct dm_hyp	*hyps;		/* best first */
 	size_t		 nhyps;
 	int		 fit;		/* hyps[0] is a plausible repair and

@@ -910,7 +910,7 @@ write_weights(struct dm_export *ex, const char *path,
     const char *const *inputs, struct dm_error *err)
 {
 	struct dm_atomicfile af;
-	uint8_t hdr[20], *buf = NULL;
+	uint8_t hdr[DM_HEADER_LONG], *buf = NULL;
 	uint64_t done = 0, total = 0, off, left;
 	size_t i, chunk;
 

@@ -30,6 +30,7 @@
 
 #include "cfgkeys.h"
 #include "override.h"
+#include "weights.h"
 
 static const char *const dm_ltype_names[] = {
 #define DM_LTYPE_NAME(e, s) s,
@@ -1577,7 +1578,7 @@ dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 	}
 	if (check_ab_avg(net, err) == -1)
 		goto fail;
-	if (dm_net_layout(net, 20, net->unloadable != NULL ? DM_LAYOUT_SAVE :
+	if (dm_net_layout(net, DM_HEADER_LONG, net->unloadable != NULL ? DM_LAYOUT_SAVE :
 	    DM_LAYOUT_LOAD, err) == -1)
 		goto fail;
 	return net;
@@ -1683,9 +1684,10 @@ layer_order(struct dm_net *net, const struct dm_layer *l,
 {
 	const char *p, *e;
 	size_t i, k, n = 0, len;
-	int seen[64] = { 0 };
+	int seen[DM_LAYER_ARRAYS_MAX] = { 0 };
 
-	if (lo == NULL || lo->order == NULL || l->narrays > 64) {
+	if (lo == NULL || lo->order == NULL ||
+	    l->narrays > DM_LAYER_ARRAYS_MAX) {
 		for (i = 0; i < l->narrays; i++)
 			order[i] = l->first_array + i;
 		return 0;
@@ -1725,7 +1727,7 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 {
 	uint64_t off = header_size, end = header_size, floats = 0, bytes,
 	    next;
-	size_t li, k, order[64];
+	size_t li, k, order[DM_LAYER_ARRAYS_MAX];
 	int cut = 0, d;
 
 	if (mode == DM_LAYOUT_LOAD && net->unloadable != NULL) {
@@ -1748,7 +1750,7 @@ dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 		    li) : NULL;
 		int absent = cut || (lo != NULL && lo->absent);
 
-		if (l->narrays > 64) {
+		if (l->narrays > DM_LAYER_ARRAYS_MAX) {
 			dm_error_line(err, DM_ERR_RANGE, net->cfg->path,
 			    l->line, "layer %zu has too many arrays", li);
 			return dm_error_at_layer(err, (long)li);

@@ -49,6 +49,7 @@ enum dm_layout_mode {
 };
 
 #define DM_ARRAY_NAME_MAX 40
+#define DM_LAYER_ARRAYS_MAX 64	/* the most arrays a layer has */
 #define DM_SHAPE_MAX 5
 #define DM_OFFSET_NONE UINT64_MAX
 

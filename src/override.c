@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include "override.h"
+#include "weights.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -26,6 +27,14 @@
 
 #include "atomicfile.h"
 #include "cfg.h"
+
+/* The largest profile read, in bytes. */
+#define DM_PROFILE_MAX	((size_t)16 << 20)
+
+/* The keys of one profile section: how many, and their longest text. */
+#define PR_KEYS_MAX	32
+#define PR_KEY_MAX	32
+#define PR_VAL_MAX	256
 
 struct dm_ovr *
 dm_ovr_new(void)
@@ -567,7 +576,7 @@ set_file_key(struct dm_ovr *o, const char *key, const char *val,
 	int b;
 
 	if (strcmp(key, "header") == 0) {
-		if (parse_i64(val, &v) == -1 || (v != 16 && v != 20))
+		if (parse_i64(val, &v) == -1 || (v != DM_HEADER_SHORT && v != DM_HEADER_LONG))
 			return -2;
 		o->header = (int)v;
 	} else if (strcmp(key, "transpose") == 0) {
@@ -818,9 +827,9 @@ struct preader {
 	int		 sect_line;
 	int		 have_version;
 	/* A [layer] or [array] entry collects keys until it is complete. */
-	char		 keys[32][32];
-	char		 vals[32][256];
-	int		 lines[32];
+	char		 keys[PR_KEYS_MAX][PR_KEY_MAX];
+	char		 vals[PR_KEYS_MAX][PR_VAL_MAX];
+	int		 lines[PR_KEYS_MAX];
 	int		 nkeys;
 	struct dm_error	*err;
 };
@@ -976,10 +985,11 @@ profile_key(struct preader *r, const char *key, const char *val, int line)
 		for (i = 0; i < r->nkeys; i++)
 			if (strcmp(r->keys[i], key) == 0)
 				return perr(r, line, "'%s' given twice", key);
-		if (r->nkeys == 32 || strlen(key) >= 32 || strlen(val) >= 256)
+		if (r->nkeys == PR_KEYS_MAX || strlen(key) >= PR_KEY_MAX ||
+		    strlen(val) >= PR_VAL_MAX)
 			return perr(r, line, "entry too long");
-		snprintf(r->keys[r->nkeys], 32, "%s", key);
-		snprintf(r->vals[r->nkeys], 256, "%s", val);
+		snprintf(r->keys[r->nkeys], PR_KEY_MAX, "%s", key);
+		snprintf(r->vals[r->nkeys], PR_VAL_MAX, "%s", val);
 		r->lines[r->nkeys++] = line;
 		return 0;
 	}
@@ -1113,14 +1123,14 @@ dm_profile_read(const char *path, struct dm_error *err)
 		dm_error_file(err, DM_ERR_IO, path, "%s", strerror(errno));
 		return NULL;
 	}
-	/* Profiles are small: refuse anything over 16 MiB. */
-	if ((buf = malloc((16u << 20) + 1)) == NULL) {
+	/* Profiles are small: refuse anything larger. */
+	if ((buf = malloc(DM_PROFILE_MAX + 1)) == NULL) {
 		fclose(fp);
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	n = fread(buf, 1, (16u << 20) + 1, fp);
-	if (ferror(fp) || n > (16u << 20)) {
+	n = fread(buf, 1, DM_PROFILE_MAX + 1, fp);
+	if (ferror(fp) || n > DM_PROFILE_MAX) {
 		dm_error_file(err, ferror(fp) ? DM_ERR_IO : DM_ERR_RANGE, path,
 		    "%s", ferror(fp) ? "read error" : "too large for a "
 		    "profile");

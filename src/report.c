@@ -172,7 +172,7 @@ json_diag(FILE *fp, const struct dm_diag *d)
 		json_num(fp, h->penalty);
 		fprintf(fp, ", \"plausible\": %s, \"lossy\": %s, "
 		    "\"changes_cfg\": %s, \"ties_with\": [",
-		    h->penalty < 100 ? "true" : "false",
+		    h->penalty < DM_FIT_PENALTY ? "true" : "false",
 		    h->lossy ? "true" : "false",
 		    dm_hyp_changes_cfg(h) ? "true" : "false");
 		for (j = 0; j < h->nties; j++)

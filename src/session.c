@@ -117,7 +117,8 @@ dialect_of(const struct dm_session *s, const struct dm_ovr *o)
 static unsigned
 own_header(const struct dm_weights *w)
 {
-	return w != NULL && w->is_weights && w->has_header ? w->hdr.size : 20;
+	return w != NULL && w->is_weights && w->has_header ? w->hdr.size :
+	    DM_HEADER_LONG;
 }
 
 int

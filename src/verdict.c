@@ -59,7 +59,7 @@ add_hints(const struct dm_net *net, const struct dm_weights *w,
 {
 	size_t n = strlen(v->message);
 	uint64_t body = net->total_bytes - net->header_size;
-	unsigned other = net->header_size == 20 ? 16 : 20;
+	unsigned other = dm_header_other(net->header_size);
 
 	if (w->size == body + other)
 		snprintf(v->message + n, sizeof v->message - n, " With a "

@@ -139,7 +139,7 @@ vm_edit_file_toggle(struct dm_vm *vm, enum dm_act act, long arg)
 		return DM_VM_REDRAW;
 	switch (act) {
 	case DM_ACT_HEADER:
-		v = net_of(vm)->header_size == 20 ? 16 : 20;
+		v = dm_header_other(net_of(vm)->header_size);
 		o->header = (unsigned)v == dm_session_file_header(vm->s) ? DM_UNSET : v;
 		snprintf(what, sizeof what, "header %d bytes", v);
 		break;

@@ -41,22 +41,28 @@
 #include "endian.h"
 
 unsigned
+dm_header_other(unsigned size)
+{
+	return size == DM_HEADER_LONG ? DM_HEADER_SHORT : DM_HEADER_LONG;
+}
+
+unsigned
 dm_header_size_for(int32_t major, int32_t minor, enum dm_dialect dialect)
 {
 	int64_t v = (int64_t)major * 10 + minor;
 
 	if (v < 2)
-		return 16;
+		return DM_HEADER_SHORT;
 	if (dialect == DM_DIALECT_PJ && (major >= 1000 || minor >= 1000))
-		return 16;
-	return 20;
+		return DM_HEADER_SHORT;
+	return DM_HEADER_LONG;
 }
 
 int
 dm_header_decode(const uint8_t *buf, size_t len, enum dm_dialect dialect,
     struct dm_header *h)
 {
-	if (len < 16)
+	if (len < DM_HEADER_SHORT)
 		return -1;
 	memset(h, 0, sizeof *h);
 	h->major = (int32_t)dm_le32dec(buf);
@@ -64,8 +70,8 @@ dm_header_decode(const uint8_t *buf, size_t len, enum dm_dialect dialect,
 	h->revision = (int32_t)dm_le32dec(buf + 8);
 	h->size = dm_header_size_for(h->major, h->minor, dialect);
 	h->transpose = h->major > 1000 || h->minor > 1000;
-	if (h->size == 20) {
-		if (len < 20)
+	if (h->size == DM_HEADER_LONG) {
+		if (len < DM_HEADER_LONG)
 			return -1;
 		h->seen = dm_le64dec(buf + 12);
 	} else
@@ -243,9 +249,10 @@ dm_weights_probe(const uint8_t *buf, size_t len, uint64_t size, char *what,
 			    "Darknet weights");
 		return 0;
 	}
-	if (size < 16) {
+	if (size < DM_HEADER_SHORT) {
 		snprintf(what, whatlen, "the file has %" PRIu64 " bytes, fewer "
-		    "than the 16 of the smallest weights header", size);
+		    "than the %d of the smallest weights header", size,
+		    DM_HEADER_SHORT);
 		return 0;
 	}
 	what[0] = '\0';

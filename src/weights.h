@@ -17,10 +17,18 @@
 
 #define DM_HEAD_MAX 4096
 
+/*
+ * The two sizes of a header: major, minor and revision, then `seen' in 4
+ * bytes (DM_HEADER_SHORT) or in 8 (DM_HEADER_LONG, what Darknet writes
+ * since 0.2).
+ */
+#define DM_HEADER_SHORT	16
+#define DM_HEADER_LONG	20
+
 struct dm_header {
 	int32_t		 major, minor, revision;
 	uint64_t	 seen;
-	unsigned	 size;		/* 16 or 20 bytes */
+	unsigned	 size;		/* DM_HEADER_SHORT or _LONG bytes */
 	int		 transpose;	/* major or minor above 1000 */
 };
 
@@ -44,6 +52,9 @@ struct dm_weights {
  */
 int		 dm_header_decode(const uint8_t *buf, size_t len,
 		     enum dm_dialect dialect, struct dm_header *h);
+
+/* The header size that size is not: 16 for 20, 20 for 16. */
+unsigned	 dm_header_other(unsigned size);
 
 /* The header size the dialect's rule gives for these version numbers. */
 unsigned	 dm_header_size_for(int32_t major, int32_t minor,

@@ -149,8 +149,8 @@ header_text(struct dm_vm *vm, struct text *x)
 		add(x, TUI_S_NORMAL, "version   %d.%d.%d", (int)w->hdr.major,
 		    (int)w->hdr.minor, (int)w->hdr.revision);
 		add(x, TUI_S_NORMAL, "seen      %" PRIu64 " images (%u bytes)",
-		    w->hdr.seen, w->hdr.size == 20 ? 8 : 4);
-		if (w->hdr.size == 20 && (w->hdr.seen >> 32) != 0)
+		    w->hdr.seen, w->hdr.size == DM_HEADER_LONG ? 8 : 4);
+		if (w->hdr.size == DM_HEADER_LONG && (w->hdr.seen >> 32) != 0)
 			add_wrapped(x, TUI_S_SUSPECT, "          ", "more "
 			    "images than anyone trains on: its last 4 bytes "
 			    "may be data, as with a 16-byte header");
@@ -212,7 +212,7 @@ end_text(struct dm_vm *vm, struct text *x)
 
 			snprintf(buf, sizeof buf, "%zu. %s (penalty %.1f)",
 			    i + 1, d->hyps[i].text, d->hyps[i].penalty);
-			add_wrapped(x, d->hyps[i].penalty < 100 ?
+			add_wrapped(x, d->hyps[i].penalty < DM_FIT_PENALTY ?
 			    TUI_S_NORMAL : TUI_S_DIM, "", buf);
 		}
 	}
