@@ -611,6 +611,63 @@ dm_stats_range(struct dm_weights *w, uint64_t off, uint64_t count,
 	return stats_spans(w, &sp, 1, 0, err);
 }
 
+int
+dm_stats_ranges(struct dm_weights *w, const uint64_t *off,
+    const uint64_t *count, struct dm_stats *st, size_t n,
+    struct dm_error *err)
+{
+	struct span *sp;
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((sp = calloc(n, sizeof *sp)) == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		sp[i].off = off[i];
+		sp[i].count = count[i];
+		sp[i].st = &st[i];
+	}
+	rc = stats_spans(w, sp, n, 0, err);
+	free(sp);
+	return rc;
+}
+
+void
+dm_stats_merge(struct dm_stats *dst, const struct dm_stats *src)
+{
+	double nn, d;
+
+	dst->zeros += src->zeros;
+	dst->nans += src->nans;
+	dst->infs += src->infs;
+	dst->subnormals += src->subnormals;
+	dst->valid = dst->valid && src->valid;
+	if (src->n == 0)
+		return;
+	if (dst->n == 0) {
+		dst->n = src->n;
+		dst->min = src->min;
+		dst->max = src->max;
+		dst->mean = src->mean;
+		dst->std = src->std;
+		return;
+	}
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	nn = (double)(dst->n + src->n);
+	d = src->mean - dst->mean;
+	/* Population variances, combined as stats_spans() combines units. */
+	dst->std = sqrt((dst->std * dst->std * (double)dst->n +
+	    src->std * src->std * (double)src->n +
+	    d * d * ((double)dst->n / nn) * (double)src->n) / nn);
+	dst->mean += d * ((double)src->n / nn);
+	dst->n += src->n;
+}
+
 static void
 judge(struct dm_check *c, enum dm_level level, double penalty,
     const char *note)

@@ -38,6 +38,21 @@ struct dm_check {
 int		 dm_stats_range(struct dm_weights *w, uint64_t off,
 		     uint64_t count, struct dm_stats *st, struct dm_error *err);
 
+/*
+ * Statistics of n ranges at once: count[i] floats at byte offset off[i]
+ * into st[i], read by as many threads as pay.  Ranges outside the file
+ * give valid = 0, as in dm_stats_range().
+ */
+int		 dm_stats_ranges(struct dm_weights *w, const uint64_t *off,
+		     const uint64_t *count, struct dm_stats *st, size_t n,
+		     struct dm_error *err);
+
+/*
+ * Adds the values summarised by src to dst, as if one range had held
+ * both; valid stays set only when both are.
+ */
+void		 dm_stats_merge(struct dm_stats *dst, const struct dm_stats *src);
+
 /* Judges an array's statistics for its role (BN variance > 0, ...). */
 void		 dm_stats_judge(const struct dm_net *net, const struct dm_array *a,
 		     const struct dm_stats *st, struct dm_check *c);
