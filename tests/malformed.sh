@@ -166,7 +166,7 @@ for f in pt safetensors npz; do
 	"$DARKMAP" convert "$cfg" "$good" -o "$tmp/model.$f" >/dev/null 2>&1 ||
 	    fail "cannot make model.$f"
 done
-hostile "weights as cfg" 3 ab-small.weights ':1: line contains a NUL byte' '' -- "$good"
+hostile "weights as cfg" 3 ab-small.weights "looks like a weights file, not a cfg: 'darkmap identify " '' -- "$good"
 hostile "weights and cfg swapped" 3 ab-small.weights 'NUL byte' '' -- "$good" "$cfg"
 hostile ".pt as cfg" 3 model.pt 'model.pt:1: ' '' -- "$tmp/model.pt"
 hostile ".pt as weights" 3 model.pt 'PyTorch checkpoint' '' -- "$cfg" "$tmp/model.pt"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "diagnose.h"
 #include "error.h"
 #include "export.h"
@@ -37,6 +38,7 @@ usage(FILE *fp)
 "       %s inspect [OPTION]... CFG [WEIGHTS]\n"
 "       %s convert [OPTION]... CFG WEIGHTS -o OUT\n"
 "       %s fix [OPTION]... CFG WEIGHTS -o PROFILE\n"
+"       %s identify [OPTION]... WEIGHTS [CFG|DIR]...\n"
 "Show every layer of a Darknet cfg beside the byte range its tensors\n"
 "occupy in the .weights file, say whether and why the file does not fit,\n"
 "fix the mapping, and convert the tensors.\n"
@@ -51,6 +53,10 @@ usage(FILE *fp)
 "  fix               save the best-scoring repair as a profile (exit 1 when\n"
 "                    no repair fits, the best ties with another, or only a\n"
 "                    lossy one is left: then --pick N chooses)\n"
+"  identify          find the cfgs that explain a weights file, with their\n"
+"                    class count; read its conv layers blind with --sketch\n"
+"                    (options: --catalog=DIR, --write-cfg=OUT,\n"
+"                    --candidate=N, --sketch=OUT.cfg, -d, -f)\n"
 "\n"
 "Options:\n"
 "  -d, --dialect=ab|pj       Darknet fork: ab (AlexeyAB, default) or pj\n"
@@ -93,7 +99,7 @@ usage(FILE *fp)
 "fix: done), 1 they do not (fix: no repair fits), 2 usage error,\n"
 "3 unreadable or invalid input.\n"
 "See darkmap(1) and darkmap-profile(5).\n", progname, progname, progname,
-	    progname);
+	    progname, progname);
 }
 
 static void
@@ -465,6 +471,8 @@ cmd_inspect(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
+	if (o->weights == NULL && cmd_identify_hint(o->cfg))
+		return EXIT_INPUT;
 	if ((s = open_session(o, 0, &err)) == NULL)
 		return fail(s, &err);
 	print_notes(s);
@@ -826,6 +834,8 @@ cmd_interface(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
+	if (o->weights == NULL && cmd_identify_hint(o->cfg))
+		return EXIT_INPUT;
 	if ((s = open_session(o, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
 	    &err)) == NULL)
 		return fail(s, &err);
@@ -866,6 +876,10 @@ main(int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	o.explicit_cmd = 1;
+	if (argc > 1 && strcmp(argv[1], "identify") == 0) {
+		dm_ovr_free(o.cli);
+		return cmd_identify(argc - 1, argv + 1);
+	}
 	if (argc > 1 && strcmp(argv[1], "inspect") == 0)
 		o.cmd = CMD_INSPECT, argc--, argv++;
 	else if (argc > 1 && strcmp(argv[1], "convert") == 0)

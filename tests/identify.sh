@@ -1,0 +1,205 @@
+#!/bin/sh
+# identify.sh - darkmap identify: weights files made here from the
+# catalogue's cfgs with the changes people make (another class count, a
+# backbone cut, an old header), Darknet's own fixture weights, a network
+# outside the catalogue, the blind sketch, and bad input.
+
+. "$(dirname "$0")/lib.sh"
+
+if ! "$PYTHON3" -c 'import numpy' 2>/dev/null; then
+	[ "${CI:-}" = true ] && { echo "numpy missing in CI" >&2; exit 99; }
+	echo "SKIP: $PYTHON3 has no numpy"
+	exit 77
+fi
+ab=$catalogue/AlexeyAB
+check="$PYTHON3 $srcdir/tests/identify_check.py"
+# Only the catalogue: no folders from the caller's environment.
+unset DARKMAP_CFG_PATH
+
+# make CFG OUT: writes a plausible weights file that fits CFG exactly.
+make_weights() {
+	"$DARKMAP" inspect -f json "$1" >"$tmp/layout.json" &&
+	    "$PYTHON3" "$srcdir/bench/genweights.py" "$tmp/layout.json" "$2" \
+	    >/dev/null
+}
+
+# json_ok DESC MODE COND...: the last identify's JSON ($tmp/out) passes.
+json_ok() {
+	local desc=$1
+	shift
+	if $check "$tmp/out" "$@" 2>"$tmp/check.err"; then
+		pass "$desc"
+	else
+		fail "$desc: $(cat "$tmp/check.err")"
+	fi
+}
+
+# A YOLO detector trained on 3 classes: [yolo] classes and the filters of
+# the conv before each head changed together.
+sed -e 's/^classes=80/classes=3/' -e 's/^filters=255/filters=24/' \
+    "$ab/yolov3-tiny.cfg" >"$tmp/mine.cfg"
+make_weights "$tmp/mine.cfg" "$tmp/y3.weights" || fail "genweights yolov3-tiny"
+expect 0 "yolov3-tiny with 3 classes is identified" -- \
+    "$DARKMAP" identify -f json "$tmp/y3.weights"
+json_ok "yolov3-tiny, 3 classes, exact, ab" top name=AlexeyAB/yolov3-tiny.cfg \
+    classes=3 fit=exact dialect=ab plausible=true change=filters:255:24 \
+    change=classes:80:3
+lines=$(grep -n '^filters=255' "$ab/yolov3-tiny.cfg" | cut -d: -f1 |
+    paste -sd, | sed 's/,/, /g')
+expect 0 "text report" -- "$DARKMAP" identify "$tmp/y3.weights"
+grep_out "classes 80->3: filters 255->24 at lines $lines" \
+    "the text names the change and the lines ($lines)"
+grep_out "open +darkmap identify -d ab --write-cfg=yolov3-tiny-3.cfg" \
+    "the text gives the command that opens it"
+expect 0 "--write-cfg writes the changed cfg" -- \
+    "$DARKMAP" identify --write-cfg="$tmp/w.cfg" "$tmp/y3.weights"
+expect 0 "the written cfg fits the file exactly" -- \
+    "$DARKMAP" inspect --no-stats "$tmp/w.cfg" "$tmp/y3.weights"
+grep_out '^verdict +exact' "inspect says exact on the written cfg"
+if diff "$tmp/mine.cfg" "$tmp/w.cfg" >/dev/null; then
+	pass "the written cfg is the trained one, line for line"
+else
+	fail "the written cfg differs: $(diff "$tmp/mine.cfg" "$tmp/w.cfg" | head -5)"
+fi
+
+# A [region] detector: classes and filters = num * (classes + coords + 1).
+sed -e 's/^classes=20/classes=7/' -e 's/^filters=125/filters=60/' \
+    "$ab/yolov2-tiny-voc.cfg" >"$tmp/region.cfg"
+make_weights "$tmp/region.cfg" "$tmp/region.weights" || fail "genweights region"
+expect 0 "a [region] detector with 7 classes" -- \
+    "$DARKMAP" identify -f json "$tmp/region.weights"
+json_ok "yolov2-tiny-voc, 7 classes" top name=AlexeyAB/yolov2-tiny-voc.cfg \
+    classes=7 fit=exact change=filters:125:60
+
+# A classifier with 10 classes: its last conv before [softmax].
+sed -e 's/^filters=1000/filters=10/' "$ab/tiny.cfg" >"$tmp/cls.cfg"
+make_weights "$tmp/cls.cfg" "$tmp/cls.weights" || fail "genweights classifier"
+expect 0 "a classifier with 10 classes" -- \
+    "$DARKMAP" identify -f json "$tmp/cls.weights"
+json_ok "tiny.cfg, 10 classes" top name=AlexeyAB/tiny.cfg classes=10 \
+    fit=exact change=filters:1000:10
+
+# A backbone: yolov4-tiny.conv.29 holds layers 0..28, as Darknet's partial.
+make_weights "$ab/yolov4-tiny.cfg" "$tmp/y4.weights" || fail "genweights y4"
+cut=$("$DARKMAP" inspect -f tsv "$ab/yolov4-tiny.cfg" "$tmp/y4.weights" |
+    awk -F'\t' '$1 == 29 { print $5; exit }')
+head -c "$cut" "$tmp/y4.weights" >"$tmp/yolov4-tiny.conv.29"
+expect 0 "a backbone cut after layer 28" -- \
+    "$DARKMAP" identify -f json "$tmp/yolov4-tiny.conv.29"
+json_ok "yolov4-tiny.cfg, partial, cutoff 29" tied \
+    name=AlexeyAB/yolov4-tiny.cfg fit=partial cutoff=29 plausible=true
+
+# A 16-byte header (version 0.1, 4-byte seen) before Darknet's tiny data.
+w=$fixtures/weights/AlexeyAB/tiny.weights
+{ printf '\000\000\000\000\001\000\000\000\000\000\000\000\007\000\000\000'
+  tail -c +21 "$w"; } >"$tmp/old.weights"
+expect 0 "a 16-byte header" -- "$DARKMAP" identify -f json "$tmp/old.weights"
+json_ok "16-byte header: tiny.cfg, exact" top name=AlexeyAB/tiny.cfg \
+    fit=exact header.size=16 header.seen=7 header.minor=1
+
+# Darknet's own files.
+expect 0 "AlexeyAB's tiny.weights" -- "$DARKMAP" identify -f json "$w"
+json_ok "tiny.weights: tiny.cfg, ab, 1000 classes" top name=tiny.cfg \
+    dialect=ab classes=1000 fit=exact header.revision=5
+expect 0 "pjreddie's tiny.weights" -- "$DARKMAP" identify -f json \
+    "$fixtures/weights/pjreddie/tiny.weights"
+json_ok "pjreddie's tiny.weights: pjreddie/tiny.cfg, pj" top \
+    name=pjreddie/tiny.cfg dialect=pj fit=exact header.revision=0
+expect 0 "Darknet's random init reads plausibly" -- "$DARKMAP" identify \
+    -f json "$fixtures/weights/AlexeyAB/tiny.randinit.weights"
+json_ok "tiny.randinit.weights: tiny.cfg" top name=tiny.cfg fit=exact
+
+# A network outside the catalogue (every filters halved): no fit is
+# claimed, and its folder given as an argument finds it.
+for fork in AlexeyAB pjreddie; do
+	half=$fixtures/weights/$fork/yolov3-tiny-half.weights
+	d=$(printf %s "$fork" | sed 's/AlexeyAB/ab/; s/pjreddie/pj/')
+	expect 1 "$fork yolov3-tiny-half is outside the catalogue" -- \
+	    "$DARKMAP" identify -f json "$half"
+	json_ok "$fork yolov3-tiny-half: nothing plausible claimed" none
+	expect 1 "text: says no cfg fits, and the closest" -- \
+	    "$DARKMAP" identify "$half"
+	grep_out '^no cfg fits' "the text says that no cfg fits"
+	grep_out '^closest' "the text lists the closest"
+	expect 0 "$fork yolov3-tiny-half found in its folder" -- \
+	    "$DARKMAP" identify -f json "$half" "$fixtures/cfg/reduced/$fork"
+	json_ok "$fork yolov3-tiny-half.cfg, $d" top \
+	    name=reduced/$fork/yolov3-tiny-half.cfg fit=exact dialect=$d
+done
+expect 0 "DARKMAP_CFG_PATH adds a folder" -- env \
+    DARKMAP_CFG_PATH="$tmp/nowhere:$fixtures/cfg/reduced/AlexeyAB" \
+    "$DARKMAP" identify -f json "$fixtures/weights/AlexeyAB/yolov4-tiny-half.weights"
+json_ok "yolov4-tiny-half found through DARKMAP_CFG_PATH" top \
+    name=yolov4-tiny-half.cfg fit=exact
+grep_err "warning: DARKMAP_CFG_PATH: .*nowhere" "a missing folder is warned of"
+expect 0 "--catalog adds a folder" -- "$DARKMAP" identify -f json \
+    --catalog="$fixtures/cfg/reduced/AlexeyAB" \
+    "$fixtures/weights/AlexeyAB/yolov4-tiny-half.weights"
+json_ok "yolov4-tiny-half found through --catalog" top \
+    name=yolov4-tiny-half.cfg
+
+# A cfg that does not parse is skipped with a warning.
+mkdir "$tmp/dir"
+printf 'filters=3\n[net]\n' >"$tmp/dir/broken.cfg"
+cp "$ab/tiny.cfg" "$tmp/dir/mytiny.cfg"
+expect 0 "a folder with a broken cfg" -- "$DARKMAP" identify -f json "$w" \
+    "$tmp/dir"
+grep_err "warning: skipped .*broken.cfg:1: " "the broken cfg is named, with its line"
+json_ok "the search went on: mytiny.cfg and tiny.cfg are one layout" top \
+    name=dir/mytiny.cfg name=AlexeyAB/tiny.cfg
+
+# The blind sketch, the cfgs withheld: the leading conv layers it
+# rebuilds exactly, and its draft cfg.
+for f in AlexeyAB/tiny AlexeyAB/yolov3-tiny-half AlexeyAB/yolov4-tiny-half \
+    pjreddie/yolov3-tiny-half; do
+	fork=${f%%/*}
+	name=${f#*/}
+	cfg=$catalogue/$fork/$name.cfg
+	[ -f "$cfg" ] || cfg=$fixtures/cfg/reduced/$fork/$name.cfg
+	weights=$fixtures/weights/$f.weights
+	d=$(printf %s "$fork" | sed 's/AlexeyAB/ab/; s/pjreddie/pj/')
+	"$DARKMAP" identify -f json --sketch="$tmp/draft.cfg" "$weights" \
+	    >"$tmp/out" 2>"$tmp/err"
+	"$DARKMAP" inspect -d "$d" -f json "$cfg" >"$tmp/real.json"
+	set -- $($check "$tmp/out" sketch "$tmp/real.json")
+	echo "# sketch of $f: $1 of $2 conv layers rebuilt exactly"
+	if [ "${1:-0}" -eq "${2:--1}" ]; then
+		pass "sketch of $f rebuilds all $2 conv layers"
+	else
+		fail "sketch of $f rebuilds ${1:-?} of ${2:-?} conv layers"
+	fi
+	expect 0 "the draft cfg of $f fits the file" -- \
+	    "$DARKMAP" inspect --no-stats "$tmp/draft.cfg" "$weights"
+	grep_out '^verdict +exact' "inspect says exact on the draft of $f"
+done
+
+# Bad input.
+expect 3 "a cfg where the weights belong" -- "$DARKMAP" identify "$ab/tiny.cfg"
+grep_err "tiny.cfg: this is a Darknet cfg file, not weights: identify takes the weights" \
+    "the message says the weights come first"
+expect 3 "a missing file" -- "$DARKMAP" identify "$tmp/absent.weights"
+grep_err "absent.weights: No such file" "the missing file is named"
+printf 'PK\003\004 data.pkl' >"$tmp/model.pt"
+expect 3 "a PyTorch checkpoint" -- "$DARKMAP" identify "$tmp/model.pt"
+grep_err "model.pt: this is a PyTorch checkpoint" "the probe's message"
+expect 3 "a missing --catalog folder" -- "$DARKMAP" identify \
+    --catalog="$tmp/nowhere" "$w"
+grep_err "nowhere: No such file" "the folder is named"
+expect 2 "no operand" -- "$DARKMAP" identify
+expect 2 "a bad format" -- "$DARKMAP" identify -f xml "$w"
+expect 2 "a bad dialect" -- "$DARKMAP" identify -d xx "$w"
+expect 2 "--candidate without --write-cfg" -- "$DARKMAP" identify \
+    --candidate=2 "$w"
+expect 3 "inspect on a weights file alone" -- "$DARKMAP" inspect "$w"
+grep_err "tiny.weights: this looks like a weights file, not a cfg: 'darkmap identify " \
+    "inspect points to identify"
+cp "$w" "$tmp/keep.weights"
+expect 2 "--write-cfg over the weights file is refused" -- "$DARKMAP" identify \
+    --write-cfg="$tmp/keep.weights" "$tmp/keep.weights"
+if cmp -s "$w" "$tmp/keep.weights"; then
+	pass "the weights file is left as it was"
+else
+	fail "the weights file was overwritten"
+fi
+
+finish
