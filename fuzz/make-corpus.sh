@@ -1,7 +1,7 @@
 #!/bin/sh
 # make-corpus.sh - writes the seed corpus of a fuzz target.
 #
-# Usage: make-corpus.sh cfg|weights|profile OUTDIR
+# Usage: make-corpus.sh cfg|weights|profile|pickle OUTDIR
 #
 # Seeds come from the bundled test data (tests/data) and, when present,
 # the shared fixtures ($DM_FIXTURES, or ../shared/fixtures beside the
@@ -17,7 +17,7 @@ if [ -z "$fixtures" ] && [ -d "$srcdir/../shared/fixtures" ]; then
 	fixtures=$(cd "$srcdir/../shared/fixtures" && pwd)
 fi
 
-[ $# -eq 2 ] || { echo "usage: $0 cfg|weights|profile OUTDIR" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 cfg|weights|profile|pickle OUTDIR" >&2; exit 2; }
 target=$1
 out=$2
 mkdir -p "$out"
@@ -120,13 +120,18 @@ weights_seeds() {
 	done
 }
 
-# Profiles: those the tests keep, and the examples of the manual page.
-profile_seeds() {
-	for f in "$srcdir"/fuzz/regressions/profile/*; do
+# kept TARGET: the inputs the tests keep for TARGET.
+kept() {
+	for f in "$srcdir"/fuzz/regressions/"$1"/*; do
 		[ -f "$f" ] || continue
 		n=$((n + 1))
 		cp "$f" "$out/seed-$n"
 	done
+}
+
+# Profiles: those the tests keep, and the examples of the manual page.
+profile_seeds() {
+	kept profile
 	awk '/^\.Bd -literal/ { on = 1; n++; next } /^\.Ed/ { on = 0; next }
 	    on { print > (out "/man-" n) }' out="$out" \
 	    "$srcdir/man/darkmap-profile.5"
@@ -134,6 +139,7 @@ profile_seeds() {
 
 case $target in
 cfg)	cfg_seeds ;;
+pickle)	kept pickle ;;	# what torch 1.13 writes, and refused ones
 weights) weights_seeds ;;
 profile) profile_seeds ;;
 *)	echo "$0: unknown target '$target'" >&2; exit 2 ;;

@@ -80,6 +80,18 @@ dm_out_format_parse(const char *name, const char *path,
 }
 
 uint16_t
+dm_f32_to_bf16(float f)
+{
+	uint32_t x;
+
+	memcpy(&x, &f, sizeof x);
+	if ((x & 0x7fffffffu) > 0x7f800000u)	/* NaN, kept quiet */
+		return (uint16_t)(x >> 16 | 0x40);
+	x += 0x7fffu + (x >> 16 & 1);		/* to nearest even */
+	return (uint16_t)(x >> 16);
+}
+
+uint16_t
 dm_f32_to_f16(float f)
 {
 	uint32_t x, sign, mant;
@@ -300,6 +312,16 @@ expand_template(struct dm_export *ex, const char *tmpl, size_t ai, int conv,
 toolong:
 	return dm_error_set(err, DM_ERR_USAGE, "--names template '%s': key "
 	    "too long", tmpl);
+}
+
+void
+dm_export_darkmap_key(const struct dm_net *net, size_t ai, char *buf,
+    size_t len)
+{
+	char suffix[96];
+
+	darkmap_suffix(net, &net->arrays[ai], suffix, sizeof suffix);
+	snprintf(buf, len, "layers.%zu.%s", net->arrays[ai].layer, suffix);
 }
 
 static int
@@ -890,18 +912,123 @@ export_fill(void *ctx, size_t i, uint64_t off, void *buf, size_t len,
 	}
 	if (x->t.dtype == DM_DTYPE_F32)
 		return read_floats(ex, x, off / 4, len / 4, out, err);
-	/* F16: read the floats into scratch, then narrow. */
+	/* F16, BF16: read the floats into scratch, then narrow. */
 	n = len / 2;
 	if (read_floats(ex, x, off / 2, n, (uint8_t *)ex->scratch, err) == -1)
 		return -1;
 	for (k = 0; k < n; k++) {
-		uint16_t h = dm_f32_to_f16(dm_lef32dec((uint8_t *)ex->scratch +
-		    k * 4));
+		float f = dm_lef32dec((uint8_t *)ex->scratch + k * 4);
+		uint16_t h = x->t.dtype == DM_DTYPE_BF16 ? dm_f32_to_bf16(f) :
+		    dm_f32_to_f16(f);
 
 		out[2 * k] = h & 0xff;
 		out[2 * k + 1] = h >> 8;
 	}
 	return 0;
+}
+
+/* Reads x whole, in output order, and keeps it transposed in x->mem. */
+static int
+transpose_in_memory(struct dm_export *ex, struct dm_xtensor *x,
+    struct dm_error *err)
+{
+	uint64_t rows = x->t.shape[1], cols = x->t.shape[0], r, c;
+	uint8_t *raw;
+	float *dst;
+
+	/* x->t.shape is already the target's [cols][rows]. */
+	if (x->count == 0 || x->count != rows * cols ||
+	    x->count > SIZE_MAX / 8)
+		return dm_error_set(err, DM_ERR_INVALID, "%s: cannot "
+		    "transpose %" PRIu64 " elements", x->key, x->count);
+	raw = malloc((size_t)x->count * 4);
+	dst = malloc((size_t)x->count * sizeof *dst);
+	if (raw == NULL || dst == NULL) {
+		free(raw);
+		free(dst);
+		return dm_error_set(err, DM_ERR_NOMEM, "%s: out of memory",
+		    x->key);
+	}
+	if (read_floats(ex, x, 0, (size_t)x->count, raw, err) == -1) {
+		free(raw);
+		free(dst);
+		return -1;
+	}
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < cols; c++)
+			dst[c * rows + r] = dm_lef32dec(raw + (r * cols + c) *
+			    4);
+	free(raw);
+	free(x->mem);
+	x->mem = dst;
+	x->src = DM_SRC_MEMORY;
+	x->strip_rows = 0;
+	return 0;
+}
+
+int
+dm_export_retarget(struct dm_export *ex, const struct dm_retarget *r,
+    size_t n, struct dm_error *err)
+{
+	struct dm_xtensor *nx;
+	unsigned char *used;
+	size_t i;
+
+	nx = calloc(n + 1, sizeof *nx);
+	used = calloc(ex->n + 1, 1);
+	if (nx == NULL || used == NULL) {
+		free(nx);
+		free(used);
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		if (r[i].src >= ex->n || used[r[i].src] ||
+		    r[i].ndim > DM_MAX_DIMS) {
+			dm_error_set(err, DM_ERR_INVALID, "internal: bad "
+			    "retarget of tensor %zu", r[i].src);
+			goto fail;
+		}
+		nx[i] = ex->x[r[i].src];
+		nx[i].key = NULL;
+		nx[i].mem = NULL;
+		if ((nx[i].key = strdup(r[i].key)) == NULL) {
+			dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+			goto fail;
+		}
+		/* The cache moves with the tensor. */
+		nx[i].mem = ex->x[r[i].src].mem;
+		ex->x[r[i].src].mem = NULL;
+		used[r[i].src] = 1;
+		nx[i].t.key = nx[i].key;
+		nx[i].t.ndim = r[i].ndim;
+		memcpy(nx[i].t.shape, r[i].shape, sizeof nx[i].t.shape);
+		if (nx[i].src != DM_SRC_ZERO_I64)
+			nx[i].t.dtype = r[i].dtype;
+		if (r[i].transpose && (r[i].ndim != 2 ||
+		    transpose_in_memory(ex, &nx[i], err) == -1)) {
+			if (r[i].ndim != 2)
+				dm_error_set(err, DM_ERR_INVALID, "%s: only a "
+				    "2-D tensor is transposed", nx[i].key);
+			goto fail;
+		}
+	}
+	for (i = 0; i < ex->n; i++) {
+		free(ex->x[i].key);
+		free(ex->x[i].mem);
+	}
+	free(ex->x);
+	free(used);
+	ex->x = nx;
+	ex->n = ex->cap = n;
+	return 0;
+fail:
+	for (i = 0; i < n; i++) {
+		free(nx[i].key);
+		free(nx[i].mem);
+	}
+	free(nx);
+	free(used);
+	return -1;
 }
 
 /* A clean Darknet file: 0.2.x header, 8-byte seen, the arrays in order. */
@@ -977,6 +1104,7 @@ dm_export_write(struct dm_export *ex, const char *path,
 		t[i] = ex->x[i].t;
 	memset(&o, 0, sizeof o);
 	o.wrap_model = ex->opts.wrap_model;
+	o.wrap_key = ex->opts.wrap_key;
 	o.sync = ex->opts.sync;
 	o.verify = ex->opts.verify;
 	o.inputs = inputs;

@@ -55,6 +55,7 @@ struct dm_export_opts {
 	const char	*tmpl;		/* DM_NAMES_TEMPLATE */
 	enum dm_dtype	 dtype;		/* F32 or F16 (pt, safetensors, npz) */
 	int		 wrap_model;	/* pt: {'model': state_dict, ...} */
+	const char	*wrap_key;	/* pt: {wrap_key: state_dict} */
 	int		 force;		/* export a file that does not match */
 	enum dm_sync	 sync;		/* sync before the rename: atomicfile.h */
 	int		 verify;	/* read back before the rename: tensorout.h */
@@ -113,8 +114,37 @@ int		 dm_export_write(struct dm_export *ex, const char *path,
 
 void		 dm_export_free(struct dm_export *ex);
 
+/* One tensor of a retargeted plan: which planned tensor, and as what. */
+struct dm_retarget {
+	size_t		 src;		/* index into ex->x */
+	const char	*key;		/* copied */
+	enum dm_dtype	 dtype;
+	int		 ndim;
+	uint64_t	 shape[DM_MAX_DIMS]; /* the same number of elements */
+	int		 transpose;	/* a 2-D tensor, written transposed */
+};
+
+/*
+ * Replaces the plan's tensors by the n of r, in that order, each one of
+ * the planned tensors (used at most once) under another key, dtype and
+ * shape.  A transposed one is read whole into memory here.
+ */
+int		 dm_export_retarget(struct dm_export *ex,
+		     const struct dm_retarget *r, size_t n,
+		     struct dm_error *err);
+
 /* IEEE 754 binary32 to binary16, rounding to nearest even. */
 uint16_t	 dm_f32_to_f16(float f);
+
+/* binary32 to bfloat16 (its upper half), rounding to nearest even. */
+uint16_t	 dm_f32_to_bf16(float f);
+
+/*
+ * The key of array ai in darkmap's own scheme, whatever its rename:
+ * "layers.L[.sub].module.param".
+ */
+void		 dm_export_darkmap_key(const struct dm_net *net, size_t ai,
+		     char *buf, size_t len);
 
 /*
  * The names scheme for a --names value (a name of dm_names_table but

@@ -38,6 +38,8 @@ npy_descr(enum dm_dtype dtype)
 		return "<f2";
 	case DM_DTYPE_I64:
 		return "<i8";
+	case DM_DTYPE_BF16:		/* numpy has no bfloat16 */
+		break;
 	}
 	return NULL;
 }

@@ -67,6 +67,8 @@ ovr_clear(struct dm_ovr *o)
 	free(o->names);
 	free(o->dtype);
 	free(o->wrap);
+	free(o->target);
+	free(o->target_hash);
 	memset(o, 0, sizeof *o);
 	o->for_size = DM_UNSET;
 	o->dialect = o->header = o->transpose = o->layout = DM_UNSET;
@@ -88,7 +90,8 @@ dm_ovr_empty(const struct dm_ovr *o)
 	return o == NULL || (o->dialect == DM_UNSET && o->header == DM_UNSET &&
 	    o->transpose == DM_UNSET && o->data_end == DM_UNSET &&
 	    o->layout == DM_UNSET && o->nlayers == 0 && o->narrays == 0 &&
-	    o->names == NULL && o->dtype == NULL && o->wrap == NULL);
+	    o->names == NULL && o->dtype == NULL && o->wrap == NULL &&
+	    o->target == NULL);
 }
 
 const struct dm_layer_ovr *
@@ -228,7 +231,9 @@ dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 	    dup_str(&dst->path, src->path, err) == -1 ||
 	    dup_str(&dst->names, src->names, err) == -1 ||
 	    dup_str(&dst->dtype, src->dtype, err) == -1 ||
-	    dup_str(&dst->wrap, src->wrap, err) == -1)
+	    dup_str(&dst->wrap, src->wrap, err) == -1 ||
+	    dup_str(&dst->target, src->target, err) == -1 ||
+	    dup_str(&dst->target_hash, src->target_hash, err) == -1)
 		return -1;
 	if (src->nlayers > 0) {
 		dst->layers = calloc(src->nlayers, sizeof *dst->layers);
@@ -327,7 +332,8 @@ dm_ovr_equal(const struct dm_ovr *a, const struct dm_ovr *b)
 	    a->data_end != b->data_end || a->layout != b->layout ||
 	    a->nlayers != b->nlayers || a->narrays != b->narrays ||
 	    !str_equal(a->names, b->names) || !str_equal(a->dtype, b->dtype) ||
-	    !str_equal(a->wrap, b->wrap))
+	    !str_equal(a->wrap, b->wrap) || !str_equal(a->target, b->target) ||
+	    !str_equal(a->target_hash, b->target_hash))
 		return 0;
 	for (i = 0; i < a->nlayers; i++)
 		if (!layer_equal(&a->layers[i], &b->layers[i]))
@@ -417,7 +423,10 @@ dm_ovr_merge(struct dm_ovr *dst, const struct dm_ovr *src,
 	if ((src->names != NULL && dup_str(&dst->names, src->names, err) ==
 	    -1) || (src->dtype != NULL && dup_str(&dst->dtype, src->dtype,
 	    err) == -1) || (src->wrap != NULL && dup_str(&dst->wrap,
-	    src->wrap, err) == -1))
+	    src->wrap, err) == -1) || (src->target != NULL &&
+	    dup_str(&dst->target, src->target, err) == -1) ||
+	    (src->target_hash != NULL && dup_str(&dst->target_hash,
+	    src->target_hash, err) == -1))
 		return -1;
 	return 0;
 }
@@ -611,6 +620,12 @@ set_file_key(struct dm_ovr *o, const char *key, const char *val,
 		if (strcmp(val, "model") != 0 && strcmp(val, "none") != 0)
 			return -2;
 		return dup_str(&o->wrap, val, err) == -1 ? -3 : 0;
+	} else if (strcmp(key, "target") == 0) {
+		return dup_str(&o->target, val, err) == -1 ? -3 : 0;
+	} else if (strcmp(key, "target_hash") == 0) {
+		if (strncmp(val, "fnv1a64:", 8) != 0 || strlen(val) != 24)
+			return -2;
+		return dup_str(&o->target_hash, val, err) == -1 ? -3 : 0;
 	} else
 		return -1;
 	return 0;
@@ -969,7 +984,9 @@ profile_key(struct preader *r, const char *key, const char *val, int line)
 	case PS_FILE:
 	case PS_EXPORT:
 		if ((r->sect == PS_FILE) != (strcmp(key, "names") != 0 &&
-		    strcmp(key, "dtype") != 0 && strcmp(key, "wrap") != 0))
+		    strcmp(key, "dtype") != 0 && strcmp(key, "wrap") != 0 &&
+		    strcmp(key, "target") != 0 &&
+		    strcmp(key, "target_hash") != 0))
 			return perr(r, line, "unknown key '%s' in [%s]", key,
 			    r->sect == PS_FILE ? "file" : "export");
 		rc = set_file_key(r->o, key, val, r->err);
@@ -1227,7 +1244,8 @@ dm_profile_fprint(const struct dm_ovr *o, FILE *fp)
 		if (a->rename != NULL)
 			fprintf(fp, "rename=%s\n", a->rename);
 	}
-	if (o->names != NULL || o->dtype != NULL || o->wrap != NULL) {
+	if (o->names != NULL || o->dtype != NULL || o->wrap != NULL ||
+	    o->target != NULL || o->target_hash != NULL) {
 		fprintf(fp, "\n[export]\n");
 		if (o->names != NULL)
 			fprintf(fp, "names=%s\n", o->names);
@@ -1235,6 +1253,10 @@ dm_profile_fprint(const struct dm_ovr *o, FILE *fp)
 			fprintf(fp, "dtype=%s\n", o->dtype);
 		if (o->wrap != NULL)
 			fprintf(fp, "wrap=%s\n", o->wrap);
+		if (o->target != NULL)
+			fprintf(fp, "target=%s\n", o->target);
+		if (o->target_hash != NULL)
+			fprintf(fp, "target_hash=%s\n", o->target_hash);
 	}
 	return ferror(fp) ? -1 : 0;
 }

@@ -74,6 +74,9 @@ struct dm_ovr {
 	char		*names;
 	char		*dtype;
 	char		*wrap;
+	/* The target model it was made for: base name, key list hash. */
+	char		*target;
+	char		*target_hash;
 };
 
 struct dm_ovr	*dm_ovr_new(void);

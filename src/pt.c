@@ -58,6 +58,7 @@
 #define PK_NEWFALSE	0x89
 #define PK_NONE		'N'
 #define PK_EMPTY_DICT	'}'
+#define PK_SETITEM	's'
 #define PK_SETITEMS	'u'
 #define PK_STOP		'.'
 /*
@@ -151,6 +152,8 @@ pt_storage_class(enum dm_dtype dtype)
 		return "HalfStorage";
 	case DM_DTYPE_I64:
 		return "LongStorage";
+	case DM_DTYPE_BF16:
+		return "BFloat16Storage";
 	}
 	return NULL;
 }
@@ -220,7 +223,8 @@ pk_tensor(struct dm_buf *b, const struct dm_tensor *t, size_t i,
 
 int
 dm_pt_pickle(const struct dm_tensor *t, size_t n, int wrap_model,
-    unsigned char **out, size_t *outlen, struct dm_error *err)
+    const char *wrap_key, unsigned char **out, size_t *outlen,
+    struct dm_error *err)
 {
 	struct dm_buf b;
 	size_t i;
@@ -238,6 +242,9 @@ dm_pt_pickle(const struct dm_tensor *t, size_t n, int wrap_model,
 		pk_str(&b, "training_results");
 		pk_op(&b, PK_NONE);
 		pk_str(&b, "model");
+	} else if (wrap_key != NULL) {
+		pk_op(&b, PK_EMPTY_DICT);
+		pk_str(&b, wrap_key);
 	}
 	pk_ordereddict(&b);
 	if (n > 0) {
@@ -254,7 +261,8 @@ dm_pt_pickle(const struct dm_tensor *t, size_t n, int wrap_model,
 		pk_str(&b, "optimizer");
 		pk_op(&b, PK_NONE);
 		pk_op(&b, PK_SETITEMS);
-	}
+	} else if (wrap_key != NULL)
+		pk_op(&b, PK_SETITEM);
 	pk_op(&b, PK_STOP);
 	if (b.nomem) {
 		free(b.p);
@@ -337,8 +345,9 @@ dm_pt_write(const char *path, const struct dm_tensor *t, size_t n,
 	if (dm_tensorout_check(&r, path, t, n, err) == -1)
 		return -1;
 	/* After the check, which the pickle relies on for valid keys. */
-	if (dm_pt_pickle(t, n, opts != NULL && opts->wrap_model, &pkl,
-	    &pr.pkllen, err) == -1) {
+	if (dm_pt_pickle(t, n, opts != NULL && opts->wrap_model,
+	    opts != NULL ? opts->wrap_key : NULL, &pkl, &pr.pkllen,
+	    err) == -1) {
 		free(r.nbytes);
 		dm_error_prefix(err, "%s", path);
 		return dm_error_at_file(err, path);

@@ -85,6 +85,8 @@ st_dtype_name(enum dm_dtype dtype)
 		return "F16";
 	case DM_DTYPE_I64:
 		return "I64";
+	case DM_DTYPE_BF16:
+		return "BF16";
 	}
 	return "?";
 }

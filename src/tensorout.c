@@ -22,6 +22,7 @@ dm_dtype_size(enum dm_dtype dtype)
 	case DM_DTYPE_F32:
 		return 4;
 	case DM_DTYPE_F16:
+	case DM_DTYPE_BF16:
 		return 2;
 	case DM_DTYPE_I64:
 		return 8;

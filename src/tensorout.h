@@ -39,7 +39,8 @@
 enum dm_dtype {
 	DM_DTYPE_F32,		/* torch.float32, "F32", '<f4' */
 	DM_DTYPE_F16,		/* torch.float16, "F16", '<f2' */
-	DM_DTYPE_I64		/* torch.int64, "I64", '<i8' */
+	DM_DTYPE_I64,		/* torch.int64, "I64", '<i8' */
+	DM_DTYPE_BF16		/* torch.bfloat16, "BF16", none in numpy */
 };
 
 #define DM_MAX_DIMS		8
@@ -81,6 +82,12 @@ struct dm_tensorout_opts {
 	 * Python float, so it still loads with weights_only=True on 1.13.
 	 */
 	int		 wrap_model;
+	/*
+	 * .pt only: when not NULL (and wrap_model is not set), the pickle is
+	 * the dict {wrap_key: state_dict}, the nesting of a target
+	 * checkpoint kept.
+	 */
+	const char	*wrap_key;
 	/*
 	 * .pt only: the folder all records live in, "archive" when NULL.  One
 	 * non-empty path component: no '/', '\\' or control characters.
@@ -233,7 +240,8 @@ void		 dm_tensorout_stream_finish(struct dm_tensorout_stream *s);
  * stored in record "data/<i>".  *out is allocated; free() it.
  */
 int		 dm_pt_pickle(const struct dm_tensor *t, size_t n,
-		     int wrap_model, unsigned char **out, size_t *outlen,
+		     int wrap_model, const char *wrap_key, unsigned char **out,
+		     size_t *outlen,
 		     struct dm_error *err);
 
 /*

@@ -140,42 +140,25 @@ def manifest():
 
 
 def check_keys():
-    kdir = fixture("keys")
-    for scheme in sorted(os.listdir(kdir)):
-        sdir = os.path.join(kdir, scheme)
-        if not os.path.isdir(sdir):
+    for scheme, cfgname, cfg, kpath in dmcheck.key_lists():
+        wpath = os.path.join(TMP, cfgname + ".weights")
+        dmcheck.synthetic_weights(cfg, wpath)
+        out = os.path.join(TMP, "%s.%s.pt" % (cfgname, scheme))
+        r = run("convert", "--names", scheme, cfg, wpath, "-o", out)
+        ok(r.returncode == 0, "%s %s: %s" % (scheme, cfgname,
+                                              r.stderr.decode()))
+        if r.returncode:
             continue
-        for f in sorted(os.listdir(sdir)):
-            cfgname = f[:-len(".keys.tsv")]
-            cfg = fixture("cfg/AlexeyAB/" + cfgname + ".cfg")
-            led = json.loads(run("inspect", "-f", "json", cfg).stdout)
-            wpath = os.path.join(TMP, cfgname + ".weights")
-            with open(wpath, "wb") as fp:
-                fp.write(struct.pack("<iiiQ", 0, 2, 5, 0))
-                body = led["expected_size"] - 20
-                # Deterministic non-zero data, written in pieces.
-                chunk = (np.arange(1 << 20, dtype="<f4") % 251 / 251.0)
-                chunk = chunk.tobytes()
-                while body > 0:
-                    fp.write(chunk[:min(body, len(chunk))])
-                    body -= min(body, len(chunk))
-            out = os.path.join(TMP, "%s.%s.pt" % (cfgname, scheme))
-            r = run("convert", "--names", scheme, cfg, wpath, "-o", out)
-            ok(r.returncode == 0, "%s %s: %s" % (scheme, cfgname,
-                                                  r.stderr.decode()))
-            if r.returncode:
-                continue
-            sd = torch.load(out, weights_only=True)
-            want = [l.split("\t") for l in
-                    open(os.path.join(sdir, f)).read().splitlines()[1:]]
-            got = [(k, ",".join(str(d) for d in v.shape),
-                    str(v.dtype).replace("torch.", "")) for k, v in sd.items()]
-            ok([tuple(w) for w in want] == got, "%s %s: keys differ; first "
-               "difference %s" % (scheme, cfgname, next(
-                   ((tuple(w), g) for w, g in zip(want, got)
-                    if tuple(w) != g), (len(want), len(got)))))
-            os.unlink(out)
-            os.unlink(wpath)
+        sd = torch.load(out, weights_only=True)
+        want = [l.split("\t") for l in open(kpath).read().splitlines()[1:]]
+        got = [(k, ",".join(str(d) for d in v.shape),
+                str(v.dtype).replace("torch.", "")) for k, v in sd.items()]
+        ok([tuple(w) for w in want] == got, "%s %s: keys differ; first "
+           "difference %s" % (scheme, cfgname, next(
+               ((tuple(w), g) for w, g in zip(want, got)
+                if tuple(w) != g), (len(want), len(got)))))
+        os.unlink(out)
+        os.unlink(wpath)
 
 
 for dialect, cfg, weights, name, layout in manifest():

@@ -126,6 +126,36 @@ def three_classes(cfg, weights, tmpdir):
         heads
 
 
+def key_lists():
+    """(scheme, cfg name, cfg path, keys list path) of every port's key
+    list in the fixtures."""
+    kdir = fixture("keys")
+    for scheme in sorted(os.listdir(kdir)):
+        sdir = os.path.join(kdir, scheme)
+        if not os.path.isdir(sdir):
+            continue
+        for f in sorted(os.listdir(sdir)):
+            cfgname = f[:-len(".keys.tsv")]
+            yield (scheme, cfgname,
+                   fixture("cfg/AlexeyAB/" + cfgname + ".cfg"),
+                   os.path.join(sdir, f))
+
+
+def synthetic_weights(cfg, path):
+    """Writes a weights file of the size cfg implies: a 0.2.5 header and
+    deterministic non-zero data, written in pieces."""
+    import numpy as np
+    import struct
+    led = json.loads(run("inspect", "-f", "json", cfg).stdout)
+    with open(path, "wb") as fp:
+        fp.write(struct.pack("<iiiQ", 0, 2, 5, 0))
+        body = led["expected_size"] - 20
+        chunk = (np.arange(1 << 20, dtype="<f4") % 251 / 251.0).tobytes()
+        while body > 0:
+            fp.write(chunk[:min(body, len(chunk))])
+            body -= min(body, len(chunk))
+
+
 def finish():
     """Prints the counts; the exit status: 1 if any failed or none ran."""
     print("%d passed, %d failed" % (npass, nfail))

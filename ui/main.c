@@ -19,6 +19,7 @@
 #include "override.h"
 #include "report.h"
 #include "session.h"
+#include "target_cmd.h"
 #include "tui.h"
 #include "vm.h"
 #include "verdict.h"
@@ -76,6 +77,9 @@ usage(FILE *fp)
 "      --dtype=float32|float16  convert: element type of pt, safetensors, npz\n"
 "      --wrap=model|none     convert to .pt: {'model': state_dict, ...}\n"
 "      --force               convert a file that does not match its cfg\n"
+"      --target=FILE         inspect, convert: align to the keys of your own\n"
+"                            model (.pt, .safetensors or a keys list) and\n"
+"                            convert: write exactly its keys\n"
 "      --sync                convert: always wait for the output to reach the\n"
 "                            disk before renaming it into place (by default\n"
 "                            only when it replaces a file)\n"
@@ -173,6 +177,7 @@ struct opts {
 	const char		*dtype;
 	const char		*profile;
 	const char		*save_profile;
+	const char		*target;	/* --target */
 	int			 wrap_model;
 	int			 wrap_set;	/* --wrap was given */
 	int			 force;
@@ -187,11 +192,35 @@ struct opts {
 enum {
 	OPT_SAVE_PROFILE = 256, OPT_NO_STATS, OPT_DTYPE, OPT_WRAP, OPT_FORCE,
 	OPT_NO_SYNC, OPT_SYNC, OPT_VERIFY, OPT_PICK, OPT_WRITE_CFG,
+	OPT_TARGET,
 	OPT_OVERRIDE
 };
 
 /* An override option: --NAME=VALUE, read by dm_ovr_parse_option(). */
 #define OVERRIDE_OPT(name) { name, required_argument, NULL, OPT_OVERRIDE }
+
+/* --target: the key names, dtype and nesting come from the target. */
+static int
+check_target_opts(const struct opts *o)
+{
+	if (o->target == NULL)
+		return 0;
+	if (o->cmd == CMD_FIX) {
+		warnx_usage("%s", "--target is for inspect and convert");
+		return EXIT_USAGE;
+	}
+	if (o->names != NULL || o->dtype != NULL || o->wrap_set) {
+		warnx_usage("%s", "--names, --dtype and --wrap cannot be "
+		    "given with --target, whose keys, dtypes and nesting are "
+		    "written");
+		return EXIT_USAGE;
+	}
+	if (o->cmd == CMD_INSPECT && o->format == DM_REPORT_TSV) {
+		warnx_usage("%s", "--target gives text or json, not tsv");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
 
 static int
 parse_opts(int argc, char **argv, struct opts *o)
@@ -213,6 +242,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "verify",	  no_argument,	     NULL, OPT_VERIFY },
 		{ "pick",	  required_argument, NULL, OPT_PICK },
 		{ "write-cfg",	  required_argument, NULL, OPT_WRITE_CFG },
+		{ "target",	  required_argument, NULL, OPT_TARGET },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
 		OVERRIDE_OPT("header"), OVERRIDE_OPT("transpose"),
@@ -296,6 +326,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_WRITE_CFG:
 			o->write_cfg = optarg;
 			break;
+		case OPT_TARGET:
+			o->target = optarg;
+			break;
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
 			    strcmp(optarg, "none") != 0) {
@@ -373,7 +406,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	o->cfg = argv[0];
 	o->weights = argc > 1 ? argv[1] : NULL;
-	return 0;
+	return check_target_opts(o);
 }
 
 /* Opens the session the options describe; NULL after saying why. */
@@ -430,6 +463,7 @@ save_cli_profile(const struct opts *o, const struct dm_session *s,
 		    "model" : "none")) == NULL)
 			rc = -1;
 	}
+	target_record(extra);
 	if (rc == -1)
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	else
@@ -461,6 +495,37 @@ fail(struct dm_session *s, struct dm_error *err)
 	return dm_status_exit(err->code == DM_OK ? DM_ERR_INVALID : err->code);
 }
 
+/* Loads --target, if given, against the session's profile. */
+static int
+open_target(const struct opts *o, const struct dm_session *s,
+    struct dm_error *err)
+{
+	if (o->target == NULL)
+		return 0;
+	return target_open(o->target, dm_session_ovr(s), o->profile, stderr,
+	    err);
+}
+
+/*
+ * The alignment to --target, after the report (text) or alone (json);
+ * the exit status is rc's, or 1 when the target does not fit.
+ */
+static int
+inspect_target(const struct opts *o, struct dm_session *s, int rc)
+{
+	struct dm_error err;
+	int t;
+
+	dm_error_clear(&err);
+	if (o->format != DM_REPORT_JSON)
+		putchar('\n');
+	if ((t = target_inspect(stdout, o->format == DM_REPORT_JSON,
+	    dm_session_net(s), o->cfg, &err)) == -1 || fflush(stdout) == EOF)
+		return fail(s, &err);
+	dm_session_free(s);
+	return rc != 0 ? rc : t != 0 ? EXIT_MISMATCH : 0;
+}
+
 static int
 cmd_inspect(const struct opts *o)
 {
@@ -476,8 +541,10 @@ cmd_inspect(const struct opts *o)
 	if ((s = open_session(o, 0, &err)) == NULL)
 		return fail(s, &err);
 	print_notes(s);
-	if (save_cli_profile(o, s, &err) == -1)
+	if (open_target(o, s, &err) == -1 || save_cli_profile(o, s, &err) == -1)
 		return fail(s, &err);
+	if (o->target != NULL && o->format == DM_REPORT_JSON)
+		return inspect_target(o, s, 0);
 	w = dm_session_weights(s);
 	if (w != NULL && w->is_weights && !o->no_stats &&
 	    o->format != DM_REPORT_TSV && dm_session_diagnose(s, &err) == -1)
@@ -492,6 +559,8 @@ cmd_inspect(const struct opts *o)
 		rc = verdict_exit(v);
 	if (v->kind == DM_V_NOT_WEIGHTS)
 		say(stderr, "%s\n", v->message);
+	if (o->target != NULL && rc != EXIT_INPUT)
+		return inspect_target(o, s, rc);
 	dm_session_free(s);
 	return rc;
 }
@@ -572,6 +641,10 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 		return -1;
 	}
 	xo->tmpl = names;
+	if (o->target != NULL) {	/* the target's keys and dtypes */
+		xo->names = DM_NAMES_DARKMAP;
+		dtype = NULL;
+	}
 	xo->dtype = DM_DTYPE_F32;
 	if (dtype != NULL && strcmp(dtype, "float16") == 0)
 		xo->dtype = DM_DTYPE_F16;
@@ -584,8 +657,8 @@ export_opts(const struct opts *o, const struct dm_ovr *p,
 		warnx_usage("%s", ".weights files hold float32 only");
 		return -1;
 	}
-	xo->wrap_model = o->wrap_set ? o->wrap_model : p->wrap != NULL &&
-	    strcmp(p->wrap, "model") == 0;
+	xo->wrap_model = o->target == NULL && (o->wrap_set ? o->wrap_model :
+	    p->wrap != NULL && strcmp(p->wrap, "model") == 0);
 	xo->force = o->force;
 	xo->sync = o->sync != 0 ? (enum dm_sync)(o->sync - 1) :
 	    DM_SYNC_REPLACE;
@@ -650,6 +723,8 @@ cmd_convert(const struct opts *o)
 	if ((s = open_session(o, 0, &err)) == NULL)
 		return fail(s, &err);
 	print_notes(s);
+	if (open_target(o, s, &err) == -1)
+		return fail(s, &err);
 	if (export_opts(o, dm_session_ovr(s), &xo) == -1) {
 		dm_session_free(s);
 		return EXIT_USAGE;
@@ -661,6 +736,11 @@ cmd_convert(const struct opts *o)
 		return fail(s, &err);
 	if ((ex = dm_session_plan(s, &xo, &err)) == NULL)
 		return fail(s, &err);
+	if (o->target != NULL && target_convert(ex, o->force, stderr,
+	    &err) == -1) {
+		dm_export_free(ex);
+		return fail(s, &err);
+	}
 	if (ex->missing_from >= 0)
 		say(stderr, "%s: layers %ld-%zu are not in the file and are "
 		    "not exported\n", o->weights, ex->missing_from,
@@ -905,5 +985,6 @@ main(int argc, char **argv)
 		}
 	}
 	dm_ovr_free(o.cli);
+	target_close();
 	return rc;
 }

@@ -53,7 +53,9 @@ static const char full[] =
     "\n[export]\n"
     "names=ultralytics\n"
     "dtype=float16\n"
-    "wrap=model\n";
+    "wrap=model\n"
+    "target=my model.pt\n"
+    "target_hash=fnv1a64:0123456789abcdef\n";
 
 static char *
 print(const struct dm_ovr *o)

@@ -349,7 +349,7 @@ test_pickle_example(void **state)
 
 	(void)state;
 	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
-	assert_int_equal(dm_pt_pickle(&t, 1, 0, &pkl, &len, &err), 0);
+	assert_int_equal(dm_pt_pickle(&t, 1, 0, NULL, &pkl, &len, &err), 0);
 	assert_int_equal(len, 167);
 	assert_int_equal(sizeof pickle_w23 - 1, 167);
 	assert_memory_equal(pkl, pickle_w23, len);
@@ -375,7 +375,7 @@ test_pickle_ints(void **state)
 	t[4] = mk("nbt", DM_DTYPE_I64, 0);
 	t[5] = mk("e", DM_DTYPE_F32, 3, (uint64_t)2, (uint64_t)0,
 	    (uint64_t)3);
-	assert_int_equal(dm_pt_pickle(t, 6, 0, &pkl, &len, &err), 0);
+	assert_int_equal(dm_pt_pickle(t, 6, 0, NULL, &pkl, &len, &err), 0);
 
 	/* numel, as the last item of each persistent id. */
 	HAS(pkl, len, "cpu" "M\x2c\x01" "t");
@@ -413,7 +413,7 @@ test_pickle_wrapped(void **state)
 
 	(void)state;
 	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
-	assert_int_equal(dm_pt_pickle(&t, 1, 1, &pkl, &len, &err), 0);
+	assert_int_equal(dm_pt_pickle(&t, 1, 1, NULL, &pkl, &len, &err), 0);
 	assert_true(len > sizeof head + sizeof tail);
 	assert_memory_equal(pkl, head, sizeof head - 1);
 	assert_memory_equal(pkl + len - (sizeof tail - 1), tail,
@@ -421,7 +421,7 @@ test_pickle_wrapped(void **state)
 	free(pkl);
 
 	/* No tensors: an empty OrderedDict, no MARK/SETITEMS pair. */
-	assert_int_equal(dm_pt_pickle(NULL, 0, 0, &pkl, &len, &err), 0);
+	assert_int_equal(dm_pt_pickle(NULL, 0, 0, NULL, &pkl, &len, &err), 0);
 	assert_int_equal(len, 30);
 	assert_memory_equal(pkl, "\x80\x02" "c" "collections\nOrderedDict\n"
 	    ")R.", 30);
@@ -677,7 +677,7 @@ test_pt_layout(void **state)
 		for (i = 0; i < pad; i++)
 			assert_int_equal(x[4 + i], 0);
 	}
-	assert_int_equal(dm_pt_pickle(t, 4, 0, &pkl, &pkllen, &err), 0);
+	assert_int_equal(dm_pt_pickle(t, 4, 0, NULL, &pkl, &pkllen, &err), 0);
 	assert_int_equal(ents[0].size, pkllen);
 	assert_memory_equal(buf + ents[0].data, pkl, pkllen);
 	free(pkl);
