@@ -477,6 +477,49 @@ load_flags(struct dm_build *b, struct dm_layer *l)
 	return 0;
 }
 
+/* Reads filters, size, stride and pad, the keys of a windowed layer. */
+static int
+get_window(struct dm_build *b, int *n, int *size, int *stride, int *pad)
+{
+	if (geti(b, "filters", 1, n) == -1 ||
+	    geti(b, "size", 1, size) == -1 ||
+	    geti(b, "stride", 1, stride) == -1 ||
+	    geti(b, "pad", 0, pad) == -1)
+		return -1;
+	return 0;
+}
+
+/* Sets the input of a windowed layer, its window size and strides. */
+static void
+set_window(struct dm_build *b, int size, int sx, int sy)
+{
+	struct dm_layer *l = b->l;
+
+	set_in(b);
+	l->size = size;
+	l->stride_x = sx;
+	l->stride_y = sy;
+}
+
+/*
+ * What a convolution-like layer (what) needs and sets first: an image in,
+ * positive filters, size and strides; then its input and those fields.
+ */
+static int
+conv_like(struct dm_build *b, const char *what, int n, int size, int sx,
+    int sy)
+{
+	if (need_image(b, what) == -1 ||
+	    need_positive(b, "filters", n) == -1 ||
+	    need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", sx) == -1 ||
+	    need_positive(b, "stride", sy) == -1)
+		return -1;
+	set_window(b, size, sx, sy);
+	b->l->filters = n;
+	return 0;
+}
+
 static int
 parse_conv(struct dm_build *b)
 {
@@ -524,11 +567,7 @@ parse_conv(struct dm_build *b)
 		bn = 2;
 	if (pad)
 		padding = size / 2;
-	if (need_image(b, "convolutional") == -1 ||
-	    need_positive(b, "filters", n) == -1 ||
-	    need_positive(b, "size", size) == -1 ||
-	    need_positive(b, "stride", sx) == -1 ||
-	    need_positive(b, "stride", sy) == -1)
+	if (conv_like(b, "convolutional", n, size, sx, sy) == -1)
 		return -1;
 	if (groups == 0) {
 		char text[96];
@@ -539,11 +578,6 @@ parse_conv(struct dm_build *b)
 	}
 	if (need_positive(b, "groups", groups) == -1)
 		return -1;
-	set_in(b);
-	l->filters = n;
-	l->size = size;
-	l->stride_x = sx;
-	l->stride_y = sy;
 	l->pad = padding;
 	l->groups = groups;
 	l->batch_normalize = bn;
@@ -588,24 +622,14 @@ parse_deconv(struct dm_build *b)
 	struct dm_layer *l = b->l;
 	int n, size, stride, pad, padding, bn, loadn;
 
-	if (geti(b, "filters", 1, &n) == -1 ||
-	    geti(b, "size", 1, &size) == -1 ||
-	    geti(b, "stride", 1, &stride) == -1 ||
-	    geti(b, "pad", 0, &pad) == -1 ||
+	if (get_window(b, &n, &size, &stride, &pad) == -1 ||
 	    geti(b, "padding", 0, &padding) == -1 ||
 	    geti(b, "batch_normalize", 0, &bn) == -1)
 		return -1;
 	if (pad)
 		padding = size / 2;
-	if (need_image(b, "deconvolutional") == -1 ||
-	    need_positive(b, "filters", n) == -1 ||
-	    need_positive(b, "size", size) == -1 ||
-	    need_positive(b, "stride", stride) == -1)
+	if (conv_like(b, "deconvolutional", n, size, stride, stride) == -1)
 		return -1;
-	set_in(b);
-	l->filters = n;
-	l->size = size;
-	l->stride_x = l->stride_y = stride;
 	l->pad = padding;
 	l->groups = 1;
 	l->batch_normalize = bn;
@@ -656,20 +680,9 @@ parse_local(struct dm_build *b)
 	long long ow, oh;
 	uint64_t shape[5], nb, nw;
 
-	if (geti(b, "filters", 1, &n) == -1 ||
-	    geti(b, "size", 1, &size) == -1 ||
-	    geti(b, "stride", 1, &stride) == -1 ||
-	    geti(b, "pad", 0, &pad) == -1)
+	if (get_window(b, &n, &size, &stride, &pad) == -1 ||
+	    conv_like(b, "local", n, size, stride, stride) == -1)
 		return -1;
-	if (need_image(b, "local") == -1 ||
-	    need_positive(b, "filters", n) == -1 ||
-	    need_positive(b, "size", size) == -1 ||
-	    need_positive(b, "stride", stride) == -1)
-		return -1;
-	set_in(b);
-	l->filters = n;
-	l->size = size;
-	l->stride_x = l->stride_y = stride;
 	l->pad = pad;
 	ow = ((long long)b->w - (pad ? 1 : size)) / stride + 1;
 	oh = ((long long)b->h - (pad ? 1 : size)) / stride + 1;
@@ -1050,10 +1063,7 @@ parse_pool(struct dm_build *b, int avg)
 		return -1;
 	if (need_image(b, avg ? "[local_avgpool]" : "[maxpool]") == -1)
 		return -1;
-	set_in(b);
-	l->size = size;
-	l->stride_x = sx;
-	l->stride_y = sy;
+	set_window(b, size, sx, sy);
 	l->pad = padding;
 	if (depth) {
 		if (set_image_out(b, b->w, b->h, outc) == -1)
