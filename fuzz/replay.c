@@ -5,8 +5,9 @@
  *
  * Usage: replay_TARGET [FILE | FOLDER]...
  * Without operands it replays $srcdir/fuzz/regressions/TARGET (srcdir "."
- * when unset).  Exit status follows automake: 0 pass, 99 hard error; a
- * crash, a sanitizer report or a broken promise aborts the process.
+ * when unset).  It speaks TAP, one line per input and the plan at the
+ * end; exit status 0 pass, 99 hard error; a crash, a sanitizer report or
+ * a broken promise aborts the process (and the plan is missing).
  */
 #include "config.h"
 
@@ -138,6 +139,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "replay: no inputs\n");
 		return 99;
 	}
-	printf("%d passed, 0 failed\n", nrun);
+	/* The TAP plan: one "ok" line per input. */
+	printf("# %d passed, 0 failed\n1..%d\n", nrun, nrun);
 	return 0;
 }

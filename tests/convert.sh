@@ -195,6 +195,6 @@ assert np.array_equal(z["layers.0.fc.weight"], w)
 PY
 rm -f "$tmp/big.weights" "$tmp/big.npz"
 
-"$PYTHON3" "$srcdir/tests/convert_check.py" "$DARKMAP" "$tmp" ||
-    fail "convert_check.py"
+checks "convert_check.py" "$PYTHON3" "$srcdir/tests/convert_check.py" \
+    "$DARKMAP" "$tmp"
 finish

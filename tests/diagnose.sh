@@ -79,6 +79,6 @@ expect 0 "NaN: sizes still fit" -- "$DARKMAP" inspect "$cfg" "$tmp/nan.weights"
 grep_out '<- bad: 1 NaN' "NaN is reported on its array"
 grep_out 'implausible from layer 0' "NaN marks the first bad layer"
 
-"$PYTHON3" "$srcdir/tests/diagnose_check.py" "$DARKMAP" "$tmp" ||
-    fail "diagnose_check.py"
+checks "diagnose_check.py" "$PYTHON3" "$srcdir/tests/diagnose_check.py" \
+    "$DARKMAP" "$tmp"
 finish

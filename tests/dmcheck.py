@@ -3,7 +3,9 @@ diagnose_check.py, golden_check.py, opencv_check.py): where the fixtures
 are, their command line DARKMAP [TMPDIR], running darkmap, reading its
 ledger, and counting the checks that pass and fail.
 
-A script imports this from its own folder and calls args() first.
+A script imports this from its own folder and calls args() first.  Its
+checks print TAP result lines, "ok - WHAT" or "not ok - WHAT", without a
+plan: tests/lib.sh's `checks` counts them into the script test's.
 
 The fixtures: FIXTURES is the repository's tests/fixtures and CATALOGUE
 its top-level cfg/ (the forks' own cfgs, AlexeyAB/ and pjreddie/), as
@@ -15,6 +17,7 @@ file names, cfg/AlexeyAB/ and cfg/pjreddie/ in the catalogue.
 import json
 import os
 import subprocess
+import sys
 
 _here = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.environ.get("DM_FIXTURES") or os.path.join(_here, "fixtures")
@@ -46,14 +49,25 @@ def args(argv):
     return argv[2] if len(argv) > 2 else None
 
 
+def tap(good, what):
+    """Prints one TAP result: a '#' in WHAT is escaped (it could start a
+    directive), lines after the first become comments."""
+    lines = str(what).replace("#", "\\#").split("\n")
+    print("%s - %s" % ("ok" if good else "not ok", lines[0]))
+    for line in lines[1:]:
+        print("# " + line)
+    sys.stdout.flush()
+
+
 def ok(cond, what):
-    """Counts one check; prints what failed."""
+    """Counts one check and prints it; returns cond."""
     global npass, nfail
     if cond:
         npass += 1
     else:
         nfail += 1
-        print("FAIL", what)
+    tap(cond, what)
+    return cond
 
 
 def run(*argv):
@@ -158,5 +172,5 @@ def synthetic_weights(cfg, path):
 
 def finish():
     """Prints the counts; the exit status: 1 if any failed or none ran."""
-    print("%d passed, %d failed" % (npass, nfail))
+    print("# %d passed, %d failed" % (npass, nfail))
     return 1 if nfail or not npass else 0

@@ -486,12 +486,13 @@ def main(argv):
         else:
             how = check_safetensors(out, expected)
     except CheckError as ex:
-        print("FAIL: %s: %s" % (out, ex))
+        print("not ok - %s: %s" % (out, str(ex).replace("#", "\\#")))
         return 1
     except Exception as ex:  # noqa: BLE001 - report, do not trace back
-        print("FAIL: %s: %s: %s" % (out, type(ex).__name__, ex))
+        print("not ok - %s: %s: %s" % (out, type(ex).__name__,
+                                       str(ex).replace("#", "\\#")))
         return 1
-    print("ok: %s: %d tensors (%s)" % (out, len(expected), how))
+    print("ok - %s: %d tensors (%s)" % (out, len(expected), how))
     return 0
 
 

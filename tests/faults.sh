@@ -25,7 +25,7 @@ formats="pt safetensors npz weights"
 cfg=$tmp/in/big.cfg
 wts=$tmp/in/big.weights
 mkdir "$tmp/in"
-"$PYTHON3" - "$cfg" "$wts" <<'PY' || exit 99
+"$PYTHON3" - "$cfg" "$wts" <<'PY' || bail "cannot write the input network"
 import struct, sys
 open(sys.argv[1], "w").write(
     "[net]\nwidth=8\nheight=8\nchannels=256\n\n"
@@ -51,7 +51,7 @@ insum=$(cat "$cfg" "$wts" "$data/ab-small.cfg" "$data/ab-small.weights" | sha256
 mkdir "$tmp/ref"
 for f in $formats; do
 	"$DARKMAP" convert "$cfg" "$wts" -o "$tmp/ref/out.$f" >/dev/null 2>&1 ||
-	    { echo "reference convert to $f failed"; exit 99; }
+	    bail "reference convert to $f failed"
 	eval "new_$f=\$(sha \"\$tmp/ref/out.\$f\")"
 done
 printf 'previous output\n' >"$tmp/previous"

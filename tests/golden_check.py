@@ -19,7 +19,8 @@ import sys
 # dmcheck.py lies beside this script (see convert_check.py).
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmcheck import FIXTURES, fixture  # noqa: E402
+import dmcheck  # noqa: E402
+from dmcheck import fixture, ok  # noqa: E402
 
 
 def pairs():
@@ -56,62 +57,57 @@ def first_diff(got, want):
         i, g[i] if i < len(g) else None, w[i] if i < len(w) else None)
 
 
+def run(*argv):
+    return subprocess.run([dmcheck.darkmap] + list(argv), capture_output=True)
+
+
+def shapes_differ(stdout, stem):
+    """Why the JSON shapes differ from the golden's, or None."""
+    layers = json.loads(stdout)["layers"]
+    rows = [line.split("\t") for line in
+            open(stem + ".shapes.tsv").read().splitlines()[1:]]
+    if len(rows) != len(layers):
+        return "%d layers, golden has %d" % (len(layers), len(rows))
+    for row, lay in zip(rows, layers):
+        want = [int(x) for x in row[6:10]]
+        got = [lay["out_w"], lay["out_h"], lay["out_c"], lay["outputs"]]
+        if want != got:
+            return "layer %s %s: shape %s, golden %s" % (row[0], row[1],
+                                                        got, want)
+    return None
+
+
 def main():
-    darkmap = sys.argv[1]
-    n = bad = nsave = 0
+    dmcheck.args(sys.argv)
+    n = nsave = 0
     for dialect, cfg, stem in pairs():
         n += 1
-        label = os.path.relpath(stem, os.path.join(FIXTURES, "golden"))
-        if not os.path.exists(cfg):
-            print("FAIL %s: cfg missing" % label)
-            bad += 1
+        label = "%s (%s)" % (os.path.relpath(stem, fixture("golden")),
+                             dialect)
+        if not ok(os.path.exists(cfg), "%s: the cfg is there" % label):
             continue
-        r = subprocess.run([darkmap, "inspect", "--dialect", dialect,
-                            "--format", "tsv", cfg], capture_output=True)
+        r = run("inspect", "--dialect", dialect, "--format", "tsv", cfg)
         want = open(stem + ".layout.tsv", "rb").read()
-        if r.returncode != 0 or r.stdout != want:
-            bad += 1
-            print("FAIL %s (%s): layout %s %s"
-                  % (label, dialect, first_diff(r.stdout, want),
-                     r.stderr.decode(errors="replace").strip()))
-            continue
+        ok(r.returncode == 0 and r.stdout == want, "%s: layout%s" % (
+            label, "" if r.returncode == 0 and r.stdout == want else
+            " " + first_diff(r.stdout, want) + " " +
+            r.stderr.decode(errors="replace").strip()))
         if os.path.exists(stem + ".savelayout.tsv"):
             nsave += 1
             want = open(stem + ".savelayout.tsv", "rb").read()
-        r = subprocess.run([darkmap, "inspect", "--dialect", dialect,
-                            "--layout", "save", "--format", "tsv", cfg],
-                           capture_output=True)
-        if r.returncode != 0 or r.stdout != want:
-            bad += 1
-            print("FAIL %s (%s): save layout %s %s"
-                  % (label, dialect, first_diff(r.stdout, want),
-                     r.stderr.decode(errors="replace").strip()))
-            continue
-        r = subprocess.run([darkmap, "inspect", "--dialect", dialect,
-                            "--format", "json", cfg], capture_output=True)
-        if r.returncode != 0:
-            bad += 1
-            print("FAIL %s: json exit %d" % (label, r.returncode))
-            continue
-        layers = json.loads(r.stdout)["layers"]
-        rows = [l.split("\t") for l in
-                open(stem + ".shapes.tsv").read().splitlines()[1:]]
-        if len(rows) != len(layers):
-            bad += 1
-            print("FAIL %s: %d layers, golden has %d"
-                  % (label, len(layers), len(rows)))
-            continue
-        for row, lay in zip(rows, layers):
-            want = [int(x) for x in row[6:10]]
-            got = [lay["out_w"], lay["out_h"], lay["out_c"], lay["outputs"]]
-            if want != got:
-                bad += 1
-                print("FAIL %s: layer %s %s: shape %s, golden %s"
-                      % (label, row[0], row[1], got, want))
-                break
-    print("%d passed, %d failed (%d with a save layout of their own)"
-          % (n - bad, bad, nsave))
-    return 1 if bad or n == 0 or nsave == 0 else 0
+        r = run("inspect", "--dialect", dialect, "--layout", "save",
+                "--format", "tsv", cfg)
+        ok(r.returncode == 0 and r.stdout == want, "%s: save layout%s" % (
+            label, "" if r.returncode == 0 and r.stdout == want else
+            " " + first_diff(r.stdout, want) + " " +
+            r.stderr.decode(errors="replace").strip()))
+        r = run("inspect", "--dialect", dialect, "--format", "json", cfg)
+        why = ("json exit %d" % r.returncode if r.returncode else
+               shapes_differ(r.stdout, stem))
+        ok(why is None, "%s: shapes%s" % (label, ": " + why if why else ""))
+    ok(n > 0, "%d goldens found" % n)
+    ok(nsave > 0, "%d with a save layout of their own" % nsave)
+    return dmcheck.finish()
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ if [ -z "${MANDOC:-}" ]; then
 	MANDOC=$(command -v mandoc || true)
 fi
 if [ -z "$MANDOC" ]; then
-	[ "${CI:-}" = true ] && { echo "mandoc missing in CI"; exit 99; }
-	echo "SKIP: mandoc not installed"; exit 77
+	[ "${CI:-}" = true ] && bail "mandoc missing in CI"
+	skip_all "mandoc not installed"
 fi
 for page in "$srcdir"/man/*.[0-9]; do
 	if "$MANDOC" -Tlint -Wwarning "$page" >"$tmp/lint" 2>&1; then

@@ -6,16 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! "$PYTHON3" -c 'import cv2, numpy' 2>"$tmp/err"; then
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $PYTHON3 cannot import cv2 (OpenCV) in CI: $(tail -n 1 "$tmp/err")"
-		exit 99
-	fi
-	echo "SKIP: $PYTHON3 cannot import cv2 (install python3-opencv)"
-	exit 77
+	[ "${CI:-}" = true ] &&
+	    bail "$PYTHON3 cannot import cv2 (OpenCV) in CI: $(tail -n 1 "$tmp/err")"
+	skip_all "$PYTHON3 cannot import cv2 (install python3-opencv)"
 fi
-if "$PYTHON3" "$srcdir/tests/opencv_check.py" "$DARKMAP" "$tmp"; then
-	pass "opencv_check.py"
-else
-	fail "opencv_check.py"
-fi
+checks "opencv_check.py" "$PYTHON3" "$srcdir/tests/opencv_check.py" \
+    "$DARKMAP" "$tmp"
 finish

@@ -88,12 +88,12 @@ import cv2
 # dmcheck.py lies beside this script (see convert_check.py).
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from dmcheck import fixture  # noqa: E402
+import dmcheck  # noqa: E402
+from dmcheck import fixture, ok  # noqa: E402
 
 DARKMAP, TMP = sys.argv[1:3]
 RTOL = 1e-4
 CV_BN_EPS = 1e-6           # eps of the BatchNorm made by OpenCV's importer
-npass = nfail = 0
 
 # (fork, weights file in MANIFEST) -> why OpenCV's output cannot be
 # compared with Darknet's.  `expect` is the start of OpenCV's refusal, as
@@ -135,17 +135,6 @@ UNSUPPORTED = {
         "divides by sqrt(0 + 1e-6) and Darknet AB by sqrt(0 + 1e-5): "
         "semantics differ by sqrt(10) per BN layer", None),
 }
-
-
-def ok(cond, what):
-    global npass, nfail
-    if cond:
-        npass += 1
-        print("ok -", what)
-    else:
-        nfail += 1
-        print("FAIL -", what)
-    return cond
 
 
 def note(what):
@@ -530,5 +519,4 @@ for row, n in manifest():
 if summary:
     print("worst error per matching net (fraction of max|ref|, tolerance "
           "%g): %s" % (RTOL, "; ".join(summary)))
-print("%d passed, %d failed" % (npass, nfail))
-sys.exit(1 if nfail or not npass else 0)
+sys.exit(dmcheck.finish())

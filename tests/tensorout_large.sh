@@ -10,70 +10,53 @@
 #  - every file loads bit for bit (tests/export_check.py).
 # Needs about 20 GiB free in TMPDIR (default /tmp) and a few minutes.
 #
-# Environment as for tensorout_export.sh: srcdir, TENSOROUT_DEMO, PYTHON3.
-
-set -u
+# Environment as for tensorout_export.sh: TENSOROUT_DEMO, and those of
+# tests/lib.sh (its temporary folder is in TMPDIR).
+. "$(dirname "$0")/lib.sh"
 
 if [ "${DM_TEST_LARGE:-0}" != 1 ]; then
-	echo "SKIP: set DM_TEST_LARGE=1 to run the > 4 GiB export test"
-	exit 77
+	skip_all "set DM_TEST_LARGE=1 to run the > 4 GiB export test"
 fi
 
-srcdir=${srcdir:-.}
 demo=${TENSOROUT_DEMO:-./tests/tensorout_demo}
-python=${PYTHON3:-/usr/bin/python3}
 check="$srcdir/tests/export_check.py"
 maxrss=${DM_LARGE_MAX_RSS_KB:-262144}
-tmp=${TMPDIR:-/tmp}
 
 # Asked for, the test fails rather than skips when it cannot run.
-if [ ! -x /usr/bin/time ]; then
-	echo "FAIL: /usr/bin/time is missing"
-	exit 99
-fi
+[ -x /usr/bin/time ] || bail "/usr/bin/time is missing"
 avail=$(df -Pk "$tmp" | awk 'NR == 2 { print $4 }')
-if [ "${avail:-0}" -lt $((20 * 1024 * 1024)) ]; then
-	echo "FAIL: less than 20 GiB free in $tmp"
-	exit 99
-fi
-if ! "$python" -c 'import numpy, torch' 2>/dev/null; then
-	echo "FAIL: $python cannot import numpy and torch"
-	exit 99
-fi
+[ "${avail:-0}" -ge $((20 * 1024 * 1024)) ] ||
+    bail "less than 20 GiB free in ${TMPDIR:-/tmp}"
+"$PYTHON3" -c 'import numpy, torch' 2>/dev/null ||
+    bail "$PYTHON3 cannot import numpy and torch"
 
-dir=$(mktemp -d "$tmp/tensorout-large.XXXXXX") || exit 99
-trap 'rm -rf "$dir"' EXIT INT TERM
+dir=$tmp/large
+mkdir "$dir" || bail "cannot make $dir"
 
-pass=0
-failed=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-
+# (The times are told, not checked.)
 start=$(date +%s)
 if /usr/bin/time -v "$demo" -l "$dir" 2>"$dir/time.txt"; then
-	ok
+	pass "$demo -l writes the three files"
 else
-	cat "$dir/time.txt"
-	bad "$demo -l failed"
-	echo "$pass passed, $failed failed"
-	exit 1
+	fail "$demo -l failed: $(tail -n 5 "$dir/time.txt")"
+	finish
 fi
 end=$(date +%s)
 rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/time.txt")
 wall=$(awk -F': ' '/Elapsed \(wall clock\)/ { print $2 }' "$dir/time.txt")
-echo "writer: peak RSS ${rss} kB, wall ${wall} ($((end - start)) s)" \
+echo "# writer: peak RSS ${rss} kB, wall ${wall} ($((end - start)) s)" \
     "for the expected-data file and three outputs"
-ls -l "$dir"
+ls -l "$dir" | sed 's/^/# /'
 if [ "${rss:-0}" -gt 0 ] && [ "$rss" -le "$maxrss" ]; then
-	ok
+	pass "the writer's peak RSS, ${rss} kB, is at most ${maxrss} kB"
 else
-	bad "peak RSS ${rss:-?} kB is over ${maxrss} kB"
+	fail "peak RSS ${rss:-?} kB is over ${maxrss} kB"
 fi
 
 # zip64: the big member has a zip64 local field, later entries sit beyond
 # 4 GiB (their offsets only fit in the zip64 central directory fields).
 for f in large.pt large.npz; do
-	if "$python" - "$dir/$f" <<'EOF'
+	if "$PYTHON3" - "$dir/$f" <<'EOF'
 import struct, sys, zipfile
 path = sys.argv[1]
 zf = zipfile.ZipFile(path)
@@ -91,27 +74,26 @@ usize, csize = struct.unpack("<QQ", extra[4:20])
 assert usize == csize == big[0].file_size, "zip64 sizes wrong"
 after = [i for i in infos if i.header_offset > 0xFFFFFFFF]
 assert after, "no entry beyond 4 GiB"
-print("zip64 ok: %s: %s is %d bytes, %d entries beyond 4 GiB" %
+print("# zip64: %s: %s is %d bytes, %d entries beyond 4 GiB" %
       (path, big[0].filename, big[0].file_size, len(after)))
 EOF
-	then ok; else bad "$f: zip64 layout"; fi
+	then pass "$f: zip64 layout"; else fail "$f: zip64 layout"; fi
 done
 
 if command -v unzip >/dev/null 2>&1; then
 	for f in large.pt large.npz; do
-		if unzip -tq "$dir/$f"; then ok; else bad "unzip -t $f"; fi
+		if unzip -tq "$dir/$f" >"$tmp/unzip.txt" 2>&1; then
+			pass "unzip -t $f"
+		else
+			fail "unzip -t $f: $(cat "$tmp/unzip.txt")"
+		fi
 	done
 fi
 
 for f in large.pt large.npz large.safetensors; do
 	s=$(date +%s)
-	if "$python" "$check" "$dir/$f" "$dir/large.json"; then
-		ok
-	else
-		bad "$f does not load bit for bit"
-	fi
-	echo "  ($(( $(date +%s) - s )) s)"
+	checks "$f loads bit for bit" "$PYTHON3" "$check" "$dir/$f" \
+	    "$dir/large.json"
+	echo "# ($(( $(date +%s) - s )) s)"
 done
-
-echo "$pass passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -11,12 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ]; then
-		echo "tmux missing in CI" >&2
-		exit 99
-	fi
-	echo "SKIP: no tmux"
-	exit 77
+	[ "${CI:-}" = true ] && bail "tmux missing in CI"
+	skip_all "no tmux"
 fi
 
 # The example is what its generator writes.
@@ -37,7 +33,7 @@ trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # A first session keeps the server up; panes stay after their program
 # ends, so that its last screen can be read.
-tm new-session -d -s keep -x 80 -y 24 "sleep 3600" || exit 99
+tm new-session -d -s keep -x 80 -y 24 "sleep 3600" || bail "tmux cannot start"
 tm set-option -g remain-on-exit on >/dev/null
 tm set-option -g default-terminal screen >/dev/null
 

@@ -6,12 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v valgrind >/dev/null 2>&1; then
-	[ "${CI:-}" = true ] && { echo "valgrind missing in CI"; exit 99; }
-	echo "SKIP: valgrind not installed"; exit 77
+	[ "${CI:-}" = true ] && bail "valgrind missing in CI"
+	skip_all "valgrind not installed"
 fi
 if grep -q -a -E '__asan_init|__ubsan_handle' "$DARKMAP" 2>/dev/null; then
-	echo "SKIP: a sanitizer build; valgrind runs on the plain build"
-	exit 77
+	skip_all "a sanitizer build; valgrind runs on the plain build"
 fi
 
 vg() {	# vg STATUS DESCRIPTION -- COMMAND...

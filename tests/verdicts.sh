@@ -8,10 +8,10 @@ cfg=$data/ab-small.cfg
 good=$data/ab-small.weights
 
 # offset LAYER: byte offset of the first array of LAYER (from the ledger).
-"$DARKMAP" inspect --format tsv "$cfg" >"$tmp/ledger" || exit 99
+"$DARKMAP" inspect --format tsv "$cfg" >"$tmp/ledger" || bail "no ledger of $cfg"
 offset() { awk -v l="$1" '$1 == l { print $5; exit }' "$tmp/ledger"; }
 total=$(awk '$1 == -1 { print $5 }' "$tmp/ledger")
-[ "$total" = "$(wc -c <"$good")" ] || { echo "ledger total $total"; exit 99; }
+[ "$total" = "$(wc -c <"$good")" ] || bail "ledger total $total"
 
 # verdict FILE KIND [LAYER [BYTES]]: JSON verdict checks.
 verdict() {
