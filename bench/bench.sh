@@ -260,6 +260,9 @@ for spec in $nets; do
 	t_nost=nan
 	[ "$nostats" = 1 ] &&
 		t_nost=$(timeit "" "$dq inspect -d $d --no-stats $cq $wq")
+	# Which cfg is it: the file against the whole catalogue.
+	t_ident=$(timeit "" "$dq identify $wq")
+	rss_ident=$(peak_rss "$darkmap" identify "$w")
 	rss_conv=$(peak_rss "$darkmap" convert -d "$d" "$cfg" "$w" -o "$out")
 	rss_insp=$(peak_rss "$darkmap" inspect -d "$d" $stats_flag "$cfg" "$w")
 	rss_cp=$(peak_rss cp "$w" "$dst")
@@ -285,9 +288,13 @@ for spec in $nets; do
 	[ "$nostats" = 1 ] &&
 		printf '  inspect --no-stats   %9s ms   %5sx cp\n' "$(ms "$t_nost")" \
 		    "$(ratio "$t_nost" "$t_cp")"
+	printf '  identify             %9s ms   %5sx cat (the whole catalogue; target < 1 s: %s; peak RSS %s MiB)\n' \
+	    "$(ms "$t_ident")" "$(ratio "$t_ident" "$t_cat")" \
+	    "$(verdict "$t_ident" 1)" "$(mib "$rss_ident")"
 	for k in size:$size layers:$layers cp:$t_cp cp_fsync:$t_cpsync \
 	    convert:$t_conv convert_replace:$t_repl cat:$t_cat \
 	    inspect:$t_insp inspect_nostats:$t_nost rss_convert:$rss_conv \
+	    identify:$t_ident rss_identify:$rss_ident \
 	    rss_inspect:$rss_insp rss_cp:$rss_cp; do
 		rec "$label.${k%%:*}" "${k#*:}"
 	done
