@@ -19,6 +19,7 @@
 #include "weights.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -576,123 +577,146 @@ parse_bool(const char *s, int *out)
 	return -1;
 }
 
-/* Sets one key of a [file] or [export] entry; -1 unknown, -2 bad value. */
-static int
-set_file_key(struct dm_ovr *o, const char *key, const char *val,
-    struct dm_error *err)
-{
-	int64_t v;
-	int b;
+/* How a key's value is read and where it is kept. */
+enum okey_kind {
+	OK_BOOL,		/* 1/yes or 0/no, into an int */
+	OK_I64,			/* a whole number, into an int64_t */
+	OK_SIZE,		/* a whole number >= 0, into an int64_t */
+	OK_HEADER,		/* a header size, into an int */
+	OK_CHOICE,		/* one of choices, its index into an int */
+	OK_WORD,		/* one of choices, copied into a char * */
+	OK_TEXT,		/* non-empty text, copied into a char * */
+	OK_ANY_TEXT,		/* any text, copied into a char * */
+	OK_HASH,		/* "fnv1a64:" and 16 more, copied */
+	OK_PERM,		/* an axis order, into int[] and its count */
+	OK_SHAPE		/* a shape, into uint64_t[] and its count */
+};
 
-	if (strcmp(key, "header") == 0) {
-		if (parse_i64(val, &v) == -1 || (v != DM_HEADER_SHORT && v != DM_HEADER_LONG))
-			return -2;
-		o->header = (int)v;
-	} else if (strcmp(key, "transpose") == 0) {
-		if (parse_bool(val, &b) == -1)
-			return -2;
-		o->transpose = b;
-	} else if (strcmp(key, "dialect") == 0) {
-		if (strcmp(val, "ab") == 0)
-			o->dialect = DM_DIALECT_AB;
-		else if (strcmp(val, "pj") == 0)
-			o->dialect = DM_DIALECT_PJ;
-		else
-			return -2;
-	} else if (strcmp(key, "data_end") == 0) {
-		if (parse_i64(val, &v) == -1 || v < 0)
-			return -2;
-		o->data_end = v;
-	} else if (strcmp(key, "layout") == 0) {
-		if (strcmp(val, "load") == 0)
-			o->layout = DM_LAYOUT_LOAD;
-		else if (strcmp(val, "save") == 0)
-			o->layout = DM_LAYOUT_SAVE;
-		else
-			return -2;
-	} else if (strcmp(key, "names") == 0) {
-		return dup_str(&o->names, val, err) == -1 ? -3 : 0;
-	} else if (strcmp(key, "dtype") == 0) {
-		if (strcmp(val, "float32") != 0 && strcmp(val, "float16") != 0)
-			return -2;
-		return dup_str(&o->dtype, val, err) == -1 ? -3 : 0;
-	} else if (strcmp(key, "wrap") == 0) {
-		if (strcmp(val, "model") != 0 && strcmp(val, "none") != 0)
-			return -2;
-		return dup_str(&o->wrap, val, err) == -1 ? -3 : 0;
-	} else if (strcmp(key, "target") == 0) {
-		return dup_str(&o->target, val, err) == -1 ? -3 : 0;
-	} else if (strcmp(key, "target_hash") == 0) {
-		if (strncmp(val, "fnv1a64:", 8) != 0 || strlen(val) != 24)
-			return -2;
-		return dup_str(&o->target_hash, val, err) == -1 ? -3 : 0;
-	} else
-		return -1;
-	return 0;
+struct okey {
+	const char	*key;
+	enum okey_kind	 kind;
+	size_t		 off;		/* of the field in its entry */
+	size_t		 noff;		/* OK_PERM, OK_SHAPE: of the count */
+	const char *const *choices;	/* OK_CHOICE, OK_WORD: NULL-ended */
+};
+
+static const char *const dialect_words[] = { "ab", "pj", NULL };
+static const char *const layout_words[] = { "load", "save", NULL };
+static const char *const dtype_words[] = { "float32", "float16", NULL };
+static const char *const wrap_words[] = { "model", "none", NULL };
+
+#define OKEY(k, kind, type, f)	{ k, kind, offsetof(type, f), 0, NULL }
+
+/* The keys of [file] and [export]. */
+static const struct okey file_okeys[] = {
+	OKEY("header", OK_HEADER, struct dm_ovr, header),
+	OKEY("transpose", OK_BOOL, struct dm_ovr, transpose),
+	{ "dialect", OK_CHOICE, offsetof(struct dm_ovr, dialect), 0,
+	    dialect_words },
+	OKEY("data_end", OK_SIZE, struct dm_ovr, data_end),
+	{ "layout", OK_CHOICE, offsetof(struct dm_ovr, layout), 0,
+	    layout_words },
+	OKEY("names", OK_ANY_TEXT, struct dm_ovr, names),
+	{ "dtype", OK_WORD, offsetof(struct dm_ovr, dtype), 0, dtype_words },
+	{ "wrap", OK_WORD, offsetof(struct dm_ovr, wrap), 0, wrap_words },
+	OKEY("target", OK_ANY_TEXT, struct dm_ovr, target),
+	OKEY("target_hash", OK_HASH, struct dm_ovr, target_hash),
+	{ NULL, 0, 0, 0, NULL }
+};
+
+/* The keys of [layer]. */
+static const struct okey layer_okeys[] = {
+	OKEY("absent", OK_BOOL, struct dm_layer_ovr, absent),
+	OKEY("omit", OK_BOOL, struct dm_layer_ovr, omit),
+	OKEY("cutoff", OK_BOOL, struct dm_layer_ovr, cutoff),
+	OKEY("offset", OK_SIZE, struct dm_layer_ovr, offset),
+	OKEY("gap", OK_I64, struct dm_layer_ovr, gap),
+	OKEY("order", OK_TEXT, struct dm_layer_ovr, order),
+	{ NULL, 0, 0, 0, NULL }
+};
+
+/* The keys of [array]. */
+static const struct okey array_okeys[] = {
+	OKEY("transpose", OK_BOOL, struct dm_array_ovr, transpose),
+	{ "permute", OK_PERM, offsetof(struct dm_array_ovr, perm),
+	    offsetof(struct dm_array_ovr, nperm), NULL },
+	OKEY("rename", OK_TEXT, struct dm_array_ovr, rename),
+	{ "reshape", OK_SHAPE, offsetof(struct dm_array_ovr, reshape),
+	    offsetof(struct dm_array_ovr, nreshape), NULL },
+	OKEY("count", OK_SIZE, struct dm_array_ovr, count),
+	{ NULL, 0, 0, 0, NULL }
+};
+
+/* The index of word in the NULL-ended words, or -1. */
+static int
+word_index(const char *const *words, const char *word)
+{
+	int i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (strcmp(words[i], word) == 0)
+			return i;
+	return -1;
 }
 
+/*
+ * Sets key of the entry at base, whose keys are t, from the text val:
+ * 0, or -1 for a key not in t, -2 for a bad value, -3 with err set.
+ */
 static int
-set_layer_key(struct dm_layer_ovr *l, const char *key, const char *val,
+set_key(void *base, const struct okey *t, const char *key, const char *val,
     struct dm_error *err)
 {
+	unsigned char *p = base;
 	int64_t v;
 	int b;
 
-	if (strcmp(key, "absent") == 0 || strcmp(key, "omit") == 0 ||
-	    strcmp(key, "cutoff") == 0) {
+	while (t->key != NULL && strcmp(t->key, key) != 0)
+		t++;
+	if (t->key == NULL)
+		return -1;
+	p += t->off;
+	switch (t->kind) {
+	case OK_BOOL:
 		if (parse_bool(val, &b) == -1)
 			return -2;
-		if (key[0] == 'a')
-			l->absent = b;
-		else if (key[0] == 'o')
-			l->omit = b;
-		else
-			l->cutoff = b;
-	} else if (strcmp(key, "offset") == 0) {
-		if (parse_i64(val, &v) == -1 || v < 0)
+		*(int *)p = b;
+		return 0;
+	case OK_I64:
+	case OK_SIZE:
+		if (parse_i64(val, &v) == -1 || (t->kind == OK_SIZE && v < 0))
 			return -2;
-		l->offset = v;
-	} else if (strcmp(key, "gap") == 0) {
-		if (parse_i64(val, &v) == -1)
+		*(int64_t *)p = v;
+		return 0;
+	case OK_HEADER:
+		if (parse_i64(val, &v) == -1 ||
+		    (v != DM_HEADER_SHORT && v != DM_HEADER_LONG))
 			return -2;
-		l->gap = v;
-	} else if (strcmp(key, "order") == 0) {
-		if (*val == '\0')
+		*(int *)p = (int)v;
+		return 0;
+	case OK_CHOICE:
+		if ((b = word_index(t->choices, val)) == -1)
 			return -2;
-		return dup_str(&l->order, val, err) == -1 ? -3 : 0;
-	} else
-		return -1;
-	return 0;
-}
-
-static int
-set_array_key(struct dm_array_ovr *a, const char *key, const char *val,
-    struct dm_error *err)
-{
-	int64_t v;
-	int b;
-
-	if (strcmp(key, "transpose") == 0) {
-		if (parse_bool(val, &b) == -1)
+		*(int *)p = b;
+		return 0;
+	case OK_WORD:
+	case OK_TEXT:
+	case OK_ANY_TEXT:
+	case OK_HASH:
+		if ((t->kind == OK_WORD && word_index(t->choices, val) == -1) ||
+		    (t->kind == OK_TEXT && *val == '\0') ||
+		    (t->kind == OK_HASH && (strncmp(val, "fnv1a64:", 8) != 0 ||
+		    strlen(val) != 24)))
 			return -2;
-		a->transpose = b;
-	} else if (strcmp(key, "permute") == 0) {
-		if (parse_perm(val, a->perm, &a->nperm) == -1)
-			return -2;
-	} else if (strcmp(key, "rename") == 0) {
-		if (*val == '\0')
-			return -2;
-		return dup_str(&a->rename, val, err) == -1 ? -3 : 0;
-	} else if (strcmp(key, "reshape") == 0) {
-		if (parse_list(val, a->reshape, &a->nreshape) == -1)
-			return -2;
-	} else if (strcmp(key, "count") == 0) {
-		if (parse_i64(val, &v) == -1 || v < 0)
-			return -2;
-		a->count = v;
-	} else
-		return -1;
-	return 0;
+		return dup_str((char **)p, val, err) == -1 ? -3 : 0;
+	case OK_PERM:
+		return parse_perm(val, (int *)p,
+		    (int *)((unsigned char *)base + t->noff)) == -1 ? -2 : 0;
+	case OK_SHAPE:
+		return parse_list(val, (uint64_t *)p,
+		    (int *)((unsigned char *)base + t->noff)) == -1 ? -2 : 0;
+	}
+	return -1;
 }
 
 int
@@ -708,8 +732,8 @@ dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
 	/* File-wide: --header 16, --transpose yes, --data-end N. */
 	if (strcmp(opt, "header") == 0 || strcmp(opt, "transpose") == 0 ||
 	    strcmp(opt, "data-end") == 0) {
-		rc = set_file_key(o, strcmp(opt, "data-end") == 0 ? "data_end" :
-		    opt, arg, err);
+		rc = set_key(o, file_okeys, strcmp(opt, "data-end") == 0 ?
+		    "data_end" : opt, arg, err);
 		if (rc == -3)
 			return -1;
 		if (rc != 0)
@@ -748,7 +772,7 @@ dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
 			    "LAYER=VALUE");
 		if ((l = dm_ovr_layer(o, layer, err)) == NULL)
 			return -1;
-		rc = set_layer_key(l, opt, val != NULL ? val : "1", err);
+		rc = set_key(l, layer_okeys, opt, val != NULL ? val : "1", err);
 	} else {
 		key = strcmp(opt, "transpose-array") == 0 ? "transpose" :
 		    (char *)opt;
@@ -759,7 +783,7 @@ dm_ovr_parse_option(struct dm_ovr *o, const char *opt, const char *arg,
 			    strcmp(key, "transpose") == 0 ? "" : "=VALUE");
 		if ((a = dm_ovr_array(o, layer, colon, err)) == NULL)
 			return -1;
-		rc = set_array_key(a, key, val != NULL ? val : "1", err);
+		rc = set_key(a, array_okeys, key, val != NULL ? val : "1", err);
 	}
 	if (rc == -3)
 		return -1;
@@ -904,7 +928,8 @@ flush_entry(struct preader *r)
 		for (i = 0; i < r->nkeys; i++) {
 			if (strcmp(r->keys[i], "layer") == 0)
 				continue;
-			rc = set_layer_key(l, r->keys[i], r->vals[i], r->err);
+			rc = set_key(l, layer_okeys, r->keys[i], r->vals[i],
+			    r->err);
 			if (rc == -3)
 				return -1;
 			if (rc == -1)
@@ -932,7 +957,8 @@ flush_entry(struct preader *r)
 			if (strcmp(r->keys[i], "layer") == 0 ||
 			    strcmp(r->keys[i], "name") == 0)
 				continue;
-			rc = set_array_key(a, r->keys[i], r->vals[i], r->err);
+			rc = set_key(a, array_okeys, r->keys[i], r->vals[i],
+			    r->err);
 			if (rc == -3)
 				return -1;
 			if (rc == -1)
@@ -989,7 +1015,7 @@ profile_key(struct preader *r, const char *key, const char *val, int line)
 		    strcmp(key, "target_hash") != 0))
 			return perr(r, line, "unknown key '%s' in [%s]", key,
 			    r->sect == PS_FILE ? "file" : "export");
-		rc = set_file_key(r->o, key, val, r->err);
+		rc = set_key(r->o, file_okeys, key, val, r->err);
 		if (rc == -3)
 			return -1;
 		if (rc == -1)
