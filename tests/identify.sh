@@ -7,9 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! "$PYTHON3" -c 'import numpy' 2>/dev/null; then
-	[ "${CI:-}" = true ] && { echo "numpy missing in CI" >&2; exit 99; }
-	echo "SKIP: $PYTHON3 has no numpy"
-	exit 77
+	[ "${CI:-}" = true ] && bail "numpy missing in CI"
+	skip_all "$PYTHON3 has no numpy"
 fi
 ab=$catalogue/AlexeyAB
 check="$PYTHON3 $srcdir/tests/identify_check.py"

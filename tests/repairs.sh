@@ -35,10 +35,6 @@ expect 0 "a good mask" -- "$DARKMAP" inspect "$tmp/mask3.cfg"
 if grep -q "mask (line" "$tmp/out"; then fail "a good mask is warned about"
 else pass "a good mask gets no warning"; fi
 
-if "$PYTHON3" "$srcdir/tests/repairs_check.py" "$DARKMAP" "$tmp"
-then
-	pass "repairs_check.py"
-else
-	fail "repairs_check.py"
-fi
+checks "repairs_check.py" "$PYTHON3" "$srcdir/tests/repairs_check.py" \
+    "$DARKMAP" "$tmp"
 finish

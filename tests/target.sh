@@ -46,6 +46,6 @@ printf 'key\tshape\tdtype\nx\t3,a\tfloat32\n' >"$tmp/bad.tsv"
 expect 3 "a malformed keys list" -- "$DARKMAP" inspect --target "$tmp/bad.tsv" "$cfg"
 grep_err 'bad\.tsv:2: bad shape' "the keys list's line is named"
 
-"$PYTHON3" "$srcdir/tests/target_check.py" "$DARKMAP" "$tmp" ||
-    fail "target_check.py"
+checks "target_check.py" "$PYTHON3" "$srcdir/tests/target_check.py" \
+    "$DARKMAP" "$tmp"
 finish
