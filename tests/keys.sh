@@ -5,8 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 dump=$(dirname "$DARKMAP")/tests/keys_dump
-[ -x "$dump" ] || { echo "no $dump" >&2; exit 99; }
-"$dump" >"$tmp/table" || { echo "keys_dump failed" >&2; exit 99; }
+[ -x "$dump" ] || bail "no $dump"
+"$dump" >"$tmp/table" || bail "keys_dump failed"
 
 # man_keys PAGE: the keys of each .It of the KEYS section, as the help
 # writes them ("j  Down").
@@ -17,12 +17,12 @@ man_keys() {
 
 sed -n 's/^help	//p' "$tmp/table" >"$tmp/help"
 man_keys "$srcdir/man/darkmap.1" >"$tmp/man"
-[ -s "$tmp/help" ] && [ -s "$tmp/man" ] || { echo "nothing read" >&2; exit 99; }
+[ -s "$tmp/help" ] && [ -s "$tmp/man" ] || bail "no keys read"
 if cmp -s "$tmp/help" "$tmp/man"; then
 	pass "KEYS in darkmap.1 lists the table's $(wc -l <"$tmp/help") lines"
 else
 	fail "KEYS in darkmap.1 differs from the key table (< table, > man):"
-	diff "$tmp/help" "$tmp/man" | sed 's/^/    /'
+	diff "$tmp/help" "$tmp/man" | sed 's/^/# /'
 fi
 
 # A page missing a key, or with two swapped, is caught.

@@ -143,35 +143,11 @@ tui_glyph(const struct tui *t, enum tui_glyph g)
 }
 
 int
-tui_width(const struct tui *t, const char *s)
-{
-	mbstate_t ps;
-	wchar_t wc;
-	size_t n;
-	int w = 0, cw;
-
-	if (!t->utf8)
-		return (int)strlen(s);
-	memset(&ps, 0, sizeof ps);
-	while (*s != '\0') {
-		n = mbrtowc(&wc, s, MB_CUR_MAX, &ps);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&ps, 0, sizeof ps);
-			n = 1;
-			cw = 1;
-		} else
-			cw = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
-		w += cw;
-		s += n;
-	}
-	return w;
-}
-
-int
 tui_put_attr(struct tui *t, int y, int x, int w, attr_t a, const char *s,
     int pad)
 {
 	char out[2048];
+	const char *end, *mark = NULL;
 	mbstate_t ps;
 	wchar_t wc;
 	size_t n, o = 0;
@@ -181,8 +157,14 @@ tui_put_attr(struct tui *t, int y, int x, int w, attr_t a, const char *s,
 		return 0;
 	if (x + w > COLS)
 		w = COLS - x;
+	/* Text cut short ends in an ellipsis. */
+	if (tui_width(t, s) > w) {
+		end = s + tui_fit(t, s, w - 1, NULL);
+		mark = tui_glyph(t, TUI_G_ELLIPSIS);
+	} else
+		end = s + strlen(s);
 	memset(&ps, 0, sizeof ps);
-	while (*s != '\0' && used < w && o + 8 < sizeof out) {
+	while (s < end && used < w && o + 8 < sizeof out) {
 		if ((unsigned char)*s < 0x80 || !t->utf8) {
 			unsigned char c = (unsigned char)*s++;
 
@@ -212,6 +194,11 @@ tui_put_attr(struct tui *t, int y, int x, int w, attr_t a, const char *s,
 		o += n;
 		s += n;
 		used += cw;
+	}
+	if (mark != NULL && used < w && o + strlen(mark) < sizeof out) {
+		memcpy(out + o, mark, strlen(mark));
+		o += strlen(mark);
+		used++;
 	}
 	while (pad && used < w && o + 1 < sizeof out) {
 		out[o++] = ' ';

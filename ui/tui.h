@@ -158,8 +158,8 @@ int		 tui_run(struct dm_vm *vm);
 
 /*
  * Writes s at (y, x) in style st, at most w columns of it (by display
- * width, multibyte-aware); pads with spaces to w when pad.  Returns the
- * columns written.
+ * width, multibyte-aware), marking a cut with an ellipsis; pads with
+ * spaces to w when pad.  Returns the columns written.
  */
 int		 tui_put(struct tui *t, int y, int x, int w, enum tui_style st,
 		     const char *s, int pad);
@@ -179,8 +179,19 @@ void		 tui_pane_title(struct tui *t, const struct tui_rect *r,
 /* A centred box for a dialog; returns its inside. */
 struct tui_rect	 tui_dialog_box(struct tui *t, int h, int w,
 		     const char *title);
-/* Display width of a UTF-8 string. */
+/*
+ * Width-aware text, the one way the interface measures and cuts it (by
+ * display width, never inside a character): tui_width() the columns of s;
+ * tui_fit() how many bytes of s fit in w columns (*cols, if not NULL,
+ * gets their width); tui_wrap() the bytes of s for a line of w columns,
+ * ending at a space when that keeps half the line or more; tui_tail() the
+ * end of s that fits in w columns.  tui_put() marks text it cuts short
+ * with an ellipsis (ASCII '~' when the locale is not UTF-8).
+ */
 int		 tui_width(const struct tui *t, const char *s);
+size_t		 tui_fit(const struct tui *t, const char *s, int w, int *cols);
+size_t		 tui_wrap(const struct tui *t, const char *s, int w);
+const char	*tui_tail(const struct tui *t, const char *s, int w);
 /* A byte count made short: "258.1 MB", "4172 B". */
 void		 tui_bytes(char *buf, size_t len, uint64_t n);
 

@@ -33,12 +33,7 @@ draw_warning(struct tui *t, const struct dm_vm *vm, size_t wi, size_t k,
 		snprintf(buf, sizeof buf, "! %zu of %zu: %s", k + 1, n, m);
 	else
 		snprintf(buf, sizeof buf, "! %s", m);
-	if (tui_width(t, buf) <= w) {
-		tui_put(t, y, x, w, TUI_S_SUSPECT, buf, 0);
-		return;
-	}
-	x += tui_put(t, y, x, w - 1, TUI_S_SUSPECT, buf, 0);
-	tui_put(t, y, x, 1, TUI_S_SUSPECT, tui_glyph(t, TUI_G_ELLIPSIS), 0);
+	tui_put(t, y, x, w, TUI_S_SUSPECT, buf, 0);
 }
 
 static void

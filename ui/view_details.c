@@ -33,6 +33,7 @@ struct text {
 	struct line	 l[MAX_LINES];
 	int		 n;
 	int		 w;		/* for wrapping */
+	const struct tui *t;
 	struct line	 spare;		/* a line past the end, dropped */
 };
 
@@ -61,21 +62,14 @@ static void
 add_wrapped(struct text *x, enum tui_style st, const char *indent,
     const char *s)
 {
-	int w = x->w - (int)strlen(indent) - 1, n, cut;
+	int w = x->w - (int)strlen(indent) - 1;
+	size_t cut;
 
 	if (w < 10)
 		w = 10;
 	while (*s != '\0') {
-		n = (int)strlen(s);
-		if (n <= w) {
-			add(x, st, "%s%s", indent, s);
-			return;
-		}
-		for (cut = w; cut > w / 2 && s[cut] != ' '; cut--)
-			;
-		if (s[cut] != ' ')
-			cut = w;
-		add(x, st, "%s%.*s", indent, cut, s);
+		cut = tui_wrap(x->t, s, w);
+		add(x, st, "%s%.*s", indent, (int)cut, s);
 		s += cut;
 		while (*s == ' ')
 			s++;
@@ -443,6 +437,7 @@ details_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	int y;
 
 	x.w = r->w - 1;
+	x.t = t;
 	build(vm, &x);
 	dm_vm_set_extent(vm, DM_PANE_DETAILS, x.n);
 	snprintf(right, sizeof right, "%s", dm_vm_scroll(vm, DM_PANE_DETAILS) +
@@ -472,9 +467,9 @@ details_click(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	static struct text tx;
 	long i = dm_vm_scroll(vm, DM_PANE_DETAILS) + (y - r->y - 1);
 
-	(void)t;
 	(void)x;
 	tx.w = r->w - 1;
+	tx.t = t;
 	build(vm, &tx);
 	if (y <= r->y || i >= tx.n || tx.l[i].array < 0)
 		return DM_VM_REDRAW;

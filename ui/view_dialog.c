@@ -11,21 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* How much of s goes on a line of w columns: up to a space if it can. */
-static int
-para_cut(struct tui *t, const char *s, int w)
-{
-	int cut = (int)strlen(s);
-
-	if (tui_width(t, s) > w) {
-		for (cut = w; cut > w / 2 && s[cut] != ' '; cut--)
-			;
-		if (s[cut] != ' ')
-			cut = w;
-	}
-	return cut;
-}
-
 /* The lines s takes wrapped to w columns. */
 static int
 para_lines(struct tui *t, const char *s, int w)
@@ -33,7 +18,7 @@ para_lines(struct tui *t, const char *s, int w)
 	int n = 0;
 
 	while (*s != '\0') {
-		s += para_cut(t, s, w);
+		s += tui_wrap(t, s, w);
 		while (*s == ' ')
 			s++;
 		n++;
@@ -51,21 +36,21 @@ para(struct tui *t, const struct tui_rect *in, int *y, enum tui_style st,
 {
 	char buf[512];
 	const char *rest;
-	int w = in->w, n, cut;
+	int w = in->w;
+	size_t cut;
 
 	while (*s != '\0') {
 		if (*y >= in->y + in->h)
 			return 0;
-		cut = para_cut(t, s, w);
+		cut = tui_wrap(t, s, w);
 		for (rest = s + cut; *rest == ' '; rest++)
 			;
 		if (*rest != '\0' && *y == in->y + in->h - 1) {
-			n = tui_put(t, *y, in->x, w - 1, st, s, 0);
-			tui_put(t, (*y)++, in->x + n, w - n, st,
-			    tui_glyph(t, TUI_G_ELLIPSIS), 1);
+			/* Cut short: tui_put() ends it in an ellipsis. */
+			tui_put(t, (*y)++, in->x, w, st, s, 1);
 			return 0;
 		}
-		snprintf(buf, sizeof buf, "%.*s", cut, s);
+		snprintf(buf, sizeof buf, "%.*s", (int)cut, s);
 		tui_put(t, (*y)++, in->x, w, st, buf, 1);
 		s = rest;
 	}
@@ -316,8 +301,7 @@ export_draw(struct tui *t, struct dm_vm *vm)
 				    x->tmpl;
 				int room = in.w - lw - 1, n;
 
-				while (tui_width(t, s) > room - 1 && *s != '\0')
-					s++;
+				s = tui_tail(t, s, room - 1);
 				n = tui_put(t, y, in.x + lw, room, act ?
 				    TUI_S_NORMAL : TUI_S_DIM, s, 1);
 				if (foc)

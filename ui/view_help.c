@@ -18,7 +18,7 @@ struct hline {
 
 /* Cuts the help into lines of w columns; returns their number. */
 static size_t
-wrap(struct hline *out, size_t max, int w)
+wrap(const struct tui *t, struct hline *out, size_t max, int w)
 {
 	const struct tui_help *help;
 	size_t i, n = 0, len, cut, off, nhelp;
@@ -32,14 +32,7 @@ wrap(struct hline *out, size_t max, int w)
 		len = strlen(s);
 		off = 0;
 		do {
-			cut = len - off;
-			if (cut > (size_t)w) {
-				for (cut = (size_t)w; cut > 0 &&
-				    s[off + cut] != ' '; cut--)
-					;
-				if (cut == 0)
-					cut = (size_t)w;
-			}
+			cut = tui_wrap(t, s + off, w);
 			if (n < max) {
 				out[n].entry = i;
 				out[n].off = off;
@@ -67,7 +60,7 @@ help_draw(struct tui *t, struct dm_vm *vm)
 	tui_put(t, 0, 0, COLS, TUI_S_TITLE, " darkmap: every key "
 	    "(q, ? or Escape closes this screen)", 1);
 	w = COLS - KEYS_W - 4;
-	n = wrap(lines, sizeof lines / sizeof lines[0], w);
+	n = wrap(t, lines, sizeof lines / sizeof lines[0], w);
 	dm_vm_set_page(vm, DM_PANE_HELP, rows);
 	dm_vm_set_extent(vm, DM_PANE_HELP, (long)n);
 	for (y = 1, i = dm_vm_scroll(vm, DM_PANE_HELP); y <= rows && i < (long)n;

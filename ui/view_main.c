@@ -162,8 +162,7 @@ draw_message(struct tui *t, struct dm_vm *vm)
 			const char *s = dm_vm_prompt(vm)->buf;
 			int room = COLS - n - 1;
 
-			while (tui_width(t, s) > room && *s != '\0')
-				s++;
+			s = tui_tail(t, s, room);
 			n += tui_put(t, y, n, room, TUI_S_NORMAL, s, 0);
 		}
 		tui_put(t, y, n, 1, TUI_S_CURSOR, " ", 0);
