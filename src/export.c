@@ -876,6 +876,8 @@ read_floats(struct dm_export *ex, struct dm_xtensor *x, uint64_t first,
 {
 	size_t i;
 
+	if (ex->opts.cancel != NULL && *ex->opts.cancel)
+		return dm_error_set(err, DM_ERR_IO, "export cancelled");
 	switch (x->src) {
 	case DM_SRC_FILE:
 		return dm_weights_pread(ex->w, out, n * 4,

@@ -61,6 +61,12 @@ struct dm_export_opts {
 	int		 verify;	/* read back before the rename: tensorout.h */
 	void		(*progress)(void *, uint64_t, uint64_t);
 	void		*pctx;
+	/*
+	 * If not NULL, read before each chunk: non-zero stops the export
+	 * with an error, leaving no file (the progress callback may set
+	 * it).
+	 */
+	const volatile int *cancel;
 };
 
 enum dm_src {

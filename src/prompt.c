@@ -23,6 +23,7 @@ prompt_open(struct dm_vm *vm, enum dm_prompt kind, const char *label,
 	vm_copy_str(vm->prompt.label, sizeof vm->prompt.label, label);
 	vm_copy_str(vm->prompt.buf, sizeof vm->prompt.buf, init);
 	vm->prompt.len = strlen(vm->prompt.buf);
+	vm->prompt.fresh = vm->prompt.len > 0;
 	vm->msg[0] = '\0';
 	return DM_VM_REDRAW;
 }
@@ -311,10 +312,24 @@ field_insert(char *buf, size_t *len, size_t cap, long c)
 }
 
 int
-vm_field_edit(char *buf, size_t *len, size_t cap, enum dm_act act, long arg)
+vm_field_edit(char *buf, size_t *len, size_t cap, int *fresh,
+    enum dm_act act, long arg)
 {
+	int was = *fresh;
+
+	*fresh = 0;
 	switch (act) {
+	case DM_ACT_LEFT:
+	case DM_ACT_RIGHT:
+	case DM_ACT_TOP:
+	case DM_ACT_BOTTOM:
+		/* A cursor key: the value is kept, to be edited. */
+		return was ? DM_VM_REDRAW : DM_VM_BELL;
 	case DM_ACT_CHAR:
+		if (was) {
+			*len = 0;
+			buf[0] = '\0';
+		}
 		return field_insert(buf, len, cap, arg) == 0 ? DM_VM_REDRAW :
 		    DM_VM_BELL;
 	case DM_ACT_BACKSPACE:
@@ -356,7 +371,8 @@ vm_prompt_do(struct dm_vm *vm, enum dm_act act, long arg)
 		vm->msg[0] = '\0';
 		return DM_VM_REDRAW;
 	default:
-		f = vm_field_edit(p->buf, &p->len, sizeof p->buf, act, arg);
+		f = vm_field_edit(p->buf, &p->len, sizeof p->buf, &p->fresh,
+		    act, arg);
 		return f != 0 ? f : DM_VM_BELL;
 	}
 }
@@ -421,17 +437,12 @@ int
 vm_open_save(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	char buf[DM_VM_FIELD_MAX];
-	const char *b, *dot;
 
 	(void)act;
 	(void)arg;
 	if (dm_session_profile_path(vm->s) != NULL)
 		vm_copy_str(buf, sizeof buf, dm_session_profile_path(vm->s));
-	else {
-		b = dm_base_name(dm_session_cfg_path(vm->s));
-		dot = strrchr(b, '.');
-		snprintf(buf, sizeof buf, "%.*s.profile", dot != NULL ?
-		    (int)(dot - b) : (int)strlen(b), b);
-	}
+	else
+		vm_default_name(vm, "profile", buf, sizeof buf);
 	return prompt_open(vm, DM_PROMPT_SAVE, "save the profile to", buf);
 }

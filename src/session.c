@@ -59,6 +59,8 @@ struct dm_session {
 
 	/* Edits. */
 	unsigned	 serial, next_serial, saved_serial;
+	struct dm_ovr	*saved;		/* as last saved or opened, pruned;
+					   NULL: compare the serials */
 	int		 source_rewritten; /* the profile read was saved
 					   over: its lines are gone */
 	struct hist	 undo, redo;
@@ -242,7 +244,40 @@ dm_session_serial(const struct dm_session *s)
 int
 dm_session_dirty(const struct dm_session *s)
 {
-	return s->serial != s->saved_serial;
+	if (s->serial == s->saved_serial)
+		return 0;
+	return s->saved == NULL || !dm_ovr_equal(s->ovr, s->saved);
+}
+
+size_t
+dm_session_unsaved(const struct dm_session *s, const char **what,
+    size_t max)
+{
+	size_t k, i, from = 0;
+
+	if (!dm_session_dirty(s))
+		return 0;
+	/* The edits since the history last held the saved state. */
+	for (k = s->undo.n; k-- > 0; )
+		if (s->undo.v[k].serial == s->saved_serial ||
+		    (s->saved != NULL && dm_ovr_equal(s->undo.v[k].ovr,
+		    s->saved))) {
+			from = k;
+			break;
+		}
+	for (i = 0; i < max && from + i < s->undo.n; i++)
+		what[i] = s->undo.v[from + i].what;
+	return s->undo.n > from ? s->undo.n - from : 1;
+}
+
+/* Remembers the overrides in force as the saved state. */
+static void
+mark_saved(struct dm_session *s)
+{
+	dm_ovr_free(s->saved);
+	if ((s->saved = dm_ovr_dup(s->ovr)) != NULL)
+		dm_ovr_prune(s->saved);
+	s->saved_serial = s->serial;
 }
 
 size_t
@@ -837,6 +872,7 @@ dm_session_open(const struct dm_session_opts *o, struct dm_error *err)
 	/* The fork the session opened with is no edit. */
 	if (s->ovr->dialect == (int)s->net->dialect)
 		s->ovr->dialect = DM_UNSET;
+	mark_saved(s);
 	if (derived_alloc(s->net, &dv) == -1) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -885,6 +921,7 @@ dm_session_free(struct dm_session *s)
 	dm_net_free(s->net);
 	dm_weights_close(s->w);
 	dm_ovr_free(s->ovr);
+	dm_ovr_free(s->saved);
 	dm_ovr_free(s->recovered);
 	free(s->cfg_path);
 	free(s->weights_path);
@@ -1176,7 +1213,7 @@ dm_session_save(struct dm_session *s, const char *path, struct dm_error *err)
 		free(s->profile_path);
 		s->profile_path = copy;
 	}
-	s->saved_serial = s->serial;
+	mark_saved(s);
 	dm_session_drop_autosave(s);
 	return 0;
 }

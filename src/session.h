@@ -172,8 +172,20 @@ size_t		 dm_session_history(const struct dm_session *s, int redo);
 /* A serial number of the overrides in force: equal, same overrides. */
 unsigned	 dm_session_serial(const struct dm_session *s);
 
-/* Whether there are edits not saved in a profile. */
+/*
+ * Whether the overrides in force differ from those last saved in a
+ * profile (or those the session opened with): an edit undone, or the
+ * fork switched twice, leaves nothing unsaved.
+ */
 int		 dm_session_dirty(const struct dm_session *s);
+
+/*
+ * How many edits are unsaved (0 when none), the edits made since the
+ * history last held the saved state; what[0..max) gets the descriptions
+ * of the first of them, oldest first.
+ */
+size_t		 dm_session_unsaved(const struct dm_session *s,
+		     const char **what, size_t max);
 
 /*
  * Lays the net out as ovr would and computes that verdict into v, then

@@ -243,6 +243,48 @@ dm_vm_dirty(const struct dm_vm *vm)
 	return dm_session_dirty(vm->s);
 }
 
+void
+vm_default_name(const struct dm_vm *vm, const char *ext, char *buf,
+    size_t len)
+{
+	const char *p = dm_session_weights_path(vm->s), *b, *dot;
+
+	b = dm_base_name(p != NULL ? p : dm_session_cfg_path(vm->s));
+	dot = strrchr(b, '.');
+	snprintf(buf, len, "%.*s.%s", dot != NULL && dot != b ?
+	    (int)(dot - b) : (int)strlen(b), b, ext);
+}
+
+size_t
+dm_vm_question(const struct dm_vm *vm, char *buf, size_t len)
+{
+	const char *what[3];
+	size_t n, k, i, at;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (vm->screen == DM_SCREEN_RECOVER)
+		return (size_t)snprintf(buf, len, "Recover these unsaved "
+		    "edits? (n discards them for good) y/n");
+	if (vm->screen != DM_SCREEN_QUIT)
+		return 0;
+	n = dm_session_unsaved(vm->s, what, 3);
+	k = n < 3 ? n : 3;
+	at = (size_t)snprintf(buf, len, "Quit and lose %zu unsaved edit%s",
+	    n, n == 1 ? "" : "s");
+	for (i = 0; i < k && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%s",
+		    i == 0 ? " (" : "; ", what[i]);
+	if (n > k && at < len)
+		at += (size_t)snprintf(buf + at, len - at, " and %zu more",
+		    n - k);
+	if (at < len)
+		at += (size_t)snprintf(buf + at, len - at, "%s? y/n/w",
+		    k > 0 ? ")" : "");
+	return at < len ? at : len - 1;
+}
+
 /* Queries for drawing. */
 
 void

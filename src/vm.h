@@ -160,6 +160,8 @@ struct dm_vm_xdialog {
 	int		 force;
 	int		 verify;	/* read the output back (--verify) */
 	char		 path[DM_VM_FIELD_MAX];
+	int		 fresh;		/* the focused text field is as it was
+					   filled in: typing replaces it */
 	char		 keys[3][96];	/* the first keys, for a preview */
 	size_t		 nkeys;		/* tensors in the plan */
 	char		 problem[DM_ERROR_MAX]; /* why the plan fails, or "" */
@@ -170,6 +172,9 @@ struct dm_vm_prompt {
 	char		 label[128];
 	char		 buf[DM_VM_FIELD_MAX];
 	size_t		 len;
+	int		 fresh;		/* buf is the prefilled value: the
+					   first character typed replaces
+					   it, a cursor key keeps it */
 	size_t		 layer;		/* what it edits */
 	size_t		 array;
 };
@@ -225,11 +230,26 @@ size_t		 dm_vm_repair_sel(const struct dm_vm *vm);
 const struct dm_vm_xdialog *dm_vm_xdialog(const struct dm_vm *vm);
 
 /*
- * Sets what dm_vm_run() calls whenever the export's percentage on the
- * message line changes, so that the interface can show it (NULL: none).
+ * Sets what dm_vm_run() calls as the export starts and whenever its
+ * percentage changes, so that the interface can show it
+ * (dm_vm_running()) and offer to cancel it (NULL: none).
  */
 void		 dm_vm_set_progress(struct dm_vm *vm,
 		     void (*fn)(struct dm_vm *, void *), void *ctx);
+
+/*
+ * While dm_vm_run() exports (from the progress callback): 1, with the
+ * bytes written, of how many, and the seconds since it started; 0 when
+ * no export runs.
+ */
+int		 dm_vm_running(const struct dm_vm *vm, uint64_t *done,
+		     uint64_t *total, double *seconds);
+
+/*
+ * Asks the export under way to stop (from the progress callback): it
+ * ends with no file written, and the dialog stays open.
+ */
+void		 dm_vm_cancel_run(struct dm_vm *vm);
 
 /* Performs an action; returns enum dm_vm_flags. */
 int		 dm_vm_do(struct dm_vm *vm, enum dm_act act, long arg);
@@ -248,6 +268,16 @@ int		 dm_vm_run(struct dm_vm *vm);
 
 /* Whether there are edits not saved in a profile. */
 int		 dm_vm_dirty(const struct dm_vm *vm);
+
+/*
+ * The question the quit or recovery screen asks, into buf of len bytes
+ * (cut short if need be): quitting names how many unsaved edits would be
+ * lost and what they are, "Quit and lose 2 unsaved edits (repair
+ * applied: classes at layer 9; offset 9=20044)? y/n/w".  Returns its length; "" on the other
+ * screens.
+ */
+size_t		 dm_vm_question(const struct dm_vm *vm, char *buf,
+		     size_t len);
 
 /* Tells the view-model how many rows a pane shows. */
 void		 dm_vm_set_page(struct dm_vm *vm, enum dm_pane pane, long rows);

@@ -260,6 +260,9 @@ vm_edit_clear(struct dm_vm *vm, enum dm_act act, long arg)
 	if (all) {
 		o->header = o->transpose = o->layout = DM_UNSET;
 		o->data_end = DM_UNSET;
+		/* The note a repair left says why the overrides were. */
+		free(o->note);
+		o->note = NULL;
 	}
 	for (i = n = 0; i < o->nlayers; i++) {
 		if (all || o->layers[i].layer == (size_t)li) {

@@ -35,6 +35,11 @@ struct dm_vm {
 	struct dm_vm_xdialog x;
 	int		 run_export;	/* dm_vm_run() exports */
 	int		 run_pct;	/* how far, in percent */
+	int		 running;	/* dm_vm_run() is exporting */
+	volatile int	 run_cancel;	/* stop it, writing nothing */
+	uint64_t	 run_done, run_total;	/* bytes */
+	double		 run_start;	/* seconds, a monotonic clock */
+	double		 run_seconds;	/* since the start */
 	/*
 	 * Called by dm_vm_run() whenever the export's percentage on the
 	 * message line changes, so that the interface can show it; may be
@@ -101,6 +106,12 @@ int		 vm_query_offset(const struct dm_vm *vm, const char *q,
 		     uint64_t *off);
 /* Shows byte off in the byte view. */
 int		 vm_goto_offset(struct dm_vm *vm, uint64_t off);
+/*
+ * A default output name: the weights file's name (the cfg's without
+ * one) with its extension replaced by ext, in the current folder.
+ */
+void		 vm_default_name(const struct dm_vm *vm, const char *ext,
+		     char *buf, size_t len);
 
 /* vmedit.c: edits, each taking what every action handler takes. */
 
@@ -126,8 +137,12 @@ vm_act_fn	 vm_prompt_do;
 /* Opening the prompts (the main screen's actions). */
 vm_act_fn	 vm_open_search, vm_open_goto, vm_open_data_end,
 		 vm_open_layer_prompt, vm_open_array_prompt, vm_open_save;
-/* Edits a text field of cap bytes by a line-editing action. */
-int		 vm_field_edit(char *buf, size_t *len, size_t cap,
+/*
+ * Edits a text field of cap bytes by a line-editing action.  While
+ * *fresh (the value as it was filled in), a character replaces the
+ * value; any action clears *fresh.
+ */
+int		 vm_field_edit(char *buf, size_t *len, size_t cap, int *fresh,
 		     enum dm_act act, long arg);
 
 /* xdialog.c */

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 static int
 x_names(const struct dm_vm *vm, enum dm_names *names, const char **tmpl)
@@ -94,18 +96,51 @@ x_set_path_ext(struct dm_vm *vm, enum dm_out_format old)
 	}
 }
 
+/*
+ * The format a file name's extension names (.pt and .pth, .safetensors,
+ * .npz, .weights; any case), or -1.
+ */
+static int
+x_format_of(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	int i;
+
+	if (dot == NULL || strchr(dot, '/') != NULL)
+		return -1;
+	dot++;
+	if (strcasecmp(dot, "pth") == 0)
+		return DM_OUT_PT;
+	for (i = 0; i < DM_OUT_NFORMATS; i++)
+		if (strcasecmp(dot, dm_out_format_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The file's extension, as typed, sets the format. */
+static void
+x_follow_path(struct dm_vm *vm)
+{
+	struct dm_vm_xdialog *x = &vm->x;
+	int f = x_format_of(x->path);
+
+	if (f < 0 || f == (int)x->format)
+		return;
+	x->format = (enum dm_out_format)f;
+	x_refresh(vm);
+	dm_vm_message(vm, 0, "format %s, as the file name says",
+	    dm_out_format_names[f]);
+}
+
 void
 vm_xdialog_open(struct dm_vm *vm)
 {
 	struct dm_vm_xdialog *x = &vm->x;
-	const char *b = dm_base_name(dm_session_cfg_path(vm->s)), *dot;
 	int i;
 
 	if (x->path[0] == '\0') {
-		dot = strrchr(b, '.');
-		snprintf(x->path, sizeof x->path, "%.*s.%s", dot != NULL ?
-		    (int)(dot - b) : (int)strlen(b), b,
-		    dm_out_format_names[x->format]);
+		vm_default_name(vm, dm_out_format_names[x->format], x->path,
+		    sizeof x->path);
 		if (ovr_of(vm)->names != NULL) {
 			for (i = 0; i < DM_NAMES_TEMPLATE; i++)
 				if (strcmp(ovr_of(vm)->names,
@@ -221,6 +256,8 @@ vm_xdialog_do(struct dm_vm *vm, enum dm_act act, long arg)
 		if (arg < 0 || arg >= DM_XF_COUNT ||
 		    !dm_vm_xfield_active(vm, (enum dm_xfield)arg))
 			return DM_VM_BELL;
+		if (x->field != (enum dm_xfield)arg)
+			x->fresh = 1;
 		x->field = (enum dm_xfield)arg;
 		return DM_VM_REDRAW;
 	case DM_ACT_CHOOSE:
@@ -244,10 +281,13 @@ vm_xdialog_do(struct dm_vm *vm, enum dm_act act, long arg)
 			x->field = (enum dm_xfield)(((int)x->field + step +
 			    DM_XF_COUNT) % DM_XF_COUNT);
 		while (!dm_vm_xfield_active(vm, x->field));
+		x->fresh = 1;
 		return DM_VM_REDRAW;
 	case DM_ACT_LEFT:
 	case DM_ACT_RIGHT:
 	case DM_ACT_YES:
+		if (x->field == DM_XF_PATH || x->field == DM_XF_TEMPLATE)
+			break;		/* a cursor key in a text field */
 		x_cycle(vm, act == DM_ACT_LEFT ? -1 : 1);
 		x_refresh(vm);
 		return DM_VM_REDRAW;
@@ -261,6 +301,13 @@ vm_xdialog_do(struct dm_vm *vm, enum dm_act act, long arg)
 			dm_vm_message(vm, 1, "%s", x->problem);
 			return DM_VM_REDRAW | DM_VM_BELL;
 		}
+		if ((n = x_format_of(x->path)) >= 0 && n != (int)x->format) {
+			dm_vm_message(vm, 1, "%s names the %s format, not %s: "
+			    "change the format or the file name", x->path,
+			    dm_out_format_names[n],
+			    dm_out_format_names[x->format]);
+			return DM_VM_REDRAW | DM_VM_BELL;
+		}
 		vm->run_export = 1;
 		dm_vm_message(vm, 0, "exporting to %s...", x->path);
 		return DM_VM_REDRAW | DM_VM_RUN;
@@ -271,23 +318,38 @@ vm_xdialog_do(struct dm_vm *vm, enum dm_act act, long arg)
 		char *buf = x->field == DM_XF_PATH ? x->path : x->tmpl;
 
 		len = strlen(buf);
-		f = vm_field_edit(buf, &len, DM_VM_FIELD_MAX, act, arg);
+		f = vm_field_edit(buf, &len, DM_VM_FIELD_MAX, &x->fresh, act,
+		    arg);
 		if (f != 0) {
 			if (x->field == DM_XF_TEMPLATE)
 				x_refresh(vm);
+			else
+				x_follow_path(vm);
 			return f;
 		}
 	}
 	return DM_VM_BELL;
 }
 
-/* The export's progress, on the message line. */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The export's progress: the dialog shows it. */
 static void
 run_progress(void *ctx, uint64_t done, uint64_t total)
 {
 	struct dm_vm *vm = ctx;
 	int pct;
 
+	vm->run_done = done;
+	vm->run_total = total;
+	vm->run_seconds = now() - vm->run_start;
 	pct = total > 0 && done < total ?
 	    (int)((double)done / (double)total * 100) : 100;
 	if (pct == vm->run_pct)
@@ -299,12 +361,32 @@ run_progress(void *ctx, uint64_t done, uint64_t total)
 }
 
 int
+dm_vm_running(const struct dm_vm *vm, uint64_t *done, uint64_t *total,
+    double *seconds)
+{
+	if (done != NULL)
+		*done = vm->run_done;
+	if (total != NULL)
+		*total = vm->run_total;
+	if (seconds != NULL)
+		*seconds = vm->run_seconds;
+	return vm->running;
+}
+
+void
+dm_vm_cancel_run(struct dm_vm *vm)
+{
+	if (vm->running)
+		vm->run_cancel = 1;
+}
+
+int
 dm_vm_run(struct dm_vm *vm)
 {
 	struct dm_export_opts xo;
 	struct dm_export *ex;
 	struct dm_error err;
-	int rc;
+	int rc, cancelled;
 
 	if (!vm->run_export)
 		return 0;
@@ -315,14 +397,26 @@ dm_vm_run(struct dm_vm *vm)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
 	vm->run_pct = -1;
+	vm->run_cancel = 0;
+	vm->run_done = vm->run_total = 0;
+	vm->run_seconds = 0;
 	xo.progress = run_progress;
 	xo.pctx = vm;
+	xo.cancel = &vm->run_cancel;
 	if ((ex = dm_session_plan(vm->s, &xo, &err)) == NULL) {
 		dm_vm_message(vm, 1, "%s", err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
+	vm->running = 1;
+	vm->run_start = now();
 	rc = dm_session_export(vm->s, ex, vm->x.path, &err);
-	if (rc == -1)
+	vm->running = 0;
+	cancelled = rc == -1 && vm->run_cancel;
+	vm->run_cancel = 0;
+	if (cancelled)
+		dm_vm_message(vm, 0, "export cancelled: nothing written to "
+		    "%s", vm->x.path);
+	else if (rc == -1)
 		dm_vm_message(vm, 1, "%s", err.msg);
 	else {
 		dm_vm_message(vm, 0, "exported %zu tensors to %s%s%s", ex->n,
@@ -332,5 +426,5 @@ dm_vm_run(struct dm_vm *vm)
 		vm->screen = DM_SCREEN_MAIN;
 	}
 	dm_export_free(ex);
-	return DM_VM_REDRAW | (rc == -1 ? DM_VM_BELL : 0);
+	return DM_VM_REDRAW | (rc == -1 && !cancelled ? DM_VM_BELL : 0);
 }

@@ -246,13 +246,95 @@ see ask 'likely cause' "second session up"
 keys ask j a
 see ask '\[\+\] unsaved' "a marks layer 1 absent"
 keys ask q
-see ask 'Quit without saving them\? \(y/n\)' "q asks about unsaved edits"
+see ask 'Quit and lose 1 unsaved edit \(layer 1 absent from the file\)\? y/n/w' \
+    "q asks about unsaved edits, naming them"
 keys ask n
 see ask 'f problem' "n goes back"
 keys ask q y
 ended ask 0 "y quits, status 0"
 [ "$(autosaves)" = 0 ] && pass "discarded edits leave no autosave" ||
     fail "autosave left after discarding"
+
+# What a first-time user met: names from the weights file (seven files
+# opened with one cfg must not overwrite each other's), a prefilled value
+# replaced by what is typed, "unsaved" meaning "differs from the saved
+# state", the quit question naming what it would lose, the file's
+# extension setting the export's format, and Escape cancelling an export.
+cp "$wts" "$tmp/run7.weights"
+start edges -- "$cfg" run7.weights
+see edges 'likely cause' "edges session up"
+keys edges r
+see edges 'Repair: preview' "edges: the preview"
+keys edges Enter
+see edges '\[\+\] unsaved' "edges: the repair is unsaved"
+keys edges u
+see edges 'undone: repair applied' "edges: undone"
+grep -q 'unsaved' "$screen" && fail "apply then undo still shows unsaved" ||
+    pass "apply then undo shows nothing unsaved"
+keys edges F
+see edges 'run7\.weights +pj' "edges: F switches the fork"
+keys edges F
+see edges 'run7\.weights +ab' "edges: F again switches back"
+grep -q 'unsaved' "$screen" && fail "F twice still shows unsaved" ||
+    pass "F twice shows nothing unsaved"
+keys edges f
+see edges 'layer 9  convolutional' "edges: layer 9 selected"
+text edges '@'
+see edges 'layer 9 starts at byte .*: 83444' "@ offers the layer's offset"
+text edges '4'
+see edges 'layer 9 starts at byte .*: 4 *$' "the first digit typed replaces it"
+keys edges Escape
+keys edges w
+see edges 'save the profile to: run7\.profile' \
+    "w offers a profile named after the weights file"
+keys edges Enter
+see edges 'saved the profile run7\.profile' "w Enter saves it"
+[ -f "$tmp/run7.profile" ] && pass "the profile is named after the weights" ||
+    fail "no run7.profile"
+keys edges r
+see edges 'Repair: preview' "edges: the preview again"
+keys edges Enter
+see edges 'exact: the file holds' "edges: the repair applied"
+keys edges j a
+see edges 'layer 10 absent' "edges: a second edit"
+keys edges q
+see edges 'Quit and lose 2 unsaved edits \(repair applied.*; layer 10 absent' \
+    "the quit question counts and names the unsaved edits"
+see edges '\? y/n/w' "and is a question"
+keys edges n
+keys edges u
+see edges 'undone: layer 10' "edges: one edit undone"
+keys edges e
+see edges 'Export the tensors' "edges: the export dialog"
+see edges 'run7\.pt' "the export is named after the weights file"
+keys edges Up
+see edges '▸file' "edges: the file field"
+text edges x.npz
+see edges 'format npz, as the file name says' "typing x.npz picks npz"
+keys edges Enter
+see edges "exported 52 tensors to x\.npz" "the export is written"
+"$PYTHON3" -c '
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+sys.exit(not names or any(not n.endswith(".npy") for n in names))
+' "$tmp/x.npz" && pass "x.npz is a real npz: only .npy members" ||
+    fail "x.npz is not an npz: $(unzip -l "$tmp/x.npz" 2>&1 | head -5)"
+keys edges e
+see edges 'Export the tensors' "edges: the dialog again"
+keys edges Up
+see edges '▸file' "edges: the file field again"
+text edges big.npz
+# Enter and Escape reach the terminal together: the Escape is waiting
+# when the export starts, whatever the machine's load.
+keys edges Enter Escape
+see edges 'export cancelled: nothing written to big\.npz' \
+    "Escape cancels a running export"
+[ ! -e "$tmp/big.npz" ] && ! ls "$tmp" | grep -q '^\.\?big\.npz' &&
+    pass "the cancelled export leaves no file" ||
+    fail "files left after a cancelled export: $(ls -a "$tmp" | grep big)"
+see edges 'Export the tensors' "the dialog stays open"
+keys edges Escape q y
+ended edges 0 "edges session quit"
 
 # Killed with unsaved edits: the terminal is restored, the edits recovered.
 start kill -- "$cfg" "$wts"
@@ -339,7 +421,7 @@ see dclick 'f problem' "the preview closes"
 keys dclick e
 see dclick 'Export the tensors' "the export dialog opens"
 click dclick ' safetensors '
-see dclick 'ab-small\.safetensors' "a click on a choice picks it"
+see dclick 'junk\.safetensors' "a click on a choice picks it"
 see dclick '▸format' "and focuses its field"
 click dclick ' float16 '
 see dclick '▸dtype' "a click on another field's choice moves the focus"

@@ -165,8 +165,8 @@ static const struct binding bindings[] = {
 	{ KM_EXPORT, '\n', "Enter", DM_ACT_ACCEPT, 0, NULL },
 	{ KM_EXPORT, TUI_FN(KEY_ENTER), "Enter", DM_ACT_ACCEPT, 0, NULL },
 	{ KM_HELP, '\r', "Enter", DM_ACT_ACCEPT, 0, NULL },
-	{ KM_EDIT, ESC, "Escape", DM_ACT_CANCEL, 0, "cancel the prompt or close "
-	    "the dialog" },
+	{ KM_EDIT, ESC, "Escape", DM_ACT_CANCEL, 0, "cancel the prompt, close "
+	    "the dialog, or stop a running export (no file is left)" },
 	{ KM_MAIN, ESC, "Escape", DM_ACT_CANCEL, 0, NULL },
 	{ KM_HELP, ESC, "Escape", DM_ACT_CANCEL, 0, NULL },
 	{ KM_REPAIR, ESC, "Escape", DM_ACT_CANCEL, 0, NULL },
@@ -178,6 +178,12 @@ static const struct binding bindings[] = {
 	{ KM_EDIT, CTRL('h'), "Ctrl-H", DM_ACT_BACKSPACE, 0, NULL },
 	{ KM_EDIT, CTRL('u'), "Ctrl-U", DM_ACT_KILL, 0, JOIN },
 	{ KM_EDIT, CTRL('w'), "Ctrl-W", DM_ACT_KILL_WORD, 0, JOIN },
+	{ KM_EDIT, TUI_FN(KEY_LEFT), "Left", DM_ACT_LEFT, 0, "keep a "
+	    "prefilled answer, to edit it (the first character typed "
+	    "replaces it)" },
+	{ KM_EDIT, TUI_FN(KEY_RIGHT), "Right", DM_ACT_RIGHT, 0, JOIN },
+	{ KM_EDIT, TUI_FN(KEY_HOME), "Home", DM_ACT_TOP, 0, JOIN },
+	{ KM_EDIT, TUI_FN(KEY_END), "End", DM_ACT_BOTTOM, 0, JOIN },
 	{ KM_EXPORT, TUI_FN(KEY_UP), "Up", DM_ACT_UP, 0, "export dialog: the "
 	    "next or previous field" },
 	{ KM_EXPORT, TUI_FN(KEY_DOWN), "Down", DM_ACT_DOWN, 0, JOIN },
@@ -383,7 +389,7 @@ static const struct hint hints_export[] = {
 };
 
 static const struct hint hints_quit[] = {
-	{ DM_ACT_YES, DM_ACT_NONE, "quit without saving", 0 },
+	{ DM_ACT_YES, DM_ACT_NONE, "quit and lose them", 0 },
 	{ DM_ACT_NO, DM_ACT_NONE, "stay", 0 },
 	{ DM_ACT_SAVE, DM_ACT_NONE, "save first", 0 },
 	{ DM_ACT_NONE, DM_ACT_NONE, NULL, 0 }

@@ -436,16 +436,12 @@ layout(struct tui *t, struct dm_vm *vm)
 static void
 draw_too_small(struct tui *t, struct dm_vm *vm)
 {
-	char buf[128];
+	char buf[512];
 	int y = LINES / 2 - 1;
 
 	erase();
-	if (dm_vm_screen(vm) == DM_SCREEN_QUIT)
-		tui_put(t, 0, 0, COLS, TUI_S_PROMPT, "unsaved edits: quit? y/n",
-		    0);
-	else if (dm_vm_screen(vm) == DM_SCREEN_RECOVER)
-		tui_put(t, 0, 0, COLS, TUI_S_PROMPT, "recover autosave? y/n",
-		    0);
+	if (dm_vm_question(vm, buf, sizeof buf) > 0)
+		tui_put(t, 0, 0, COLS, TUI_S_PROMPT, buf, 0);
 	snprintf(buf, sizeof buf, "terminal too small: %dx%d", COLS, LINES);
 	tui_put(t, y > 0 ? y : 0, 0, COLS, TUI_S_BAD, buf, 0);
 	snprintf(buf, sizeof buf, "needs %dx%d; q quits", TUI_MIN_W,
@@ -565,13 +561,31 @@ tui_probe(void)
 	return s != NULL ? 0 : -1;
 }
 
-/* An export under way: the message line shows how far it is. */
+/*
+ * An export under way: the dialog shows how far it is, and Escape (typed
+ * before or during it) cancels it; other keys wait their turn.
+ */
 static void
 show_progress(struct dm_vm *vm, void *ctx)
 {
+	wint_t wc;
+	int r;
+
 	draw(ctx, vm);
 	wnoutrefresh(stdscr);
 	doupdate();
+	timeout(0);
+	while ((r = get_wch(&wc)) != ERR) {
+		if (r == OK && wc == 0x1b) {
+			dm_vm_cancel_run(vm);
+			break;
+		}
+		if (r == KEY_CODE_YES)
+			ungetch((int)wc);
+		else
+			unget_wch(wc);
+		break;
+	}
 }
 
 int

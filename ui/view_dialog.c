@@ -217,6 +217,52 @@ choices(struct tui *t, int y, int x, int w, const char *const *v, int n,
 	}
 }
 
+/*
+ * An export under way, from line y of the dialog's inside: a bar, the
+ * bytes written of how many and the rate; in the last nh lines, how to
+ * cancel it.
+ */
+static void
+export_progress(struct tui *t, struct dm_vm *vm, const struct tui_rect *in,
+    int y, int nh)
+{
+	struct tui_rect body = *in, foot = *in;
+	uint64_t done, total;
+	double sec, rate;
+	char d[32], tot[32], r[32], buf[256];
+	int w, fill, k, i;
+
+	dm_vm_running(vm, &done, &total, &sec);
+	if (done > total)
+		done = total;
+	foot.y = in->y + in->h - nh;
+	foot.h = nh;
+	body.h = foot.y - in->y;
+	if (y + 2 < foot.y)
+		y++;
+	if (y < foot.y) {
+		w = in->w - 7 < 50 ? in->w - 7 : 50;
+		fill = total > 0 ? (int)((double)w * (double)done /
+		    (double)total) : 0;
+		k = tui_put(t, y, in->x, in->w, TUI_S_DIALOG, "[", 0);
+		for (i = 0; i < w; i++)
+			k += tui_put(t, y, in->x + k, 1, i < fill ?
+			    TUI_S_DIALOG_SEL : TUI_S_DIALOG, i < fill ? "#" :
+			    ".", 0);
+		tui_putf(t, y++, in->x + k, in->w - k, TUI_S_DIALOG, 1,
+		    "]%3d%%", total > 0 ? (int)(100.0 * (double)done /
+		    (double)total) : 0);
+	}
+	tui_bytes(d, sizeof d, done);
+	tui_bytes(tot, sizeof tot, total);
+	rate = sec > 0 ? (double)done / sec : 0;
+	tui_bytes(r, sizeof r, (uint64_t)rate);
+	snprintf(buf, sizeof buf, "%s of %s written, %s/s", d, tot, r);
+	para(t, &body, &y, TUI_S_DIALOG, buf);
+	y = foot.y;
+	para(t, &foot, &y, TUI_S_DIALOG, "Escape cancels: no file is left");
+}
+
 static void
 export_draw(struct tui *t, struct dm_vm *vm)
 {
@@ -302,8 +348,11 @@ export_draw(struct tui *t, struct dm_vm *vm)
 				int room = in.w - lw - 1, n;
 
 				s = tui_tail(t, s, room - 1);
-				n = tui_put(t, y, in.x + lw, room, act ?
-				    TUI_S_NORMAL : TUI_S_DIM, s, 1);
+				n = tui_put(t, y, in.x + lw, room, !act ?
+				    TUI_S_DIM : foc && x->fresh ? TUI_S_SEL :
+				    TUI_S_NORMAL, s, 0);
+				tui_put(t, y, in.x + lw + n, room - n,
+				    TUI_S_NORMAL, "", 1);
 				if (foc)
 					tui_put(t, y, in.x + lw + (n < room ?
 					    tui_width(t, s) : room - 1), 1,
@@ -311,6 +360,10 @@ export_draw(struct tui *t, struct dm_vm *vm)
 			}
 			break;
 		}
+	}
+	if (dm_vm_running(vm, NULL, NULL, NULL)) {
+		export_progress(t, vm, &in, y, nh);
+		return;
 	}
 	/* A blank line first, unless what follows would then be cut. */
 	if (x->problem[0] != '\0')
@@ -367,16 +420,16 @@ quit_draw(struct tui *t, struct dm_vm *vm)
 {
 	struct tui_rect in;
 	char buf[512];
-	int y;
+	int y, w = COLS - 8;
 
-	in = tui_dialog_box(t, 8, 64, "Unsaved edits");
+	if (w > 90)
+		w = 90;
+	in = tui_dialog_box(t, 9, w, "Unsaved edits");
 	y = in.y;
-	snprintf(buf, sizeof buf, "The overrides were changed (%zu edit%s) "
-	    "and not saved as a profile. Quit without saving them? (y/n)",
-	    dm_session_history(dm_vm_session(vm), 0), dm_session_history(dm_vm_session(vm), 0) == 1 ? "" : "s");
+	dm_vm_question(vm, buf, sizeof buf);
 	para(t, &in, &y, TUI_S_DIALOG, buf);
 	y++;
-	para(t, &in, &y, TUI_S_DIALOG, "y quits and discards them, n stays, "
+	para(t, &in, &y, TUI_S_DIALOG, "y quits and loses them, n stays, "
 	    "w saves them first");
 }
 
@@ -414,8 +467,10 @@ recover_draw(struct tui *t, struct dm_vm *vm)
 		lines(t, &in, &y, TUI_S_DIALOG, "  ", buf);
 	}
 	y++;
-	para(t, &in, &y, TUI_S_DIALOG, "Recover them? y recovers them (u "
-	    "undoes that), n discards them");
+	dm_vm_question(vm, buf, sizeof buf);
+	para(t, &in, &y, TUI_S_DIALOG, buf);
+	para(t, &in, &y, TUI_S_DIALOG, "y recovers them (u undoes that), "
+	    "n discards them");
 }
 
 const struct tui_screen_ops view_recover_ops = {

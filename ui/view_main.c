@@ -163,7 +163,10 @@ draw_message(struct tui *t, struct dm_vm *vm)
 			int room = COLS - n - 1;
 
 			s = tui_tail(t, s, room);
-			n += tui_put(t, y, n, room, TUI_S_NORMAL, s, 0);
+			/* A prefilled value shows selected: typing
+			   replaces it. */
+			n += tui_put(t, y, n, room, dm_vm_prompt(vm)->fresh ?
+			    TUI_S_SEL : TUI_S_NORMAL, s, 0);
 		}
 		tui_put(t, y, n, 1, TUI_S_CURSOR, " ", 0);
 		return;

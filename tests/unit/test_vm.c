@@ -808,6 +808,185 @@ test_export(void **state)
 	dm_vm_free(vm);
 }
 
+/* Copies tests/data/src to tmp/dst. */
+static void
+copy_file(const char *src, const char *dst)
+{
+	char buf[65536];
+	FILE *in, *out;
+	size_t n;
+
+	assert_non_null(in = fopen(path(src), "rb"));
+	assert_non_null(out = fopen(tmp_path(dst), "wb"));
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+/*
+ * Unsaved means "differs from the saved state": gone after an edit and
+ * its undo, after the fork switched twice, after X clears what was
+ * applied.  Quitting asks a question that counts and names the edits.
+ */
+static void
+test_unsaved(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	char q[512];
+
+	(void)state;
+	assert_int_equal(dm_vm_question(vm, q, sizeof q), 0);
+	dm_vm_do(vm, DM_ACT_DIALECT, 0);
+	assert_true(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_DIALECT, 0);
+	assert_false(dm_vm_dirty(vm));
+	assert_int_equal(dm_vm_do(vm, DM_ACT_QUIT, 0), DM_VM_QUIT);
+
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_true(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_CLEAR_ALL, 0);
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_UNDO, 0);		/* the repair again */
+	assert_true(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 2);
+	dm_vm_do(vm, DM_ACT_ABSENT, 0);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_QUIT, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_QUIT);
+	dm_vm_question(vm, q, sizeof q);
+	assert_string_equal(q, "Quit and lose 2 unsaved edits (repair "
+	    "applied: classes at layer 9; layer 1 absent from the file)? "
+	    "y/n/w");
+	dm_vm_do(vm, DM_ACT_NO, 0);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_free(vm);
+}
+
+/*
+ * Default names come from the weights file's name; the first character
+ * typed replaces a prefilled value, a cursor key keeps it.
+ */
+static void
+test_names_prefill(void **state)
+{
+	struct dm_vm *vm;
+
+	(void)state;
+	copy_file("demo/shapes.weights", "run7.weights");
+	vm = open_vm("demo/shapes.cfg", tmp_path("run7.weights"), NULL, 0);
+	dm_vm_do(vm, DM_ACT_SAVE, 0);
+	assert_string_equal(dm_vm_prompt(vm)->buf, "run7.profile");
+	assert_true(dm_vm_prompt(vm)->fresh);
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	dm_vm_do(vm, DM_ACT_EXPORT, 0);
+	assert_string_equal(dm_vm_xdialog(vm)->path, "run7.pt");
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, 10);		/* layer 9 */
+	dm_vm_do(vm, DM_ACT_OFFSET, 0);
+	assert_string_equal(dm_vm_prompt(vm)->buf, "83444");
+	type(vm, "4");
+	assert_string_equal(dm_vm_prompt(vm)->buf, "4");
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	dm_vm_do(vm, DM_ACT_OFFSET, 0);
+	dm_vm_do(vm, DM_ACT_RIGHT, 0);
+	assert_false(dm_vm_prompt(vm)->fresh);
+	type(vm, "4");
+	assert_string_equal(dm_vm_prompt(vm)->buf, "834444");
+	dm_vm_do(vm, DM_ACT_BACKSPACE, 0);
+	assert_string_equal(dm_vm_prompt(vm)->buf, "83444");
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	dm_vm_free(vm);
+	unlink(tmp_path("run7.weights"));
+}
+
+static int cancel_calls;
+
+static void
+cancel_progress(struct dm_vm *vm, void *ctx)
+{
+	uint64_t done, total;
+	double sec;
+
+	(void)ctx;
+	assert_true(dm_vm_running(vm, &done, &total, &sec));
+	assert_true(done <= total);
+	assert_true(total > 0);
+	if (cancel_calls++ == 0)
+		dm_vm_cancel_run(vm);
+}
+
+/*
+ * The extension typed in the export dialog sets the format, or the
+ * dialog refuses the mismatch; Escape during an export leaves no file.
+ */
+static void
+test_export_ext_cancel(void **state)
+{
+	static const struct {
+		const char	*name;
+		enum dm_out_format f;
+	} ext[] = {
+		{ "x.npz", DM_OUT_NPZ },
+		{ "x.safetensors", DM_OUT_SAFETENSORS },
+		{ "x.weights", DM_OUT_WEIGHTS },
+		{ "x.pth", DM_OUT_PT },
+		{ "x.NPZ", DM_OUT_NPZ },
+		{ "x.pt", DM_OUT_PT },
+	};
+	struct dm_vm *vm = open_shapes();
+	size_t i;
+	int f;
+
+	(void)state;
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	dm_vm_do(vm, DM_ACT_EXPORT, 0);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_PATH);
+	for (i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+		dm_vm_do(vm, DM_ACT_KILL, 0);
+		type(vm, ext[i].name);
+		assert_int_equal(dm_vm_xdialog(vm)->format, ext[i].f);
+	}
+	/* .pth is PyTorch's: switching the format leaves it, refused. */
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, tmp_path("x.pth"));
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_FORMAT);
+	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_NPZ);
+	f = dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_true(f & DM_VM_BELL);
+	assert_false(f & DM_VM_RUN);
+	assert_true(msg_error(vm));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "names the pt format, "
+	    "not npz"));
+
+	/* Typing x.npz after a prefilled .pt: a real npz. */
+	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_PT);
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_PATH);
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, tmp_path("cancel.npz"));
+	assert_int_equal(dm_vm_xdialog(vm)->format, DM_OUT_NPZ);
+	assert_true(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_RUN);
+	cancel_calls = 0;
+	dm_vm_set_progress(vm, cancel_progress, NULL);
+	dm_vm_run(vm);
+	assert_int_equal(cancel_calls, 1);
+	assert_false(dm_vm_running(vm, NULL, NULL, NULL));
+	assert_false(exists(tmp_path("cancel.npz")));
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_EXPORT);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "export cancelled"));
+	/* Not cancelled, the same export is written. */
+	dm_vm_set_progress(vm, NULL, NULL);
+	assert_true(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_RUN);
+	dm_vm_run(vm);
+	assert_true(exists(tmp_path("cancel.npz")));
+	unlink(tmp_path("cancel.npz"));
+	dm_vm_free(vm);
+}
+
 static void
 test_async(void **state)
 {
@@ -1370,6 +1549,9 @@ main(void)
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_save_autosave_recover),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_unsaved),
+		cmocka_unit_test(test_names_prefill),
+		cmocka_unit_test(test_export_ext_cancel),
 		cmocka_unit_test(test_async),
 		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_warnings),
