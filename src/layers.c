@@ -950,23 +950,37 @@ conv_cell_shape(struct dm_build *b, int out, int size, int stride, int padding,
 	return 0;
 }
 
+/*
+ * Reads size, stride, pad and padding, the window of a convolutional
+ * cell; pad=1 makes padding half the size.
+ */
+static int
+get_cell(struct dm_build *b, int *size, int *stride, int *padding)
+{
+	int pad;
+
+	if (geti(b, "size", 3, size) == -1 ||
+	    geti(b, "stride", 1, stride) == -1 ||
+	    geti(b, "pad", 0, &pad) == -1 ||
+	    geti(b, "padding", 0, padding) == -1)
+		return -1;
+	if (pad)
+		*padding = *size / 2;
+	return 0;
+}
+
 static int
 parse_crnn(struct dm_build *b)
 {
-	int size = 3, stride = 1, pad = 0, padding = 0, groups = 1;
+	int size = 3, stride = 1, padding = 0, groups = 1;
 	int out, hidden, bn, ab = b->net->dialect == DM_DIALECT_AB;
 
 	if (ab) {
-		if (geti(b, "size", 3, &size) == -1 ||
-		    geti(b, "stride", 1, &stride) == -1 ||
-		    geti(b, "pad", 0, &pad) == -1 ||
-		    geti(b, "padding", 0, &padding) == -1 ||
+		if (get_cell(b, &size, &stride, &padding) == -1 ||
 		    geti(b, "output", 1, &out) == -1 ||
 		    geti(b, "hidden", 1, &hidden) == -1 ||
 		    geti(b, "groups", 1, &groups) == -1)
 			return -1;
-		if (pad)
-			padding = size / 2;
 	} else {
 		if (geti(b, "output_filters", 1, &out) == -1 ||
 		    geti(b, "hidden_filters", 1, &hidden) == -1)
@@ -999,20 +1013,15 @@ parse_conv_lstm(struct dm_build *b)
 	static const char *const v[] = { "vf", "vi", "vo" };
 	static const char *const w[] = { "wi", "wg", "wo" };
 	static const char *const u[] = { "uf", "ui", "ug", "uo" };
-	int size, stride, pad, padding, out, groups, bn, peep, neck, i;
+	int size, stride, padding, out, groups, bn, peep, neck, i;
 
-	if (geti(b, "size", 3, &size) == -1 ||
-	    geti(b, "stride", 1, &stride) == -1 ||
-	    geti(b, "pad", 0, &pad) == -1 ||
-	    geti(b, "padding", 0, &padding) == -1 ||
+	if (get_cell(b, &size, &stride, &padding) == -1 ||
 	    geti(b, "output", 1, &out) == -1 ||
 	    geti(b, "groups", 1, &groups) == -1 ||
 	    geti(b, "batch_normalize", 0, &bn) == -1 ||
 	    geti(b, "peephole", 0, &peep) == -1 ||
 	    geti(b, "bottleneck", 0, &neck) == -1)
 		return -1;
-	if (pad)
-		padding = size / 2;
 	if (need_positive(b, "output", out) == -1 ||
 	    need_positive(b, "size", size) == -1 ||
 	    need_positive(b, "stride", stride) == -1 ||

@@ -136,6 +136,24 @@ cmp_array(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/*
+ * The array v of n elements of size bytes, grown by one zeroed element;
+ * NULL with err set (v is then unchanged).
+ */
+static void *
+grow(void *v, size_t n, size_t size, struct dm_error *err)
+{
+	unsigned char *p;
+
+	if (n >= SIZE_MAX / size - 1 || (p = realloc(v, (n + 1) * size)) ==
+	    NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	memset(p + n * size, 0, size);
+	return p;
+}
+
 struct dm_layer_ovr *
 dm_ovr_layer(struct dm_ovr *o, size_t layer, struct dm_error *err)
 {
@@ -147,14 +165,10 @@ dm_ovr_layer(struct dm_ovr *o, size_t layer, struct dm_error *err)
 			o->layers[i].line = 0;
 			return &o->layers[i];
 		}
-	l = realloc(o->layers, (o->nlayers + 1) * sizeof *l);
-	if (l == NULL) {
-		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if ((l = grow(o->layers, o->nlayers, sizeof *l, err)) == NULL)
 		return NULL;
-	}
 	o->layers = l;
 	l = &o->layers[o->nlayers++];
-	memset(l, 0, sizeof *l);
 	l->layer = layer;
 	l->offset = DM_UNSET;
 	qsort(o->layers, o->nlayers, sizeof *l, cmp_layer);
@@ -181,14 +195,10 @@ dm_ovr_array(struct dm_ovr *o, size_t layer, const char *name,
 			o->arrays[i].line = 0;
 			return &o->arrays[i];
 		}
-	a = realloc(o->arrays, (o->narrays + 1) * sizeof *a);
-	if (a == NULL) {
-		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if ((a = grow(o->arrays, o->narrays, sizeof *a, err)) == NULL)
 		return NULL;
-	}
 	o->arrays = a;
 	a = &o->arrays[o->narrays++];
-	memset(a, 0, sizeof *a);
 	a->layer = layer;
 	snprintf(a->name, sizeof a->name, "%s", name);
 	a->transpose = DM_UNSET;
