@@ -25,6 +25,19 @@ parse(const char *text, enum dm_dialect d, struct dm_error *err)
 	return dm_cfg_parse("t.cfg", text, strlen(text), d, err);
 }
 
+/* text read in dialect d, which must succeed with n warnings. */
+static struct dm_cfg *
+warned(const char *text, enum dm_dialect d, size_t n)
+{
+	struct dm_error err;
+	struct dm_cfg *cfg;
+
+	if ((cfg = parse(text, d, &err)) == NULL)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg->nwarnings, n);
+	return cfg;
+}
+
 static void
 test_whitespace_removed_everywhere(void **state)
 {
@@ -262,9 +275,7 @@ test_misspelt_key_warned(void **state)
 	dm_cfg_free(cfg);
 
 	/* [net] is checked too. */
-	cfg = parse("[net]\nwidht=8\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 1);
+	cfg = warned("[net]\nwidht=8\n", DM_DIALECT_AB, 1);
 	assert_non_null(strstr(cfg->warnings[0], "did you mean 'width'?"));
 	dm_cfg_free(cfg);
 }
@@ -282,17 +293,12 @@ test_training_keys_not_warned(void **state)
 	    "[yolo]\nmask=0,1,2\nanchors=10,13,16,30,33,23\nclasses=80\n"
 	    "num=3\njitter=.3\nignore_thresh=.7\ntruth_thresh=1\n"
 	    "random=1\n";
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse(text, DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 0);
+	cfg = warned(text, DM_DIALECT_AB, 0);
 	dm_cfg_free(cfg);
-	cfg = parse(text, DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 0);
+	cfg = warned(text, DM_DIALECT_PJ, 0);
 	assert_null(cfg->hint);
 	dm_cfg_free(cfg);
 }
@@ -306,9 +312,7 @@ test_key_of_one_fork(void **state)
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse(text, DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 1);
+	cfg = warned(text, DM_DIALECT_AB, 1);
 	assert_string_equal(cfg->warnings[0], "t.cfg:10: [reorg] has no key "
 	    "'extra' in AlexeyAB's Darknet, which ignores it (pjreddie's reads "
 	    "it: try --dialect pj)");
@@ -316,9 +320,7 @@ test_key_of_one_fork(void **state)
 	assert_ptr_equal(cfg->hint, cfg->warnings[0]);
 	assert_int_equal(cfg->hint_line, 10);
 	dm_cfg_free(cfg);
-	cfg = parse(text, DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 1);
+	cfg = warned(text, DM_DIALECT_PJ, 1);
 	assert_non_null(strstr(cfg->warnings[0], "t.cfg:7: [convolutional] "
 	    "has no key 'stride_x' in pjreddie's Darknet"));
 	assert_non_null(strstr(cfg->warnings[0], "try --dialect ab"));
@@ -347,7 +349,6 @@ test_key_of_one_fork(void **state)
 static void
 test_quiet_lines_and_sections(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
@@ -356,11 +357,9 @@ test_quiet_lines_and_sections(void **state)
 	 * reads; no new warning.  Sections of no known type (or of the
 	 * other fork, or a second [net]) have warnings of their own.
 	 */
-	cfg = parse(NET8 "this_line_has_no_equals_sign\n[convolutional]\n"
+	cfg = warned(NET8 "this_line_has_no_equals_sign\n[convolutional]\n"
 	    "strid\nfilters=2\n[mystery]\nfoo=1\n[implicit]\nfoo=1\n"
-	    "[net]\nfoo=1\n", DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 0);
+	    "[net]\nfoo=1\n", DM_DIALECT_PJ, 0);
 	dm_cfg_free(cfg);
 	assert_int_equal(dm_cfgkeys_use("[implicit]", 0, "foo",
 	    DM_DIALECT_PJ), DM_KEY_NO_TABLE);
@@ -373,14 +372,11 @@ test_quiet_lines_and_sections(void **state)
 static void
 test_duplicate_key_warned(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse(NET8 "[convolutional]\nstride=1\nsize=3\nstride=2\n"
-	    "pad\npad=1\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 2);
+	cfg = warned(NET8 "[convolutional]\nstride=1\nsize=3\nstride=2\n"
+	    "pad\npad=1\n", DM_DIALECT_AB, 2);
 	assert_string_equal(cfg->warnings[0], "t.cfg:8: [convolutional] "
 	    "already has 'stride' on line 6: Darknet reads only that first "
 	    "one (stride=1) and ignores this line");
@@ -438,7 +434,6 @@ test_repeat_after_many_lines(void **state)
 static void
 test_ignored_key_warned_on_every_line(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
@@ -446,10 +441,8 @@ test_ignored_key_warned_on_every_line(void **state)
 	 * Darknet ignores every line of a key it never reads, so each is
 	 * warned about as such, not as a repeat of the first.
 	 */
-	cfg = parse(NET8 "[convolutional]\nfoo=1\nfilters=2\nfoo=2\n"
-	    "stride_x=1\nstride_x=2\n", DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 4);
+	cfg = warned(NET8 "[convolutional]\nfoo=1\nfilters=2\nfoo=2\n"
+	    "stride_x=1\nstride_x=2\n", DM_DIALECT_PJ, 4);
 	assert_string_equal(cfg->warnings[0], "t.cfg:6: [convolutional] has "
 	    "no key 'foo' (Darknet ignores it)");
 	assert_string_equal(cfg->warnings[1], "t.cfg:8: [convolutional] has "
@@ -484,7 +477,6 @@ test_line_without_key(void **state)
 static void
 test_key_warnings_are_bounded(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 	char text[4096], *p;
 	int i;
@@ -493,9 +485,7 @@ test_key_warnings_are_bounded(void **state)
 	p = text + snprintf(text, sizeof text, "[net]\n");
 	for (i = 0; i < 150; i++)
 		p += snprintf(p, sizeof text - (size_t)(p - text), "k%d=1\n", i);
-	cfg = parse(text, DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 101);
+	cfg = warned(text, DM_DIALECT_AB, 101);
 	assert_non_null(strstr(cfg->warnings[99], "t.cfg:101: [net] has no "
 	    "key 'k99'"));
 	assert_string_equal(cfg->warnings[100], "t.cfg:102: from this line "
@@ -519,9 +509,7 @@ test_valueless_keys_share_the_cap(void **state)
 	size_t n = 1000000, i;
 
 	(void)state;
-	cfg = parse("[net]\na=\nb=1\n[convolutional]\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
-	assert_int_equal(cfg->nwarnings, 2);
+	cfg = warned("[net]\na=\nb=1\n[convolutional]\n", DM_DIALECT_AB, 2);
 	assert_string_equal(cfg->warnings[0], "t.cfg:2: 'a=' has no value and "
 	    "is ignored");
 	assert_int_equal(cfg->nlinewarnings, 2);
