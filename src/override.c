@@ -912,12 +912,39 @@ pending(struct preader *r, const char *key, int *line)
 }
 
 /* Applies a collected [layer] or [array] entry. */
+/*
+ * Sets the keys read for the [sect] entry at base, whose keys are t, but
+ * layer= and an array's name=; -1 with the error naming the line.
+ */
+static int
+set_pending(struct preader *r, void *base, const struct okey *t,
+    const char *sect)
+{
+	int i, rc;
+
+	for (i = 0; i < r->nkeys; i++) {
+		if (strcmp(r->keys[i], "layer") == 0 ||
+		    (t == array_okeys && strcmp(r->keys[i], "name") == 0))
+			continue;
+		rc = set_key(base, t, r->keys[i], r->vals[i], r->err);
+		if (rc == -3)
+			return -1;
+		if (rc == -1)
+			return perr(r, r->lines[i], "unknown key '%s' in [%s]",
+			    r->keys[i], sect);
+		if (rc == -2)
+			return perr(r, r->lines[i], "invalid value '%s' for %s",
+			    r->vals[i], r->keys[i]);
+	}
+	return 0;
+}
+
 static int
 flush_entry(struct preader *r)
 {
 	const char *v;
 	size_t layer;
-	int i, line, rc;
+	int line;
 
 	if (r->sect != PS_LAYER && r->sect != PS_ARRAY)
 		return 0;
@@ -935,20 +962,8 @@ flush_entry(struct preader *r)
 		if ((l = dm_ovr_layer(r->o, layer, r->err)) == NULL)
 			return -1;
 		l->line = r->sect_line;
-		for (i = 0; i < r->nkeys; i++) {
-			if (strcmp(r->keys[i], "layer") == 0)
-				continue;
-			rc = set_key(l, layer_okeys, r->keys[i], r->vals[i],
-			    r->err);
-			if (rc == -3)
-				return -1;
-			if (rc == -1)
-				return perr(r, r->lines[i], "unknown key '%s' "
-				    "in [layer]", r->keys[i]);
-			if (rc == -2)
-				return perr(r, r->lines[i], "invalid value "
-				    "'%s' for %s", r->vals[i], r->keys[i]);
-		}
+		if (set_pending(r, l, layer_okeys, "layer") == -1)
+			return -1;
 	} else {
 		struct dm_array_ovr *a;
 		const char *name = pending(r, "name", &line);
@@ -963,21 +978,8 @@ flush_entry(struct preader *r)
 			return dm_error_at_line(r->err, r->path, line);
 		}
 		a->line = r->sect_line;
-		for (i = 0; i < r->nkeys; i++) {
-			if (strcmp(r->keys[i], "layer") == 0 ||
-			    strcmp(r->keys[i], "name") == 0)
-				continue;
-			rc = set_key(a, array_okeys, r->keys[i], r->vals[i],
-			    r->err);
-			if (rc == -3)
-				return -1;
-			if (rc == -1)
-				return perr(r, r->lines[i], "unknown key '%s' "
-				    "in [array]", r->keys[i]);
-			if (rc == -2)
-				return perr(r, r->lines[i], "invalid value "
-				    "'%s' for %s", r->vals[i], r->keys[i]);
-		}
+		if (set_pending(r, a, array_okeys, "array") == -1)
+			return -1;
 	}
 	r->nkeys = 0;
 	return 0;
