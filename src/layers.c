@@ -828,10 +828,40 @@ parse_implicit(struct dm_build *b)
 	    (uint64_t)n, (uint64_t)n, 2, shape);
 }
 
+/*
+ * Sets what a recurrent layer of connected gates is: its inputs, output
+ * filters and batch norm, and its output, a 1 x 1 x out image or a flat
+ * vector; then reads its flags.
+ */
+static int
+recurrent_out(struct dm_build *b, int out, int bn, int image)
+{
+	struct dm_layer *l = b->l;
+
+	l->inputs = b->inputs;
+	l->filters = out;
+	l->batch_normalize = bn;
+	if (image)
+		set_out(l, 1, 1, out, out);
+	else
+		set_out(l, 0, 0, 0, out);
+	return load_flags(b, l);
+}
+
+/* Reads output, which must be positive, and batch_normalize. */
+static int
+get_output(struct dm_build *b, int *out, int *bn)
+{
+	if (geti(b, "output", 1, out) == -1 ||
+	    geti(b, "batch_normalize", 0, bn) == -1 ||
+	    need_positive(b, "output", *out) == -1)
+		return -1;
+	return 0;
+}
+
 static int
 parse_rnn(struct dm_build *b)
 {
-	struct dm_layer *l = b->l;
 	int out, hidden, bn;
 
 	if (geti(b, "output", 1, &out) == -1 ||
@@ -842,16 +872,8 @@ parse_rnn(struct dm_build *b)
 	    geti(b, "hidden", 1, &hidden) == -1)
 		return -1;
 	if (need_positive(b, "output", out) == -1 ||
-	    need_positive(b, "hidden", hidden) == -1)
-		return -1;
-	l->inputs = b->inputs;
-	l->filters = out;
-	l->batch_normalize = bn;
-	if (b->net->dialect == DM_DIALECT_AB)
-		set_out(l, 1, 1, out, out);
-	else
-		set_out(l, 0, 0, 0, out);
-	if (load_flags(b, l) == -1)
+	    need_positive(b, "hidden", hidden) == -1 ||
+	    recurrent_out(b, out, bn, b->net->dialect == DM_DIALECT_AB) == -1)
 		return -1;
 	if (add_connected_block(b, "input_layer", b->inputs, hidden, bn, 1) ||
 	    add_connected_block(b, "self_layer", hidden, hidden, bn, 1) ||
@@ -867,19 +889,10 @@ parse_gru(struct dm_build *b)
 	    "input_h_layer", "state_z_layer", "state_r_layer",
 	    "state_h_layer" };
 	static const char *const pj[] = { "wz", "wr", "wh", "uz", "ur", "uh" };
-	struct dm_layer *l = b->l;
 	int out, bn, i, isab = b->net->dialect == DM_DIALECT_AB, in;
 
-	if (geti(b, "output", 1, &out) == -1 ||
-	    geti(b, "batch_normalize", 0, &bn) == -1)
-		return -1;
-	if (need_positive(b, "output", out) == -1)
-		return -1;
-	l->inputs = b->inputs;
-	l->filters = out;
-	l->batch_normalize = bn;
-	set_out(l, 0, 0, 0, out);
-	if (load_flags(b, l) == -1)
+	if (get_output(b, &out, &bn) == -1 ||
+	    recurrent_out(b, out, bn, 0) == -1)
 		return -1;
 	for (i = 0; i < 6; i++) {
 		/* AB: input_* from the input first; PJ: w* (state) first. */
@@ -901,22 +914,10 @@ parse_lstm(struct dm_build *b)
 	    "ug", "uo" };
 	static const char *const pj[] = { "wi", "wf", "wo", "wg", "ui", "uf",
 	    "uo", "ug" };
-	struct dm_layer *l = b->l;
 	int out, bn, i, isab = b->net->dialect == DM_DIALECT_AB;
 
-	if (geti(b, "output", 1, &out) == -1 ||
-	    geti(b, "batch_normalize", 0, &bn) == -1)
-		return -1;
-	if (need_positive(b, "output", out) == -1)
-		return -1;
-	l->inputs = b->inputs;
-	l->filters = out;
-	l->batch_normalize = bn;
-	if (isab)
-		set_out(l, 1, 1, out, out);
-	else
-		set_out(l, 0, 0, 0, out);
-	if (load_flags(b, l) == -1)
+	if (get_output(b, &out, &bn) == -1 ||
+	    recurrent_out(b, out, bn, isab) == -1)
 		return -1;
 	for (i = 0; i < 8; i++)
 		if (add_connected_block(b, isab ? ab[i] : pj[i],
