@@ -27,6 +27,17 @@ assert v["message"], v
 PY
 }
 
+# reheader SRC DST FORMAT V...: SRC with its 20-byte header replaced by
+# the values V packed with the Python struct FORMAT.
+reheader() {
+	"$PYTHON3" -c '
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+v = [int(x) for x in sys.argv[4:]]
+open(sys.argv[2], "wb").write(struct.pack(sys.argv[3], *v) + d[20:])
+' "$@"
+}
+
 check() {	# check STATUS KIND FILE [LAYER [BYTES]]
 	local st=$1 kind=$2 file=$3
 	shift 3
@@ -63,11 +74,7 @@ head -c $((o9 + 6)) "$good" >"$tmp/odd2.weights"
 check 1 unaligned "$tmp/odd2.weights" 9
 
 # A genuine 16-byte header (version 0.1: 4-byte seen) is exact.
-"$PYTHON3" -c '
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(struct.pack("<iiiI", 0, 1, 0, 7) + d[20:])
-' "$good" "$tmp/h16.weights"
+reheader "$good" "$tmp/h16.weights" "<iiiI" 0 1 0 7
 check 0 exact "$tmp/h16.weights"
 "$PYTHON3" -c 'import json,sys; h=json.load(open(sys.argv[1]))["header"]; assert h["size"]==16 and h["minor"]==1 and h["seen"]==7, h' "$tmp/out" &&
     pass "16-byte header decoded" || fail "16-byte header decoded"
@@ -80,19 +87,11 @@ grep_out 'With a 16-byte header instead of 20' "wrong header size is suggested"
 
 # Transposed header (1000.1001): AlexeyAB reads 8 bytes of seen,
 # pjreddie 4 (spec 5).
-"$PYTHON3" -c '
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(struct.pack("<iiiQ", 1000, 1001, 0, 0) + d[20:])
-' "$good" "$tmp/tr.weights"
+reheader "$good" "$tmp/tr.weights" "<iiiQ" 1000 1001 0 0
 check 0 exact "$tmp/tr.weights"
 "$PYTHON3" -c 'import json,sys; h=json.load(open(sys.argv[1]))["header"]; assert h["transpose"] and h["size"]==20, h' "$tmp/out" &&
     pass "transpose flag, AlexeyAB rule" || fail "transpose flag, AlexeyAB rule"
-"$PYTHON3" -c '
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-open(sys.argv[2], "wb").write(struct.pack("<iiiQ", 1000, 1001, 0, 0) + d[20:])
-' "$data/pj-small.weights" "$tmp/trpj.weights"
+reheader "$data/pj-small.weights" "$tmp/trpj.weights" "<iiiQ" 1000 1001 0 0
 expect 1 "pj reads a 4-byte seen for 1000.1001" -- \
     "$DARKMAP" inspect -d pj --format json "$data/pj-small.cfg" "$tmp/trpj.weights"
 "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["header"]["size"]==16 and d["verdict"]["kind"]=="trailing" and d["verdict"]["bytes"]==4, d["verdict"]' "$tmp/out" &&

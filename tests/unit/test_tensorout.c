@@ -339,17 +339,27 @@ static const unsigned char pickle_w23[] =
     "t" "R"
     "u" ".";
 
-static void
-test_pickle_example(void **state)
+/* The pickle of one float32 tensor "w" of shape [2, 3], wrapped or not. */
+static unsigned char *
+pickle_w(int wrap, size_t *len)
 {
 	struct dm_tensor t;
 	struct dm_error err;
 	unsigned char *pkl;
+
+	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
+	assert_int_equal(dm_pt_pickle(&t, 1, wrap, NULL, &pkl, len, &err), 0);
+	return pkl;
+}
+
+static void
+test_pickle_example(void **state)
+{
+	unsigned char *pkl;
 	size_t len;
 
 	(void)state;
-	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
-	assert_int_equal(dm_pt_pickle(&t, 1, 0, NULL, &pkl, &len, &err), 0);
+	pkl = pickle_w(0, &len);
 	assert_int_equal(len, 167);
 	assert_int_equal(sizeof pickle_w23 - 1, 167);
 	assert_memory_equal(pkl, pickle_w23, len);
@@ -406,14 +416,12 @@ test_pickle_wrapped(void **state)
 	    "c" "collections\nOrderedDict\n" ")R";
 	static const unsigned char tail[] =
 	    "uX\x09\x00\x00\x00" "optimizer" "Nu.";
-	struct dm_tensor t;
 	struct dm_error err;
 	unsigned char *pkl;
 	size_t len;
 
 	(void)state;
-	t = mk("w", DM_DTYPE_F32, 2, (uint64_t)2, (uint64_t)3);
-	assert_int_equal(dm_pt_pickle(&t, 1, 1, NULL, &pkl, &len, &err), 0);
+	pkl = pickle_w(1, &len);
 	assert_true(len > sizeof head + sizeof tail);
 	assert_memory_equal(pkl, head, sizeof head - 1);
 	assert_memory_equal(pkl + len - (sizeof tail - 1), tail,
