@@ -39,7 +39,7 @@
 #define N_MAX		4096
 #define HEAD_MAX	1024	/* filters of a conv without batch norm */
 #define LAYERS_MAX	4096
-#define SPAN_MAX	((uint64_t)1 << 22)	/* floats read at once */
+#define SPAN_MAX	((uint64_t)1 << 20)	/* floats read at once */
 #define RECENT		12	/* layers whose pairs are tried */
 #define CANDS_MAX	256
 #define BIG		1e4f	/* no parameter is this large */
@@ -353,8 +353,9 @@ try_head(struct ctx *x, uint64_t p)
 
 	nch = channels(x->sk, ch);
 	for (j = 0; j < nch && j < 4 && best < STRONG; j++) {
-		if ((r = head_strength(x, p, ch[j].c, j < 2 ? HEAD_SCAN :
-		    HEAD_NEXT, &f)) == -1)
+		/* A lone 1x1 conv to the end says nothing: not first. */
+		if ((r = head_strength(x, p, ch[j].c, j < 2 && x->sk->n > 0 ?
+		    HEAD_SCAN : HEAD_NEXT, &f)) == -1)
 			return -1;
 		if (r > best) {
 			best = r;

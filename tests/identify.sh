@@ -184,6 +184,22 @@ grep_err "model.pt: this is a PyTorch checkpoint" "the probe's message"
 expect 3 "a missing --catalog folder" -- "$DARKMAP" identify \
     --catalog="$tmp/nowhere" "$w"
 grep_err "nowhere: No such file" "the folder is named"
+# Bytes no network explains: no fit, no sketch, nothing written.
+{ printf '\000\000\000\000\002\000\000\000\005\000\000\000'
+  printf '\000\000\000\000\000\000\000\000'
+  head -c 400000 /dev/zero | tr '\000' '\177'; } >"$tmp/junk.weights"
+expect 1 "bytes that are no network" -- "$DARKMAP" identify \
+    --sketch="$tmp/junk.cfg" "$tmp/junk.weights"
+grep_err "junk.weights: no conv layer reads from its start; .*junk.cfg not written" \
+    "the sketch says it read nothing"
+if [ -e "$tmp/junk.cfg" ]; then
+	fail "a draft was written for junk"
+else
+	pass "no draft is written for junk"
+fi
+{ head -c 20 "$tmp/junk.weights"; head -c 4000 /dev/zero; } >"$tmp/zeros.weights"
+expect 1 "a header and zeros" -- "$DARKMAP" identify "$tmp/zeros.weights"
+grep_out "blind sketch: 0 conv layers" "zeros are not sketched as a conv"
 expect 2 "no operand" -- "$DARKMAP" identify
 expect 2 "a bad format" -- "$DARKMAP" identify -f xml "$w"
 expect 2 "a bad dialect" -- "$DARKMAP" identify -d xx "$w"

@@ -557,8 +557,11 @@ cmd_identify(int argc, char **argv)
 		    inputs, &err) == -1)
 			goto fail;
 	}
-	if (sketch_out != NULL && dm_sketch_write_cfg(&sk, sketch_out, inputs,
-	    &err) == -1)
+	if (sketch_out != NULL && sk.n == 0)
+		msg("%s: no conv layer reads from its start; %s not written",
+		    argv[optind], sketch_out);
+	else if (sketch_out != NULL && dm_sketch_write_cfg(&sk, sketch_out,
+	    inputs, &err) == -1)
 		goto fail;
 	goto out;
 fail:
