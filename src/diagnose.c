@@ -959,6 +959,16 @@ int
 dm_hyp_write_cfg(const struct dm_net *net, const struct dm_hyp *h,
     const char *path, struct dm_error *err)
 {
+	if (!dm_hyp_changes_cfg(h) || h->value < 1 || h->value > INT_MAX)
+		return dm_error_set(err, DM_ERR_INVALID, "this repair changes "
+		    "nothing in the cfg");
+	return dm_cfg_write_classes(net, (int)h->value, path, err);
+}
+
+int
+dm_cfg_write_classes(const struct dm_net *net, int classes, const char *path,
+    struct dm_error *err)
+{
 	struct dm_atomicfile af;
 	struct cfg_change *c;
 	char *text, *out = NULL, *p, *eol;
@@ -966,12 +976,9 @@ dm_hyp_write_cfg(const struct dm_net *net, const struct dm_hyp *h,
 	FILE *mem;
 	int line, rc = -1;
 
-	if (!dm_hyp_changes_cfg(h) || h->value < 1 || h->value > INT_MAX)
-		return dm_error_set(err, DM_ERR_INVALID, "this repair changes "
-		    "nothing in the cfg");
 	if ((text = dm_cfg_read(net->cfg->path, &len, err)) == NULL)
 		return -1;
-	if ((c = class_changes(net, (int)h->value, &n, err)) == NULL) {
+	if ((c = class_changes(net, classes, &n, err)) == NULL) {
 		free(text);
 		return -1;
 	}
@@ -986,8 +993,8 @@ dm_hyp_write_cfg(const struct dm_net *net, const struct dm_hyp *h,
 			;
 		if (k < n && c[k].line == line && !c[k].add) {
 			fprintf(mem, "# darkmap: was \"%.*s\"; the weights "
-			    "were trained for classes=%" PRId64 "\n%s=%s\n",
-			    (int)strcspn(p, "\r\n"), p, h->value, c[k].key,
+			    "were trained for classes=%d\n%s=%s\n",
+			    (int)strcspn(p, "\r\n"), p, classes, c[k].key,
 			    c[k].value);
 			continue;
 		}
@@ -996,8 +1003,8 @@ dm_hyp_write_cfg(const struct dm_net *net, const struct dm_hyp *h,
 			putc('\n', mem);
 		for (; k < n && c[k].line == line; k++)
 			fprintf(mem, "# darkmap: added; the weights were "
-			    "trained for classes=%" PRId64 "\n%s=%s\n",
-			    h->value, c[k].key, c[k].value);
+			    "trained for classes=%d\n%s=%s\n",
+			    classes, c[k].key, c[k].value);
 	}
 	if (fclose(mem) == EOF) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");

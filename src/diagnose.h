@@ -128,4 +128,12 @@ int		 dm_hyp_write_cfg(const struct dm_net *net,
 		     const struct dm_hyp *h, const char *path,
 		     struct dm_error *err);
 
+/*
+ * The same for a class count: net's cfg with every YOLO-type head set to
+ * `classes' and the convolution before it given the filters that needs.
+ * The class count the layout implies is dm_net_shown_classes()'s.
+ */
+int		 dm_cfg_write_classes(const struct dm_net *net, int classes,
+		     const char *path, struct dm_error *err);
+
 #endif /* DM_DIAGNOSE_H */

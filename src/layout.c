@@ -8,6 +8,7 @@
 #include "net.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,86 @@ int
 dm_array_present(const struct dm_array *a)
 {
 	return a->offset != DM_OFFSET_NONE;
+}
+
+int
+dm_net_shown_classes(const struct dm_net *net)
+{
+	size_t li;
+	int c, classes;
+
+	for (li = 0; li < net->nlayers; li++) {
+		const struct dm_layer *l = &net->layers[li];
+
+		if (l->type != DM_L_YOLO && l->type != DM_L_GAUSSIAN_YOLO &&
+		    l->type != DM_L_REGION)
+			continue;
+		dm_layer_shown(net, li, &c, &classes);
+		if (classes != l->classes)
+			return classes;
+	}
+	return -1;
+}
+
+/*
+ * The filters a convolution has as the overrides lay it out: its biases'
+ * count when an override recounts them, else -1 (a count that load flags
+ * such as numload change is the cfg's business).
+ */
+static long long
+laid_filters(const struct dm_net *net, const struct dm_layer *l)
+{
+	const struct dm_array *a;
+	size_t j;
+
+	for (j = l->first_array; j < l->first_array + l->narrays; j++) {
+		a = &net->arrays[j];
+		if (a->role != DM_ROLE_BIASES || a->sub[0] != '\0')
+			continue;
+		if (a->count == (net->mode == DM_LAYOUT_LOAD ? a->load_count :
+		    a->save_count))
+			return -1;
+		return (long long)a->count;
+	}
+	return -1;
+}
+
+void
+dm_layer_shown(const struct dm_net *net, size_t li, int *c, int *classes)
+{
+	const struct dm_layer *l = &net->layers[li], *p;
+	const char *v;
+	long long f, n, extra;
+
+	*c = l->next_c;
+	*classes = l->classes;
+	if (l->type == DM_L_CONV) {
+		if ((f = laid_filters(net, l)) > 0 && f != l->filters &&
+		    f <= INT_MAX && l->next_c == l->filters)
+			*c = (int)f;
+		return;
+	}
+	if ((l->type != DM_L_YOLO && l->type != DM_L_GAUSSIAN_YOLO &&
+	    l->type != DM_L_REGION) || li == 0 || l->classes < 0)
+		return;
+	p = &net->layers[li - 1];
+	if (p->type != DM_L_CONV || (f = laid_filters(net, p)) <= 0 ||
+	    f == p->filters || f > INT_MAX || l->out_c != p->filters)
+		return;
+	if (l->type == DM_L_REGION) {
+		v = dm_section_str(l->sect, "num");
+		n = v != NULL ? dm_atoi_clamp(v) : 1;
+		if (n <= 0 || l->out_c % n != 0)
+			return;
+		extra = l->out_c / n - l->classes;
+	} else {
+		extra = l->type == DM_L_YOLO ? 5 : 9;
+		n = l->out_c / (l->classes + extra);
+	}
+	if (n <= 0 || f % n != 0 || f / n - extra < 1)
+		return;
+	*c = (int)f;
+	*classes = (int)(f / n - extra);
 }
 
 /* The PyTorch shape of an array holding count floats. */

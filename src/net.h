@@ -165,6 +165,22 @@ int		 dm_net_layout_ovr(struct dm_net *net, uint64_t header_size,
 /* Whether array i is in the file (laid out) and exported. */
 int		 dm_array_present(const struct dm_array *a);
 
+/*
+ * The class count the layout gives the first YOLO-type head whose count
+ * differs from its cfg's (dm_layer_shown()), or -1 when none does.
+ */
+int		 dm_net_shown_classes(const struct dm_net *net);
+
+/*
+ * The output channels and class count of layer li as the arrays are laid
+ * out: a convolution whose biases are recounted (by a class-count repair)
+ * has that many filters, and the YOLO-type head after it that many
+ * channels and the classes they make; otherwise the cfg's (next_c,
+ * classes).
+ */
+void		 dm_layer_shown(const struct dm_net *net, size_t li, int *c,
+		     int *classes);
+
 /* Darknet's name of a layer type ("convolutional", "Gaussian_yolo"). */
 const char	*dm_ltype_name(enum dm_ltype type);
 

@@ -230,6 +230,30 @@ static const char *const prompt_option[] = {
 };
 
 static int
+write_cfg(struct dm_vm *vm, const char *path)
+{
+	struct dm_error err;
+	int k;
+
+	if (*path == '\0') {
+		dm_vm_message(vm, 1, "no file name: nothing written");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	if ((k = dm_net_shown_classes(net_of(vm))) < 0) {
+		dm_vm_message(vm, 1, "the cfg needs no change: nothing written");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	dm_error_clear(&err);
+	if (dm_cfg_write_classes(net_of(vm), k, path, &err) == -1) {
+		dm_vm_message(vm, 1, "%s", err.msg);
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	dm_vm_message(vm, 0, "wrote %s: the cfg with classes=%d, which the "
+	    "weights fit with no profile", path, k);
+	return DM_VM_REDRAW;
+}
+
+static int
 prompt_accept(struct dm_vm *vm)
 {
 	struct dm_vm_prompt p = vm->prompt;
@@ -264,6 +288,8 @@ prompt_accept(struct dm_vm *vm)
 			return DM_VM_REDRAW | DM_VM_BELL;
 		}
 		return save_profile(vm, text);
+	case DM_PROMPT_WRITE_CFG:
+		return write_cfg(vm, text);
 	default:
 		/* The others set the override option of the same name. */
 		if ((size_t)p.kind < sizeof prompt_option /
@@ -445,4 +471,30 @@ vm_open_save(struct dm_vm *vm, enum dm_act act, long arg)
 	else
 		vm_default_name(vm, "profile", buf, sizeof buf);
 	return prompt_open(vm, DM_PROMPT_SAVE, "save the profile to", buf);
+}
+
+/*
+ * The corrected cfg: when the layout gives the YOLO heads another class
+ * count than the cfg (a class-count repair), the cfg with it made.
+ */
+int
+vm_open_write_cfg(struct dm_vm *vm, enum dm_act act, long arg)
+{
+	char buf[DM_VM_FIELD_MAX];
+	const char *b, *dot;
+	int k;
+
+	(void)act;
+	(void)arg;
+	if ((k = dm_net_shown_classes(net_of(vm))) < 0) {
+		dm_vm_message(vm, 1, "the cfg needs no change for this layout: "
+		    "W writes the cfg a class-count repair corrects");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	b = dm_base_name(dm_session_cfg_path(vm->s));
+	dot = strrchr(b, '.');
+	snprintf(buf, sizeof buf, "%.*s-classes%d.cfg", dot != NULL ?
+	    (int)(dot - b) : (int)strlen(b), b, k);
+	return prompt_open(vm, DM_PROMPT_WRITE_CFG, "write the corrected cfg "
+	    "to", buf);
 }

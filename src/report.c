@@ -200,7 +200,7 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 {
 	char shape[128];
 	size_t i, j;
-	int first;
+	int first, c, classes;
 
 	fputs("{\n  \"cfg\": ", fp);
 	dm_json_string(fp, net->cfg->path);
@@ -255,9 +255,14 @@ report_json(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		fprintf(fp, "%s\n    {\"index\": %zu, \"type\": \"%s\", "
 		    "\"section\": ", i ? "," : "", i, dm_ltype_name(l->type));
 		dm_json_string(fp, l->sect->name);
+		dm_layer_shown(net, i, &c, &classes);
 		fprintf(fp, ", \"line\": %d, \"out_w\": %d, \"out_h\": %d, "
-		    "\"out_c\": %d, \"outputs\": %d, ", l->line,
-		    l->next_w, l->next_h, l->next_c, l->next_inputs);
+		    "\"out_c\": %d, \"outputs\": %lld, ", l->line,
+		    l->next_w, l->next_h, c, c == l->next_c ?
+		    (long long)l->next_inputs :
+		    (long long)l->next_w * l->next_h * c);
+		if (classes > 0)
+			fprintf(fp, "\"classes\": %d, ", classes);
 		if (w != NULL && w->is_weights &&
 		    (in_file = layer_in_file(net, w, l)) != NULL)
 			fprintf(fp, "\"in_file\": \"%s\", ", in_file);
@@ -365,6 +370,7 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 {
 	char shape[128], out[48];
 	size_t i, j;
+	int c, classes;
 
 	fputs("cfg      ", fp);
 	dm_fputs_printable(fp, net->cfg->path);
@@ -382,9 +388,10 @@ report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
 		const struct dm_layer *l = &net->layers[i];
 		int shown = 0;
 
+		dm_layer_shown(net, i, &c, &classes);
 		if (l->next_w || l->next_h || l->next_c)
 			snprintf(out, sizeof out, "%dx%dx%d", l->next_w,
-			    l->next_h, l->next_c);
+			    l->next_h, c);
 		else
 			snprintf(out, sizeof out, "%d", l->next_inputs);
 		fprintf(fp, "%5zu  %-15s %-16s %5d", i,

@@ -30,6 +30,9 @@
 #define HIST_BINS	32
 #define HIST_SAMPLE	(1u << 18)	/* floats read for a histogram */
 #define HIST_CHUNK	4096u
+#define NORM_BINS	32
+#define NORM_MAX	(16u << 20)	/* floats read for the norms, at most */
+#define NORM_CHUNK	(1u << 16)
 
 static void	 vm_sync_from_cursor(struct dm_vm *);
 
@@ -49,7 +52,7 @@ dm_vm_poll(struct dm_vm *vm)
 {
 	if (!dm_session_poll(vm->s))
 		return 0;
-	vm->hist_array = -1;
+	vm->hist_array = vm->norms_array = -1;
 	return DM_VM_REDRAW;
 }
 
@@ -57,7 +60,7 @@ void
 dm_vm_wait(struct dm_vm *vm)
 {
 	dm_session_wait(vm->s);
-	vm->hist_array = -1;
+	vm->hist_array = vm->norms_array = -1;
 }
 
 struct dm_vm *
@@ -73,7 +76,7 @@ dm_vm_new(struct dm_session *s, struct dm_error *err)
 		return NULL;
 	}
 	vm->s = s;
-	vm->hist_array = -1;
+	vm->hist_array = vm->norms_array = -1;
 	vm->array = -1;
 	vm->warning = -1;
 	vm->bytes_per_row = 16;
@@ -457,6 +460,100 @@ dm_vm_line_warnings(const struct dm_vm *vm, size_t line, size_t *first)
 	}
 	*first = warnings_from(vm, (long)line);
 	return warnings_from(vm, (long)line + 1) - *first;
+}
+
+/* The mean of v[lo..hi) of n values into bin b of nb; the spread of v. */
+static void
+norm_bins(const double *v, uint64_t n, double *bin, unsigned *nb, double *cv)
+{
+	uint64_t i, lo, hi;
+	double sum = 0, sq = 0, m;
+	unsigned b;
+
+	*nb = n < NORM_BINS ? (unsigned)n : NORM_BINS;
+	for (b = 0; b < *nb; b++) {
+		lo = n * b / *nb;
+		hi = n * (b + 1) / *nb;
+		for (m = 0, i = lo; i < hi; i++)
+			m += v[i];
+		bin[b] = hi > lo ? m / (double)(hi - lo) : 0;
+	}
+	for (i = 0; i < n; i++) {
+		sum += v[i];
+		sq += v[i] * v[i];
+	}
+	m = n > 0 ? sum / (double)n : 0;
+	*cv = m > 0 && n > 1 ? sqrt(fmax(sq / (double)n - m * m, 0)) / m : 0;
+}
+
+const struct dm_norms *
+dm_vm_norms(struct dm_vm *vm)
+{
+	const struct dm_array *a;
+	struct dm_norms *nm = &vm->norms;
+	uint64_t r, c, pos, k, m;
+	double *rs = NULL, *cs = NULL;
+	uint8_t *buf = NULL;
+	float f;
+
+	if (vm->array < 0 || w_of(vm) == NULL || !w_of(vm)->is_weights)
+		return NULL;
+	if (vm->norms_array == vm->array &&
+	    vm->norms_serial == dm_session_serial(vm->s))
+		return vm->norms_ok ? nm : NULL;
+	vm->norms_array = vm->array;
+	vm->norms_serial = dm_session_serial(vm->s);
+	vm->norms_ok = 0;
+	a = &net_of(vm)->arrays[vm->array];
+	if (!dm_array_present(a) || a->role != DM_ROLE_WEIGHTS ||
+	    a->ndim < 2 || a->cur_shape[0] == 0 || a->count > NORM_MAX ||
+	    a->count % a->cur_shape[0] != 0 || a->nperm > 2 || a->offset >
+	    dm_session_data_end(vm->s) || a->count >
+	    (dm_session_data_end(vm->s) - a->offset) / 4)
+		return NULL;
+	memset(nm, 0, sizeof *nm);
+	r = a->cur_shape[0];
+	c = a->count / r;
+	nm->stored_transposed = a->nperm > 0 || (a->flags & DM_ARRAY_FLIPPED) ||
+	    ((a->flags & DM_ARRAY_TRANSPOSABLE) && net_of(vm)->transpose);
+	if (nm->stored_transposed) {
+		k = r;
+		r = c;
+		c = k;
+	}
+	nm->rows = r;
+	nm->cols = c;
+	if ((rs = calloc(r, sizeof *rs)) == NULL ||
+	    (cs = calloc(c, sizeof *cs)) == NULL ||
+	    (buf = malloc(NORM_CHUNK * 4)) == NULL)
+		goto out;
+	for (pos = 0; pos < a->count; pos += m) {
+		m = a->count - pos < NORM_CHUNK ? a->count - pos : NORM_CHUNK;
+		if (dm_session_read(vm->s, a->offset + pos * 4, buf,
+		    (size_t)m * 4) != m * 4)
+			goto out;
+		for (k = 0; k < m; k++) {
+			uint32_t u = dm_le32dec(buf + 4 * k);
+
+			memcpy(&f, &u, sizeof f);
+			if (!isfinite(f))
+				continue;
+			rs[(pos + k) / c] += (double)f * f;
+			cs[(pos + k) % c] += (double)f * f;
+		}
+	}
+	for (k = 0; k < r; k++)
+		rs[k] = sqrt(rs[k]);
+	for (k = 0; k < c; k++)
+		cs[k] = sqrt(cs[k]);
+	norm_bins(rs, r, nm->row, &nm->nrow, &nm->row_cv);
+	norm_bins(cs, c, nm->col, &nm->ncol, &nm->col_cv);
+	vm->norms_ok = 1;
+out:
+	free(rs);
+	free(cs);
+	free(buf);
+	return vm->norms_ok ? nm : NULL;
 }
 
 const struct dm_histogram *
@@ -1127,12 +1224,22 @@ repair_do(struct dm_vm *vm, enum dm_act act, long arg)
 	case DM_ACT_SELECT_ROW:		/* arg: the repair, by a click */
 		if (!(diag_of(vm) != NULL) || diag_of(vm)->nhyps == 0)
 			return DM_VM_REDRAW;
-		s = act == DM_ACT_SELECT_ROW ? arg : (long)vm->repair_sel +
-		    (act == DM_ACT_UP ? -1 : act == DM_ACT_DOWN ? 1 : arg);
+		if (act != DM_ACT_SELECT_ROW && vm->repair_sel == SIZE_MAX)
+			s = 0;		/* nothing was chosen for the user */
+		else
+			s = act == DM_ACT_SELECT_ROW ? arg :
+			    (long)vm->repair_sel + (act == DM_ACT_UP ? -1 :
+			    act == DM_ACT_DOWN ? 1 : arg);
 		vm->repair_sel = (size_t)clampl(s, 0, (long)diag_of(vm)->nhyps - 1);
 		return DM_VM_REDRAW;
 	case DM_ACT_ACCEPT:
 	case DM_ACT_YES:
+		if (vm->repair_sel == SIZE_MAX) {
+			dm_vm_message(vm, 1, "no repair chosen: %s; choose one "
+			    "with j/k", diag_of(vm)->ambiguous ? "the best "
+			    "ones tie" : "none fits without losing data");
+			return DM_VM_REDRAW | DM_VM_BELL;
+		}
 		return vm_apply_repair(vm, vm->repair_sel);
 	case DM_ACT_QUIT:
 	case DM_ACT_CANCEL:
@@ -1213,7 +1320,12 @@ open_repair(struct dm_vm *vm, enum dm_act act, long arg)
 		    diag_of(vm)->summary : "no single change explains the problem");
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
-	vm->repair_sel = 0;
+	/*
+	 * The best repair is chosen for the user only when it fits, loses
+	 * nothing and ties with none.
+	 */
+	vm->repair_sel = diag_of(vm)->fit && !diag_of(vm)->ambiguous ? 0 :
+	    SIZE_MAX;
 	vm->screen = DM_SCREEN_REPAIR;
 	if (diag_of(vm)->hyps[0].layer >= 0)
 		vm_select_row(vm, diag_of(vm)->hyps[0].layer + 1, 1);
@@ -1404,6 +1516,7 @@ static vm_act_fn *const main_actions[] = {
 	[DM_ACT_REDO] = vm_undo_redo,
 	[DM_ACT_REPAIR] = open_repair,
 	[DM_ACT_SAVE] = vm_open_save,
+	[DM_ACT_WRITE_CFG] = vm_open_write_cfg,
 	[DM_ACT_EXPORT] = a_export,
 	[DM_ACT_HELP] = a_help,
 	[DM_ACT_QUIT] = a_quit,

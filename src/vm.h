@@ -70,7 +70,8 @@ enum dm_prompt {
 	DM_PROMPT_RESHAPE,	/* exported shape of the array */
 	DM_PROMPT_RENAME,	/* exported key of the array */
 	DM_PROMPT_DATA_END,	/* the data ends here */
-	DM_PROMPT_SAVE		/* profile path */
+	DM_PROMPT_SAVE,		/* profile path */
+	DM_PROMPT_WRITE_CFG	/* corrected cfg path */
 };
 
 /* What the interface can be asked to do (ui/keys.c maps keys to these). */
@@ -112,6 +113,7 @@ enum dm_act {
 	DM_ACT_REPAIR,			/* open the repair preview */
 	/* Files. */
 	DM_ACT_SAVE,			/* prompt for the profile path */
+	DM_ACT_WRITE_CFG,		/* prompt for the corrected cfg */
 	DM_ACT_EXPORT,			/* open the export dialog */
 	/* Screens. */
 	DM_ACT_HELP,
@@ -177,6 +179,20 @@ struct dm_vm_prompt {
 					   it, a cursor key keeps it */
 	size_t		 layer;		/* what it edits */
 	size_t		 array;
+};
+
+/*
+ * The 2-D view of an array of two or more axes, read as the file stores
+ * it, [rows][cols]: the norms of its rows and of its columns, each
+ * averaged into at most 32 bins.  A layer stored transposed shows its
+ * output rows' structure in the columns, or a period in the rows.
+ */
+struct dm_norms {
+	double		 row[32], col[32];
+	unsigned	 nrow, ncol;	/* bins */
+	uint64_t	 rows, cols;	/* the array's */
+	double		 row_cv, col_cv; /* spread of the norms / their mean */
+	int		 stored_transposed; /* rows are the PyTorch columns */
 };
 
 /* The histogram of an array's values. */
@@ -307,6 +323,13 @@ int		 dm_vm_row_flagged(const struct dm_vm *vm, long row);
  * show.
  */
 const struct dm_histogram *dm_vm_histogram(struct dm_vm *vm);
+
+/*
+ * The 2-D view of the selected array (weights of two or more axes, up to
+ * 16 Mi floats, wholly in the file), computed on demand; NULL when there
+ * is none.
+ */
+const struct dm_norms *dm_vm_norms(struct dm_vm *vm);
 
 /*
  * The warnings of table row r: for a layer, those on the lines of its

@@ -36,7 +36,7 @@ vm_changed(struct dm_vm *vm, enum dm_dialect was)
 		vm->warning = -1;
 		vm->array = -1;
 	}
-	vm->hist_array = -1;
+	vm->hist_array = vm->norms_array = -1;
 	if (vm->row >= dm_vm_rows(vm))
 		vm->row = dm_vm_rows(vm) - 1;
 	vm_select_row(vm, vm->row, 1);

@@ -52,6 +52,12 @@ struct dm_vm {
 	long		 hist_array;
 	unsigned	 hist_serial;
 	struct dm_histogram hist;
+
+	/* Norms cache. */
+	long		 norms_array;
+	unsigned	 norms_serial;
+	int		 norms_ok;
+	struct dm_norms	 norms;
 };
 
 /* An action's handler: returns enum dm_vm_flags. */
@@ -136,7 +142,8 @@ vm_act_fn	 vm_undo_redo, vm_edit_file_toggle, vm_edit_layer_toggle,
 vm_act_fn	 vm_prompt_do;
 /* Opening the prompts (the main screen's actions). */
 vm_act_fn	 vm_open_search, vm_open_goto, vm_open_data_end,
-		 vm_open_layer_prompt, vm_open_array_prompt, vm_open_save;
+		 vm_open_layer_prompt, vm_open_array_prompt, vm_open_save,
+		 vm_open_write_cfg;
 /*
  * Edits a text field of cap bytes by a line-editing action.  While
  * *fresh (the value as it was filled in), a character replaces the

@@ -212,6 +212,17 @@ def classes():
     r = run("fix", "--write-cfg", out, cfg, b, "-o", tmp("classes.profile"))
     ok(r.returncode == 0 and os.path.exists(out),
        "classes: fix --write-cfg (exit %d) %s" % (r.returncode, r.stderr))
+    # With the profile, the report shows the shapes the file holds.
+    led_p = ledger(cfg, b, "-p", tmp("classes.profile"))
+    heads = [l for l in led_p["layers"] if l["type"] == "yolo"]
+    convs = [led_p["layers"][l["index"] - 1] for l in heads]
+    ok(heads and all(l["out_c"] == 24 and l["classes"] == 3 for l in heads)
+       and all(c["out_c"] == 24 for c in convs),
+       "classes: the report shows the heads' new shapes: %s" %
+       [(l["index"], l["out_c"], l.get("classes")) for l in heads])
+    r = run("inspect", "-p", tmp("classes.profile"), cfg, b)
+    ok(r.returncode == 0 and b" yolo            13x13x24 " in r.stdout,
+       "classes: the text table shows them too")
     text = open(out).read() if os.path.exists(out) else ""
     marks = [ln for ln in text.split("\n") if ln.startswith("# darkmap: ")]
     ok(nheads == 2 and len(marks) == 2 * nheads and

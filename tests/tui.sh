@@ -95,6 +95,67 @@ cmp -s "$tmp/walk.npz" "$tmp/ref.npz" &&
 keys walk q
 ended walk 0 "q quits with status 0"
 
+# After the class-count repair the table and the head's details show the
+# shapes the file holds, and W writes the cfg it corrects.
+start cls -- "$cfg" "$wts"
+see cls 'likely cause: the YOLO head was trained for classes=3' \
+    "class repair: session up"
+keys cls r
+see cls 'verdict: truncated now, exact after it' "class repair: previewed"
+keys cls Enter
+see cls '   9 convolutional +8x8x24 ' "class repair: the table shows 24 filters"
+see cls '  10 yolo +8x8x24 ' "class repair: and the head 24 channels"
+keys cls j
+see cls 'in 8x8x24  out 8x8x24' "class repair: the head's details show 24"
+see cls 'classes 3  \(not the cfg.s: W writes it\)' \
+    "class repair: the head's details say classes 3"
+keys cls W
+see cls 'write the corrected cfg to: shapes-classes3\.cfg' "W asks where"
+keys cls Enter
+see cls "wrote shapes-classes3\.cfg: the cfg with classes=3" "W writes it"
+expect 0 "the corrected cfg fits the file with no profile" -- \
+    "$DARKMAP" inspect "$tmp/shapes-classes3.cfg" "$wts"
+[ "$(grep -c '^# darkmap: was ' "$tmp/shapes-classes3.cfg")" = 4 ] &&
+    pass "the changed lines are marked" || fail "corrected cfg marks"
+keys cls q y
+ended cls 0 "class repair: quit"
+
+# A tie: layers 4 and 5 of yolov4-tiny-half are identical convolutions;
+# without layer 5's arrays the data cannot tell which one is missing.
+v4=$fixtures/cfg/reduced/AlexeyAB/yolov4-tiny-half.cfg
+"$PYTHON3" - "$DARKMAP" "$v4" "$fixtures/weights/AlexeyAB/yolov4-tiny-half.weights" \
+    "$tmp/tie.weights" <<'PY'
+import json, subprocess, sys
+darkmap, cfg, wts, out = sys.argv[1:5]
+led = json.loads(subprocess.run([darkmap, "inspect", "--no-stats", "-f",
+                                 "json", cfg, wts], capture_output=True).stdout)
+a = led["layers"][5]["arrays"]
+s, e = a[0]["offset"], a[-1]["offset"] + 4 * a[-1]["count"]
+data = open(wts, "rb").read()
+open(out, "wb").write(data[:s] + data[e:])
+PY
+start tie -- "$v4" "$tmp/tie.weights"
+see tie 'ambiguous: layer 4 or 5: the data cannot tell them apart' \
+    "tie: the banner says so"
+keys tie r
+see tie 'none is chosen for you' "tie: the preview chooses none"
+see tie '0\.0\) \[ties with 2\]' "tie: the preview marks the tied repairs"
+keys tie Enter
+see tie 'no repair chosen: the best ones tie' "tie: Enter applies nothing"
+keys tie j j Enter
+see tie 'repair applied: missing-layer at layer 5' "tie: j/k choose, Enter applies"
+see tie 'exact: the file holds exactly' "tie: the chosen repair makes it fit"
+# The 2-D view of the selected weights: layer 4's, at the bottom of the
+# details.
+text tie '/'
+text tie '#4'
+keys tie Enter
+keys tie l l l l l Tab G
+see tie '2-D view: 16 x 144 as stored' "the details show the 2-D view"
+see tie 'row norms \(outputs\), spread' "with the rows' norms"
+keys tie q y
+ended tie 0 "tie: quit"
+
 # F: the other Darknet fork, the files read again for it.
 start fork -- "$cfg" "$wts"
 see fork 'likely cause' "fork session up"

@@ -106,7 +106,8 @@ static const struct binding bindings[] = {
 	{ KM_HEADING, 0, NULL, DM_ACT_NONE, 0, "Repairing: every change "
 	    "re-lays the file out at once" },
 	{ KM_MAIN, 'r', "r", DM_ACT_REPAIR, 0, "preview the diagnosis' "
-	    "repairs; Enter applies the selected one" },
+	    "repairs; Enter applies the selected one (none is selected when "
+	    "the best ones tie, or when only a lossy one fits: j/k choose)" },
 	{ KM_MAIN, 'H', "H", DM_ACT_HEADER, 0, "header size 16 <-> 20 bytes" },
 	{ KM_MAIN, 'T', "T", DM_ACT_TRANSPOSE, 0, "connected weights stored "
 	    "transposed, or not" },
@@ -151,6 +152,9 @@ static const struct binding bindings[] = {
 	{ KM_HEADING, 0, NULL, DM_ACT_NONE, 0, "Files" },
 	{ KM_MAIN, 'w', "w", DM_ACT_SAVE, 0, "save the overrides as a profile "
 	    "(darkmap-profile(5))" },
+	{ KM_MAIN, 'W', "W", DM_ACT_WRITE_CFG, 0, "after a class-count "
+	    "repair, write the corrected cfg (the weights fit it with no "
+	    "profile)" },
 	{ KM_MAIN, 'e', "e", DM_ACT_EXPORT, 0, "export: format, key names, "
 	    "dtype and file in a dialog" },
 

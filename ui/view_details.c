@@ -25,7 +25,8 @@
 struct line {
 	enum tui_style	 st;
 	long		 array;		/* clicking selects it, or -1 */
-	int		 hist;		/* the histogram bars */
+	int		 hist;		/* bars: 1 the histogram, 2 the row
+					   norms, 3 the column norms */
 	char		 text[256];
 };
 
@@ -204,13 +205,17 @@ end_text(struct dm_vm *vm, struct text *x)
 		for (i = 0; i < d->nhyps; i++) {
 			char buf[600];
 
-			snprintf(buf, sizeof buf, "%zu. %s (penalty %.1f)",
-			    i + 1, d->hyps[i].text, d->hyps[i].penalty);
+			snprintf(buf, sizeof buf, "%zu. %s (penalty %.1f)%s%s",
+			    i + 1, d->hyps[i].text, d->hyps[i].penalty,
+			    d->hyps[i].nties > 0 ? " [ties]" : "",
+			    d->hyps[i].lossy ? " [lossy]" : "");
 			add_wrapped(x, d->hyps[i].penalty < DM_FIT_PENALTY ?
 			    TUI_S_NORMAL : TUI_S_DIM, "", buf);
 		}
 	}
 }
+
+static void	norms_text(struct dm_vm *, struct text *);
 
 static void
 array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
@@ -272,6 +277,34 @@ array_stats(struct dm_vm *vm, struct text *x, const struct dm_array *a,
 			add(x, TUI_S_DIM, "histogram of %" PRIu64 " of the %"
 			    PRIu64 " values", h->sampled, a->count);
 	}
+	norms_text(vm, x);
+}
+
+/*
+ * The 2-D view: the norms of the rows and of the columns as the file
+ * stores them.  Read with the right axes, a trained layer's rows (its
+ * outputs) differ and so do its columns; read transposed, the structure
+ * moves to the other axis or repeats with the wrong period.
+ */
+static void
+norms_text(struct dm_vm *vm, struct text *x)
+{
+	const struct dm_norms *nm;
+	struct line *l;
+
+	if ((nm = dm_vm_norms(vm)) == NULL)
+		return;
+	add(x, TUI_S_NORMAL, "%s", "");
+	add(x, TUI_S_HEAD, "2-D view: %" PRIu64 " x %" PRIu64 " as stored%s",
+	    nm->rows, nm->cols, nm->stored_transposed ? " (transposed)" : "");
+	add(x, TUI_S_NORMAL, "row norms (%s), spread %.2f",
+	    nm->stored_transposed ? "inputs" : "outputs", nm->row_cv);
+	l = add(x, TUI_S_T0, "%s", "");
+	l->hist = 2;
+	add(x, TUI_S_NORMAL, "column norms (%s), spread %.2f",
+	    nm->stored_transposed ? "outputs" : "inputs", nm->col_cv);
+	l = add(x, TUI_S_T0, "%s", "");
+	l->hist = 3;
 }
 
 /* A layer's warnings, last: however many, the arrays come first. */
@@ -294,24 +327,32 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	uint64_t lo, hi;
 	char buf[512];
 	size_t i, nwarn, first;
+	int oc, classes;
 
 	add(x, TUI_S_HEAD, "layer %zu  %s  (cfg line %d)", li,
 	    l->type == DM_L_UNKNOWN ? l->label : dm_ltype_name(l->type),
 	    l->line);
+	dm_layer_shown(dm_vm_net(vm), li, &oc, &classes);
 	if (l->in_w || l->in_h || l->in_c)
 		add(x, TUI_S_NORMAL, "in %dx%dx%d  out %dx%dx%d", l->in_w,
-		    l->in_h, l->in_c, l->next_w, l->next_h, l->next_c);
+		    l->in_h, classes != l->classes && l->in_c == l->next_c ?
+		    oc : l->in_c, l->next_w, l->next_h, oc);
 	else
 		add(x, TUI_S_NORMAL, "in %d  out %d", l->inputs,
 		    l->next_inputs);
 	if (l->type == DM_L_CONV || l->type == DM_L_DECONV ||
 	    l->type == DM_L_CONNECTED)
 		add(x, TUI_S_NORMAL, "filters %d  size %d  stride %d  groups "
-		    "%d  %s", l->filters, l->size, l->stride_x, l->groups ?
-		    l->groups : 1, l->batch_normalize ? "batch norm" :
-		    "no batch norm");
-	if (l->classes > 0)
-		add(x, TUI_S_NORMAL, "classes %d", l->classes);
+		    "%d  %s", l->type == DM_L_CONV ? oc : l->filters, l->size,
+		    l->stride_x, l->groups ? l->groups : 1, l->batch_normalize ?
+		    "batch norm" : "no batch norm");
+	if (l->type == DM_L_CONV && oc != l->filters)
+		add(x, TUI_S_SUSPECT, "as the file holds it: the cfg says "
+		    "filters=%d", l->filters);
+	if (classes > 0)
+		add(x, classes != l->classes ? TUI_S_SUSPECT : TUI_S_NORMAL,
+		    "classes %d%s", classes, classes != l->classes ?
+		    "  (not the cfg's: W writes it)" : "");
 	if (dm_session_layer_range(dm_vm_session(vm), li, &lo, &hi))
 		add(x, TUI_S_NORMAL, "bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
 		    " floats)", lo, hi, dm_session_layer_floats(dm_vm_session(vm), li));
@@ -401,30 +442,49 @@ build(struct dm_vm *vm, struct text *x)
 		layer_text(vm, x, (size_t)li);
 }
 
+/* A row of bars, 0 to 8 eighths, scaled to the largest of v[0..n). */
 static void
-draw_hist(struct tui *t, struct dm_vm *vm, int y, int x, int w)
+draw_bars(struct tui *t, int y, int x, int w, const double *v, unsigned n)
 {
-	const struct dm_histogram *hg;
-	unsigned max = 0, i, h;
+	double max = 0;
+	unsigned i, h;
 	char buf[256];
-	size_t n = 0;
+	size_t len = 0;
 
-	if ((hg = dm_vm_histogram(vm)) == NULL)
-		return;
-	for (i = 0; i < hg->n; i++)
-		if (hg->bin[i] > max)
-			max = hg->bin[i];
-	for (i = 0; i < hg->n && (int)i < w; i++) {
-		h = max == 0 ? 0 : hg->bin[i] == 0 ? 0 :
-		    1 + (unsigned)((double)hg->bin[i] * 7.0 / max);
+	for (i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	for (i = 0; i < n && (int)i < w; i++) {
+		h = max <= 0 || v[i] <= 0 ? 0 :
+		    1 + (unsigned)(v[i] * 7.0 / max);
 		if (h > 8)
 			h = 8;
-		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s",
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s",
 		    tui_glyph(t, (enum tui_glyph)(TUI_G_BAR0 + h)));
-		if (n >= sizeof buf - 8)
+		if (len >= sizeof buf - 8)
 			break;
 	}
+	buf[len < sizeof buf ? len : sizeof buf - 1] = '\0';
 	tui_put(t, y, x, w, TUI_S_T1, buf, 0);
+}
+
+static void
+draw_hist(struct tui *t, struct dm_vm *vm, int y, int x, int w, int which)
+{
+	const struct dm_histogram *hg;
+	const struct dm_norms *nm;
+	double v[32];
+	unsigned i;
+
+	if (which == 1) {
+		if ((hg = dm_vm_histogram(vm)) == NULL)
+			return;
+		for (i = 0; i < hg->n && i < 32; i++)
+			v[i] = hg->bin[i];
+		draw_bars(t, y, x, w, v, i);
+	} else if ((nm = dm_vm_norms(vm)) != NULL)
+		draw_bars(t, y, x, w, which == 2 ? nm->row : nm->col,
+		    which == 2 ? nm->nrow : nm->ncol);
 }
 
 static void
@@ -446,7 +506,7 @@ details_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 	for (y = r->y + 1, i = dm_vm_scroll(vm, DM_PANE_DETAILS);
 	    y < r->y + r->h && i < x.n; y++, i++) {
 		if (x.l[i].hist)
-			draw_hist(t, vm, y, r->x + 1, r->w - 1);
+			draw_hist(t, vm, y, r->x + 1, r->w - 1, x.l[i].hist);
 		else
 			tui_put(t, y, r->x + 1, r->w - 1, x.l[i].st,
 			    x.l[i].text, x.l[i].st == TUI_S_SEL_DIM);

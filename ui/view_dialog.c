@@ -118,48 +118,83 @@ dialog_key(struct tui *t, struct dm_vm *vm, int k)
 
 /* The repair preview. */
 
+/* "[ties with 2, 3]", "[lossy]": what the list says beside a repair. */
+static void
+repair_marks(const struct dm_hyp *h, char *buf, size_t len)
+{
+	size_t j, n = 0;
+
+	buf[0] = '\0';
+	if (h->nties > 0) {
+		n += (size_t)snprintf(buf, len, " [ties with ");
+		for (j = 0; j < h->nties && n < len; j++)
+			n += (size_t)snprintf(buf + n, len - n, "%s%zu",
+			    j ? ", " : "", h->ties[j] + 1);
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "]");
+	}
+	if (h->lossy && n < len)
+		snprintf(buf + n, len - n, " [lossy]");
+}
+
 static void
 repair_draw(struct tui *t, struct dm_vm *vm)
 {
+	const struct dm_diag *d = dm_vm_diag(vm);
 	struct tui_rect in, rest;
 	struct dm_verdict after;
-	char buf[4096], diff[4096];
-	size_t i;
+	char buf[4096], diff[4096], marks[128], who[128];
+	size_t i, sel = dm_vm_repair_sel(vm);
 	int y, h, w = COLS - 8, nchg = 0;
 
 	if (w > 110)
 		w = 110;
-	if ((dm_vm_diag(vm) != NULL) && dm_vm_repair_sel(vm) < dm_vm_diag(vm)->nhyps)
+	if (d != NULL && sel < d->nhyps)
 		nchg = dm_ovr_diff(dm_vm_net(vm), dm_vm_ovr(vm),
-		    dm_vm_diag(vm)->hyps[dm_vm_repair_sel(vm)].ovr, diff, sizeof diff);
-	h = 9 + nchg + 2 * ((dm_vm_diag(vm) != NULL) ? (int)dm_vm_diag(vm)->nhyps : 0);
+		    d->hyps[sel].ovr, diff, sizeof diff);
+	h = 10 + nchg + 2 * (d != NULL ? (int)d->nhyps : 0);
 	if (h > LINES - 2)
 		h = LINES - 2;
 	in = tui_dialog_box(t, h, w, "Repair: preview, then Enter applies");
 	t->nhits = 0;
 	y = in.y;
-	if (!(dm_vm_diag(vm) != NULL) || dm_vm_repair_sel(vm) >= dm_vm_diag(vm)->nhyps) {
+	if (d == NULL || d->nhyps == 0) {
 		para(t, &in, &y, TUI_S_DIALOG, "no repair");
 		return;
 	}
 	para(t, &in, &y, TUI_S_DIALOG, "Repairs that make the sizes agree, "
 	    "most plausible first (penalty 0: the data reads well):");
-	for (i = 0; i < dm_vm_diag(vm)->nhyps && y < in.y + in.h - 3; i++) {
+	if (d->ambiguous) {
+		dm_diag_tied(d, 0, who, sizeof who);
+		snprintf(buf, sizeof buf, "%s: the data cannot tell them apart "
+		    "(%s); none is chosen for you", who, d->tie_note);
+		para(t, &in, &y, TUI_S_DIALOG_SEL, buf);
+	} else if (sel >= d->nhyps)
+		para(t, &in, &y, TUI_S_DIALOG_SEL, "No repair fits without "
+		    "losing data; none is chosen for you.");
+	for (i = 0; i < d->nhyps && y < in.y + in.h - 3; i++) {
 		int y0 = y;
 
-		snprintf(buf, sizeof buf, "%s %zu. [%s] %s (penalty %.1f)",
-		    i == dm_vm_repair_sel(vm) ? tui_glyph(t, TUI_G_POINTER) : " ",
-		    i + 1, dm_hyp_name(dm_vm_diag(vm)->hyps[i].kind), dm_vm_diag(vm)->hyps[i].text,
-		    dm_vm_diag(vm)->hyps[i].penalty);
-		para(t, &in, &y, i == dm_vm_repair_sel(vm) ? TUI_S_DIALOG_SEL :
+		repair_marks(&d->hyps[i], marks, sizeof marks);
+		snprintf(buf, sizeof buf, "%s %zu. [%s] %s (penalty %.1f)%s",
+		    i == sel ? tui_glyph(t, TUI_G_POINTER) : " ",
+		    i + 1, dm_hyp_name(d->hyps[i].kind), d->hyps[i].text,
+		    d->hyps[i].penalty, marks);
+		para(t, &in, &y, i == sel ? TUI_S_DIALOG_SEL :
 		    TUI_S_DIALOG, buf);
 		add_hit(t, y0, y, in.x, in.x + in.w, -1, (long)i);
 	}
+	if (sel >= d->nhyps) {
+		y = in.y + in.h - 1;
+		para(t, &in, &y, TUI_S_DIALOG, "j/k or a click choose a "
+		    "repair; Escape cancels");
+		return;
+	}
 	/* The outcome first, then as many of the changes as fit. */
-	if (dm_vm_preview(vm, dm_vm_repair_sel(vm), &after) == 0 &&
-	    y < in.y + in.h - 1) {
+	if (dm_vm_preview(vm, sel, &after) == 0 && y < in.y + in.h - 1) {
 		snprintf(buf, sizeof buf, "verdict: %s now, %s after it",
-		    dm_verdict_name(dm_vm_verdict(vm)->kind), dm_verdict_name(after.kind));
+		    dm_verdict_name(dm_vm_verdict(vm)->kind),
+		    dm_verdict_name(after.kind));
 		para(t, &in, &y, after.kind == DM_V_EXACT ? TUI_S_DIALOG_SEL :
 		    TUI_S_DIALOG, buf);
 	}
@@ -168,7 +203,7 @@ repair_draw(struct tui *t, struct dm_vm *vm)
 	rest.y = y;
 	if (rest.h > 1) {
 		snprintf(buf, sizeof buf, "Repair %zu changes the overrides:",
-		    dm_vm_repair_sel(vm) + 1);
+		    sel + 1);
 		para(t, &rest, &y, TUI_S_DIALOG, buf);
 		lines(t, &rest, &y, TUI_S_DIALOG, "  ", diff);
 	}

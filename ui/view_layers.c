@@ -229,15 +229,17 @@ layer_row(struct tui *t, struct dm_vm *vm, size_t li, int y, int x0,
 	enum dm_mark m = dm_session_mark(dm_vm_session(vm), li);
 	uint64_t lo, hi;
 	char buf[64];
+	int oc, classes;
 
 	snprintf(buf, sizeof buf, "%zu", li);
 	cell(t, y, x0, c, C_IDX, sel || m == DM_MARK_OK || m == DM_MARK_NONE ||
 	    m == DM_MARK_PENDING ? a : tui_attr(t, mark_style(m)), buf, 1);
 	line_cell(t, vm, (long)li + 1, y, x0, c, a, sel, l->line,
 	    l->type == DM_L_UNKNOWN ? l->label : dm_ltype_name(l->type));
+	dm_layer_shown(dm_vm_net(vm), li, &oc, &classes);
 	if (l->next_w || l->next_h || l->next_c)
 		snprintf(buf, sizeof buf, "%dx%dx%d", l->next_w, l->next_h,
-		    l->next_c);
+		    oc);
 	else
 		snprintf(buf, sizeof buf, "%d", l->next_inputs);
 	cell(t, y, x0, c, C_OUT, a, buf, 0);

@@ -107,6 +107,8 @@ diag_line(const struct dm_vm *vm, char *buf, size_t len)
 		snprintf(buf, len, "no diagnosis: %s", dm_session_diag_error(dm_vm_session(vm)));
 	else if (!(dm_vm_diag(vm) != NULL))
 		snprintf(buf, len, "no diagnosis");
+	else if (d->ambiguous)
+		snprintf(buf, len, "%.400s  -- r: choose one", d->summary);
 	else if (d->fit)
 		snprintf(buf, len, "%.400s  -- r: preview the repair",
 		    d->summary);
