@@ -14,6 +14,7 @@
 #include "verdict.h"
 
 #include "atomicfile.h"
+#include "endian.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -32,7 +33,18 @@ static const double kind_cost[] = {
 	[DM_H_CLASSES] = 1.0,
 	[DM_H_ORDER] = 1.5,
 	[DM_H_SALVAGE] = 3.0,
+	[DM_H_TRANSPOSE] = 1.5,
 };
+
+/*
+ * A connected layer's weights are taken to be stored transposed when,
+ * read as [in][out], the outputs explain at least TR_MIN of the spread of
+ * the squared values and TR_RATIO times what the inputs do read as laid
+ * out (see transposed_evidence()); larger arrays are not read for it.
+ */
+#define TR_MIN		0.10
+#define TR_RATIO	5.0
+#define TR_MAX		(16u << 20)	/* floats */
 
 /*
  * The orders a writer plausibly used for a layer's arrays, each cut down
@@ -66,6 +78,7 @@ dm_hyp_name(enum dm_hyp_kind kind)
 	case DM_H_CLASSES:	return "classes";
 	case DM_H_ORDER:	return "array-order";
 	case DM_H_SALVAGE:	return "salvage";
+	case DM_H_TRANSPOSE:	return "transposed";
 	}
 	return "?";
 }
@@ -614,6 +627,153 @@ order_hypotheses(const struct dm_net *net, struct dm_weights *w,
 	return 0;
 }
 
+/*
+ * How much of the spread of the squared values x[k]^2 the groups of k
+ * with the same k mod m explain (eta squared, corrected for what m
+ * groups explain by chance).  With x read as [rows][m], these are its
+ * columns.
+ */
+static double
+strided_share(const float *x, uint64_t n, uint64_t m, double *gs)
+{
+	double mean = 0, tot = 0, between = 0, e, chance;
+	uint64_t k, *cnt = NULL;
+
+	if (m < 2 || n < 2 * m || (cnt = calloc(m, sizeof *cnt)) == NULL)
+		return 0;
+	memset(gs, 0, m * sizeof *gs);
+	for (k = 0; k < n; k++) {
+		e = (double)x[k] * x[k];
+		mean += e;
+		gs[k % m] += e;
+		cnt[k % m]++;
+	}
+	mean /= (double)n;
+	for (k = 0; k < n; k++) {
+		e = (double)x[k] * x[k] - mean;
+		tot += e * e;
+	}
+	for (k = 0; k < m; k++) {
+		e = gs[k] / (double)cnt[k] - mean;
+		between += (double)cnt[k] * e * e;
+	}
+	free(cnt);
+	if (tot <= 0)
+		return 0;
+	chance = (double)(m - 1) / (double)(n - 1);
+	return (between / tot - chance) / (1 - chance);
+}
+
+/*
+ * The evidence that a [out][in] matrix of `rows' outputs and `cols'
+ * inputs is stored the other way, [in][out]: the share of the spread of
+ * the squared values its outputs explain when read so (the groups of
+ * stride rows), against the share the inputs explain as laid out (stride
+ * cols).  A trained layer's outputs differ in scale; read with the wrong
+ * stride, they mix.  Square or nested shapes cannot tell: 0.
+ */
+static int
+transposed_evidence(struct dm_weights *w, uint64_t off, uint64_t rows,
+    uint64_t cols, double *as_is, double *other, struct dm_error *err)
+{
+	uint64_t n = rows * cols, k;
+	uint8_t *raw;
+	float *x;
+	double *gs;
+	int rc = -1;
+
+	*as_is = *other = 0;
+	if (rows == cols || rows % cols == 0 || cols % rows == 0)
+		return 0;
+	raw = malloc(n * 4);
+	x = malloc(n * sizeof *x);
+	gs = malloc((rows > cols ? rows : cols) * sizeof *gs);
+	if (raw == NULL || x == NULL || gs == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (dm_weights_pread(w, raw, n * 4, off, err) == -1)
+		goto out;
+	for (k = 0; k < n; k++) {
+		x[k] = dm_lef32dec(raw + 4 * k);
+		if (!isfinite(x[k]))
+			x[k] = 0;
+	}
+	*as_is = strided_share(x, n, cols, gs);
+	*other = strided_share(x, n, rows, gs);
+	rc = 0;
+out:
+	free(raw);
+	free(x);
+	free(gs);
+	return rc;
+}
+
+/*
+ * Connected weights stored transposed read as plausibly as the right way
+ * round; the structure of their rows and columns tells them apart.
+ */
+static int
+transpose_hypotheses(const struct dm_net *net, struct dm_weights *w,
+    const struct dm_ovr *base, const double *pa, struct dm_diag *d,
+    struct dm_error *err)
+{
+	const struct dm_array *a;
+	struct dm_array_ovr *ao;
+	struct dm_hyp *h;
+	uint64_t rows, cols;
+	double as_is, other;
+	size_t i;
+	int stored_t;
+
+	for (i = 0; i < net->narrays; i++) {
+		a = &net->arrays[i];
+		if (!(a->flags & DM_ARRAY_TRANSPOSABLE) || !dm_array_present(a) ||
+		    a->ndim != 2 || a->count > TR_MAX || a->offset >
+		    w->size || a->count > (w->size - a->offset) / 4 ||
+		    a->cur_shape[0] == 0 || a->cur_shape[0] * a->cur_shape[1] !=
+		    a->count || (a->nperm > 0 && a->nperm != 2))
+			continue;
+		stored_t = a->nperm == 2 || (a->nperm == 0 && net->transpose);
+		/* As the file stores it, [rows][cols]. */
+		rows = stored_t ? a->cur_shape[1] : a->cur_shape[0];
+		cols = stored_t ? a->cur_shape[0] : a->cur_shape[1];
+		if (transposed_evidence(w, a->offset, rows, cols, &as_is,
+		    &other, err) == -1)
+			return -1;
+		/*
+		 * Read as laid out, the columns are the inputs; read the other
+		 * way, the groups of stride `rows' are the outputs.
+		 */
+		if (!(other >= TR_MIN && other >= TR_RATIO * (as_is > 0 ?
+		    as_is : 0)))
+			continue;
+		if ((h = add_hyp(d, DM_H_TRANSPOSE, base, err)) == NULL)
+			return -1;
+		h->layer = (long)a->layer;
+		h->penalty = sum_range(pa, 0, net->nlayers);
+		if (stored_t && a->nperm == 0)
+			h->ovr->transpose = 0;	/* the header's flag is wrong */
+		else {
+			if ((ao = dm_ovr_array(h->ovr, a->layer, a->name,
+			    err)) == NULL)
+				return -1;
+			ao->transpose = !stored_t;
+			ao->nperm = 0;
+		}
+		snprintf(h->text, sizeof h->text, "the %s of layer %zu (%s, "
+		    "[%" PRIu64 ", %" PRIu64 "]) are stored %s: read so, its "
+		    "outputs explain %.0f%% of the spread of the squared "
+		    "values, as a trained layer's do, against %.0f%% for its "
+		    "inputs read as laid out", a->name, a->layer,
+		    dm_ltype_name(net->layers[a->layer].type),
+		    a->cur_shape[0], a->cur_shape[1], stored_t ?
+		    "as [out][in], not transposed" : "transposed, as [in][out]",
+		    100 * other, 100 * (as_is > 0 ? as_is : 0));
+	}
+	return 0;
+}
+
 /* The first and one-past-last byte of layers 0..k's arrays. */
 static uint64_t
 layers_end(const struct dm_net *net, long k)
@@ -1147,9 +1307,15 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 			d->headers[k].scored = 1;
 		}
 	}
-	if (stats_only || (diff == 0 && d->first_bad < 0) || !w->is_weights) {
+	if (stats_only || !w->is_weights) {
 		rc = 0;
 		goto out;
+	}
+	if (diff == 0 && d->first_bad < 0) {
+		/* Only an axis order can be wrong in data that reads well. */
+		if (transpose_hypotheses(net, w, base, pa, d, err) == -1)
+			goto out;
+		goto rank;
 	}
 	/* The other header size, read for real. */
 	hshift = (int64_t)dm_header_other(net->header_size) -
@@ -1206,8 +1372,10 @@ dm_diagnose(struct dm_net *net, struct dm_weights *w,
 			goto out;
 		if (salvage_hypothesis(net, &v, base, pa, eff, d, err) == -1)
 			goto out;
-	} else if (order_hypotheses(net, w, base, pa, d, err) == -1)
+	} else if (order_hypotheses(net, w, base, pa, d, err) == -1 ||
+	    transpose_hypotheses(net, w, base, pa, d, err) == -1)
 		goto out;
+rank:
 	for (i = 0; i < d->nhyps; i++) {
 		penalise_absurd(net, &d->hyps[i]);
 		d->hyps[i].cost = d->hyps[i].penalty +

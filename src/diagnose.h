@@ -43,7 +43,8 @@ enum dm_hyp_kind {
 	DM_H_MISSING,		/* a layer's arrays are not in the file */
 	DM_H_CLASSES,		/* a YOLO head for another class count */
 	DM_H_ORDER,		/* a layer's arrays in another order */
-	DM_H_SALVAGE		/* keep the whole layers before a cut */
+	DM_H_SALVAGE,		/* keep the whole layers before a cut */
+	DM_H_TRANSPOSE		/* connected weights in the other axis order */
 };
 
 /* A repair whose data reads with a lower penalty than this fits. */

@@ -173,6 +173,43 @@ def order():
            (li, r.returncode))
 
 
+def transposed():
+    """Connected layer 12 of syn_pj_layers, its output rows given scales
+    of their own as a trained layer's have, stored transposed without the
+    header's flag: the 2-D structure finds it; the same file stored the
+    right way gets no repair."""
+    cfg = fixture("cfg/synthetic/pjreddie/syn_pj_layers.cfg")
+    wts = fixture("weights/pjreddie/syn_pj_layers.weights")
+    data = open(wts, "rb").read()
+    led = ledger(cfg, wts, "-d", "pj", "--no-stats")
+    wa = [a for a in led["layers"][12]["arrays"] if a["name"] == "weights"][0]
+    n, c = wa["shape"]
+    o = wa["offset"]
+    w = np.frombuffer(data, "<f4", n * c, o).reshape(n, c)
+    scale = np.linspace(0.2, 3.0, n).astype("<f4")
+    np.random.RandomState(3).shuffle(scale)
+    w = (w * scale[:, None]).astype("<f4")
+    good = write(tmp("rows.weights"), data[:o] + w.tobytes() +
+                 data[o + 4 * n * c:])
+    bad = write(tmp("rowsT.weights"), data[:o] + w.T.copy().tobytes() +
+                data[o + 4 * n * c:])
+    clean = export(cfg, good, tmp("rows.npz"), "-d", "pj")
+    g = diagnosis(cfg, good, "-d", "pj")
+    ok(not g.get("repairs"), "transposed: the right way round gets no "
+       "repair: %s" % g.get("repairs"))
+    g = diagnosis(cfg, bad, "-d", "pj")
+    top = (g.get("repairs") or [{}])[0]
+    ok(g.get("fit") and top.get("kind") == "transposed" and
+       top.get("layer") == 12, "transposed: best repair %s" % top)
+    ok(not same(export(cfg, bad, tmp("rowsT0.npz"), "-d", "pj"), clean,
+                list(clean)), "transposed: the control differs")
+    prof = tmp("rowsT.profile")
+    r = run("fix", "-d", "pj", cfg, bad, "-o", prof)
+    got = export(cfg, bad, tmp("rowsT.npz"), "-d", "pj", "--profile", prof)
+    ok(r.returncode == 0 and same(got, clean, list(clean)),
+       "transposed: the fix exports bit-exact (exit %d)" % r.returncode)
+
+
 def salvage():
     """yolov4-tiny-half cut inside layer 26: keeping layers 0-25 is the
     only repair, and it loses data, so fix takes it only when picked."""
@@ -307,6 +344,7 @@ def main():
     absurd()
     other_network()
     order()
+    transposed()
     salvage()
     return dmcheck.finish()
 

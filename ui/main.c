@@ -844,7 +844,7 @@ cmd_fix(const struct opts *o)
 		    "cfg; nothing written\n", k + 1);
 		goto out;
 	}
-	if (h->penalty >= 100)
+	if (h->penalty >= DM_FIT_PENALTY)
 		say(stderr, "warning: repair %ld reads implausibly (penalty "
 		    "%.1f)\n", k + 1, h->penalty);
 	if (h->lossy)
