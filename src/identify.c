@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "atomicfile.h"
+#include "sketch.h"
 #include "stats.h"
 
 #define BLOCK_MIN	1024u		/* floats */
@@ -40,7 +41,6 @@
 #define HEADS_MAX	16
 #define ANCHORS_MAX	12		/* anchors per head tried */
 #define CLASSES_MAX	100000
-#define CLOSEST_MAX	5
 
 const char *
 dm_fit_name(enum dm_fit fit)
@@ -832,14 +832,79 @@ dm_identify(struct dm_weights *w, const struct dm_catalog *cat,
 	if (id->nclosest > 1)
 		qsort(id->closest, id->nclosest, sizeof *id->closest,
 		    by_distance);
-	if (id->nclosest > CLOSEST_MAX)
-		id->nclosest = CLOSEST_MAX;
 	rc = 0;
 out:
 	free(wk.blocks);
 	if (rc == -1)
 		dm_ident_release(id);
 	return rc;
+}
+
+/* The conv layers of a net with arrays, as the sketch reads them. */
+static int
+conv_matches(const struct dm_layer *l, const struct dm_sk_layer *k)
+{
+	int g = l->groups > 0 ? l->groups : 1;
+
+	return l->filters == k->filters && l->size == k->size &&
+	    l->in_c / g == k->channels &&
+	    (l->batch_normalize != 0) == (k->batch_normalize != 0);
+}
+
+static int
+by_agreement(const void *pa, const void *pb)
+{
+	const struct dm_cand *a = pa, *b = pb;
+
+	if (a->agree != b->agree)
+		return a->agree > b->agree ? -1 : 1;
+	return by_distance(pa, pb);
+}
+
+void
+dm_ident_compare_sketch(struct dm_ident *id, const struct dm_sketch *sk,
+    size_t keep)
+{
+	const struct dm_layer *l;
+	struct dm_cand *c;
+	char more[256];
+	size_t i, j, k;
+
+	for (i = 0; i < id->nclosest; i++) {
+		c = &id->closest[i];
+		c->agree = 0;
+		for (j = 0, k = 0; j < c->net->nlayers; j++) {
+			l = &c->net->layers[j];
+			if (l->narrays == 0)
+				continue;
+			if (l->type != DM_L_CONV || k >= sk->n ||
+			    !conv_matches(l, &sk->layers[k]))
+				break;
+			c->agree++;
+			k++;
+		}
+		if (c->agree == 0)
+			continue;
+		if (j < c->net->nlayers && k < sk->n &&
+		    c->net->layers[j].type == DM_L_CONV)
+			snprintf(more, sizeof more, "; its first %ld conv layers "
+			    "are the data's, then layer %zu has %d filters of "
+			    "size %d on %d channels where the data has %d of "
+			    "size %d on %d", c->agree, j,
+			    c->net->layers[j].filters, c->net->layers[j].size,
+			    c->net->layers[j].in_c, sk->layers[k].filters,
+			    sk->layers[k].size, sk->layers[k].channels);
+		else
+			snprintf(more, sizeof more, "; its first %ld layers with "
+			    "parameters are the data's", c->agree);
+		if (strlen(c->note) + strlen(more) < sizeof c->note)
+			strcat(c->note, more);
+	}
+	if (id->nclosest > 1)
+		qsort(id->closest, id->nclosest, sizeof *id->closest,
+		    by_agreement);
+	if (id->nclosest > keep)
+		id->nclosest = keep;
 }
 
 void

@@ -102,6 +102,8 @@ struct dm_cand {
 	double		 score;
 	int		 plausible;
 	int64_t		 diff;		/* floats of the file less the cfg's */
+	long		 agree;		/* leading conv layers the sketch
+					   shares (dm_ident_compare_sketch) */
 	char		 note[512];	/* why it reads badly, or misses */
 };
 
@@ -113,7 +115,8 @@ struct dm_ident {
 	char		 writer_note[160];
 	struct dm_cand	*cands;		/* fitting, best first */
 	size_t		 ncands;
-	struct dm_cand	*closest;	/* not fitting, nearest first */
+	struct dm_cand	*closest;	/* not fitting, nearest in size
+					   first: every layout tried */
 	size_t		 nclosest;
 	size_t		 nlayouts;	/* layouts tried */
 	unsigned	 block;		/* floats per statistics block */
@@ -129,6 +132,17 @@ int		 dm_identify(struct dm_weights *w, const struct dm_catalog *cat,
 		     struct dm_error *err);
 
 void		 dm_ident_release(struct dm_ident *id);
+
+struct dm_sketch;
+
+/*
+ * Ranks the layouts that do not fit by how many of their leading conv
+ * layers the blind sketch of the file rebuilt (filters, size, input
+ * channels, batch norm), then by size, says in each one's note where it
+ * parts from the data, and keeps the first keep.
+ */
+void		 dm_ident_compare_sketch(struct dm_ident *id,
+		     const struct dm_sketch *sk, size_t keep);
 
 /* The fit's name as used in JSON ("exact", "partial", "none"). */
 const char	*dm_fit_name(enum dm_fit fit);

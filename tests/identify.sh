@@ -125,6 +125,21 @@ for fork in AlexeyAB pjreddie; do
 	json_ok "$fork yolov3-tiny-half.cfg, $d" top \
 	    name=reduced/$fork/yolov3-tiny-half.cfg fit=exact dialect=$d
 done
+# yolov3-tiny with a neck of its own: nothing fits, and the closest is
+# yolov3-tiny.cfg, which the sketch of the data follows up to that conv.
+line=$(grep -n '^filters=128' "$ab/yolov3-tiny.cfg" | sed -n 2p | cut -d: -f1)
+before=$(head -n "$line" "$ab/yolov3-tiny.cfg" | grep -c '^\[convolutional\]')
+before=$((before - 1))
+sed "${line}s/.*/filters=96/" "$ab/yolov3-tiny.cfg" >"$tmp/neck.cfg"
+make_weights "$tmp/neck.cfg" "$tmp/neck.weights" || fail "genweights neck"
+expect 1 "a neck of its own: no fit" -- "$DARKMAP" identify -f json \
+    "$tmp/neck.weights"
+json_ok "the closest is yolov3-tiny.cfg, its first $before convs agreeing" \
+    closest name=AlexeyAB/yolov3-tiny.cfg agreeing_conv_layers=$before
+expect 1 "the text says where it parts from the data" -- "$DARKMAP" identify \
+    "$tmp/neck.weights"
+grep_out "yolov3-tiny.cfg \(ab\): .*its first $before conv layers are the data's, then layer [0-9]+ has 128 filters of size 1 on [0-9]+ channels where the data has 96" \
+    "the closest names the layer where the data differs"
 expect 0 "DARKMAP_CFG_PATH adds a folder" -- env \
     DARKMAP_CFG_PATH="$tmp/nowhere:$fixtures/cfg/reduced/AlexeyAB" \
     "$DARKMAP" identify -f json "$fixtures/weights/AlexeyAB/yolov4-tiny-half.weights"

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Checks the JSON of `darkmap identify` (tests/identify.sh).
 
-usage: identify_check.py JSON top|tied|none [KEY=VALUE]...
+usage: identify_check.py JSON top|tied|none|closest [KEY=VALUE]...
        identify_check.py JSON sketch CFG-LAYOUT.json
 
 top:   the first candidate has every KEY=VALUE;
 tied:  some candidate scoring as high as the first has them;
-none:  no candidate is plausible.
+none:  no candidate is plausible;
+closest: the first of the layouts that do not fit has them.
 KEY is name (a suffix of one of the candidate's names), or any field of a
 candidate (classes, dialect, fit, cutoff, plausible_layers, layers), or
 header.FIELD, or change (a "key:from:to" one of its changes has).
@@ -62,10 +63,12 @@ def main():
         return 0
     if mode == "none":
         return 1 if any(c["plausible"] for c in cands) else 0
+    if mode == "closest":
+        cands = doc["closest"]
     if not cands:
         print("no candidates", file=sys.stderr)
         return 1
-    pool = cands[:1] if mode == "top" else \
+    pool = cands[:1] if mode in ("top", "closest") else \
         [c for c in cands if c["score"] == cands[0]["score"]]
     for c in pool:
         if all(matches(doc, c, cond) for cond in conds):

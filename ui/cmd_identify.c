@@ -22,6 +22,7 @@
 #define EXIT_USAGE	2
 #define EXIT_INPUT	3
 #define TEXT_SHOWN	5	/* candidates the text report shows */
+#define CLOSEST_SHOWN	5	/* layouts that do not fit, shown */
 
 static void msg(const char *, ...) __attribute__((format(printf, 1, 2)));
 
@@ -275,7 +276,8 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		    "\"plausible\":%s,\"score\":%.1f", c->plausible_layers,
 		    c->layers, c->plausible ? "true" : "false", c->score);
 	else
-		fprintf(fp, ",\"missing_floats\":%" PRId64, -c->diff);
+		fprintf(fp, ",\"missing_floats\":%" PRId64 ",\"agreeing_conv_"
+		    "layers\":%ld", -c->diff, c->agree);
 	fputs(",\"note\":", fp);
 	dm_json_string(fp, c->note);
 	if (c->fit != DM_FIT_NONE && (mf = open_memstream(&cmd, &len)) !=
@@ -519,6 +521,10 @@ cmd_identify(int argc, char **argv)
 			goto fail;
 		have_sk = 1;
 	}
+	if (have_sk)
+		dm_ident_compare_sketch(&id, &sk, CLOSEST_SHOWN);
+	else if (id.nclosest > CLOSEST_SHOWN)
+		id.nclosest = CLOSEST_SHOWN;
 	if (strcmp(format, "json") == 0)
 		json_report(stdout, argv[optind], &id, have_sk ? &sk : NULL);
 	else if (strcmp(format, "tsv") == 0)
