@@ -929,6 +929,7 @@ parse_lstm(struct dm_build *b)
 /*
  * The shape of a convolutional recurrent cell ([crnn], [conv_lstm]): its
  * convolutions run on the input size, and its output has `out' channels.
+ * Size, stride and groups must be positive.
  */
 static int
 conv_cell_shape(struct dm_build *b, int out, int size, int stride, int padding,
@@ -937,10 +938,12 @@ conv_cell_shape(struct dm_build *b, int out, int size, int stride, int padding,
 	struct dm_layer *l = b->l;
 	long long ow, oh;
 
-	set_in(b);
+	if (need_positive(b, "size", size) == -1 ||
+	    need_positive(b, "stride", stride) == -1 ||
+	    need_positive(b, "groups", groups) == -1)
+		return -1;
+	set_window(b, size, stride, stride);
 	l->filters = out;
-	l->size = size;
-	l->stride_x = l->stride_y = stride;
 	l->pad = padding;
 	l->groups = groups;
 	l->batch_normalize = bn;
@@ -992,11 +995,7 @@ parse_crnn(struct dm_build *b)
 		return -1;
 	if (need_positive(b, ab ? "output" : "output_filters", out) == -1 ||
 	    need_positive(b, ab ? "hidden" : "hidden_filters", hidden) == -1 ||
-	    need_positive(b, "size", size) == -1 ||
-	    need_positive(b, "stride", stride) == -1 ||
-	    need_positive(b, "groups", groups) == -1)
-		return -1;
-	if (conv_cell_shape(b, out, size, stride, padding, groups, bn) == -1)
+	    conv_cell_shape(b, out, size, stride, padding, groups, bn) == -1)
 		return -1;
 	if (add_conv_block(b, "input_layer", DM_BLOCK_CONV, b->c, hidden, size,
 	    groups, bn, 1, hidden, 0) == -1 ||
@@ -1024,11 +1023,7 @@ parse_conv_lstm(struct dm_build *b)
 	    geti(b, "bottleneck", 0, &neck) == -1)
 		return -1;
 	if (need_positive(b, "output", out) == -1 ||
-	    need_positive(b, "size", size) == -1 ||
-	    need_positive(b, "stride", stride) == -1 ||
-	    need_positive(b, "groups", groups) == -1)
-		return -1;
-	if (conv_cell_shape(b, out, size, stride, padding, groups, bn) == -1)
+	    conv_cell_shape(b, out, size, stride, padding, groups, bn) == -1)
 		return -1;
 	for (i = 0; peep && i < 3; i++)
 		if (add_conv_block(b, v[i], DM_BLOCK_CONV, out, out, size,
