@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include "cfg.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -72,22 +73,19 @@ static int
 cfg_add_warning(struct dm_cfg *cfg, struct dm_error *err, int line,
     const char *fmt, ...)
 {
-	char buf[512], **nw;
-	int *nl;
-	size_t cap;
+	char buf[512];
+	size_t cap = cfg->capwarnings;
 	va_list ap;
 
-	if (cfg->nwarnings == cfg->capwarnings) {
-		cap = cfg->capwarnings ? cfg->capwarnings * 2 : 8;
-		if ((nw = realloc(cfg->warnings, cap * sizeof *nw)) == NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		cfg->warnings = nw;
-		if ((nl = realloc(cfg->warning_lines, cap * sizeof *nl)) ==
-		    NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		cfg->warning_lines = nl;
-		cfg->capwarnings = cap;
-	}
+	/* The two arrays share one count of their room. */
+	if (dm_grow(&cfg->warnings, &cap, cfg->nwarnings,
+	    sizeof *cfg->warnings, 8, err) == -1)
+		return -1;
+	cap = cfg->capwarnings;
+	if (dm_grow(&cfg->warning_lines, &cap, cfg->nwarnings,
+	    sizeof *cfg->warning_lines, 8, err) == -1)
+		return -1;
+	cfg->capwarnings = cap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
@@ -103,17 +101,11 @@ cfg_add_section(struct dm_cfg *cfg, char *name, int line,
     struct dm_error *err)
 {
 	struct dm_section *s;
-	size_t cap;
 
-	if (cfg->nsects == cfg->capsects) {
-		cap = cfg->capsects ? cfg->capsects * 2 : 16;
-		s = realloc(cfg->sects, cap * sizeof *s);
-		if (s == NULL) {
-			free(name);
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		}
-		cfg->sects = s;
-		cfg->capsects = cap;
+	if (dm_grow(&cfg->sects, &cfg->capsects, cfg->nsects,
+	    sizeof *cfg->sects, 16, err) == -1) {
+		free(name);
+		return -1;
 	}
 	s = &cfg->sects[cfg->nsects++];
 	memset(s, 0, sizeof *s);
@@ -127,17 +119,11 @@ cfg_add_option(struct dm_section *s, char *key, char *value, int line,
     struct dm_error *err)
 {
 	struct dm_option *o;
-	size_t cap;
 
-	if (s->nopts == s->capopts) {
-		cap = s->capopts ? s->capopts * 2 : 8;
-		o = realloc(s->opts, cap * sizeof *o);
-		if (o == NULL) {
-			free(key);
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		}
-		s->opts = o;
-		s->capopts = cap;
+	if (dm_grow(&s->opts, &s->capopts, s->nopts, sizeof *s->opts, 8,
+	    err) == -1) {
+		free(key);
+		return -1;
 	}
 	o = &s->opts[s->nopts++];
 	o->key = key;		/* key and value share one allocation */

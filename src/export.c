@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include "export.h"
+#include "grow.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -149,18 +150,9 @@ static struct dm_xtensor *
 add_tensor(struct dm_export *ex, const char *key, struct dm_error *err)
 {
 	struct dm_xtensor *x;
-	size_t cap;
 
-	if (ex->n == ex->cap) {
-		cap = ex->cap ? ex->cap * 2 : 64;
-		x = realloc(ex->x, cap * sizeof *x);
-		if (x == NULL) {
-			dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		ex->x = x;
-		ex->cap = cap;
-	}
+	if (dm_grow(&ex->x, &ex->cap, ex->n, sizeof *ex->x, 64, err) == -1)
+		return NULL;
 	x = &ex->x[ex->n];
 	memset(x, 0, sizeof *x);
 	if ((x->key = strdup(key)) == NULL) {

@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include "layers.h"
+#include "grow.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -61,24 +62,20 @@ static int
 bwarn(struct dm_build *b, const char *fmt, ...)
 {
 	struct dm_net *net = b->net;
-	char msg[DM_ERROR_MAX], **nw;
+	char msg[DM_ERROR_MAX];
+	size_t cap = net->capwarnings;
 	va_list ap;
-	int n, *nl;
-	size_t cap;
+	int n;
 
-	if (net->nwarnings == net->capwarnings) {
-		cap = net->capwarnings ? net->capwarnings * 2 : 8;
-		if ((nw = realloc(net->warnings, cap * sizeof *nw)) == NULL)
-			return dm_error_set(b->err, DM_ERR_NOMEM,
-			    "out of memory");
-		net->warnings = nw;
-		if ((nl = realloc(net->warning_lines, cap * sizeof *nl)) ==
-		    NULL)
-			return dm_error_set(b->err, DM_ERR_NOMEM,
-			    "out of memory");
-		net->warning_lines = nl;
-		net->capwarnings = cap;
-	}
+	/* The two arrays share one count of their room. */
+	if (dm_grow(&net->warnings, &cap, net->nwarnings,
+	    sizeof *net->warnings, 8, b->err) == -1)
+		return -1;
+	cap = net->capwarnings;
+	if (dm_grow(&net->warning_lines, &cap, net->nwarnings,
+	    sizeof *net->warning_lines, 8, b->err) == -1)
+		return -1;
+	net->capwarnings = cap;
 	n = snprintf(msg, sizeof msg, "%s:%d: layer %zu %s: ", b->cfg->path,
 	    b->l->line, b->l->index, b->l->label);
 	if (n < 0 || (size_t)n >= sizeof msg)
@@ -275,19 +272,12 @@ add_array(struct dm_build *b, const char *sub, enum dm_role role,
 {
 	struct dm_net *net = b->net;
 	struct dm_array *a;
-	size_t cap;
 
 	if (load_count == 0 && save_count == 0)
 		return 0;
-	if (net->narrays == net->caparrays) {
-		cap = net->caparrays ? net->caparrays * 2 : 256;
-		a = realloc(net->arrays, cap * sizeof *a);
-		if (a == NULL)
-			return dm_error_set(b->err, DM_ERR_NOMEM,
-			    "out of memory");
-		net->arrays = a;
-		net->caparrays = cap;
-	}
+	if (dm_grow(&net->arrays, &net->caparrays, net->narrays,
+	    sizeof *net->arrays, 256, b->err) == -1)
+		return -1;
 	a = &net->arrays[net->narrays++];
 	memset(a, 0, sizeof *a);
 	a->layer = b->l->index;

@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include "zipw.h"
+#include "grow.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,7 +125,7 @@ dm_zipw_begin(struct dm_zipw *z, const char *name, uint64_t size,
 	struct dm_zipw_entry *e;
 	const char *path = z->af->path;
 	uint64_t off, data;
-	size_t namelen, xlen, cap, k;
+	size_t namelen, xlen, k;
 	int zip64;
 
 	if (z->open)
@@ -138,15 +139,9 @@ dm_zipw_begin(struct dm_zipw *z, const char *name, uint64_t size,
 	if (dm_zipw_data_offset(z, off, namelen, size, &data) == -1)
 		return dm_error_file(err, DM_ERR_RANGE, path, "%s: archive "
 		    "too large", name);
-	if (z->nent == z->capent) {
-		cap = z->capent != 0 ? z->capent * 2 : 16;
-		if (cap > SIZE_MAX / sizeof *e)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		if ((e = realloc(z->ent, cap * sizeof *e)) == NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		z->ent = e;
-		z->capent = cap;
-	}
+	if (dm_grow(&z->ent, &z->capent, z->nent, sizeof *z->ent, 16,
+	    err) == -1)
+		return -1;
 	e = &z->ent[z->nent];
 	memset(e, 0, sizeof *e);
 	if ((e->name = strdup(name)) == NULL)
