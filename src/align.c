@@ -22,6 +22,8 @@
 #include <string.h>
 
 #include "report.h"
+#include "verdict.h"
+#include "weights.h"
 
 #define MAX_CELLS	((size_t)16 << 20)
 
@@ -664,6 +666,36 @@ out:
 		dm_align_free(al);
 		return NULL;
 	}
+	return al;
+}
+
+struct dm_align *
+dm_align_net(const struct dm_net *net, const struct dm_target *t,
+    struct dm_export **exp, struct dm_error *err)
+{
+	struct dm_export_opts xo;
+	struct dm_weights all;
+	struct dm_verdict v;
+	struct dm_export *ex;
+	struct dm_align *al;
+
+	/* A file that ends nowhere has every array. */
+	memset(&all, 0, sizeof all);
+	all.path = (char *)t->path;
+	all.fd = -1;
+	all.size = UINT64_MAX;
+	memset(&v, 0, sizeof v);
+	v.kind = DM_V_EXACT;
+	memset(&xo, 0, sizeof xo);
+	xo.names = DM_NAMES_DARKMAP;
+	xo.force = 1;
+	if ((ex = dm_export_plan(net, &all, &v, &xo, err)) == NULL)
+		return NULL;
+	if ((al = dm_align_new(net, ex, t, err)) == NULL) {
+		dm_export_free(ex);
+		return NULL;
+	}
+	*exp = ex;
 	return al;
 }
 

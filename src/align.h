@@ -77,6 +77,15 @@ struct dm_align	*dm_align_new(const struct dm_net *net,
 
 void		 dm_align_free(struct dm_align *al);
 
+/*
+ * The alignment of every array net lays out, whatever a weights file
+ * holds (the plan reads no data), to t: *ex receives the plan it
+ * borrows, to be freed with dm_export_free() after the alignment.
+ */
+struct dm_align	*dm_align_net(const struct dm_net *net,
+		     const struct dm_target *t, struct dm_export **ex,
+		     struct dm_error *err);
+
 /* Whether every parameter on both sides is paired and exportable. */
 int		 dm_align_complete(const struct dm_align *al);
 

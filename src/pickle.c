@@ -300,7 +300,8 @@ op_global(struct pr *r)
 	    strcmp(name, "_rebuild_tensor_v2") == 0)
 		which = G_REBUILD_TENSOR_V2;
 	else if (strcmp(mod, "torch._utils") == 0 &&
-	    strcmp(name, "_rebuild_parameter") == 0)
+	    (strcmp(name, "_rebuild_parameter") == 0 ||
+	    strcmp(name, "_rebuild_parameter_with_state") == 0))
 		which = G_REBUILD_PARAMETER;
 	else if (strcmp(mod, "torch") == 0) {
 		for (k = 0; k < NSTORAGES; k++)
@@ -435,8 +436,11 @@ op_reduce(struct pr *r)
 		return pushnew(r, DM_PV_DICT, NULL);
 	}
 	if (g == G_REBUILD_PARAMETER) {
-		/* _rebuild_parameter(data, requires_grad, hooks): data. */
-		if (a->nitems != 3 ||
+		/*
+		 * _rebuild_parameter(data, requires_grad, hooks[, state]):
+		 * data, whatever the state (set on the parameter, unread).
+		 */
+		if ((a->nitems != 3 && a->nitems != 4) ||
 		    r->p->v[a->items[0]].kind != DM_PV_TENSOR)
 			return perr(r, "_rebuild_parameter without a tensor");
 		return push(r, a->items[0]);

@@ -384,11 +384,21 @@ vm_field_edit(char *buf, size_t *len, size_t cap, int *fresh,
 }
 
 int
+vm_prompt_accept_rename(struct dm_vm *vm)
+{
+	vm->prompt.kind = DM_PROMPT_NONE;
+	return accept_override(vm, "rename", skip_space(vm->prompt.buf));
+}
+
+int
 vm_prompt_do(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	struct dm_vm_prompt *p = &vm->prompt;
 	int f;
 
+	if (p->kind == DM_PROMPT_TARGET &&
+	    (f = vm_target_prompt_do(vm, act, arg)) != 0)
+		return f;
 	switch (act) {
 	case DM_ACT_ACCEPT:
 		return prompt_accept(vm);
@@ -399,6 +409,8 @@ vm_prompt_do(struct dm_vm *vm, enum dm_act act, long arg)
 	default:
 		f = vm_field_edit(p->buf, &p->len, sizeof p->buf, &p->fresh,
 		    act, arg);
+		if ((f & DM_VM_REDRAW) && p->kind == DM_PROMPT_TARGET)
+			vm_target_prompt_edited(vm);
 		return f != 0 ? f : DM_VM_BELL;
 	}
 }

@@ -98,6 +98,7 @@ dm_vm_free(struct dm_vm *vm)
 {
 	if (vm == NULL)
 		return;
+	vm_target_free(vm);
 	dm_session_free(vm->s);
 	free(vm);
 }
@@ -358,7 +359,7 @@ dm_vm_row_flagged(const struct dm_vm *vm, long row)
 		return v == DM_V_NOT_WEIGHTS || header_doubtful(vm);
 	m = dm_session_mark(vm->s, (size_t)li);
 	return m == DM_MARK_SUSPECT || m == DM_MARK_BAD ||
-	    m == DM_MARK_MISMATCH;
+	    m == DM_MARK_MISMATCH || dm_vm_target_flagged(vm, (size_t)li);
 }
 
 void
@@ -1510,6 +1511,7 @@ static vm_act_fn *const main_actions[] = {
 	[DM_ACT_PERMUTE] = vm_open_array_prompt,
 	[DM_ACT_RESHAPE] = vm_open_array_prompt,
 	[DM_ACT_RENAME] = vm_open_array_prompt,
+	[DM_ACT_TARGET_KEY] = vm_open_target_prompt,
 	[DM_ACT_CLEAR] = vm_edit_clear,
 	[DM_ACT_CLEAR_ALL] = vm_edit_clear,
 	[DM_ACT_UNDO] = vm_undo_redo,

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "align.h"
 #include "diagnose.h"
 #include "endian.h"
 #include "error.h"
@@ -70,6 +71,7 @@ enum dm_prompt {
 	DM_PROMPT_RESHAPE,	/* exported shape of the array */
 	DM_PROMPT_RENAME,	/* exported key of the array */
 	DM_PROMPT_DATA_END,	/* the data ends here */
+	DM_PROMPT_TARGET,	/* a target key, as a rename */
 	DM_PROMPT_SAVE,		/* profile path */
 	DM_PROMPT_WRITE_CFG	/* corrected cfg path */
 };
@@ -107,6 +109,7 @@ enum dm_act {
 	DM_ACT_COUNT,			/* prompt */
 	DM_ACT_TRANSPOSE_ARRAY,		/* toggle */
 	DM_ACT_PERMUTE, DM_ACT_RESHAPE, DM_ACT_RENAME,	/* prompts */
+	DM_ACT_TARGET_KEY,		/* prompt: one of the target's keys */
 	DM_ACT_CLEAR,			/* the selection's overrides */
 	DM_ACT_CLEAR_ALL,		/* every override */
 	DM_ACT_UNDO, DM_ACT_REDO,
@@ -363,6 +366,31 @@ int		 dm_vm_xfield_active(const struct dm_vm *vm, enum dm_xfield f);
 
 /* The choice a field of the export dialog shows, -1 for a text field. */
 int		 dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f);
+
+/*
+ * The target model (--target), borrowed until dm_vm_free() or the next
+ * call; NULL for none.  The arrays are aligned to it again after each
+ * edit.
+ */
+void		 dm_vm_set_target(struct dm_vm *vm, const struct dm_target *t);
+
+/*
+ * The target key of array ai (NULL when none pairs), the pair's
+ * confidence and enum dm_align_flags.  Returns -1 without a target, 1
+ * for an array that is not exported, 0 otherwise.
+ */
+int		 dm_vm_target_pair(const struct dm_vm *vm, size_t ai,
+		     const char **key, double *conf, unsigned *flags);
+
+/*
+ * Whether layer li has an array without a target key, or whose pair is
+ * uncertain or cannot be exported (the problem keys go there too).
+ */
+int		 dm_vm_target_flagged(const struct dm_vm *vm, size_t li);
+
+/* One line on the alignment into buf, or NULL without a target. */
+const char	*dm_vm_target_summary(const struct dm_vm *vm, char *buf,
+		     size_t len);
 
 /* Sets the message line. */
 void		 dm_vm_message(struct dm_vm *vm, int error, const char *fmt,

@@ -48,6 +48,9 @@ struct dm_vm {
 	void		(*on_progress)(struct dm_vm *, void *);
 	void		*progress_ctx;
 
+	/* The target model and its alignment (vmtarget.c), or NULL. */
+	struct vm_target *tg;
+
 	/* Histogram cache. */
 	long		 hist_array;
 	unsigned	 hist_serial;
@@ -151,6 +154,22 @@ vm_act_fn	 vm_open_search, vm_open_goto, vm_open_data_end,
  */
 int		 vm_field_edit(char *buf, size_t *len, size_t cap, int *fresh,
 		     enum dm_act act, long arg);
+
+/* Accepts the open prompt's text as the rename override. */
+int		 vm_prompt_accept_rename(struct dm_vm *vm);
+
+/* vmtarget.c */
+
+void		 vm_target_free(struct dm_vm *vm);
+/* Opens the prompt of the target keys (DM_ACT_TARGET_KEY). */
+vm_act_fn	 vm_open_target_prompt;
+/*
+ * What choosing (Up, Down) and accepting do while that prompt is open; 0
+ * for the other actions, which edit the text as in any prompt, after
+ * which vm_target_prompt_edited() searches again.
+ */
+vm_act_fn	 vm_target_prompt_do;
+void		 vm_target_prompt_edited(struct dm_vm *vm);
 
 /* xdialog.c */
 

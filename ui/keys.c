@@ -142,6 +142,11 @@ static const struct binding bindings[] = {
 	    "selected array" },
 	{ KM_MAIN, 'R', "R", DM_ACT_RENAME, 0, "the exported key of the "
 	    "selected array" },
+	{ KM_MAIN, 'K', "K", DM_ACT_TARGET_KEY, 0, "with --target: the "
+	    "selected array's key, one of the target's unmatched keys (type to "
+	    "search, Up and Down to choose)" },
+	{ KM_EDIT, TUI_FN(KEY_UP), "Up", DM_ACT_UP, 0, NULL },
+	{ KM_EDIT, TUI_FN(KEY_DOWN), "Down", DM_ACT_DOWN, 0, NULL },
 	{ KM_MAIN, 'x', "x", DM_ACT_CLEAR, 0, "clear the selected layer's "
 	    "overrides" },
 	{ KM_MAIN, TUI_FN(KEY_DC), "Delete", DM_ACT_CLEAR, 0, JOIN },

@@ -520,7 +520,7 @@ inspect_target(const struct opts *o, struct dm_session *s, int rc)
 	if (o->format != DM_REPORT_JSON)
 		putchar('\n');
 	if ((t = target_inspect(stdout, o->format == DM_REPORT_JSON,
-	    dm_session_net(s), o->cfg, &err)) == -1 || fflush(stdout) == EOF)
+	    dm_session_net(s), &err)) == -1 || fflush(stdout) == EOF)
 		return fail(s, &err);
 	dm_session_free(s);
 	return rc != 0 ? rc : t != 0 ? EXIT_MISMATCH : 0;
@@ -917,12 +917,13 @@ cmd_interface(const struct opts *o)
 	if (o->weights == NULL && cmd_identify_hint(o->cfg))
 		return EXIT_INPUT;
 	if ((s = open_session(o, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
-	    &err)) == NULL)
+	    &err)) == NULL || open_target(o, s, &err) == -1)
 		return fail(s, &err);
 	if ((vm = dm_vm_new(s, &err)) == NULL) {
 		say(stderr, "%s\n", err.msg);
 		return dm_status_exit(err.code);
 	}
+	target_show(vm);
 	note_message(vm, s);
 	rc = tui_run(vm);
 	dm_vm_free(vm);

@@ -11,7 +11,6 @@
 
 #include "align.h"
 #include "target.h"
-#include "weights.h"
 
 /* The target of this run (a command loads at most one). */
 static struct dm_target *target;
@@ -45,6 +44,16 @@ target_record(struct dm_ovr *p)
 }
 
 void
+target_show(struct dm_vm *vm)
+{
+	char buf[256];
+
+	dm_vm_set_target(vm, target);
+	if (dm_vm_target_summary(vm, buf, sizeof buf) != NULL)
+		dm_vm_message(vm, 0, "%s", buf);
+}
+
+void
 target_close(void)
 {
 	dm_target_free(target);
@@ -53,34 +62,14 @@ target_close(void)
 
 int
 target_inspect(FILE *out, int json, const struct dm_net *net,
-    const char *cfg, struct dm_error *err)
+    struct dm_error *err)
 {
-	struct dm_export_opts xo;
-	struct dm_weights all;
-	struct dm_verdict v;
 	struct dm_export *ex;
 	struct dm_align *al;
 	int rc;
 
-	/*
-	 * Every array the cfg lays out, whatever the weights file holds:
-	 * the plan reads no data, and a file that ends nowhere has them all.
-	 */
-	memset(&all, 0, sizeof all);
-	all.path = (char *)cfg;
-	all.fd = -1;
-	all.size = UINT64_MAX;
-	memset(&v, 0, sizeof v);
-	v.kind = DM_V_EXACT;
-	memset(&xo, 0, sizeof xo);
-	xo.names = DM_NAMES_DARKMAP;
-	xo.force = 1;
-	if ((ex = dm_export_plan(net, &all, &v, &xo, err)) == NULL)
+	if ((al = dm_align_net(net, target, &ex, err)) == NULL)
 		return -1;
-	if ((al = dm_align_new(net, ex, target, err)) == NULL) {
-		dm_export_free(ex);
-		return -1;
-	}
 	rc = json ? dm_align_json(out, al) : dm_align_text(out, al);
 	if (rc == 0)
 		rc = dm_align_complete(al) ? 0 : 1;
@@ -89,6 +78,12 @@ target_inspect(FILE *out, int json, const struct dm_net *net,
 	dm_align_free(al);
 	dm_export_free(ex);
 	return rc;
+}
+
+const struct dm_target *
+target_loaded(void)
+{
+	return target;
 }
 
 int

@@ -11,6 +11,8 @@
 #include "export.h"
 #include "net.h"
 #include "override.h"
+#include "target.h"
+#include "vm.h"
 
 /*
  * Loads the target at path for this run; warns on warn when the profile
@@ -28,7 +30,10 @@ void	target_record(struct dm_ovr *p);
  * parameter pairs and can be exported, 1 when not, -1 with err set.
  */
 int	target_inspect(FILE *out, int json, const struct dm_net *net,
-	    const char *cfg, struct dm_error *err);
+	    struct dm_error *err);
+
+/* The target of this run, or NULL. */
+const struct dm_target *target_loaded(void);
 
 /*
  * convert --target: turns ex (planned in darkmap's scheme) into the
@@ -37,6 +42,9 @@ int	target_inspect(FILE *out, int json, const struct dm_net *net,
  */
 int	target_convert(struct dm_export *ex, int force, FILE *warn,
 	    struct dm_error *err);
+
+/* Hands the target of this run, if any, to the interface. */
+void	target_show(struct dm_vm *vm);
 
 /* Releases the target of this run. */
 void	target_close(void);

@@ -319,6 +319,34 @@ layer_warnings(struct dm_vm *vm, struct text *x, size_t li)
 	warnings_text(vm, x, (long)li + 1, "");
 }
 
+/*
+ * With a target model, the key array ai goes to under its line: flagged
+ * when there is none, the pair cannot be written or is uncertain.
+ */
+static void
+target_line(struct dm_vm *vm, struct text *x, size_t ai)
+{
+	const char *key;
+	unsigned flags;
+	double conf;
+	struct line *ln;
+
+	if (dm_vm_target_pair(vm, ai, &key, &conf, &flags) != 0)
+		return;
+	if (key == NULL)
+		ln = add(x, TUI_S_MISMATCH, "  -> no target key (K assigns "
+		    "one)");
+	else
+		ln = add(x, flags & DM_AL_FATAL ? TUI_S_MISMATCH :
+		    conf < DM_AL_LOW ? TUI_S_SUSPECT : TUI_S_DIM, "  -> %s "
+		    "%.2f%s%s", key, conf, flags & DM_AL_CLASSES ?
+		    " classes differ" : flags & DM_AL_SHAPE ? " shape differs" :
+		    flags & DM_AL_DTYPE ? " dtype" : flags & DM_AL_TRANSPOSED ?
+		    " transposed" : flags & DM_AL_RESHAPED ? " reshaped" : "",
+		    flags & DM_AL_RENAMED ? " (K)" : "");
+	ln->array = (long)ai;
+}
+
 static void
 layer_text(struct dm_vm *vm, struct text *x, size_t li)
 {
@@ -416,6 +444,7 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 		ln = add(x, (long)i == dm_vm_array(vm) ? TUI_S_SEL_DIM : st, "%s",
 		    buf);
 		ln->array = (long)i;
+		target_line(vm, x, i);
 	}
 	if (dm_vm_array(vm) >= 0 && dm_vm_net(vm)->arrays[dm_vm_array(vm)].layer == li)
 		array_stats(vm, x, &dm_vm_net(vm)->arrays[dm_vm_array(vm)],

@@ -1533,6 +1533,103 @@ test_save_over_profile(void **state)
 	dm_vm_free(vm);
 }
 
+/*
+ * A target model: the net's arrays in darkmap's scheme but layer 6's,
+ * and an extra key of its weight's shape at the end, which only K can
+ * give it.
+ */
+static void
+test_target(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	const struct dm_net *net = dm_vm_net(vm);
+	struct dm_target *t;
+	struct dm_error err;
+	const char *key;
+	char k[160];
+	unsigned flags;
+	double conf;
+	size_t ai, w6 = SIZE_MAX;
+	FILE *fp;
+	int d;
+
+	(void)state;
+	fp = fopen(tmp_path("t.keys.tsv"), "w");
+	assert_non_null(fp);
+	fprintf(fp, "key\tshape\tdtype\n");
+	for (ai = 0; ai < net->narrays; ai++) {
+		const struct dm_array *a = &net->arrays[ai];
+
+		if (a->layer == 6) {
+			if (a->role == DM_ROLE_WEIGHTS)
+				w6 = ai;
+			continue;
+		}
+		dm_export_darkmap_key(net, ai, k, sizeof k);
+		fprintf(fp, "%s\t", k);
+		for (d = 0; d < a->ndim; d++)
+			fprintf(fp, "%s%llu", d ? "," : "",
+			    (unsigned long long)a->cur_shape[d]);
+		fprintf(fp, "\tfloat32\n");
+		if (a->role == DM_ROLE_ROLLING_VARIANCE)
+			fprintf(fp, "layers.%zu.bn.num_batches_tracked\t\t"
+			    "int64\n", a->layer);
+	}
+	assert_true(w6 != SIZE_MAX);
+	fprintf(fp, "extra.weight\t");
+	for (d = 0; d < net->arrays[w6].ndim; d++)
+		fprintf(fp, "%s%llu", d ? "," : "",
+		    (unsigned long long)net->arrays[w6].cur_shape[d]);
+	fprintf(fp, "\tfloat32\n");
+	fclose(fp);
+	dm_error_clear(&err);
+	t = dm_target_load(tmp_path("t.keys.tsv"), &err);
+	if (t == NULL)
+		fail_msg("%s", err.msg);
+
+	assert_int_equal(dm_vm_target_pair(vm, 0, &key, &conf, &flags), -1);
+	assert_false(dm_vm_target_flagged(vm, 0));
+	dm_vm_set_target(vm, t);
+	assert_int_equal(dm_vm_target_pair(vm, 0, &key, &conf, &flags), 0);
+	assert_string_equal(key, "layers.0.bn.bias");
+	assert_true(conf >= 0.99);
+	assert_int_equal(dm_vm_target_pair(vm, w6, &key, &conf, &flags), 0);
+	assert_null(key);
+	assert_false(dm_vm_target_flagged(vm, 4));
+	assert_true(dm_vm_target_flagged(vm, 6));
+	assert_true(dm_vm_row_flagged(vm, 7));
+
+	/* K on layer 6's weights: one candidate; Down wraps to it. */
+	dm_vm_do(vm, DM_ACT_SELECT_ARRAY, (long)w6);
+	dm_vm_do(vm, DM_ACT_TARGET_KEY, 0);
+	assert_non_null(dm_vm_prompt(vm));
+	assert_non_null(strstr(dm_vm_prompt(vm)->label, "1 of 1: extra.weight"));
+	type(vm, "nothing like it");
+	assert_non_null(strstr(dm_vm_prompt(vm)->label, "0 of 0"));
+	assert_true(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_BELL);
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, "xtra");
+	dm_vm_do(vm, DM_ACT_DOWN, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_null(dm_vm_prompt(vm));
+	assert_string_equal(dm_ovr_find_array(dm_vm_ovr(vm), 6,
+	    "weights")->rename, "extra.weight");
+	assert_int_equal(dm_vm_target_pair(vm, w6, &key, &conf, &flags), 0);
+	assert_string_equal(key, "extra.weight");
+	assert_true(flags & DM_AL_RENAMED);
+	/* Undo takes it back. */
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_int_equal(dm_vm_target_pair(vm, w6, &key, &conf, &flags), 0);
+	assert_null(key);
+	/* Without a target, K says how to get one. */
+	dm_vm_set_target(vm, NULL);
+	assert_true(dm_vm_do(vm, DM_ACT_TARGET_KEY, 0) & DM_VM_BELL);
+	assert_null(dm_vm_prompt(vm));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "--target"));
+	dm_vm_free(vm);
+	dm_target_free(t);
+}
+
 int
 main(void)
 {
@@ -1561,6 +1658,7 @@ main(void)
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_random_warnings),
 		cmocka_unit_test(test_autosave_paths),
+		cmocka_unit_test(test_target),
 	};
 	char cmd[PATH_MAX + 16];
 	int rc;
