@@ -399,7 +399,7 @@ cut_after(const struct dm_net *net, uint64_t f)
 /* Tries one layout in one dialect. */
 static int
 try_layout(struct work *wk, const struct dm_cat_entry *e,
-    enum dm_dialect d, struct dm_error *err)
+    enum dm_dialect d, unsigned hsize, int alt, struct dm_error *err)
 {
 	struct dm_ident *id = wk->id;
 	const struct dm_net *net = e->net;
@@ -407,7 +407,6 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 	struct dm_cand *c, tmp;
 	struct dm_net *nn;
 	struct dm_error e2;
-	unsigned hsize = id->hsize[d];
 	uint64_t f, t = net->total_floats;
 	int64_t diff, target, sb = 0, sk = 0, x, a;
 	size_t nbefore = id->ncands, i;
@@ -415,7 +414,8 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 	int64_t dc, s = 0, same_filters = 0;
 	int classes;
 
-	id->nlayouts++;
+	if (!alt)
+		id->nlayouts++;
 	if (id->size < hsize)
 		return 0;
 	f = (id->size - hsize) / 4;
@@ -428,6 +428,7 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 			c->net = e->net;
 			c->dialect = d;
 			c->hsize = hsize;
+			c->hsize_rule = id->hsize[d];
 			c->fit = diff == 0 ? DM_FIT_EXACT : DM_FIT_PARTIAL;
 			c->cutoff = diff == 0 ? -1 : cut;
 		}
@@ -500,6 +501,7 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 				c->net = nn;
 				c->own_net = 1;
 				c->hsize = hsize;
+				c->hsize_rule = id->hsize[d];
 				c->fit = DM_FIT_EXACT;
 				c->cutoff = -1;
 				c->first_bad = -1;
@@ -521,7 +523,7 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 			    !hs.classifier ? hs.uniform_a : 0;
 		}
 	}
-	if (id->ncands > nbefore)
+	if (id->ncands > nbefore || alt)
 		return 0;
 	if ((c = new_cand(wk, 1, err)) == NULL)
 		return -1;
@@ -529,6 +531,7 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 	c->net = e->net;
 	c->dialect = d;
 	c->hsize = hsize;
+	c->hsize_rule = id->hsize[d];
 	c->diff = diff;
 	c->classes = c->classes0 = find_heads(net, &hs) > 0 ? hs.classes0 : -1;
 	if ((id->size - hsize) % 4 != 0)
@@ -544,6 +547,24 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 		    " floats (%" PRId64 " bytes) fewer than the %" PRIu64
 		    " the cfg reads, and does not end after a layer", -diff,
 		    -diff * 4, t);
+	return 0;
+}
+
+/*
+ * Tries a layout with the header the dialect's rule gives, and with 16
+ * bytes too when that is 20 and seen's upper half is not zero: a 4-byte
+ * seen written by a 32-bit build under a version that says 8.
+ */
+static int
+try_headers(struct work *wk, const struct dm_cat_entry *e,
+    enum dm_dialect d, struct dm_error *err)
+{
+	unsigned h = wk->id->hsize[d];
+
+	if (try_layout(wk, e, d, h, 0, err) == -1)
+		return -1;
+	if (h == 20 && wk->id->seen_high)
+		return try_layout(wk, e, d, 16, 1, err);
 	return 0;
 }
 
@@ -693,6 +714,8 @@ judge(struct work *wk, struct dm_cand *c, struct dm_error *err)
 		c->score -= 1;
 	if (c->anchors != c->anchors0)
 		c->score -= 3;
+	if (c->hsize != wk->id->hsize[c->dialect])
+		c->score -= 2;
 	if (bad_layer >= 0)
 		snprintf(c->note, sizeof c->note, "the data first reads badly "
 		    "at layer %ld [%s] (%s)", bad_layer,
@@ -771,6 +794,7 @@ forensics(struct dm_ident *id, const struct dm_weights *w)
 	else
 		snprintf(id->writer_note, sizeof id->writer_note, "a version "
 		    "neither fork writes");
+	id->seen_high = h->size == 20 && (h->seen >> 32) != 0;
 	(void)w;
 }
 
@@ -815,13 +839,13 @@ dm_identify(struct dm_weights *w, const struct dm_catalog *cat,
 		    id->hsize[0] == id->hsize[1]) {
 			/* One ledger, one header: the writer's fork. */
 			pick = id->writer;
-			if (try_layout(&wk, e, (enum dm_dialect)pick, err) == -1)
+			if (try_headers(&wk, e, (enum dm_dialect)pick, err) == -1)
 				goto out;
 			continue;
 		}
 		for (d = DM_DIALECT_AB; d <= DM_DIALECT_PJ; d++)
 			if ((both & DM_DIALECT_BIT(d)) &&
-			    try_layout(&wk, e, (enum dm_dialect)d, err) == -1)
+			    try_headers(&wk, e, (enum dm_dialect)d, err) == -1)
 				goto out;
 	}
 	for (i = 0; i < id->ncands; i++)

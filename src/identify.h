@@ -88,7 +88,10 @@ struct dm_cand {
 					   own_net, else the entry's */
 	int		 own_net;
 	enum dm_dialect	 dialect;
-	unsigned	 hsize;		/* header size it is read with */
+	unsigned	 hsize;		/* header size it is read with: the
+					   dialect's rule, or 16 when
+					   seen_high */
+	unsigned	 hsize_rule;	/* the one the dialect's rule gives */
 	int		 classes;	/* -1 when the cfg has none */
 	int		 classes0;	/* the cfg's own */
 	int		 anchors, anchors0; /* per head, 0 without heads */
@@ -112,6 +115,9 @@ struct dm_ident {
 	struct dm_header hdr;		/* as the preferred dialect reads it */
 	unsigned	 hsize[2];	/* header size by dialect */
 	enum dm_dialect	 writer;	/* the fork the version points to */
+	int		 seen_high;	/* an 8-byte seen above 2^32: perhaps
+					   4 bytes of seen and a float, so
+					   16-byte headers are tried too */
 	char		 writer_note[160];
 	struct dm_cand	*cands;		/* fitting, best first */
 	size_t		 ncands;

@@ -96,6 +96,20 @@ expect 0 "a 16-byte header" -- "$DARKMAP" identify -f json "$tmp/old.weights"
 json_ok "16-byte header: tiny.cfg, exact" top name=AlexeyAB/tiny.cfg \
     fit=exact header.size=16 header.seen=7 header.minor=1
 
+# A 32-bit build's 0.2.0 header: 4 bytes of seen where the version says 8.
+{ printf '\000\000\000\000\002\000\000\000\000\000\000\000\011\000\000\000'
+  tail -c +21 "$fixtures/weights/pjreddie/tiny.weights"; } >"$tmp/pj32.weights"
+expect 0 "a 4-byte seen under version 0.2.0" -- "$DARKMAP" identify -f json \
+    "$tmp/pj32.weights"
+json_ok "read with a 16-byte header: tiny.cfg, pj" top name=pjreddie/tiny.cfg \
+    dialect=pj header_size=16 fit=exact plausible=true
+expect 0 "its text" -- "$DARKMAP" identify "$tmp/pj32.weights"
+grep_out "seen's upper half is not zero" "the header line says why 16 bytes are tried"
+grep_out "open +darkmap -d pj --header=16 " "the command reads it with --header=16"
+cmd=$(sed -n 's/^ *open *//p' "$tmp/out" | head -n 1)
+expect 0 "that command, as inspect, fits exactly" -- sh -c \
+    "$(printf '%s' "$cmd" | sed "s|^darkmap|'$DARKMAP' inspect --no-stats|")"
+
 # Darknet's own files.
 expect 0 "AlexeyAB's tiny.weights" -- "$DARKMAP" identify -f json "$w"
 json_ok "tiny.weights: tiny.cfg, ab, 1000 classes" top name=tiny.cfg \

@@ -99,6 +99,8 @@ open_command(FILE *fp, const struct dm_cand *c, size_t rank,
 
 	if (c->nchanges == 0) {
 		fprintf(fp, "darkmap -d %s ", dialect_name(c->dialect));
+		if (c->hsize != c->hsize_rule)
+			fprintf(fp, "--header=%u ", c->hsize);
 		shell_word(fp, dm_cand_cfg(c));
 		fputc(' ', fp);
 		shell_word(fp, weights);
@@ -115,6 +117,8 @@ open_command(FILE *fp, const struct dm_cand *c, size_t rank,
 	fputc(' ', fp);
 	shell_word(fp, weights);
 	fprintf(fp, " && darkmap -d %s ", dialect_name(c->dialect));
+	if (c->hsize != c->hsize_rule)
+		fprintf(fp, "--header=%u ", c->hsize);
 	shell_word(fp, name);
 	fputc(' ', fp);
 	shell_word(fp, weights);
@@ -132,6 +136,10 @@ text_header(FILE *fp, const char *weights, const struct dm_ident *id,
 	fprintf(fp, "header     %d.%d.%d, seen %" PRIu64 " (%u bytes), %s: %s\n",
 	    h->major, h->minor, h->revision, h->seen, h->size - 12,
 	    h->transpose ? "transposed" : "not transposed", id->writer_note);
+	if (id->seen_high)
+		fprintf(fp, "           seen's upper half is not zero: perhaps "
+		    "a 4-byte seen (a 32-bit build); a 16-byte header is "
+		    "tried too\n");
 	if (id->hsize[0] != id->hsize[1])
 		fprintf(fp, "           AlexeyAB reads a %u-byte header, "
 		    "pjreddie a %u-byte one\n", id->hsize[0], id->hsize[1]);
@@ -169,6 +177,9 @@ text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		dm_fputs_printable(fp, sum);
 		fputc('\n', fp);
 	}
+	if (c->hsize != c->hsize_rule)
+		fprintf(fp, "   header     read as %u bytes, not the %u the "
+		    "version gives: a 4-byte seen\n", c->hsize, c->hsize_rule);
 	if (c->fit == DM_FIT_PARTIAL)
 		fprintf(fp, "   fit        partial: cutoff %ld (layers 0-%ld, "
 		    "as Darknet's partial writes them)\n", c->cutoff,
@@ -266,7 +277,8 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		dm_json_string(fp, ch->to);
 		fputc('}', fp);
 	}
-	fprintf(fp, "],\"fit\":\"%s\",\"cutoff\":", dm_fit_name(c->fit));
+	fprintf(fp, "],\"header_size\":%u,\"fit\":\"%s\",\"cutoff\":",
+	    c->hsize, dm_fit_name(c->fit));
 	if (c->fit == DM_FIT_PARTIAL)
 		fprintf(fp, "%ld", c->cutoff);
 	else
