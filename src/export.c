@@ -255,6 +255,15 @@ darkmap_suffix(const struct dm_net *net, const struct dm_array *a, char *buf,
 	    param);
 }
 
+void
+dm_export_nbt_key(const struct dm_net *net, size_t ai, char *buf, size_t len)
+{
+	const struct dm_array *a = &net->arrays[ai];
+
+	snprintf(buf, len, "layers.%zu.%s%sbn.num_batches_tracked", a->layer,
+	    a->sub, *a->sub ? "." : "");
+}
+
 /* Expands a --names template for one array. */
 static int
 expand_template(struct dm_export *ex, const char *tmpl, size_t ai, int conv,
@@ -322,7 +331,7 @@ plan_free_scheme(struct dm_export *ex, size_t li, int conv,
 {
 	const struct dm_net *net = ex->net;
 	const struct dm_layer *l = &net->layers[li];
-	char key[256], suffix[96];
+	char key[256];
 	size_t ai;
 
 	for (ai = l->first_array; ai < l->first_array + l->narrays; ai++) {
@@ -334,17 +343,13 @@ plan_free_scheme(struct dm_export *ex, size_t li, int conv,
 			if (expand_template(ex, ex->opts.tmpl, ai, conv, key,
 			    sizeof key, err) == -1)
 				return -1;
-		} else {
-			darkmap_suffix(net, a, suffix, sizeof suffix);
-			snprintf(key, sizeof key, "layers.%zu.%s", li, suffix);
-		}
+		} else
+			dm_export_darkmap_key(net, ai, key, sizeof key);
 		if (add_array_tensor(ex, key, ai, err) == -1)
 			return -1;
 		if (a->role == DM_ROLE_ROLLING_VARIANCE &&
 		    ex->opts.names == DM_NAMES_DARKMAP) {
-			snprintf(key, sizeof key, "layers.%zu.%s%sbn."
-			    "num_batches_tracked", li, a->sub,
-			    *a->sub ? "." : "");
+			dm_export_nbt_key(net, ai, key, sizeof key);
 			if (add_nbt(ex, key, err) == -1)
 				return -1;
 		}
@@ -443,7 +448,7 @@ plan_port(struct dm_export *ex, size_t li, int conv, struct dm_error *err)
 {
 	const struct dm_net *net = ex->net;
 	const struct dm_layer *l = &net->layers[li];
-	char c[64], b[64], key[160];
+	char c[80], b[80], key[192];
 	long w, bias, s, mean, var;
 
 	if (l->type == DM_L_YOLO && ex->opts.names == DM_NAMES_ERIKLINDERNOREN) {

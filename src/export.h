@@ -139,6 +139,13 @@ int		 dm_export_retarget(struct dm_export *ex,
 		     const struct dm_retarget *r, size_t n,
 		     struct dm_error *err);
 
+/*
+ * The num_batches_tracked key in darkmap's scheme that goes with the
+ * rolling_variance array ai ("layers.3.bn.num_batches_tracked").
+ */
+void		 dm_export_nbt_key(const struct dm_net *net, size_t ai,
+		     char *buf, size_t len);
+
 /* IEEE 754 binary32 to binary16, rounding to nearest even. */
 uint16_t	 dm_f32_to_f16(float f);
 

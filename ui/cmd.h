@@ -13,4 +13,10 @@ int	cmd_identify(int argc, char **argv);
  */
 int	cmd_identify_hint(const char *path);
 
+/*
+ * darkmap model (cmd_model.c); argv[0] is "model".  Returns the exit
+ * status.
+ */
+int	cmd_model(int argc, char **argv);
+
 #endif /* DM_CMD_H */

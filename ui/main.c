@@ -40,6 +40,7 @@ usage(FILE *fp)
 "       %s convert [OPTION]... CFG WEIGHTS -o OUT\n"
 "       %s fix [OPTION]... CFG WEIGHTS -o PROFILE\n"
 "       %s identify [OPTION]... WEIGHTS [CFG|DIR]...\n"
+"       %s model [OPTION]... CFG -o MODEL.py\n"
 "Show every layer of a Darknet cfg beside the byte range its tensors\n"
 "occupy in the .weights file, say whether and why the file does not fit,\n"
 "fix the mapping, and convert the tensors.\n"
@@ -58,6 +59,8 @@ usage(FILE *fp)
 "                    class count; read its conv layers blind with --sketch\n"
 "                    (options: --catalog=DIR, --write-cfg=OUT,\n"
 "                    --candidate=N, --sketch=OUT.cfg, -d, -f)\n"
+"  model             write the network as a PyTorch model that checks itself\n"
+"                    against Darknet's output (darkmap model --help)\n"
 "\n"
 "Options:\n"
 "  -d, --dialect=ab|pj       Darknet fork: ab (AlexeyAB, default) or pj\n"
@@ -103,7 +106,7 @@ usage(FILE *fp)
 "fix: done), 1 they do not (fix: no repair fits), 2 usage error,\n"
 "3 unreadable or invalid input.\n"
 "See darkmap(1) and darkmap-profile(5).\n", progname, progname, progname,
-	    progname, progname);
+	    progname, progname, progname);
 }
 
 static void
@@ -960,6 +963,10 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "identify") == 0) {
 		dm_ovr_free(o.cli);
 		return cmd_identify(argc - 1, argv + 1);
+	}
+	if (argc > 1 && strcmp(argv[1], "model") == 0) {
+		dm_ovr_free(o.cli);
+		return cmd_model(argc - 1, argv + 1);
 	}
 	if (argc > 1 && strcmp(argv[1], "inspect") == 0)
 		o.cmd = CMD_INSPECT, argc--, argv++;
