@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "endian.h"
+#include "grow.h"
 
 /* The globals a state_dict pickle may name. */
 enum {
@@ -102,25 +103,11 @@ nomem(struct pr *r)
 	    r->name);
 }
 
-/* Grows *p (of *cap elements of size sz) to hold at least need. */
+/* Grows *pp (of *cap elements of size sz) to hold at least need. */
 static int
 grow(struct pr *r, void *pp, size_t *cap, size_t need, size_t sz)
 {
-	void **p = pp, *np;
-	size_t ncap;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need)
-		ncap *= 2;
-	if (ncap > SIZE_MAX / sz)
-		return nomem(r);
-	if ((np = realloc(*p, ncap * sz)) == NULL)
-		return nomem(r);
-	*p = np;
-	*cap = ncap;
-	return 0;
+	return dm_grow(pp, cap, need - 1, sz, 16, NULL) == -1 ? nomem(r) : 0;
 }
 
 /* A new value of kind; its index in *out. */

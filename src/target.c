@@ -35,6 +35,7 @@
 
 #include "endian.h"
 #include "export.h"
+#include "grow.h"
 #include "pickle.h"
 #include "ziplib.h"
 
@@ -77,17 +78,9 @@ add_entry(struct dm_target *t, size_t *cap, const char *key, size_t keylen,
     struct dm_error *err)
 {
 	struct dm_tentry *e;
-	size_t ncap;
 
-	if (t->n == *cap) {
-		ncap = *cap ? *cap * 2 : 64;
-		if ((e = realloc(t->e, ncap * sizeof *e)) == NULL) {
-			dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-			return NULL;
-		}
-		t->e = e;
-		*cap = ncap;
-	}
+	if (dm_grow(&t->e, cap, t->n, sizeof *t->e, 64, err) == -1)
+		return NULL;
 	e = &t->e[t->n];
 	memset(e, 0, sizeof *e);
 	if ((e->key = malloc(keylen + 1)) == NULL) {
