@@ -169,6 +169,7 @@ struct dm_vm_xdialog {
 					   filled in: typing replaces it */
 	char		 keys[3][96];	/* the first keys, for a preview */
 	size_t		 nkeys;		/* tensors in the plan */
+	size_t		 nmissing;	/* keys of the cfg's it lacks */
 	char		 problem[DM_ERROR_MAX]; /* why the plan fails, or "" */
 };
 

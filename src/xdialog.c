@@ -57,7 +57,7 @@ x_refresh(struct dm_vm *vm)
 	struct dm_error err;
 	size_t i;
 
-	x->nkeys = 0;
+	x->nkeys = x->nmissing = 0;
 	x->problem[0] = '\0';
 	memset(x->keys, 0, sizeof x->keys);
 	if (w_of(vm) == NULL) {
@@ -76,6 +76,7 @@ x_refresh(struct dm_vm *vm)
 		return;
 	}
 	x->nkeys = ex->n;
+	x->nmissing = ex->nmissing;
 	for (i = 0; i < ex->n && i < 3; i++)
 		snprintf(x->keys[i], sizeof x->keys[i], "%s", ex->x[i].t.key);
 	dm_export_free(ex);
@@ -423,6 +424,12 @@ dm_vm_run(struct dm_vm *vm)
 		    vm->x.path, ex->missing_from >= 0 ? " (the layers the "
 		    "file holds)" : "", vm->x.verify ? ", read back and "
 		    "verified" : "");
+		if (ex->nmissing > 0)
+			dm_vm_message(vm, 0, "exported %zu tensors to %s; %zu "
+			    "keys of the cfg's state_dict are missing (%s%s): "
+			    "a strict load_state_dict() will fail", ex->n,
+			    vm->x.path, ex->nmissing, ex->missing[0],
+			    ex->nmissing > 1 ? ", ..." : "");
 		vm->screen = DM_SCREEN_MAIN;
 	}
 	dm_export_free(ex);

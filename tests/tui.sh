@@ -145,6 +145,12 @@ see tie 'no repair chosen: the best ones tie' "tie: Enter applies nothing"
 keys tie j j Enter
 see tie 'repair applied: missing-layer at layer 5' "tie: j/k choose, Enter applies"
 see tie 'exact: the file holds exactly' "tie: the chosen repair makes it fit"
+keys tie e
+see tie '112 tensors, 6 of the cfg.s missing: a strict load_state_dict\(\) will fail' \
+    "tie: the export dialog counts the keys the export lacks"
+keys tie Enter
+see tie 'exported 112 tensors to tie\.pt; 6 keys of the cfg.s state_dict are missing \(layers\.5\.bn\.bias' \
+    "tie: and the export says which are missing"
 # The 2-D view of the selected weights: layer 4's, at the bottom of the
 # details.
 text tie '/'

@@ -413,7 +413,13 @@ export_draw(struct tui *t, struct dm_vm *vm)
 	if (x->problem[0] != '\0') {
 		para(t, &body, &y, TUI_S_BAD, x->problem);
 	} else {
-		snprintf(buf, sizeof buf, "%zu tensors; keys:", x->nkeys);
+		if (x->nmissing > 0)
+			snprintf(buf, sizeof buf, "%zu tensors, %zu of the "
+			    "cfg's missing: a strict load_state_dict() will "
+			    "fail; keys:", x->nkeys, x->nmissing);
+		else
+			snprintf(buf, sizeof buf, "%zu tensors; keys:",
+			    x->nkeys);
 		para(t, &body, &y, TUI_S_DIALOG, buf);
 		for (i = 0; i < 3 && x->keys[i][0] != '\0'; i++) {
 			snprintf(buf, sizeof buf, "  %s", x->keys[i]);
