@@ -1,7 +1,7 @@
 #!/bin/sh
 # One table for each list: the section types (src/cfgkeys.c), the output
-# formats and the key schemes (src/export.c) are written once, and the
-# commands take them from there.
+# formats and the key schemes (src/export.c) are written once, the
+# commands take them from there, and --help and darkmap(1) name them all.
 . "$(dirname "$0")/lib.sh"
 
 # only FILE LITERAL...: each "LITERAL" stands in FILE and in no other
@@ -51,8 +51,24 @@ listed() {
 # the messages list is accepted.
 cfg=$data/demo/shapes.cfg
 weights=$data/demo/shapes.weights
+"$DARKMAP" --help >"$tmp/help"
+# documented WHAT NAME: --help and the manual page name it.
+documented() {
+	if grep -q -w -- "$2" "$tmp/help"; then
+		pass "--help names the $1 $2"
+	else
+		fail "--help does not name the $1 $2"
+	fi
+	if grep -q -w -- "$2" "$srcdir/man/darkmap.1"; then
+		pass "darkmap(1) names the $1 $2"
+	else
+		fail "darkmap(1) does not name the $1 $2"
+	fi
+}
+
 listed format --format "s/.*unknown output format 'xx' (use \(.*\))$/\1/p"
 for f in $names; do
+	documented format "$f"
 	expect 0 "--format $f is accepted" -- "$DARKMAP" convert --force \
 	    --format "$f" "$cfg" "$weights" -o "$tmp/out-format.$f"
 	expect 0 "the extension .$f gives the format" -- "$DARKMAP" convert \
@@ -66,6 +82,7 @@ done
 listed scheme --names \
     "s/.*unknown names 'xx' (use \(.*\) or a {template})$/\1/p"
 for n in $names; do
+	documented scheme "$n"
 	expect 0 "--names $n is accepted" -- "$DARKMAP" convert --force \
 	    --names "$n" "$cfg" "$weights" -o "$tmp/out-names-$n.npz"
 done
