@@ -58,12 +58,13 @@ build_net_options(struct dm_net *net, struct dm_error *err)
 		dm_printable(name, sizeof name, s->name);
 		return dm_error_line(err, DM_ERR_INVALID, cfg->path, s->line,
 		    "the first section is '%s' but must be [net] or "
-		    "[network]%s", name, strchr(s->name, '\r') != NULL ?
-		    ": this line ends in CR, which pjreddie's Darknet keeps "
-		    "(convert the file to LF line ends, or use --dialect ab)"
-		    : strncmp(s->name, "[net]", 5) == 0 || strncmp(s->name,
-		    "[network]", 9) == 0 ? " (a section line holds nothing "
-		    "else: Darknet has no inline comments)" : "");
+		    "[network]%s", name,
+		    strchr(s->name, '\r') != NULL ? ": this line ends in CR, "
+		    "which pjreddie's Darknet keeps (convert the file to LF "
+		    "line ends, or use --dialect ab)" :
+		    strncmp(s->name, "[net]", 5) == 0 ||
+		    strncmp(s->name, "[network]", 9) == 0 ? " (a section line "
+		    "holds nothing else: Darknet has no inline comments)" : "");
 	}
 	if (dm_section_int(cfg, s, "width", 0, &w, err) == -1 ||
 	    dm_section_int(cfg, s, "height", 0, &h, err) == -1 ||
