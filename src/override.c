@@ -380,6 +380,43 @@ dm_ovr_prune(struct dm_ovr *o)
 	o->narrays = n;
 }
 
+void
+dm_ovr_clear(struct dm_ovr *o, long layer)
+{
+	size_t i;
+
+	if (layer < 0) {
+		o->header = o->transpose = o->layout = DM_UNSET;
+		o->data_end = DM_UNSET;
+		/* The note a repair left says why the overrides were. */
+		free(o->note);
+		o->note = NULL;
+	}
+	for (i = 0; i < o->nlayers; i++) {
+		struct dm_layer_ovr *l = &o->layers[i];
+
+		if (layer >= 0 && l->layer != (size_t)layer)
+			continue;
+		free(l->order);
+		l->order = NULL;
+		l->absent = l->omit = l->cutoff = 0;
+		l->gap = 0;
+		l->offset = DM_UNSET;
+	}
+	for (i = 0; i < o->narrays; i++) {
+		struct dm_array_ovr *a = &o->arrays[i];
+
+		if (layer >= 0 && a->layer != (size_t)layer)
+			continue;
+		free(a->rename);
+		a->rename = NULL;
+		a->transpose = DM_UNSET;
+		a->nperm = a->nreshape = 0;
+		a->count = DM_UNSET;
+	}
+	dm_ovr_prune(o);
+}
+
 int
 dm_ovr_merge(struct dm_ovr *dst, const struct dm_ovr *src,
     struct dm_error *err)

@@ -116,6 +116,14 @@ void		 dm_ovr_prune(struct dm_ovr *ovr);
 int		 dm_ovr_merge(struct dm_ovr *dst, const struct dm_ovr *src,
 		     struct dm_error *err);
 
+/*
+ * Removes the corrections of a layer (its entry and its arrays'), or with
+ * layer < 0 every correction: the entries and the file-wide ones (header,
+ * transpose, layout, data end) with the note that explained them, not the
+ * fork nor the export settings.
+ */
+void		 dm_ovr_clear(struct dm_ovr *ovr, long layer);
+
 /* The files a set of overrides is made for. */
 struct dm_ovr_identity {
 	const char	*cfg_path;

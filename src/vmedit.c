@@ -248,7 +248,6 @@ vm_edit_clear(struct dm_vm *vm, enum dm_act act, long arg)
 	int all = act == DM_ACT_CLEAR_ALL;
 	struct dm_ovr *o;
 	char what[96];
-	size_t i, n;
 	long li = -1;
 
 	(void)arg;
@@ -257,29 +256,7 @@ vm_edit_clear(struct dm_vm *vm, enum dm_act act, long arg)
 		return DM_VM_REDRAW | DM_VM_BELL;
 	if ((o = vm_begin(vm)) == NULL)
 		return DM_VM_REDRAW;
-	if (all) {
-		o->header = o->transpose = o->layout = DM_UNSET;
-		o->data_end = DM_UNSET;
-		/* The note a repair left says why the overrides were. */
-		free(o->note);
-		o->note = NULL;
-	}
-	for (i = n = 0; i < o->nlayers; i++) {
-		if (all || o->layers[i].layer == (size_t)li) {
-			free(o->layers[i].order);
-			continue;
-		}
-		o->layers[n++] = o->layers[i];
-	}
-	o->nlayers = n;
-	for (i = n = 0; i < o->narrays; i++) {
-		if (all || o->arrays[i].layer == (size_t)li) {
-			free(o->arrays[i].rename);
-			continue;
-		}
-		o->arrays[n++] = o->arrays[i];
-	}
-	o->narrays = n;
+	dm_ovr_clear(o, li);
 	if (all)
 		snprintf(what, sizeof what, "every override cleared");
 	else

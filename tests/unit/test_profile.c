@@ -284,6 +284,65 @@ test_cli_options(void **state)
 	dm_ovr_free(o);
 }
 
+/* The algebra of overrides, on the structures. */
+static void
+test_algebra(void **state)
+{
+	struct dm_error err;
+	struct dm_ovr *a, *b, *cli;
+	const struct dm_layer_ovr *l;
+
+	(void)state;
+	dm_error_clear(&err);
+	a = dm_profile_parse("a.profile", full, strlen(full), &err);
+	assert_non_null(a);
+	b = dm_ovr_dup(a);
+	assert_non_null(b);
+	assert_true(dm_ovr_equal(a, b));
+	/* Where an entry was read does not count; what it says does. */
+	free(b->path);
+	b->path = NULL;
+	b->layers[0].line = 0;
+	assert_true(dm_ovr_equal(a, b));
+	assert_non_null(dm_ovr_find_array(b, 12, "weights"));
+	dm_ovr_array(b, 12, "weights", &err)->reshape[1] = 11;
+	assert_false(dm_ovr_equal(a, b));
+	dm_ovr_free(b);
+
+	/* The options over a profile: what they set wins, flags add up. */
+	cli = dm_ovr_new();
+	assert_int_equal(dm_ovr_parse_option(cli, "gap", "12=4", &err), 0);
+	assert_int_equal(dm_ovr_parse_option(cli, "absent", "12", &err), 0);
+	assert_int_equal(dm_ovr_parse_option(cli, "header", "20", &err), 0);
+	assert_int_equal(dm_ovr_merge(a, cli, &err), 0);
+	l = dm_ovr_find_layer(a, 12);
+	assert_int_equal(l->gap, 4);
+	assert_true(l->absent && l->omit && l->cutoff);
+	assert_int_equal(l->offset, 4096);
+	assert_int_equal(a->header, 20);
+	assert_string_equal(a->names, "ultralytics");
+
+	/* An entry that changes nothing goes; clearing a layer, its own. */
+	assert_non_null(dm_ovr_layer(a, 7, &err));
+	assert_int_equal(a->nlayers, 3);
+	dm_ovr_prune(a);
+	assert_int_equal(a->nlayers, 2);
+	dm_ovr_clear(a, 12);
+	assert_null(dm_ovr_find_layer(a, 12));
+	assert_null(dm_ovr_find_array(a, 12, "weights"));
+	assert_non_null(dm_ovr_find_layer(a, 3));
+	/* Clearing all keeps the fork and the export settings. */
+	dm_ovr_clear(a, -1);
+	assert_int_equal(a->nlayers, 0);
+	assert_int_equal(a->header, DM_UNSET);
+	assert_int_equal(a->data_end, DM_UNSET);
+	assert_int_equal(a->dialect, DM_DIALECT_PJ);
+	assert_null(a->note);
+	assert_string_equal(a->dtype, "float16");
+	dm_ovr_free(cli);
+	dm_ovr_free(a);
+}
+
 int
 main(void)
 {
@@ -293,6 +352,7 @@ main(void)
 		cmocka_unit_test(test_lines_recorded),
 		cmocka_unit_test(test_apply_errors_name_lines),
 		cmocka_unit_test(test_cli_options),
+		cmocka_unit_test(test_algebra),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
