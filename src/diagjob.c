@@ -33,6 +33,7 @@ struct dm_diagjob {
 	int		 devnull;	/* what a revoked descriptor reads */
 	int		 live_fd;	/* the run's weights descriptor, -1 */
 	int		 cancelled;	/* the run's handle was revoked */
+	unsigned	 ncancelled;	/* runs cancelled so far */
 
 	int		 have_req;
 	unsigned	 req_serial;
@@ -236,8 +237,10 @@ job_cancel(struct dm_diagjob *j)
 {
 	if (j->live_fd == -1 || j->cancelled)
 		return;
-	if (dup2(j->devnull, j->live_fd) != -1)
+	if (dup2(j->devnull, j->live_fd) != -1) {
 		j->cancelled = 1;
+		j->ncancelled++;
+	}
 }
 
 void
@@ -280,6 +283,19 @@ dm_diagjob_collect(struct dm_diagjob *j, unsigned serial, int *rc,
 	*busy = j->have_req || j->busy;
 	pthread_mutex_unlock(&j->mu);
 	return got;
+}
+
+int
+dm_diagjob_running(struct dm_diagjob *j, unsigned *ncancelled)
+{
+	int running;
+
+	pthread_mutex_lock(&j->mu);
+	running = j->live_fd != -1;
+	if (ncancelled != NULL)
+		*ncancelled = j->ncancelled;
+	pthread_mutex_unlock(&j->mu);
+	return running;
 }
 
 void

@@ -52,6 +52,12 @@ int		 dm_diagjob_collect(struct dm_diagjob *job, unsigned serial,
 		     int *rc, struct dm_diag *d, char *errbuf, size_t errlen,
 		     int *busy);
 
+/*
+ * Whether a run is under way, reading the file; *ncancelled, if not NULL,
+ * gets how many runs were cancelled so far.
+ */
+int		 dm_diagjob_running(struct dm_diagjob *job, unsigned *ncancelled);
+
 /* Stops the thread; a run under way is cancelled and not waited for. */
 void		 dm_diagjob_stop(struct dm_diagjob *job);
 

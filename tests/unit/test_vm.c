@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "diagjob.h"
 #include "vm.h"
 
 static char data[PATH_MAX];	/* tests/data, absolute */
@@ -987,6 +988,82 @@ test_export_ext_cancel(void **state)
 	dm_vm_free(vm);
 }
 
+/*
+ * A request made while a run reads the file cancels it: the run's handle
+ * is revoked, its result dropped, and the new request's comes in.  The
+ * first run reads a gigabyte (a sparse file), so it is still reading when
+ * it is seen running; the second has every layer absent and reads
+ * nothing.
+ */
+static void
+test_diagjob_cancel(void **state)
+{
+	static const uint8_t head[20] = { 0, 0, 0, 0, 2 };
+	struct dm_diag d;
+	struct dm_diagjob *j;
+	struct dm_ovr *none, *absent;
+	struct dm_error err;
+	char errbuf[DM_ERROR_MAX];
+	unsigned ncancelled = 0;
+	int rc = -1, busy = 1, got = 0;
+	FILE *fp;
+
+	(void)state;
+	fp = fopen(tmp_path("big.cfg"), "w");
+	assert_non_null(fp);
+	fputs("[net]\ninputs=16384\n\n[connected]\noutput=16384\n"
+	    "activation=linear\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	fp = fopen(tmp_path("big.weights"), "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(head, 1, sizeof head, fp), sizeof head);
+	assert_int_equal(fclose(fp), 0);
+	/* The header, then 16384 biases and 16384^2 weights: holes. */
+	assert_int_equal(truncate(tmp_path("big.weights"), 20 +
+	    4 * (16384 + 16384LL * 16384)), 0);
+	/* pjreddie's fork reads a net of 1 x 1 inputs; AlexeyAB's refuses. */
+	j = dm_diagjob_start(tmp_path("big.cfg"), tmp_path("big.weights"),
+	    DM_DIALECT_PJ, 2);
+	assert_non_null(j);
+	none = dm_ovr_new();
+	absent = dm_ovr_new();
+	assert_non_null(none);
+	assert_non_null(absent);
+	dm_error_clear(&err);
+	assert_int_equal(dm_ovr_parse_option(absent, "absent", "0", &err), 0);
+	dm_diagjob_request(j, 1, none, 20, DM_LAYOUT_LOAD, 0);
+	while (!dm_diagjob_running(j, NULL)) {
+		/* A first run that ends unseen is a failure, not a hang. */
+		if (dm_diagjob_collect(j, 1, &rc, &d, errbuf, sizeof errbuf,
+		    &busy)) {
+			if (rc == 0)
+				dm_diag_release(&d);
+			fail_msg("the first run ended unseen: %s", rc == 0 ?
+			    "done" : errbuf);
+		}
+		usleep(1000);
+	}
+	dm_diagjob_request(j, 2, absent, 20, DM_LAYOUT_LOAD, 0);
+	while (!got && busy) {
+		memset(&d, 0, sizeof d);
+		got = dm_diagjob_collect(j, 2, &rc, &d, errbuf, sizeof errbuf,
+		    &busy);
+		if (!got)
+			usleep(1000);
+	}
+	if (!got)
+		fail_msg("no result for the second request");
+	if (rc != 0)
+		fail_msg("the second run failed: %s", errbuf);
+	assert_int_equal(rc, 0);
+	dm_diag_release(&d);
+	dm_diagjob_running(j, &ncancelled);
+	assert_int_equal(ncancelled, 1);
+	dm_diagjob_stop(j);
+	unlink(tmp_path("big.weights"));
+	unlink(tmp_path("big.cfg"));
+}
+
 static void
 test_async(void **state)
 {
@@ -1650,6 +1727,7 @@ main(void)
 		cmocka_unit_test(test_names_prefill),
 		cmocka_unit_test(test_export_ext_cancel),
 		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_diagjob_cancel),
 		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_warnings_dialect),
