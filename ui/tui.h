@@ -7,8 +7,20 @@
  * draws one pane or screen of the view-model (src/vm.h) and is reached
  * through a const table of operations; ui/keys.c holds the one table of
  * key bindings, with their help text, and turns keys into view-model
- * actions.  Only the main loop calls
+ * actions; ui/text.c measures and cuts text.  Only the main loop calls
  * doupdate().
+ *
+ * A new key: a row in the table of ui/keys.c (its keymap, key, name,
+ * action and help line), a line in darkmap.1's KEYS (tests/keys.sh holds
+ * them together), and, for a new action, an enum dm_act value (vm.h) with
+ * its handler in the action table of src/vm.c.
+ *
+ * A new screen: an enum dm_screen value (vm.h) and its handler in
+ * screen_actions[] of src/vm.c; a const struct tui_screen_ops in a
+ * ui/view_*.c, listed in screens[] of tui.c; its keymaps in screen_maps[]
+ * and its hint line in keys.c; golden dumps in tests/screens/ if it is
+ * part of the walk-through.  Views read the view-model only through the
+ * accessors of vm.h (tests/layering.sh).
  */
 #ifndef DM_TUI_H
 #define DM_TUI_H
