@@ -229,6 +229,12 @@ fi
 { head -c 20 "$tmp/junk.weights"; head -c 4000 /dev/zero; } >"$tmp/zeros.weights"
 expect 1 "a header and zeros" -- "$DARKMAP" identify "$tmp/zeros.weights"
 grep_out "blind sketch: 0 conv layers" "zeros are not sketched as a conv"
+expect 0 "identify --help" -- "$DARKMAP" identify --help
+grep_out '^Usage: darkmap identify \[OPTION\]\.\.\. WEIGHTS' "--help prints the usage on stdout"
+expect 0 "identify --version" -- "$DARKMAP" identify --version
+grep_out '^darkmap [0-9]+\.[0-9]+' "--version prints the version"
+expect 2 "an unknown option" -- "$DARKMAP" identify --frobnicate "$w"
+grep_err "Try 'darkmap identify --help'" "the usage error points to the help"
 expect 2 "no operand" -- "$DARKMAP" identify
 expect 2 "a bad format" -- "$DARKMAP" identify -f xml "$w"
 expect 2 "a bad dialect" -- "$DARKMAP" identify -d xx "$w"

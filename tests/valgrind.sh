@@ -34,6 +34,10 @@ done
 vg 0 "convert to pt, eriklindernoren keys, float16" -- "$DARKMAP" convert --names eriklindernoren --dtype float16 "$data/demo/shapes.cfg" "$data/demo/shapes.weights" -o "$tmp/s.pt" --force
 # A 6 MB file, enough work for the statistics to run on several threads:
 # memcheck, and the thread checkers helgrind and drd.
+vg 0 "identify against the catalogue" -- "$DARKMAP" identify -f json \
+    "$fixtures/weights/AlexeyAB/tiny.weights"
+vg 1 "identify outside the catalogue, sketched" -- "$DARKMAP" identify \
+    --sketch="$tmp/draft.cfg" "$fixtures/weights/AlexeyAB/yolov3-tiny-half.weights"
 printf '%s\n' '[net]' 'width=32' 'height=32' 'channels=256' '' \
     '[convolutional]' 'filters=640' 'size=3' 'stride=1' 'pad=1' \
     'activation=leaky' >"$tmp/big.cfg"

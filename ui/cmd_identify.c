@@ -45,7 +45,8 @@ static int
 usage_error(const char *text)
 {
 	msg("%s", text);
-	fprintf(stderr, "Try 'darkmap --help' for more information.\n");
+	fprintf(stderr, "Try 'darkmap identify --help' for more "
+	    "information.\n");
 	return EXIT_USAGE;
 }
 
@@ -399,6 +400,31 @@ add_path_list(struct dm_catalog *cat, const char *list, unsigned dialects,
 	return rc;
 }
 
+static void
+usage(void)
+{
+	printf(
+"Usage: darkmap identify [OPTION]... WEIGHTS [CFG|DIR]...\n"
+"Find the cfgs that explain a Darknet weights file: the network, the fork\n"
+"and the class count, best first, with the command that opens each.  The\n"
+"cfgs and folders given are searched, then --catalog folders,\n"
+"DARKMAP_CFG_PATH and the catalogue of both forks' cfgs.  When none fits,\n"
+"the conv layers are read from the data alone.\n"
+"\n"
+"  -d, --dialect=ab|pj       try only this Darknet fork (default: both)\n"
+"  -f, --format=FORMAT       text, tsv or json (default text)\n"
+"      --catalog=DIR         search DIR too (repeatable)\n"
+"      --write-cfg=OUT       write the first candidate's cfg, its changes\n"
+"                            applied, to OUT\n"
+"      --candidate=N         with --write-cfg: the Nth candidate instead\n"
+"      --sketch=OUT.cfg      read the file blind and write a draft cfg\n"
+"  -h, --help                display this help and exit\n"
+"  -V, --version             output version information and exit\n"
+"\n"
+"Exit status: 0 a candidate fits and reads plausibly, 1 none does,\n"
+"2 usage error, 3 unreadable or invalid input.  See darkmap(1).\n");
+}
+
 enum { OPT_CATALOG = 256, OPT_WRITE_CFG, OPT_SKETCH, OPT_CANDIDATE };
 
 int
@@ -411,6 +437,8 @@ cmd_identify(int argc, char **argv)
 		{ "write-cfg",	required_argument, NULL, OPT_WRITE_CFG },
 		{ "candidate",	required_argument, NULL, OPT_CANDIDATE },
 		{ "sketch",	required_argument, NULL, OPT_SKETCH },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ "version",	no_argument,	   NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *defaults[4], *write_cfg = NULL, *sketch_out = NULL;
@@ -435,7 +463,8 @@ cmd_identify(int argc, char **argv)
 		return EXIT_INPUT;
 	}
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:f:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:f:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'd':
 			if (strcmp(optarg, "ab") == 0)
@@ -478,9 +507,17 @@ cmd_identify(int argc, char **argv)
 			}
 			pick = (size_t)v;
 			break;
+		case 'h':
+			free(catalogs);
+			usage();
+			return 0;
+		case 'V':
+			free(catalogs);
+			printf("darkmap %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
 			free(catalogs);
-			fprintf(stderr, "Try 'darkmap --help' for more "
+			fprintf(stderr, "Try 'darkmap identify --help' for more "
 			    "information.\n");
 			return EXIT_USAGE;
 		}
