@@ -199,8 +199,8 @@ emit_params(struct emit *e, const struct dm_layer *l)
 		const struct dm_array *a = &net->arrays[ai];
 
 		if (!dm_array_present(a) || a->omit)
-			return refuse(e, l, "its %s %s in the checkpoint (%s)",
-			    a->name, !dm_array_present(a) ? "is not" :
+			return refuse(e, l, "its array %s %s in the checkpoint "
+			    "(%s)", a->name, !dm_array_present(a) ? "is not" :
 			    "is left out of", a->omit ? "omitted" :
 			    a->load_count == 0 ? "Darknet does not load it" :
 			    "absent");
@@ -568,10 +568,6 @@ emit_layer(struct emit *e, const struct dm_layer *l)
 		kv_str(e, "act", act_name(e, l, "activation", "logistic"));
 		return 0;
 	case DM_L_BATCHNORM:
-		if (net->dialect == DM_DIALECT_PJ)
-			return refuse(e, l, "pjreddie's [batchnorm] keeps a "
-			    "zero bias that is neither saved nor loaded; "
-			    "convert has no key for it");
 		fputs("\"t\": \"batchnorm\"", e->fp);
 		return 0;
 	case DM_L_SHORTCUT:

@@ -145,11 +145,15 @@ class DarknetModel(torch.nn.Module):
         mean = self._t(s, sub + "rolling_mean")
         var = self._t(s, sub + "rolling_variance")
         scale = self._t(s, sub + "scales")
-        bias = self._t(s, sub + "biases")
+        # pjreddie's [batchnorm] keeps a bias of zeros, neither saved nor
+        # loaded.
+        bias = (self._t(s, sub + "biases") if sub + "biases" in s["p"]
+                else None)
         if DIALECT == "ab":
             return F.batch_norm(y, mean, var, scale, bias, False, 0.0, 1e-5)
         a = scale / (torch.sqrt(var) + 0.000001)
-        return torch.addcmul(_chan(bias - mean * a, y), y, _chan(a, y))
+        shift = -mean * a if bias is None else bias - mean * a
+        return torch.addcmul(_chan(shift, y), y, _chan(a, y))
 
     def _conv_block(self, s, x, sub="", act=None, stride=None):
         """Convolution, batch norm or bias; the activation when act."""

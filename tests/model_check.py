@@ -189,6 +189,44 @@ print("worst error per net (fraction of the largest magnitude): " +
 print("torch.onnx.export works: " + "; ".join(onnx_notes))
 
 
+# The fixture nets without Darknet's output: the model is refused with a
+# cfg line, or loads the convert strictly and runs the fixture input.
+for r in open(os.path.join(FIX, "weights", "MANIFEST.tsv")).read() \
+        .splitlines()[1:]:
+    f = r.split("\t")
+    fork, name, cfgrel, file = f[:4]
+    if re.match(r"outputs=\d+$", f[8] if len(f) > 8 else ""):
+        continue
+    d = dialect_of(fork)
+    label = "%s %s (no Darknet output)" % (fork, name)
+    cfg = fixture(cfgrel)
+    ckpt = os.path.join(TMP, "n.pt")
+    model = os.path.join(TMP, "n.py")
+    p = run([DARKMAP, "model", "-d", d, cfg, "-o", model])
+    if p.returncode != 0:
+        ok(re.search(r":\d+: layer \d+ \[\w+\]: .*no model is written",
+                     p.stderr) and not os.path.exists(model),
+           "%s: refused with its line: %s" % (label, p.stderr.strip()))
+        continue
+    p = run([DARKMAP, "convert", "-d", d, cfg,
+             os.path.join(FIX, "weights", file), "-o", ckpt])
+    if p.returncode != 0:
+        print("%s: convert refuses the file, not loaded: %s" %
+              (label, p.stderr.strip()))
+        continue
+    try:
+        m = load_module(model, "n_%s_%s" % (d, re.sub(r"\W", "_", name)))
+        net = m.DarknetModel().eval()
+        net.load_state_dict(torch.load(ckpt), strict=True)
+        with torch.no_grad():
+            y = net(m.fixture_input(m.input_shape()))
+        ok(bool(torch.isfinite(y).all()), "%s: loads the convert strictly "
+           "and runs: %s" % (label, tuple(y.shape)))
+    except Exception as e:
+        ok(False, "%s: %s: %s" % (label, type(e).__name__, e))
+    os.unlink(ckpt)
+
+
 # 2. A class-count repair ----------------------------------------------------
 
 def with_classes(src, dst, classes):
