@@ -36,6 +36,9 @@ rm -f "$tmp/big.pt"
 printf 'key\tshape\tdtype\nlayers.0.conv.weight\t16,3,3,3\tfloat32\n' >"$tmp/k.tsv"
 expect 2 "--target with --names" -- "$DARKMAP" convert --target "$tmp/k.tsv" \
     --names ultralytics "$cfg" "$data/demo/shapes.weights" -o "$tmp/x.pt"
+expect 2 "--target into .weights" -- "$DARKMAP" convert --target "$tmp/k.tsv" \
+    "$cfg" "$data/demo/shapes.weights" -o "$tmp/x.weights"
+[ ! -e "$tmp/x.weights" ] && pass "nothing written" || fail "x.weights written"
 expect 2 "--target with tsv" -- "$DARKMAP" inspect --target "$tmp/k.tsv" -f tsv "$cfg"
 expect 2 "--target for fix" -- "$DARKMAP" fix --target "$tmp/k.tsv" "$cfg" \
     "$data/demo/shapes.weights" -o "$tmp/x.profile"

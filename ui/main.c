@@ -206,8 +206,16 @@ enum {
 static int
 check_target_opts(const struct opts *o)
 {
+	enum dm_out_format f;
+
 	if (o->target == NULL)
 		return 0;
+	if (o->cmd == CMD_CONVERT && dm_out_format_parse(o->format_name,
+	    o->output, &f) == 0 && f == DM_OUT_WEIGHTS) {
+		warnx_usage("%s", "--target writes a .pt, .safetensors or "
+		    ".npz, not Darknet weights");
+		return EXIT_USAGE;
+	}
 	if (o->cmd == CMD_FIX) {
 		warnx_usage("%s", "--target is for inspect and convert");
 		return EXIT_USAGE;
