@@ -212,7 +212,7 @@ dm_ovr_letters(const struct dm_ovr *o, size_t layer, char *buf, size_t len)
 		if (l->cutoff)
 			s[n++] = 'c';
 		if (l->gap != 0)
-			s[n++] = 'g';
+			s[n++] = 's';	/* the gap key */
 		if (l->offset != DM_UNSET)
 			s[n++] = '@';
 		if (l->order != NULL)

@@ -259,6 +259,150 @@ vm_default_name(const struct dm_vm *vm, const char *ext, char *buf,
 	    (int)(dot - b) : (int)strlen(b), b, ext);
 }
 
+/* What a layer's details show of its keys, by type. */
+enum {
+	P_FILTERS = 1 << 0, P_SIZE = 1 << 1, P_STRIDE = 1 << 2,
+	P_PAD = 1 << 3, P_GROUPS = 1 << 4, P_BN = 1 << 5, P_ACT = 1 << 6,
+	P_INPUTS = 1 << 7, P_OUTPUTS = 1 << 8, P_REFS = 1 << 9,
+	P_CLASSES = 1 << 10, P_MASK = 1 << 11, P_NUM = 1 << 12,
+	P_PROB = 1 << 13, P_LINEAR = 1 << 14	/* activation: linear */
+};
+
+static const unsigned layer_params[DM_L_NTYPES] = {
+	[DM_L_CONV] = P_FILTERS | P_SIZE | P_STRIDE | P_PAD | P_GROUPS |
+	    P_BN | P_ACT,
+	[DM_L_DECONV] = P_FILTERS | P_SIZE | P_STRIDE | P_PAD | P_BN | P_ACT,
+	[DM_L_CONNECTED] = P_INPUTS | P_OUTPUTS | P_BN | P_ACT,
+	[DM_L_LOCAL] = P_FILTERS | P_SIZE | P_STRIDE | P_PAD | P_ACT,
+	[DM_L_RNN] = P_INPUTS | P_OUTPUTS | P_BN | P_ACT,
+	[DM_L_GRU] = P_INPUTS | P_OUTPUTS | P_BN,
+	[DM_L_LSTM] = P_INPUTS | P_OUTPUTS | P_BN,
+	[DM_L_CRNN] = P_SIZE | P_STRIDE | P_BN | P_ACT,
+	[DM_L_CONV_LSTM] = P_SIZE | P_STRIDE | P_BN | P_ACT | P_LINEAR,
+	[DM_L_MAXPOOL] = P_SIZE | P_STRIDE,
+	[DM_L_LOCAL_AVGPOOL] = P_SIZE | P_STRIDE,
+	[DM_L_ROUTE] = P_REFS,
+	[DM_L_SHORTCUT] = P_REFS | P_ACT | P_LINEAR,
+	[DM_L_SCALE_CHANNELS] = P_REFS | P_ACT | P_LINEAR,
+	[DM_L_SAM] = P_REFS | P_ACT | P_LINEAR,
+	[DM_L_ACTIVATION] = P_ACT | P_LINEAR,
+	[DM_L_UPSAMPLE] = P_STRIDE,
+	[DM_L_REORG] = P_STRIDE,
+	[DM_L_REORG3D] = P_STRIDE,
+	[DM_L_YOLO] = P_CLASSES | P_MASK | P_NUM,
+	[DM_L_GAUSSIAN_YOLO] = P_CLASSES | P_MASK | P_NUM,
+	[DM_L_REGION] = P_CLASSES | P_NUM,
+	[DM_L_DETECTION] = P_CLASSES | P_NUM,
+	[DM_L_DROPOUT] = P_PROB,
+};
+
+/* Appends "  " (unless first) and a formatted pair to buf at *at. */
+static void
+param_add(char *buf, size_t len, size_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+param_add(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*at >= len)
+		return;
+	if (*at > 0)
+		*at += (size_t)snprintf(buf + *at, len - *at, "  ");
+	if (*at >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*at += (size_t)n;
+}
+
+/* A cfg key's value, printable, or dflt with " (default)" when unset. */
+static void
+param_str(const struct dm_layer *l, const char *key, const char *dflt,
+    char *out, size_t len)
+{
+	const char *v = l->sect != NULL ? dm_section_str(l->sect, key) : NULL;
+
+	if (v != NULL)
+		dm_printable(out, len, v);
+	else
+		snprintf(out, len, "%s (default)", dflt);
+}
+
+size_t
+dm_vm_layer_params(const struct dm_vm *vm, size_t li, char *buf, size_t len)
+{
+	const struct dm_layer *l;
+	unsigned p;
+	size_t at = 0;
+	char v[128];
+	int i, oc, classes;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (li >= net_of(vm)->nlayers)
+		return 0;
+	l = &net_of(vm)->layers[li];
+	p = (unsigned)l->type < DM_L_NTYPES ? layer_params[l->type] : 0;
+	/* Filters and classes as the file holds them (dm_layer_shown()). */
+	dm_layer_shown(net_of(vm), li, &oc, &classes);
+	if (p & P_INPUTS)
+		param_add(buf, len, &at, "inputs %d", l->inputs);
+	if (p & P_OUTPUTS)
+		param_add(buf, len, &at, "outputs %d", l->outputs);
+	if (p & P_FILTERS)
+		param_add(buf, len, &at, "filters %d", l->type == DM_L_CONV ?
+		    oc : l->filters);
+	if (p & P_SIZE)
+		param_add(buf, len, &at, "size %d", l->size);
+	if ((p & P_STRIDE) && l->stride_x != l->stride_y && l->stride_y > 0)
+		param_add(buf, len, &at, "stride %dx%d", l->stride_x,
+		    l->stride_y);
+	else if (p & P_STRIDE)
+		param_add(buf, len, &at, "stride %d", l->stride_x);
+	if (p & P_PAD)
+		param_add(buf, len, &at, "padding %d", l->pad);
+	if ((p & P_GROUPS) && l->groups > 1)
+		param_add(buf, len, &at, "groups %d", l->groups);
+	if (p & P_REFS) {
+		param_add(buf, len, &at, "%s", l->type == DM_L_ROUTE ?
+		    "layers " : "from ");
+		for (i = 0; i < l->nrefs && i < 8 && at < len; i++)
+			at += (size_t)snprintf(buf + at, len - at, "%s%d",
+			    i ? "," : "", l->refs[i]);
+		if (l->nrefs > 8 && at < len)
+			at += (size_t)snprintf(buf + at, len - at, ",...");
+	}
+	if (p & P_CLASSES)
+		param_add(buf, len, &at, "classes %d", classes);
+	if (p & P_MASK) {
+		param_str(l, "mask", "all", v, sizeof v);
+		param_add(buf, len, &at, "mask %s", v);
+	}
+	if (p & P_NUM) {
+		param_str(l, "num", "1", v, sizeof v);
+		param_add(buf, len, &at, "num %s", v);
+	}
+	if (p & P_PROB) {
+		param_str(l, "probability", "0.5", v, sizeof v);
+		param_add(buf, len, &at, "probability %s", v);
+	}
+	if (p & P_BN)
+		param_add(buf, len, &at, "batch norm %s", l->batch_normalize ?
+		    "yes" : "no");
+	if (p & P_ACT) {
+		param_str(l, "activation", p & P_LINEAR ? "linear" :
+		    "logistic", v, sizeof v);
+		param_add(buf, len, &at, "activation %s", v);
+	}
+	return at < len ? at : len - 1;
+}
+
 size_t
 dm_vm_question(const struct dm_vm *vm, char *buf, size_t len)
 {
@@ -846,6 +990,23 @@ dm_vm_set_extent(struct dm_vm *vm, enum dm_pane pane, long rows)
 	if (pane >= DM_PANE_ALL)
 		return;
 	vm->extent[pane] = rows;
+	pane_scroll(vm, pane, 0);
+}
+
+void
+dm_vm_show_rows(struct dm_vm *vm, enum dm_pane pane, long first, long last)
+{
+	long page;
+
+	if (pane >= DM_PANE_ALL || first < 0 || last < first)
+		return;
+	page = vm->page[pane] > 0 ? vm->page[pane] : 1;
+	if (last - first + 1 > page)
+		last = first + page - 1;
+	if (first < vm->scroll[pane])
+		vm->scroll[pane] = first;
+	else if (last >= vm->scroll[pane] + page)
+		vm->scroll[pane] = last - page + 1;
 	pane_scroll(vm, pane, 0);
 }
 

@@ -290,6 +290,17 @@ int		 dm_vm_run(struct dm_vm *vm);
 int		 dm_vm_dirty(const struct dm_vm *vm);
 
 /*
+ * The keys that matter for layer li's type, with their values, into buf
+ * of len bytes: "inputs 256  outputs 10  batch norm yes  activation
+ * leaky" for a connected layer, "filters 32  size 3  stride 1  padding 1
+ * batch norm yes  activation leaky" for a convolution, "layers 12,8" for
+ * a route; a key the cfg leaves out shows its default, so marked.
+ * Returns the length; "" for a type with none.
+ */
+size_t		 dm_vm_layer_params(const struct dm_vm *vm, size_t li,
+		     char *buf, size_t len);
+
+/*
  * The question the quit or recovery screen asks, into buf of len bytes
  * (cut short if need be): quitting names how many unsaved edits would be
  * lost and what they are, "Quit and lose 2 unsaved edits (repair
@@ -305,6 +316,13 @@ void		 dm_vm_set_page(struct dm_vm *vm, enum dm_pane pane, long rows);
 /* How many rows of content a pane has (details, cfg); clamps its scroll. */
 void		 dm_vm_set_extent(struct dm_vm *vm, enum dm_pane pane,
 		     long rows);
+
+/*
+ * Scrolls a pane (details, cfg) as little as it takes to show its rows
+ * [first, last], or as many of the first of them as it holds.
+ */
+void		 dm_vm_show_rows(struct dm_vm *vm, enum dm_pane pane,
+		     long first, long last);
 
 /* Bytes per row of the byte view (a multiple of 4). */
 void		 dm_vm_set_bytes_per_row(struct dm_vm *vm, unsigned n);

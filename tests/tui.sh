@@ -403,6 +403,41 @@ see edges 'Export the tensors' "the dialog stays open"
 keys edges Escape q y
 ended edges 0 "edges session quit"
 
+# Each layer type's details show its own keys: a connected layer its
+# inputs, outputs, batch norm and activation, not "filters 32 size 0".
+start params -- --dialect pj "$data/pj-small.cfg" "$data/pj-small.weights"
+see params 'pj-small\.weights +pj' "params session up"
+text params /12
+keys params Enter
+see params 'layer 12  connected' "/12 selects the connected layer"
+see params 'inputs 32  outputs 12' "its details show inputs and outputs"
+see params 'batch norm yes' "and its batch norm"
+see params 'activation leaky' "and its activation"
+grep -q 'size 0' "$screen" && fail "a connected layer shows size 0" ||
+    pass "a connected layer shows no size 0"
+keys params q
+ended params 0 "params session quit"
+
+# The banner wraps rather than cut the diagnosis; the panes follow the
+# width: at 250 columns the table keeps what it needs and the details get
+# the rest; at 80x24 a cut is marked with an ellipsis.
+start wide -- "$cfg" "$wts"
+see wide 'likely cause' "wide session up"
+see wide '^   before each head the sizes agree exactly  -- r: preview the repair' \
+    "120x40: the banner wraps the diagnosis, whole"
+tm resize-window -t wide -x 250 -y 40
+see wide '│ filters 8  size 3  stride 1  padding 1  batch norm yes  activation leaky' \
+    "250 columns: the details show a layer's keys on one line"
+capture wide
+awk '/^ Layers / { exit !(index($0, "│") <= 102) }' "$screen" &&
+    pass "250 columns: the table takes 100 columns, no more" ||
+    fail "250 columns: the table is wider than it needs"
+tm resize-window -t wide -x 80 -y 24
+see wide 'likely cause: the YOLO head.*…$' \
+    "80x24: the cut diagnosis ends with an ellipsis"
+keys wide q
+ended wide 0 "wide session quit"
+
 # Killed with unsaved edits: the terminal is restored, the edits recovered.
 start kill -- "$cfg" "$wts"
 see kill 'likely cause' "third session up"
@@ -436,19 +471,6 @@ mouse() {	# mouse NAME BUTTON X Y (0-based cell)
 	    "\\0$(printf '%o' $((33 + $3)))" \
 	    "\\0$(printf '%o' $((33 + $4)))")"
 }
-start mouse -- "$cfg" "$wts"
-see mouse 'likely cause' "mouse session up"
-mouse mouse 0 5 12
-mouse mouse 3 5 12
-see mouse 'layer 6  convolutional' "a click selects a row"
-mouse mouse 65 5 12
-see mouse 'layer 9  convolutional' "the wheel moves down"
-mouse mouse 0 13 24
-mouse mouse 3 13 24
-see mouse 'Bytes  @83425 \(0x145e1\)  layer 8 weights' "a click in the byte view"
-keys mouse q
-ended mouse 0 "mouse session quit"
-
 # at NAME REGEX: "X Y" of the first cell of REGEX's first match on the
 # screen (0-based, in characters: the box and glyphs are one cell each).
 at() {
@@ -471,6 +493,20 @@ click() {
 	mouse "$1" 0 "$2" "$3"
 	mouse "$1" 3 "$2" "$3"
 }
+
+start mouse -- "$cfg" "$wts"
+see mouse 'likely cause' "mouse session up"
+click mouse '^   6 convolutional'
+see mouse 'layer 6  convolutional' "a click selects a row"
+xy=$(at mouse '^   6 convolutional')
+mouse mouse 65 $xy
+see mouse 'layer 9  convolutional' "the wheel moves down"
+set -- $(at mouse '^ 000145e0 ')
+[ $# = 2 ] && mouse mouse 0 $(($1 + 13)) "$2" &&
+    mouse mouse 3 $(($1 + 13)) "$2"
+see mouse 'Bytes  @83425 \(0x145e1\)  layer 8 weights' "a click in the byte view"
+keys mouse q
+ended mouse 0 "mouse session quit"
 
 # The dialogs take clicks too: a repair, an export field and choice.  A
 # file with 8 bytes of junk after its data has two repairs: the junk, or

@@ -153,6 +153,10 @@ static const struct binding bindings[] = {
 	{ KM_MAIN, 'X', "X", DM_ACT_CLEAR_ALL, 0, "clear every override" },
 	{ KM_MAIN, 'u', "u", DM_ACT_UNDO, 0, "undo" },
 	{ KM_MAIN, CTRL('r'), "Ctrl-R", DM_ACT_REDO, 0, "redo" },
+	{ KM_NOTE, 0, "ovr", DM_ACT_NONE, 0, "the table's column of a layer's "
+	    "overrides, each marked by the key that sets it: a absent, o "
+	    "omitted, c cutoff, s gap, @ offset, O order, # count, t "
+	    "transposed, p axis order, S shape, R key" },
 
 	{ KM_HEADING, 0, NULL, DM_ACT_NONE, 0, "Files" },
 	{ KM_MAIN, 'w', "w", DM_ACT_SAVE, 0, "save the overrides as a profile "

@@ -382,6 +382,9 @@ die_of_signal(struct dm_vm *vm)
 
 /* Layout. */
 
+/* The widest the left panes (the table, the bytes) get. */
+#define TUI_LEFT_MAX	100
+
 static void
 layout(struct tui *t, struct dm_vm *vm)
 {
@@ -392,16 +395,21 @@ layout(struct tui *t, struct dm_vm *vm)
 	memset(t->shown, 0, sizeof t->shown);
 	if (t->too_small)
 		return;
-	t->banner_h = LINES >= 24 ? 2 : 1;
+	t->banner_h = view_main_banner_h(t, vm);
 	body_y = 1 + t->banner_h;
 	body_h = LINES - body_y - 2;
 	t->compact = COLS < 110 || LINES < 28;
 	if (!t->compact) {
+		/*
+		 * The table and the byte view need about 100 columns at
+		 * most; the details and the cfg take the rest, so that
+		 * their text is cut only when the terminal is narrow.
+		 */
 		right_w = COLS * 35 / 100;
+		if (right_w < COLS - 1 - TUI_LEFT_MAX)
+			right_w = COLS - 1 - TUI_LEFT_MAX;
 		if (right_w < 36)
 			right_w = 36;
-		if (right_w > 60)
-			right_w = 60;
 		left_w = COLS - right_w - 1;
 		top_h = body_h * 55 / 100;
 		r[DM_PANE_LAYERS] = (struct tui_rect){ body_y, 0, top_h,
@@ -454,6 +462,9 @@ draw(struct tui *t, struct dm_vm *vm)
 {
 	const struct tui_screen_ops *s = screens[dm_vm_screen(vm)];
 
+	/* The banner grows or shrinks with its text. */
+	if (!t->too_small && view_main_banner_h(t, vm) != t->banner_h)
+		layout(t, vm);
 	if (t->compact && !t->too_small && dm_vm_focus(vm) != DM_PANE_LAYERS &&
 	    dm_vm_focus(vm) != t->lower)
 		layout(t, vm);

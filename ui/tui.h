@@ -153,6 +153,9 @@ extern const struct tui_pane_ops view_bytes_ops;
 extern const struct tui_pane_ops view_cfg_ops;
 
 extern const struct tui_screen_ops view_main_ops;
+
+/* The lines the main screen's banner takes (view_main.c). */
+int		 view_main_banner_h(struct tui *t, struct dm_vm *vm);
 extern const struct tui_screen_ops view_help_ops;
 extern const struct tui_screen_ops view_repair_ops;
 extern const struct tui_screen_ops view_export_ops;

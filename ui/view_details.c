@@ -78,6 +78,44 @@ add_wrapped(struct text *x, enum tui_style st, const char *indent,
 }
 
 /*
+ * Adds "key value  key value ..." in lines of the pane's width, broken
+ * only between pairs (a pair wider than the pane is wrapped at spaces).
+ */
+static void
+add_pairs(struct text *x, const char *s)
+{
+	char line[512], pair[256];
+	const char *e;
+	int w = x->w - 1;
+	size_t n;
+
+	line[0] = '\0';
+	while (*s != '\0') {
+		e = strstr(s, "  ");
+		n = e != NULL ? (size_t)(e - s) : strlen(s);
+		snprintf(pair, sizeof pair, "%.*s", (int)n, s);
+		s += n;
+		while (*s == ' ')
+			s++;
+		if (line[0] != '\0' && tui_width(x->t, line) + 2 +
+		    tui_width(x->t, pair) <= w) {
+			snprintf(line + strlen(line), sizeof line -
+			    strlen(line), "  %s", pair);
+			continue;
+		}
+		if (line[0] != '\0')
+			add(x, TUI_S_NORMAL, "%s", line);
+		if (tui_width(x->t, pair) > w) {
+			add_wrapped(x, TUI_S_NORMAL, "", pair);
+			line[0] = '\0';
+		} else
+			snprintf(line, sizeof line, "%s", pair);
+	}
+	if (line[0] != '\0')
+		add(x, TUI_S_NORMAL, "%s", line);
+}
+
+/*
  * The warnings of table row, each starting with '!', under a heading
  * that counts them; what is added to it (where they are, or "").  At
  * most MAX_WARNINGS are listed, and no more than the lines left hold
@@ -360,27 +398,28 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	add(x, TUI_S_HEAD, "layer %zu  %s  (cfg line %d)", li,
 	    l->type == DM_L_UNKNOWN ? l->label : dm_ltype_name(l->type),
 	    l->line);
+	/* Its warnings first: a small pane shows them too. */
+	nwarn = dm_vm_row_warnings(vm, (long)li + 1, &first);
+	if (nwarn > 0 && l->narrays > 0)
+		add(x, TUI_S_SUSPECT, "%zu cfg warning%s, listed below the "
+		    "arrays", nwarn, nwarn == 1 ? "" : "s");
 	dm_layer_shown(dm_vm_net(vm), li, &oc, &classes);
 	if (l->in_w || l->in_h || l->in_c)
 		add(x, TUI_S_NORMAL, "in %dx%dx%d  out %dx%dx%d", l->in_w,
 		    l->in_h, classes != l->classes && l->in_c == l->next_c ?
 		    oc : l->in_c, l->next_w, l->next_h, oc);
-	else
+	else if (l->type != DM_L_CONNECTED)
 		add(x, TUI_S_NORMAL, "in %d  out %d", l->inputs,
 		    l->next_inputs);
-	if (l->type == DM_L_CONV || l->type == DM_L_DECONV ||
-	    l->type == DM_L_CONNECTED)
-		add(x, TUI_S_NORMAL, "filters %d  size %d  stride %d  groups "
-		    "%d  %s", l->type == DM_L_CONV ? oc : l->filters, l->size,
-		    l->stride_x, l->groups ? l->groups : 1, l->batch_normalize ?
-		    "batch norm" : "no batch norm");
+	/* The keys that matter for its type, wrapped between pairs. */
+	if (dm_vm_layer_params(vm, li, buf, sizeof buf) > 0)
+		add_pairs(x, buf);
 	if (l->type == DM_L_CONV && oc != l->filters)
 		add(x, TUI_S_SUSPECT, "as the file holds it: the cfg says "
 		    "filters=%d", l->filters);
-	if (classes > 0)
-		add(x, classes != l->classes ? TUI_S_SUSPECT : TUI_S_NORMAL,
-		    "classes %d%s", classes, classes != l->classes ?
-		    "  (not the cfg's: W writes it)" : "");
+	if (classes > 0 && classes != l->classes)
+		add(x, TUI_S_SUSPECT, "classes %d  (not the cfg's: W writes "
+		    "it)", classes);
 	if (dm_session_layer_range(dm_vm_session(vm), li, &lo, &hi))
 		add(x, TUI_S_NORMAL, "bytes %" PRIu64 "-%" PRIu64 " (%" PRIu64
 		    " floats)", lo, hi, dm_session_layer_floats(dm_vm_session(vm), li));
@@ -402,10 +441,6 @@ layer_text(struct dm_vm *vm, struct text *x, size_t li)
 	default:
 		break;
 	}
-	nwarn = dm_vm_row_warnings(vm, (long)li + 1, &first);
-	if (nwarn > 0 && l->narrays > 0)
-		add(x, TUI_S_SUSPECT, "%zu cfg warning%s, listed below the "
-		    "arrays", nwarn, nwarn == 1 ? "" : "s");
 	dm_ovr_letters(dm_vm_ovr(vm), li, buf, sizeof buf);
 	if (buf[0] != '\0')
 		add(x, TUI_S_PROMPT, "overrides: %s", buf);
@@ -522,13 +557,28 @@ details_draw(struct tui *t, struct dm_vm *vm, const struct tui_rect *r,
 {
 	static struct text x;
 	char right[32];
-	long i;
+	long i, n;
 	int y;
 
 	x.w = r->w - 1;
 	x.t = t;
 	build(vm, &x);
 	dm_vm_set_extent(vm, DM_PANE_DETAILS, x.n);
+	/*
+	 * Unless the pane is being scrolled (it has the focus), it follows
+	 * an array selected after the layer's first: its rows are shown.
+	 * (A layer selected shows its first lines.)
+	 */
+	if (!focused && dm_vm_array(vm) >= 0 && (size_t)dm_vm_array(vm) !=
+	    dm_vm_net(vm)->layers[dm_vm_net(vm)->arrays[dm_vm_array(vm)].
+	    layer].first_array) {
+		for (i = 0; i < x.n && x.l[i].array != dm_vm_array(vm); i++)
+			;
+		for (n = i; n < x.n && x.l[n].array == dm_vm_array(vm); n++)
+			;
+		if (i < x.n)
+			dm_vm_show_rows(vm, DM_PANE_DETAILS, i, n - 1);
+	}
 	snprintf(right, sizeof right, "%s", dm_vm_scroll(vm, DM_PANE_DETAILS) +
 	    dm_vm_page(vm, DM_PANE_DETAILS) < x.n ? "more below " : "");
 	tui_pane_title(t, r, focused, "Details", right);

@@ -124,26 +124,99 @@ diag_line(const struct dm_vm *vm, char *buf, size_t len)
 		snprintf(buf, len, "every array reads plausibly");
 }
 
+/* The banner's lines of text, wrapped to the width, into at most max. */
+#define BANNER_MAX	4
+
+/* Wraps s into at most max lines of w columns from lines[*n]; the last
+   line holds the rest, to be cut with an ellipsis. */
+static void
+wrap_into(struct tui *t, const char *s, int w, int max, char lines[][600],
+    int *n)
+{
+	size_t cut;
+	int k;
+
+	for (k = 0; *s != '\0' && k < max; k++) {
+		cut = k == max - 1 ? strlen(s) : tui_wrap(t, s, w);
+		snprintf(lines[(*n)++], 600, "%.*s", (int)cut, s);
+		for (s += cut; *s == ' '; s++)
+			;
+	}
+}
+
+/* Lines of s wrapped to w columns. */
+static int
+wrap_count(struct tui *t, const char *s, int w)
+{
+	int n;
+
+	for (n = 0; *s != '\0'; n++)
+		for (s += tui_wrap(t, s, w); *s == ' '; s++)
+			;
+	return n;
+}
+
+/*
+ * The banner's lines: the verdict, then the diagnosis, each wrapped to
+ * the width, into at most max lines.  Short of room, the diagnosis keeps
+ * its lines (it says what to do) and the verdict its first; the last line
+ * of each is cut, marked with an ellipsis.  With max 1, both on a line.
+ */
+static int
+banner_lines(struct tui *t, struct dm_vm *vm, char lines[][600], int max)
+{
+	char l1[1200], l2[600];
+	int n = 0, w = COLS - 4, nv, nd;
+
+	diag_line(vm, l2, sizeof l2);
+	if (max < 2) {
+		snprintf(l1, sizeof l1, "%s: %s", dm_verdict_name(
+		    dm_vm_verdict(vm)->kind), l2);
+		wrap_into(t, l1, w, 1, lines, &n);
+		return n;
+	}
+	snprintf(l1, sizeof l1, "%s: %s", dm_verdict_name(
+	    dm_vm_verdict(vm)->kind), verdict_text(vm));
+	nv = wrap_count(t, l1, w);
+	nd = wrap_count(t, l2, w);
+	if (nv + nd > max) {
+		nd = nd < max - 1 ? nd : max - 1;
+		nv = max - nd;
+	}
+	wrap_into(t, l1, w, nv, lines, &n);
+	wrap_into(t, l2, w, nd, lines, &n);
+	return n;
+}
+
+/*
+ * How many lines the banner takes: the verdict and the diagnosis wrapped
+ * to the width, up to 4 on a tall terminal, 2 from 24 lines, else 1.
+ */
+int
+view_main_banner_h(struct tui *t, struct dm_vm *vm)
+{
+	char lines[BANNER_MAX][600];
+	int max = LINES >= 30 ? BANNER_MAX : LINES >= 24 ? 2 : 1, n;
+
+	n = banner_lines(t, vm, lines, max);
+	return n < max ? (n > 0 ? n : 1) : max;
+}
+
 static void
 draw_banner(struct tui *t, struct dm_vm *vm)
 {
 	enum tui_style st = banner_style(vm);
-	char l1[1200], l2[600];
+	char lines[BANNER_MAX][600], buf[640];
 	const char *g;
+	int i, n;
 
 	g = st == TUI_S_BANNER_OK ? tui_glyph(t, TUI_G_OK) :
 	    st == TUI_S_BANNER_WARN ? "!" : tui_glyph(t, TUI_G_BAD);
-	diag_line(vm, l2, sizeof l2);
-	if (t->banner_h >= 2) {
-		snprintf(l1, sizeof l1, " %s %s: %s", g,
-		    dm_verdict_name(dm_vm_verdict(vm)->kind), verdict_text(vm));
-		tui_put(t, 1, 0, COLS, st, l1, 1);
-		snprintf(l1, sizeof l1, "   %s", l2);
-		tui_put(t, 2, 0, COLS, st, l1, 1);
-	} else {
-		snprintf(l1, sizeof l1, " %s %s: %s", g,
-		    dm_verdict_name(dm_vm_verdict(vm)->kind), l2);
-		tui_put(t, 1, 0, COLS, st, l1, 1);
+	n = banner_lines(t, vm, lines, t->banner_h);
+	for (i = 0; i < t->banner_h; i++) {
+		snprintf(buf, sizeof buf, " %s %.600s", i == 0 ? g : " ",
+		    i < n ? lines[i] : "");
+		tui_put(t, 1 + i, 0, COLS, st, buf, 1);
 	}
 }
 

@@ -319,8 +319,9 @@ test_layer_edits(void **state)
 	assert_int_equal(lo->gap, 8);
 	assert_true(dm_session_layer_range(dm_vm_session(vm), 2, &lo1, &hi1));
 	assert_int_equal(lo1, lo0 + 8);
+	/* The mark is the key that sets it: s, not g (go to the top). */
 	dm_ovr_letters(dm_vm_ovr(vm), 2, letters, sizeof letters);
-	assert_string_equal(letters, "g");
+	assert_string_equal(letters, "s");
 	dm_vm_do(vm, DM_ACT_GAP_ADD, -4);
 	assert_int_equal(dm_ovr_find_layer(dm_vm_ovr(vm), 2)->gap, 4);
 	/* The four bytes before layer 2 are now a gap. */
@@ -902,6 +903,62 @@ test_names_prefill(void **state)
 	dm_vm_do(vm, DM_ACT_CANCEL, 0);
 	dm_vm_free(vm);
 	unlink(tmp_path("run7.weights"));
+}
+
+/*
+ * Each layer type's details show the keys that matter for it: a
+ * connected layer its inputs, outputs, batch norm and activation, and no
+ * "size 0".
+ */
+static void
+test_layer_params(void **state)
+{
+	const struct dm_net *net;
+	struct dm_vm *vm;
+	char buf[512];
+	size_t i, nconn = 0;
+	FILE *f;
+
+	(void)state;
+	/* pj-small.cfg is pjreddie's: a profile says so. */
+	assert_non_null(f = fopen(tmp_path("pj.profile"), "w"));
+	fputs("[profile]\nversion=1\n[file]\ndialect=pj\n", f);
+	assert_int_equal(fclose(f), 0);
+	vm = open_vm_profile("pj-small.cfg", "pj-small.weights",
+	    tmp_path("pj.profile"), NULL, 0);
+	net = dm_vm_net(vm);
+	for (i = 0; i < net->nlayers; i++) {
+		dm_vm_layer_params(vm, i, buf, sizeof buf);
+		if (getenv("DM_TEST_VERBOSE") != NULL)
+			print_message("layer %zu %s: %s\n", i,
+			    dm_ltype_name(net->layers[i].type), buf);
+		assert_null(strstr(buf, "size 0"));
+		if (net->layers[i].type != DM_L_CONNECTED)
+			continue;
+		nconn++;
+		assert_non_null(strstr(buf, "inputs "));
+		assert_non_null(strstr(buf, "outputs "));
+		assert_non_null(strstr(buf, "activation "));
+		assert_null(strstr(buf, "filters"));
+	}
+	assert_int_equal(nconn, 2);
+	/* The first: output=12, batch_normalize=1, activation=leaky. */
+	for (i = 0; net->layers[i].type != DM_L_CONNECTED; i++)
+		;
+	dm_vm_layer_params(vm, i, buf, sizeof buf);
+	snprintf(buf + 256, 256, "inputs %d  outputs 12  batch norm yes  "
+	    "activation leaky", net->layers[i].inputs);
+	assert_string_equal(buf, buf + 256);
+	dm_vm_free(vm);
+
+	vm = open_shapes();
+	dm_vm_layer_params(vm, 0, buf, sizeof buf);
+	assert_non_null(strstr(buf, "filters "));
+	assert_non_null(strstr(buf, "size 3"));
+	dm_vm_layer_params(vm, 10, buf, sizeof buf);	/* the first [yolo] */
+	assert_non_null(strstr(buf, "classes 80"));
+	dm_vm_free(vm);
+	unlink(tmp_path("pj.profile"));
 }
 
 static int cancel_calls;
@@ -1725,6 +1782,7 @@ main(void)
 		cmocka_unit_test(test_export),
 		cmocka_unit_test(test_unsaved),
 		cmocka_unit_test(test_names_prefill),
+		cmocka_unit_test(test_layer_params),
 		cmocka_unit_test(test_export_ext_cancel),
 		cmocka_unit_test(test_async),
 		cmocka_unit_test(test_diagjob_cancel),
