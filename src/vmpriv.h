@@ -1,8 +1,9 @@
 /*
  * vmpriv.h - the insides of the view-model, shared by the files it is
  * made of: vm.c (selection, scrolling, searching, the screens and the
- * message line), vmedit.c (the edits of the overrides), prompt.c (the
- * one-line prompts and line editing) and xdialog.c (the export dialog).
+ * message line), vmedit.c (the edits of the overrides), vmread.c (the
+ * accessors), prompt.c (the one-line prompts and line editing),
+ * xdialog.c (the export dialog) and vmtarget.c (the target model).
  * Nothing outside them includes it: views read the view-model through
  * the accessors of vm.h.
  */
