@@ -16,7 +16,6 @@
 #include "config.h"
 
 #include "cfg.h"
-#include "grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "cfgkeys.h"
+#include "grow.h"
 
 /*
  * Where a key Darknet reads was first seen in the section being read.  A

@@ -12,7 +12,6 @@
 #include "config.h"
 
 #include "export.h"
-#include "grow.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -23,6 +22,7 @@
 
 #include "atomicfile.h"
 #include "endian.h"
+#include "grow.h"
 
 const char *const dm_names_table[DM_NAMES_COUNT] = {
 	[DM_NAMES_DARKMAP] = "darkmap",

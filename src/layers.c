@@ -20,7 +20,6 @@
 #include "config.h"
 
 #include "layers.h"
-#include "grow.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include <string.h>
 
 #include "cfgkeys.h"
+#include "grow.h"
 
 /*
  * Errors about the layer being built: "file:line: layer N [type]: ...".

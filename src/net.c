@@ -191,8 +191,8 @@ dm_net_build(struct dm_cfg *cfg, struct dm_error *err)
 	}
 	if (check_ab_avg(net, err) == -1)
 		goto fail;
-	if (dm_net_layout(net, DM_HEADER_LONG, net->unloadable != NULL ? DM_LAYOUT_SAVE :
-	    DM_LAYOUT_LOAD, err) == -1)
+	if (dm_net_layout(net, DM_HEADER_LONG, net->unloadable != NULL ?
+	    DM_LAYOUT_SAVE : DM_LAYOUT_LOAD, err) == -1)
 		goto fail;
 	return net;
 fail:

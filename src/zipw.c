@@ -19,7 +19,6 @@
 #include "config.h"
 
 #include "zipw.h"
-#include "grow.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 
 #include "crc32.h"
 #include "endian.h"
+#include "grow.h"
 
 #define ZIPW_LOCAL_SIG		0x04034b50u
 #define ZIPW_CENTRAL_SIG	0x02014b50u
