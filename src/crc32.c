@@ -162,12 +162,32 @@ crc_fold(__m128i x, __m128i y, __m128i k)
 	    _mm_clmulepi64_si128(x, k, 0x11)), y);
 }
 
+/*
+ * Folds the whole 16-byte blocks of p into x, then reduces x and the
+ * bytes left to the CRC register.
+ */
+__attribute__((target("pclmul")))
+static uint32_t
+crc_finish(__m128i x, const unsigned char *p, size_t len)
+{
+	unsigned char last[16];
+	__m128i k;
+
+	k = _mm_set_epi64x((long long)crc_k128[1], (long long)crc_k128[0]);
+	while (len >= 16) {
+		x = crc_fold(x, _mm_loadu_si128((const __m128i *)p), k);
+		p += 16;
+		len -= 16;
+	}
+	_mm_storeu_si128((__m128i *)last, x);
+	return crc_slice8(crc_slice8(0, last, sizeof last), p, len);
+}
+
 /* The folding loop on the register c; len is at least 64. */
 __attribute__((target("pclmul")))
 static uint32_t
 crc_clmul(uint32_t c, const unsigned char *p, size_t len)
 {
-	unsigned char last[16];
 	__m128i x0, x1, x2, x3, k;
 
 	/* The register is added to the first 32 bits of the message. */
@@ -196,15 +216,7 @@ crc_clmul(uint32_t c, const unsigned char *p, size_t len)
 	x1 = crc_fold(x0, x1, k);
 	x2 = crc_fold(x1, x2, k);
 	x3 = crc_fold(x2, x3, k);
-	while (len >= 16) {
-		x3 = crc_fold(x3, _mm_loadu_si128((const __m128i *)p), k);
-		p += 16;
-		len -= 16;
-	}
-
-	_mm_storeu_si128((__m128i *)last, x3);
-	c = crc_slice8(0, last, sizeof last);
-	return crc_slice8(c, p, len);
+	return crc_finish(x3, p, len);
 }
 
 /* crc_fold() on two blocks at a time. */
@@ -230,7 +242,6 @@ __attribute__((target("avx2,vpclmulqdq,pclmul")))
 static uint32_t
 crc_vclmul(uint32_t c, const unsigned char *p, size_t len)
 {
-	unsigned char last[16];
 	__m256i y0, y1, y2, y3, k;
 	__m128i x, k1;
 
@@ -269,15 +280,7 @@ crc_vclmul(uint32_t c, const unsigned char *p, size_t len)
 	k1 = _mm_set_epi64x((long long)crc_k128[1], (long long)crc_k128[0]);
 	x = crc_fold(_mm256_castsi256_si128(y3),
 	    _mm256_extracti128_si256(y3, 1), k1);
-	while (len >= 16) {
-		x = crc_fold(x, _mm_loadu_si128((const __m128i *)p), k1);
-		p += 16;
-		len -= 16;
-	}
-
-	_mm_storeu_si128((__m128i *)last, x);
-	c = crc_slice8(0, last, sizeof last);
-	return crc_slice8(c, p, len);
+	return crc_finish(x, p, len);
 }
 #endif
 
