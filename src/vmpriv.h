@@ -2,7 +2,7 @@
  * vmpriv.h - the insides of the view-model, shared by the files it is
  * made of: vm.c (selection, scrolling, searching, the screens and the
  * message line), vmedit.c (the edits of the overrides), vmread.c (the
- * accessors), prompt.c (the one-line prompts and line editing),
+ * accessors), vmdetail.c (a layer's keys, an array's values), prompt.c (the one-line prompts and line editing),
  * xdialog.c (the export dialog) and vmtarget.c (the target model).
  * Nothing outside them includes it: views read the view-model through
  * the accessors of vm.h.
