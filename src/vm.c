@@ -40,20 +40,37 @@ dm_vm_message(struct dm_vm *vm, int error, const char *fmt, ...)
 	vm->msg_error = error;
 }
 
+static vm_act_fn open_repair;
+
+/*
+ * A diagnosis came in: r pressed while it was being computed opens the
+ * preview now, unless something else is on the screen.
+ */
+static int
+diag_in(struct dm_vm *vm)
+{
+	vm->hist_array = vm->norms_array = -1;
+	if (!vm->repair_pending || dm_session_diag_pending(vm->s))
+		return DM_VM_REDRAW;
+	vm->repair_pending = 0;
+	if (vm->screen != DM_SCREEN_MAIN || vm->prompt.kind != DM_PROMPT_NONE)
+		return DM_VM_REDRAW;
+	return open_repair(vm, DM_ACT_REPAIR, 0) | DM_VM_REDRAW;
+}
+
 int
 dm_vm_poll(struct dm_vm *vm)
 {
 	if (!dm_session_poll(vm->s))
 		return 0;
-	vm->hist_array = vm->norms_array = -1;
-	return DM_VM_REDRAW;
+	return diag_in(vm);
 }
 
 void
 dm_vm_wait(struct dm_vm *vm)
 {
 	dm_session_wait(vm->s);
-	vm->hist_array = vm->norms_array = -1;
+	diag_in(vm);
 }
 
 struct dm_vm *
@@ -829,11 +846,20 @@ vm_search(struct dm_vm *vm, int dir)
 	for (i = 1; i <= rows; i++) {
 		r = ((vm->row + dir * i) % rows + rows) % rows;
 		if (row_matches(vm, r, q)) {
+			long k = 0, total = 0, j;
+
+			/* Where it is: match k of n, in table order. */
+			for (j = 0; j < rows; j++)
+				if (row_matches(vm, j, q)) {
+					total++;
+					if (j == r)
+						k = total;
+				}
 			wrapped = dir > 0 ? r <= vm->row : r >= vm->row;
 			vm_select_row(vm, r, 1);
 			vm->focus = DM_PANE_LAYERS;
-			dm_vm_message(vm, 0, "/%s%s", q, wrapped ?
-			    " (search wrapped)" : "");
+			dm_vm_message(vm, 0, "/%s: %ld of %ld%s", q, k, total,
+			    wrapped ? " (search wrapped)" : "");
 			return DM_VM_REDRAW;
 		}
 	}
@@ -996,10 +1022,12 @@ open_repair(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	(void)act;
 	(void)arg;
+	vm->repair_pending = 0;
 	if (dm_session_diag_pending(vm->s)) {
-		dm_vm_message(vm, 0, "still reading the arrays: the repairs "
-		    "come with the diagnosis");
-		return DM_VM_REDRAW | DM_VM_BELL;
+		vm->repair_pending = 1;
+		dm_vm_message(vm, 0, "still reading the arrays: the repair "
+		    "preview opens when the diagnosis is in (Escape: not)");
+		return DM_VM_REDRAW;
 	}
 	if (!(diag_of(vm) != NULL)) {
 		dm_vm_message(vm, 1, "%s", w_of(vm) == NULL ? "no weights file: "
@@ -1147,6 +1175,7 @@ a_cancel(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	(void)act;
 	(void)arg;
+	vm->repair_pending = 0;
 	if (vm->msg[0] == '\0')
 		return 0;
 	vm->msg[0] = '\0';

@@ -33,6 +33,8 @@ struct dm_vm {
 	char		 msg[512];
 	int		 msg_error;
 	size_t		 repair_sel;	/* the repair screen's selection */
+	int		 repair_pending; /* r pressed before the diagnosis
+					   was in: open it then */
 	struct dm_vm_xdialog x;
 	int		 run_export;	/* dm_vm_run() exports */
 	int		 run_pct;	/* how far, in percent */

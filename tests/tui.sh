@@ -172,6 +172,24 @@ see fork 'likely cause: the YOLO head was trained for classes=3' \
     "the diagnosis runs again"
 keys fork F
 see fork 'shapes\.weights +ab +load' "F again switches back"
+# r pressed with F, while the diagnosis runs again: it opens when in.
+keys fork F r
+see fork 'Repair: preview' "r during the diagnosis opens the preview when it is in"
+keys fork Escape F
+see fork 'shapes\.weights +ab +load' "back to ab"
+# The fork is kept in the profile, and undone like any edit.
+keys fork F
+see fork 'shapes\.weights +pj +load' "F: pj again"
+keys fork w
+see fork 'save the profile to' "w asks where"
+text fork fork.profile
+keys fork Enter
+see fork 'saved the profile fork\.profile' "the fork is saved"
+grep -q '^dialect=pj$' "$tmp/fork.profile" &&
+    pass "the profile keeps the fork" || fail "no dialect=pj in the profile"
+keys fork u
+see fork 'undone: Darknet fork pj' "u undoes the switch"
+see fork 'shapes\.weights +ab +load' "the fork is ab again"
 keys fork q y
 ended fork 0 "quit after switching forks"
 
@@ -410,6 +428,11 @@ see params 'pj-small\.weights +pj' "params session up"
 text params /12
 keys params Enter
 see params 'layer 12  connected' "/12 selects the connected layer"
+text params /connected
+keys params Enter
+see params '/connected: 2 of 2' "the search says which match of how many"
+keys params n
+see params '/connected: 1 of 2 \(search wrapped\)' "n: the next match, counted"
 see params 'inputs 32  outputs 12' "its details show inputs and outputs"
 see params 'batch norm yes' "and its batch norm"
 see params 'activation leaky' "and its activation"

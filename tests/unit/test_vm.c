@@ -445,11 +445,14 @@ test_search(void **state)
 	(void)state;
 	prompt(vm, DM_ACT_SEARCH, "yolo");
 	assert_int_equal(dm_vm_row(vm), 11);
+	assert_string_equal(dm_vm_msg(vm, NULL), "/yolo: 1 of 2");
 	dm_vm_do(vm, DM_ACT_SEARCH_NEXT, 0);
 	assert_int_equal(dm_vm_row(vm), 18);
+	assert_string_equal(dm_vm_msg(vm, NULL), "/yolo: 2 of 2");
 	dm_vm_do(vm, DM_ACT_SEARCH_NEXT, 0);
 	assert_int_equal(dm_vm_row(vm), 11);
-	assert_non_null(strstr(dm_vm_msg(vm, NULL), "wrapped"));
+	assert_string_equal(dm_vm_msg(vm, NULL),
+	    "/yolo: 1 of 2 (search wrapped)");
 	dm_vm_do(vm, DM_ACT_SEARCH_PREV, 0);
 	assert_int_equal(dm_vm_row(vm), 18);
 	prompt(vm, DM_ACT_SEARCH, "classes=80");
@@ -1148,6 +1151,34 @@ test_async(void **state)
 	dm_vm_free(vm);
 }
 
+/* r pressed while the diagnosis runs opens the preview when it is in. */
+static void
+test_repair_waits(void **state)
+{
+	struct dm_vm *vm;
+
+	(void)state;
+	vm = open_vm("demo/shapes.cfg", "demo/shapes.weights", NULL,
+	    DM_SESSION_ASYNC);
+	assert_true(dm_session_diag_pending(dm_vm_session(vm)));
+	assert_false(dm_vm_do(vm, DM_ACT_REPAIR, 0) & DM_VM_BELL);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "the repair preview "
+	    "opens when the diagnosis is in"));
+	dm_vm_wait(vm);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_REPAIR);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	/* An undo diagnoses again; r then Escape: nothing opens. */
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_true(dm_session_diag_pending(dm_vm_session(vm)));
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_CANCEL, 0);
+	dm_vm_wait(vm);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
+	dm_vm_free(vm);
+}
+
 /* The other Darknet fork: read again, undone and redone, saved. */
 static void
 test_dialect(void **state)
@@ -1785,6 +1816,7 @@ main(void)
 		cmocka_unit_test(test_layer_params),
 		cmocka_unit_test(test_export_ext_cancel),
 		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_repair_waits),
 		cmocka_unit_test(test_diagjob_cancel),
 		cmocka_unit_test(test_dialect),
 		cmocka_unit_test(test_warnings),
