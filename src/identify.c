@@ -651,9 +651,10 @@ judge(struct work *wk, struct dm_cand *c, struct dm_error *err)
 	uint64_t *off = NULL, *cnt = NULL, b0, b1, o2[2], c2[2];
 	uint64_t limit = (wk->id->size - c->hsize) / 4;
 	size_t i, j, k, ne = 0, np, li;
-	long bad_layer = -1;
-	int *lbad = NULL, *lhas = NULL;
+	long bad_layer = -1, sus_layer = -1;
+	int *lbad = NULL, *lhas = NULL, *lok = NULL, *lzero = NULL;
 	char first_note[DM_ARRAY_NAME_MAX + sizeof ck.note + 4] = "";
+	char sus_note[DM_ARRAY_NAME_MAX + sizeof ck.note + 4] = "";
 	int rc = -1;
 
 	if (wk->blocks == NULL && read_blocks(wk, err) == -1)
@@ -663,7 +664,9 @@ judge(struct work *wk, struct dm_cand *c, struct dm_error *err)
 	    (off = calloc(2 * net->narrays + 1, sizeof *off)) == NULL ||
 	    (cnt = calloc(2 * net->narrays + 1, sizeof *cnt)) == NULL ||
 	    (lbad = calloc(net->nlayers + 1, sizeof *lbad)) == NULL ||
-	    (lhas = calloc(net->nlayers + 1, sizeof *lhas)) == NULL) {
+	    (lhas = calloc(net->nlayers + 1, sizeof *lhas)) == NULL ||
+	    (lok = calloc(net->nlayers + 1, sizeof *lok)) == NULL ||
+	    (lzero = calloc(net->nlayers + 1, sizeof *lzero)) == NULL) {
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		goto out;
 	}
@@ -688,6 +691,12 @@ judge(struct work *wk, struct dm_cand *c, struct dm_error *err)
 		dm_stats_judge(net, a, &st[i], &ck);
 		li = a->layer;
 		lhas[li] = 1;
+		if (ck.level == DM_LEVEL_OK)
+			lok[li] = 1;
+		/* All-zero weights are no trained layer, whatever else. */
+		if (a->role == DM_ROLE_WEIGHTS && st[i].n > 0 &&
+		    st[i].zeros == st[i].n)
+			lzero[li] = 1;
 		if (ck.level == DM_LEVEL_BAD && !lbad[li]) {
 			lbad[li] = 1;
 			if (bad_layer < 0 || (long)li < bad_layer) {
@@ -697,13 +706,25 @@ judge(struct work *wk, struct dm_cand *c, struct dm_error *err)
 			}
 		}
 	}
-	c->layers = c->plausible_layers = 0;
+	/*
+	 * A layer reads well when none of its arrays reads badly, its
+	 * weights are not all zero and at least one array reads as it
+	 * should: a layer of suspect arrays alone is no evidence of a fit.
+	 */
+	c->layers = c->plausible_layers = c->suspect_layers = 0;
 	for (li = 0; li < net->nlayers; li++) {
 		if (!lhas[li])
 			continue;
 		c->layers++;
-		if (!lbad[li])
-			c->plausible_layers++;
+		if (lbad[li])
+			continue;
+		if (lzero[li] || !lok[li]) {
+			c->suspect_layers++;
+			if (sus_layer < 0)
+				sus_layer = (long)li;
+			continue;
+		}
+		c->plausible_layers++;
 	}
 	c->first_bad = bad_layer;
 	c->plausible = c->layers > 0 &&
@@ -720,7 +741,23 @@ judge(struct work *wk, struct dm_cand *c, struct dm_error *err)
 		snprintf(c->note, sizeof c->note, "the data first reads badly "
 		    "at layer %ld [%s] (%s)", bad_layer,
 		    dm_ltype_name(net->layers[bad_layer].type), first_note);
-	else if (c->layers == 0)
+	else if (sus_layer >= 0) {
+		/* The first array of that layer not reading as it should. */
+		for (i = 0; i < net->narrays; i++) {
+			a = &net->arrays[i];
+			if (a->layer != (size_t)sus_layer || !in_file(a, limit))
+				continue;
+			dm_stats_judge(net, a, &st[i], &ck);
+			if (ck.level != DM_LEVEL_OK) {
+				snprintf(sus_note, sizeof sus_note, "%s: %s",
+				    a->name, ck.note);
+				break;
+			}
+		}
+		snprintf(c->note, sizeof c->note, "the data first reads as "
+		    "suspect at layer %ld [%s] (%s)", sus_layer,
+		    dm_ltype_name(net->layers[sus_layer].type), sus_note);
+	} else if (c->layers == 0)
 		snprintf(c->note, sizeof c->note, "no layer has data in the "
 		    "file");
 	rc = 0;
@@ -731,6 +768,8 @@ out:
 	free(cnt);
 	free(lbad);
 	free(lhas);
+	free(lok);
+	free(lzero);
 	return rc;
 }
 

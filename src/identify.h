@@ -101,6 +101,9 @@ struct dm_cand {
 	long		 cutoff;	/* DM_FIT_PARTIAL: layers 0..cutoff-1 */
 	long		 layers;	/* layers with arrays in the file */
 	long		 plausible_layers;
+	long		 suspect_layers; /* no array reads badly, yet all
+					   are suspect, or the weights are
+					   all zero */
 	long		 first_bad;	/* first layer reading badly, or -1 */
 	double		 score;
 	int		 plausible;

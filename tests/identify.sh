@@ -229,6 +229,21 @@ fi
 { head -c 20 "$tmp/junk.weights"; head -c 4000 /dev/zero; } >"$tmp/zeros.weights"
 expect 1 "a header and zeros" -- "$DARKMAP" identify "$tmp/zeros.weights"
 grep_out "blind sketch: 0 conv layers" "zeros are not sketched as a conv"
+# A header and zeros of exactly tiny.cfg's size: the size fits, the data
+# is no trained network, as inspect's "all zero" says of every array.
+{ head -c 20 "$w"; head -c $(($(wc -c <"$w") - 20)) /dev/zero; } \
+    >"$tmp/zeros16.weights"
+expect 1 "zeros of tiny.cfg's exact size" -- "$DARKMAP" identify -f json \
+    "$tmp/zeros16.weights"
+json_ok "zeros: tiny.cfg fits, 0 plausible, 16 suspect" top name=tiny.cfg \
+    fit=exact plausible=false plausible_layers=0 suspect_layers=16
+json_ok "zeros: no candidate is plausible" none
+expect 1 "zeros of tiny.cfg's exact size, as text" -- "$DARKMAP" identify \
+    "$tmp/zeros16.weights"
+grep_out "0 of 16 layers read well, 16 suspect .*: implausible" \
+    "the text counts the suspect layers"
+grep_out "reads as suspect at layer 0 .*all zero" \
+    "the note says the data is all zero"
 expect 0 "identify --help" -- "$DARKMAP" identify --help
 grep_out '^Usage: darkmap identify \[OPTION\]\.\.\. WEIGHTS' "--help prints the usage on stdout"
 expect 0 "identify --version" -- "$DARKMAP" identify --version

@@ -187,9 +187,12 @@ text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		    c->cutoff - 1);
 	else
 		fprintf(fp, "   fit        exact\n");
-	fprintf(fp, "   plausible  %ld of %ld layers read well%s\n",
-	    c->plausible_layers, c->layers, c->plausible ? "" :
-	    ": implausible");
+	fprintf(fp, "   plausible  %ld of %ld layers read well",
+	    c->plausible_layers, c->layers);
+	if (c->suspect_layers > 0)
+		fprintf(fp, ", %ld suspect (all zero, or no array as it "
+		    "should be)", c->suspect_layers);
+	fprintf(fp, "%s\n", c->plausible ? "" : ": implausible");
 	if (c->note[0] != '\0') {
 		fputs("   note       ", fp);
 		dm_fputs_printable(fp, c->note);
@@ -285,9 +288,10 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 	else
 		fputs("null", fp);
 	if (c->fit != DM_FIT_NONE)
-		fprintf(fp, ",\"plausible_layers\":%ld,\"layers\":%ld,"
-		    "\"plausible\":%s,\"score\":%.1f", c->plausible_layers,
-		    c->layers, c->plausible ? "true" : "false", c->score);
+		fprintf(fp, ",\"plausible_layers\":%ld,\"suspect_layers\":%ld,"
+		    "\"layers\":%ld,\"plausible\":%s,\"score\":%.1f",
+		    c->plausible_layers, c->suspect_layers, c->layers,
+		    c->plausible ? "true" : "false", c->score);
 	else
 		fprintf(fp, ",\"missing_floats\":%" PRId64 ",\"agreeing_conv_"
 		    "layers\":%ld", -c->diff, c->agree);
