@@ -51,7 +51,40 @@ dm_catalog_free(struct dm_catalog *cat)
 	for (i = 0; i < cat->nwarnings; i++)
 		free(cat->warnings[i]);
 	free(cat->warnings);
+	for (i = 0; i < cat->nfiles; i++)
+		free(cat->files[i]);
+	free(cat->files);
+	free(cat->seen);
 	free(cat);
+}
+
+/*
+ * Whether the folder or file of st was searched already; marks it
+ * searched when not.  -1 on memory.
+ */
+static int
+seen_before(struct dm_catalog *cat, const struct stat *st,
+    struct dm_error *err)
+{
+	struct dm_cat_seen *ns;
+	size_t i, cap;
+
+	for (i = 0; i < cat->nseen; i++)
+		if (cat->seen[i].dev == st->st_dev &&
+		    cat->seen[i].ino == st->st_ino)
+			return 1;
+	if (cat->nseen == cat->capseen) {
+		cap = cat->capseen ? 2 * cat->capseen : 64;
+		if ((ns = realloc(cat->seen, cap * sizeof *ns)) == NULL)
+			return dm_error_set(err, DM_ERR_NOMEM,
+			    "out of memory");
+		cat->seen = ns;
+		cat->capseen = cap;
+	}
+	cat->seen[cat->nseen].dev = st->st_dev;
+	cat->seen[cat->nseen].ino = st->st_ino;
+	cat->nseen++;
+	return 0;
 }
 
 size_t
@@ -228,6 +261,17 @@ add_file(struct dm_catalog *cat, const char *path, unsigned dialects,
 	int d, nok = 0;
 
 	dm_error_clear(&first);
+	if (cat->nfiles == cat->capfiles) {
+		size_t cap = cat->capfiles ? 2 * cat->capfiles : 64;
+		char **nf;
+
+		if ((nf = realloc(cat->files, cap * sizeof *nf)) == NULL)
+			goto fail;
+		cat->files = nf;
+		cat->capfiles = cap;
+	}
+	if ((cat->files[cat->nfiles] = strdup(path)) == NULL)
+		goto fail;
 	cat->nfiles++;
 	for (d = DM_DIALECT_AB; d <= DM_DIALECT_PJ; d++) {
 		if (!(dialects & DM_DIALECT_BIT(d)))
@@ -303,6 +347,16 @@ add_dir(struct dm_catalog *cat, const char *path, unsigned dialects,
 	if ((dir = opendir(path)) == NULL)
 		return dm_error_set(err, DM_ERR_IO, "%s: %s", path,
 		    strerror(errno));
+	/* A folder reached again through a link is not searched twice. */
+	if (fstat(dirfd(dir), &st) == -1) {
+		rc = dm_error_set(err, DM_ERR_IO, "%s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((rc = seen_before(cat, &st, err)) != 0) {
+		rc = rc == 1 ? 0 : -1;
+		goto out;
+	}
 	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -334,8 +388,12 @@ add_dir(struct dm_catalog *cat, const char *path, unsigned dialects,
 			if (depth < DEPTH_MAX)
 				rc = add_dir(cat, full, dialects, given,
 				    depth + 1, err);
-		} else if (S_ISREG(st.st_mode) && ends_with(full, ".cfg"))
-			rc = add_file(cat, full, dialects, given, err);
+		} else if (S_ISREG(st.st_mode) && ends_with(full, ".cfg")) {
+			if ((rc = seen_before(cat, &st, err)) == 0)
+				rc = add_file(cat, full, dialects, given, err);
+			else if (rc == 1)
+				rc = 0;
+		}
 	}
 out:
 	for (i = 0; i < n; i++)
@@ -358,5 +416,11 @@ dm_catalog_add(struct dm_catalog *cat, const char *path, unsigned dialects,
 		return add_dir(cat, path, dialects, given, 0, err);
 	if (dm_error_not_regular(err, path, st.st_mode) == -1)
 		return -1;
+	switch (seen_before(cat, &st, err)) {
+	case -1:
+		return -1;
+	case 1:
+		return 0;
+	}
 	return add_file(cat, path, dialects, given, err);
 }

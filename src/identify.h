@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cfg.h"
 #include "error.h"
@@ -35,12 +36,25 @@ struct dm_cat_entry {
 	int		 given;		/* from an argument, not the catalogue */
 };
 
+/* A folder or file already searched, by identity. */
+struct dm_cat_seen {
+	dev_t		 dev;
+	ino_t		 ino;
+};
+
 struct dm_catalog {
 	struct dm_cat_entry *e;
 	size_t		 n, cap;
 	char		**warnings;	/* cfgs skipped, "path: why" */
 	size_t		 nwarnings, capwarnings;
+	char		**files;	/* every cfg file read, parsed or
+					   not, as named */
 	size_t		 nfiles;	/* cfg files read */
+	size_t		 capfiles;
+	struct dm_cat_seen *seen;	/* folders and files searched: each
+					   is read once, whatever the links
+					   to it */
+	size_t		 nseen, capseen;
 };
 
 struct dm_catalog *dm_catalog_new(void);
@@ -48,7 +62,9 @@ void		 dm_catalog_free(struct dm_catalog *cat);
 
 /*
  * Adds a cfg file, or every *.cfg under a folder (recursively, in name
- * order), parsed in each dialect of dialects.  A cfg that no dialect
+ * order), parsed in each dialect of dialects.  A folder or file already
+ * searched (the same device and inode, through a symbolic link or
+ * another name) is not searched again.  A cfg that no dialect
  * parses is skipped with a warning.  Fails only when path itself cannot
  * be read, or on memory.  given marks the entries as named by the user.
  */

@@ -267,4 +267,42 @@ else
 	fail "the weights file was overwritten"
 fi
 
+# Outputs over a cfg that was read are refused, and the cfg is kept: the
+# one given as an operand, one in a folder operand, and the candidate's.
+cp "$tmp/mine.cfg" "$tmp/yt.cfg"
+expect 2 "--write-cfg over the CFG operand is refused" -- "$DARKMAP" \
+    identify --write-cfg="$tmp/yt.cfg" "$tmp/y3.weights" "$tmp/yt.cfg"
+grep_err "yt.cfg: output is the same file as input" "the refusal names it"
+expect 2 "--sketch over the CFG operand is refused" -- "$DARKMAP" \
+    identify --sketch="$tmp/yt.cfg" "$tmp/y3.weights" "$tmp/yt.cfg"
+mkdir "$tmp/cfgdir"
+cp "$tmp/mine.cfg" "$tmp/cfgdir/in.cfg"
+expect 2 "--write-cfg over a cfg of a DIR operand is refused" -- \
+    "$DARKMAP" identify --write-cfg="$tmp/cfgdir/in.cfg" "$tmp/y3.weights" \
+    "$tmp/cfgdir"
+if cmp -s "$tmp/mine.cfg" "$tmp/yt.cfg" &&
+    cmp -s "$tmp/mine.cfg" "$tmp/cfgdir/in.cfg"; then
+	pass "the input cfgs are left as they were"
+else
+	fail "an input cfg was overwritten"
+fi
+
+# A folder with links to itself is searched once, and a cfg named twice
+# (as an operand and in a folder) is one name of its candidate.
+mkdir "$tmp/loop"
+cp "$tmp/mine.cfg" "$tmp/loop/"
+for l in a b c; do ln -s . "$tmp/loop/$l"; done
+expect 0 "a folder linking to itself" -- "$DARKMAP" identify -f json \
+    "$tmp/y3.weights" "$tmp/loop/mine.cfg" "$tmp/loop"
+if "$PYTHON3" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [n for c in d["candidates"] for n in c["names"]
+         if n.endswith("mine.cfg")]
+sys.exit(0 if len(names) == 1 else 1)' "$tmp/out"; then
+	pass "its cfg is read once"
+else
+	fail "its cfg is read more than once: $(head -c 400 "$tmp/out")"
+fi
+
 finish

@@ -446,7 +446,7 @@ cmd_identify(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *defaults[4], *write_cfg = NULL, *sketch_out = NULL;
-	const char *format = "text", *env, *inputs[3];
+	const char *format = "text", *env, **inputs = NULL;
 	char **catalogs = NULL;
 	struct dm_catalog *cat = NULL;
 	struct dm_weights *w = NULL;
@@ -605,8 +605,21 @@ cmd_identify(int argc, char **argv)
 		goto out;
 	}
 	rc = fits ? 0 : EXIT_NOFIT;
-	inputs[0] = argv[optind];
-	inputs[1] = NULL;
+	/*
+	 * An output must not be any file read: the weights, each operand
+	 * and every cfg read from the catalogue and the folders.
+	 */
+	if ((inputs = calloc((size_t)argc + cat->nfiles + 1,
+	    sizeof *inputs)) == NULL) {
+		dm_error_set(&err, DM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	nd = 0;
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		inputs[nd++] = argv[i];
+	for (i = 0; i < cat->nfiles; i++)
+		inputs[nd++] = cat->files[i];
+	inputs[nd] = NULL;
 	if (write_cfg != NULL) {
 		if (pick > id.ncands) {
 			msg("%s: no candidate %zu to write (%zu fit the file)",
@@ -631,6 +644,7 @@ out:
 		dm_ident_release(&id);
 	if (have_sk)
 		dm_sketch_release(&sk);
+	free(inputs);
 	dm_catalog_free(cat);
 	dm_weights_close(w);
 	free(catalogs);
