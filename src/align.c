@@ -33,6 +33,7 @@
 #define SC_TRANSPOSED	14
 #define SC_RESHAPED	12
 #define SC_CLASSES	8
+#define SC_PERMUTED	6
 #define SC_HINT		3
 #define SC_BIAS		(-4)
 
@@ -73,15 +74,49 @@ is_bn_param(const char *p)
 	    0 || strcmp(p, "num_batches_tracked") == 0;
 }
 
+/* The element count of a shape, or 0 when it overflows 64 bits. */
 static uint64_t
 numel(int ndim, const uint64_t *shape)
 {
 	uint64_t n = 1;
 	int d;
 
-	for (d = 0; d < ndim; d++)
+	for (d = 0; d < ndim; d++) {
+		if (shape[d] != 0 && n > UINT64_MAX / shape[d])
+			return 0;
 		n *= shape[d];
+	}
 	return n;
+}
+
+/*
+ * Whether shape b holds a's elements in an order PyTorch's reshape keeps:
+ * size-1 axes added or dropped, trailing axes flattened or unflattened in
+ * order.  Another arrangement of the same count (axes permuted) is not.
+ */
+static int
+reshape_ok(int na, const uint64_t *a, int nb, const uint64_t *b)
+{
+	uint64_t sa[8], sb[8], ra, rb;
+	int ma = 0, mb = 0, p, d;
+
+	ra = numel(na, a);
+	if (ra == 0 || ra != numel(nb, b) || na > 8 || nb > 8)
+		return 0;
+	for (d = 0; d < na; d++)
+		if (a[d] != 1)
+			sa[ma++] = a[d];
+	for (d = 0; d < nb; d++)
+		if (b[d] != 1)
+			sb[mb++] = b[d];
+	for (p = 0; p < ma && p < mb && sa[p] == sb[p]; p++)
+		;
+	if (p == ma && p == mb)
+		return 1;
+	/* What follows the common axes is one axis on one side. */
+	ra = numel(ma - p, sa + p);
+	rb = numel(mb - p, sb + p);
+	return ra == rb && (ma - p == 1 || mb - p == 1);
 }
 
 static int
@@ -273,8 +308,7 @@ score(const struct dm_net *net, const struct unit *a, const struct unit *b,
 		    x->shape[0] == y->shape[1] && x->shape[1] == y->shape[0]) {
 			sc = SC_TRANSPOSED;
 			*flag = DM_AL_TRANSPOSED;
-		} else if (numel(x->ndim, x->shape) ==
-		    numel(y->ndim, y->shape)) {
+		} else if (reshape_ok(x->ndim, x->shape, y->ndim, y->shape)) {
 			sc = SC_RESHAPED;
 			*flag = DM_AL_RESHAPED;
 		} else if (x->ndim == y->ndim && x->ndim >= 1 &&
@@ -283,6 +317,11 @@ score(const struct dm_net *net, const struct unit *a, const struct unit *b,
 		    x->shape[0], y->shape[0], &cs, &ct)) {
 			sc = SC_CLASSES;
 			*flag = DM_AL_CLASSES;
+		} else if (numel(x->ndim, x->shape) != 0 && numel(x->ndim,
+		    x->shape) == numel(y->ndim, y->shape)) {
+			/* Paired to be reported, never exported. */
+			sc = SC_PERMUTED;
+			*flag = DM_AL_SHAPE;
 		} else
 			return NO_MATCH;
 		if (a->has_bias != b->has_bias)
@@ -361,7 +400,7 @@ pair(struct dm_align *al, const struct tens *s, const struct tens *t,
 	else if ((uflag & DM_AL_TRANSPOSED) && s->ndim == 2 && t->ndim == 2 &&
 	    s->shape[0] == t->shape[1] && s->shape[1] == t->shape[0])
 		p->flags |= DM_AL_TRANSPOSED;
-	else if (numel(s->ndim, s->shape) == numel(t->ndim, t->shape))
+	else if (reshape_ok(s->ndim, s->shape, t->ndim, t->shape))
 		p->flags |= DM_AL_RESHAPED;
 	else if (uflag & DM_AL_CLASSES)
 		p->flags |= DM_AL_CLASSES;
@@ -644,6 +683,9 @@ dm_align_new(const struct dm_net *net, const struct dm_export *ex,
 			al->nmatched++;
 			if (al->src[i].flags & DM_AL_FATAL)
 				al->nfatal++;
+			else if (al->src[i].flags & (DM_AL_RESHAPED |
+			    DM_AL_TRANSPOSED))
+				al->nreshaped++;
 		}
 	}
 	for (i = 0; i < t->n; i++) {
@@ -723,12 +765,18 @@ pair_reason(const struct dm_align *al, const struct dm_apair *p, char *buf,
     size_t len)
 {
 	const struct dm_tentry *e = &al->t->e[p->tgt];
+	const struct dm_xtensor *x = &al->ex->x[p - al->src];
 
 	if (p->flags & DM_AL_CLASSES)
 		snprintf(buf, len, "the target's heads are for classes=%d, the "
 		    "file's for %d", al->target_classes, al->file_classes);
+	else if ((p->flags & DM_AL_SHAPE) && numel(x->t.ndim, x->t.shape) ==
+	    numel(e->ndim, e->shape) && numel(e->ndim, e->shape) != 0)
+		snprintf(buf, len, "the same number of elements in another "
+		    "arrangement (axes permuted?): not a reshape darkmap can "
+		    "make");
 	else if (p->flags & DM_AL_SHAPE)
-		snprintf(buf, len, "another number of elements");
+		snprintf(buf, len, "another shape");
 	else if (p->flags & DM_AL_DTYPE)
 		snprintf(buf, len, "dtype %s, which darkmap cannot write here",
 		    e->dtype);
@@ -924,11 +972,34 @@ dm_align_text(FILE *fp, const struct dm_align *al)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* Lists the pairs with a flag of want and none of reject, with why. */
+static void
+list_pairs(FILE *fp, const struct dm_align *al, size_t max,
+    const char *label, unsigned want, unsigned reject)
+{
+	char why[160];
+	size_t i, n;
+
+	for (i = 0, n = 0; i < al->ex->n; i++) {
+		const struct dm_apair *p = &al->src[i];
+
+		if (p->tgt == SIZE_MAX || !(p->flags & want) ||
+		    (p->flags & reject))
+			continue;
+		if (n++ < max)
+			fprintf(fp, "%s: layer %zu %s -> %s: %s\n", label,
+			    src_layer(al, i), src_array_name(al, i),
+			    al->t->e[p->tgt].key, pair_reason(al, p, why,
+			    sizeof why));
+	}
+	if (n > max)
+		fprintf(fp, "%s: ... and %zu more\n", label, n - max);
+}
+
 void
 dm_align_problems(FILE *fp, const struct dm_align *al, size_t max)
 {
 	const struct dm_target *t = al->t;
-	char why[160];
 	size_t i, n;
 
 	for (i = 0, n = 0; i < t->n; i++) {
@@ -959,19 +1030,9 @@ dm_align_problems(FILE *fp, const struct dm_align *al, size_t max)
 	}
 	if (n > max)
 		fprintf(fp, "unmatched array: ... and %zu more\n", n - max);
-	for (i = 0, n = 0; i < al->ex->n; i++) {
-		const struct dm_apair *p = &al->src[i];
-
-		if (p->tgt == SIZE_MAX || !(p->flags & DM_AL_FATAL))
-			continue;
-		if (n++ < max)
-			fprintf(fp, "mismatch: layer %zu %s -> %s: %s\n",
-			    src_layer(al, i), src_array_name(al, i),
-			    t->e[p->tgt].key, pair_reason(al, p, why,
-			    sizeof why));
-	}
-	if (n > max)
-		fprintf(fp, "mismatch: ... and %zu more\n", n - max);
+	list_pairs(fp, al, max, "mismatch", DM_AL_FATAL, 0);
+	list_pairs(fp, al, max, "reshaped", DM_AL_RESHAPED | DM_AL_TRANSPOSED,
+	    DM_AL_FATAL);
 	if (al->file_classes >= 0)
 		fprintf(fp, "classes: the target's heads are for classes=%d, "
 		    "the file's for %d: if the weights were trained for %d, "

@@ -29,8 +29,9 @@
 enum dm_align_flags {
 	DM_AL_CLASSES = 1 << 0,	   /* a head for another class count */
 	DM_AL_TRANSPOSED = 1 << 1, /* the target holds the matrix [in][out] */
-	DM_AL_RESHAPED = 1 << 2,   /* the same elements in another shape */
-	DM_AL_SHAPE = 1 << 3,	   /* another number of elements */
+	DM_AL_RESHAPED = 1 << 2,   /* the same elements in another shape,
+				      in order */
+	DM_AL_SHAPE = 1 << 3,	   /* another shape, not a reshape */
 	DM_AL_DTYPE = 1 << 4,	   /* a dtype darkmap cannot write */
 	DM_AL_RENAMED = 1 << 5	   /* assigned by a rename override */
 };
@@ -62,6 +63,8 @@ struct dm_align {
 	size_t		 nunmatched_src;
 	size_t		 nunmatched_tgt;	/* parameters only */
 	size_t		 nfatal;	/* pairs with a DM_AL_FATAL flag */
+	size_t		 nreshaped;	/* exportable pairs reshaped or
+					   transposed */
 	size_t		 nskipped;	/* target entries left out */
 };
 
@@ -98,7 +101,8 @@ int		 dm_align_text(FILE *fp, const struct dm_align *al);
 
 /*
  * Lists on fp what keeps the export from loading: unmatched keys on both
- * sides, mismatched pairs with the reason, at most max lines of each.
+ * sides, mismatched pairs with the reason, at most max lines of each;
+ * then the pairs exported reshaped or transposed.
  */
 void		 dm_align_problems(FILE *fp, const struct dm_align *al,
 		     size_t max);

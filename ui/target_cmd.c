@@ -96,7 +96,8 @@ target_convert(struct dm_export *ex, int force, FILE *warn,
 
 	if ((al = dm_align_new(ex->net, ex, target, err)) == NULL)
 		return -1;
-	if (!dm_align_complete(al) || al->nskipped > 0)
+	if (!dm_align_complete(al) || al->nskipped > 0 ||
+	    al->nreshaped > 0)
 		dm_align_problems(warn, al, 40);
 	rc = dm_align_apply(al, ex, force, err);
 	dm_align_free(al);
