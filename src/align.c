@@ -36,6 +36,7 @@
 #define SC_PERMUTED	6
 #define SC_HINT		3
 #define SC_BIAS		(-4)
+#define SC_GROUP	1	/* a layer's weights and batch norm together */
 
 enum ukind { U_WEIGHTS, U_BN };
 
@@ -57,6 +58,7 @@ struct unit {
 	int		 nhints;
 	const struct tens *w;		/* the weight, or NULL */
 	int		 has_bias;
+	int		 grp;		/* the next unit is its batch norm */
 	uint64_t	 channels;	/* U_BN */
 };
 
@@ -283,9 +285,12 @@ hint_match(const struct unit *s, const struct unit *t)
 	return 0;
 }
 
-/* The score of pairing source unit a with target unit b, and its flag. */
+/*
+ * The score of pairing source unit a with target unit b by their shapes
+ * alone, and its flag.
+ */
 static int32_t
-score(const struct dm_net *net, const struct unit *a, const struct unit *b,
+shape_score(const struct dm_net *net, const struct unit *a, const struct unit *b,
     unsigned *flag)
 {
 	const struct tens *x = a->w, *y = b->w;
@@ -327,9 +332,62 @@ score(const struct dm_net *net, const struct unit *a, const struct unit *b,
 		if (a->has_bias != b->has_bias)
 			sc += SC_BIAS;
 	}
-	if (hint_match(a, b))
+	return sc;
+}
+
+/* The score of pairing source unit a with target unit b, and its flag. */
+static int32_t
+score(const struct dm_net *net, const struct unit *a, const struct unit *b,
+    unsigned *flag)
+{
+	int32_t sc = shape_score(net, a, b, flag);
+
+	if (sc != NO_MATCH && hint_match(a, b))
 		sc += SC_HINT;
 	return sc;
+}
+
+/*
+ * Keeps the numbers in the target's paths as layer hints only where they
+ * plausibly are Darknet layer indices: at each position (the first number
+ * of a path, the second...), every target unit numbered there must have a
+ * source unit of that layer it could pair with.  A naming of its own whose
+ * numbers merely coincide with layer indices for a while (blocks counted
+ * from 0) fails this somewhere, and its numbers then count for nothing.
+ */
+static void
+plausible_hints(const struct dm_net *net, const struct side *S,
+    struct side *T)
+{
+	unsigned flag;
+	size_t i, k;
+	int pos, ok[4] = { 1, 1, 1, 1 }, d, n;
+
+	for (pos = 0; pos < 4; pos++) {
+		for (k = 0; k < T->nu && ok[pos]; k++) {
+			const struct unit *b = &T->u[k];
+
+			if (b->nhints <= pos)
+				continue;
+			for (i = 0; i < S->nu; i++)
+				if (S->u[i].layer == b->hints[pos] &&
+				    shape_score(net, &S->u[i], b, &flag) !=
+				    NO_MATCH)
+					break;
+			if (i == S->nu)
+				ok[pos] = 0;
+		}
+	}
+	for (k = 0; k < T->nu; k++) {
+		struct unit *b = &T->u[k];
+
+		for (pos = 0, n = 0; pos < b->nhints; pos++)
+			if (ok[pos])
+				b->hints[n++] = b->hints[pos];
+		for (d = n; d < b->nhints; d++)
+			b->hints[d] = -1;
+		b->nhints = n;
+	}
 }
 
 static const char *
@@ -552,6 +610,18 @@ build_sides(struct dm_align *al, struct side *S, struct side *T,
 	}
 	canonical_order(S);
 	canonical_order(T);
+	for (i = 0; i + 1 < S->nu; i++)
+		S->u[i].grp = S->u[i].kind == U_WEIGHTS && S->u[i + 1].kind ==
+		    U_BN && S->u[i].layer == S->u[i + 1].layer;
+	for (i = 0; i + 1 < T->nu; i++) {
+		const struct unit *a = &T->u[i], *b = &T->u[i + 1];
+
+		T->u[i].grp = a->kind == U_WEIGHTS && b->kind == U_BN &&
+		    a->w != NULL && a->w->ndim >= 1 && a->w->shape[0] ==
+		    b->channels && parent_len(T, a) == parent_len(T, b) &&
+		    strncmp(T->t[a->first].key, T->t[b->first].key,
+		    parent_len(T, a)) == 0;
+	}
 	return 0;
 }
 
@@ -591,45 +661,214 @@ pair_renames(struct dm_align *al)
 	}
 }
 
+/* The target entry of unit b that matches source tensor x's parameter. */
+static size_t
+alt_entry(const struct side *T, const struct unit *b, const struct tens *x)
+{
+	size_t j;
+
+	for (j = b->first; j < b->first + b->n; j++)
+		if (strcmp(T->t[j].param, x->param) == 0)
+			return T->t[j].idx;
+	return T->t[b->first].idx;
+}
+
+/*
+ * The score of pairing source units i, i+1 with target units j, j+1 as
+ * one layer (a convolution and its batch norm on both sides), or NO_MATCH.
+ */
+static int32_t
+group_score(const struct dm_net *net, const struct side *S, size_t i,
+    const struct side *T, size_t j)
+{
+	int32_t a, b;
+	unsigned flag;
+
+	if (i + 1 >= S->nu || j + 1 >= T->nu || !S->u[i].grp || !T->u[j].grp)
+		return NO_MATCH;
+	a = score(net, &S->u[i], &T->u[j], &flag);
+	b = score(net, &S->u[i + 1], &T->u[j + 1], &flag);
+	if (a == NO_MATCH || b == NO_MATCH)
+		return NO_MATCH;
+	return a + b + SC_GROUP;
+}
+
+/*
+ * The ways found to align a source unit: with target unit j, or with
+ * none (SIZE_MAX); alt is one that the traceback did not take
+ * (SIZE_MAX - 1 while there is none).
+ */
+struct ways {
+	size_t		 first, alt, chosen;
+	int		 n;
+};
+
+/* One more way: with target unit j (or SIZE_MAX). */
+static void
+way(struct ways *w, size_t j)
+{
+	if (w->n == 0)
+		w->first = j;
+	else if (j == w->first)
+		return;
+	w->n++;
+	/* Name another key rather than none when there is one. */
+	if (j != w->chosen && (w->alt == SIZE_MAX - 1 || w->alt == SIZE_MAX))
+		w->alt = j;
+}
+
+/*
+ * Marks the pairs of source units that another alignment of the same
+ * score pairs otherwise (a gap that can move across a run of equal
+ * units): F holds the best scores of the prefixes, B of the suffixes, so
+ * a step is on an optimal alignment when both sides of it add up to the
+ * best.  chosen[] is what the traceback took.
+ */
+static void
+mark_ties(struct dm_align *al, const struct side *S, const struct side *T,
+    const int32_t *F, const int32_t *B, const size_t *chosen)
+{
+	size_t n = S->nu, m = T->nu, w = m + 1, i, j, k;
+	int32_t total = F[n * w + m], sc;
+	unsigned flag;
+	struct ways ws;
+
+	for (i = 0; i < n; i++) {
+		memset(&ws, 0, sizeof ws);
+		ws.chosen = chosen[i];
+		ws.alt = SIZE_MAX - 1;
+		for (j = 0; j <= m; j++)
+			if (F[i * w + j] + B[(i + 1) * w + j] == total) {
+				way(&ws, SIZE_MAX);
+				break;
+			}
+		for (j = 0; j < m; j++) {
+			sc = score(al->net, &S->u[i], &T->u[j], &flag);
+			if (sc != NO_MATCH && F[i * w + j] + sc +
+			    B[(i + 1) * w + j + 1] == total)
+				way(&ws, j);
+			sc = group_score(al->net, S, i, T, j);
+			if (sc != NO_MATCH && F[i * w + j] + sc +
+			    B[(i + 2) * w + j + 2] == total)
+				way(&ws, j);
+			if (i == 0 || j == 0)
+				continue;
+			sc = group_score(al->net, S, i - 1, T, j - 1);
+			if (sc != NO_MATCH && F[(i - 1) * w + j - 1] + sc +
+			    B[(i + 1) * w + j + 1] == total)
+				way(&ws, j);
+		}
+		if (ws.n < 2 || chosen[i] == SIZE_MAX)
+			continue;
+		for (k = S->u[i].first; k < S->u[i].first + S->u[i].n; k++) {
+			struct dm_apair *p = &al->src[S->t[k].idx];
+
+			if (p->tgt == SIZE_MAX || (p->flags & DM_AL_RENAMED))
+				continue;
+			p->flags |= DM_AL_TIED;
+			if (p->conf > DM_AL_TIED_CONF)
+				p->conf = DM_AL_TIED_CONF;
+			p->alt = ws.alt >= m ? SIZE_MAX :
+			    alt_entry(T, &T->u[ws.alt], &S->t[k]);
+		}
+	}
+}
+
+/* Pairs source unit i with target unit j and notes it. */
+static void
+take(struct dm_align *al, const struct side *S, size_t i,
+    const struct side *T, size_t j, size_t *chosen)
+{
+	unsigned flag;
+
+	score(al->net, &S->u[i], &T->u[j], &flag);
+	pair_units(al, S, &S->u[i], T, &T->u[j], unit_conf(&S->u[i],
+	    &T->u[j], flag), flag);
+	chosen[i] = j;
+	if (flag & DM_AL_CLASSES)
+		head_classes(al->net, S->u[i].layer, S->u[i].w->shape[0],
+		    T->u[j].w->shape[0], &al->file_classes,
+		    &al->target_classes);
+}
+
+/* The best score of cell (i, j) from its neighbours, in D of width w. */
+static int32_t
+best_of(const struct dm_net *net, const struct side *S, const struct side *T,
+    const int32_t *D, size_t w, size_t i, size_t j, size_t ui, size_t uj,
+    ptrdiff_t step)
+{
+	int32_t best, sc;
+	unsigned flag;
+
+	best = D[(size_t)((ptrdiff_t)i + step) * w + j];
+	if (D[i * w + (size_t)((ptrdiff_t)j + step)] > best)
+		best = D[i * w + (size_t)((ptrdiff_t)j + step)];
+	sc = score(net, &S->u[ui], &T->u[uj], &flag);
+	if (sc != NO_MATCH && D[(size_t)((ptrdiff_t)i + step) * w +
+	    (size_t)((ptrdiff_t)j + step)] + sc > best)
+		best = D[(size_t)((ptrdiff_t)i + step) * w +
+		    (size_t)((ptrdiff_t)j + step)] + sc;
+	return best;
+}
+
 static int
 run_dp(struct dm_align *al, const struct side *S, const struct side *T,
     struct dm_error *err)
 {
-	size_t n = S->nu, m = T->nu, i, j, w = m + 1;
-	int32_t *D, sc, best;
-	unsigned flag;
+	size_t n = S->nu, m = T->nu, i, j, w = m + 1, *chosen;
+	int32_t *D, *B, sc;
 
 	if (n + 1 > MAX_CELLS / w)
 		return dm_error_set(err, DM_ERR_RANGE, "%s: %zu modules "
 		    "against darkmap's %zu: too many to align", al->t->path, m,
 		    n);
-	if ((D = calloc((n + 1) * w, sizeof *D)) == NULL)
+	D = calloc((n + 1) * w, sizeof *D);
+	B = calloc((n + 1) * w, sizeof *B);
+	chosen = malloc((n + 1) * sizeof *chosen);
+	if (D == NULL || B == NULL || chosen == NULL) {
+		free(D);
+		free(B);
+		free(chosen);
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	for (i = 1; i <= n; i++) {
-		for (j = 1; j <= m; j++) {
-			best = D[(i - 1) * w + j];
-			if (D[i * w + j - 1] > best)
-				best = D[i * w + j - 1];
-			sc = score(al->net, &S->u[i - 1], &T->u[j - 1], &flag);
-			if (sc != NO_MATCH && D[(i - 1) * w + j - 1] + sc > best)
-				best = D[(i - 1) * w + j - 1] + sc;
-			D[i * w + j] = best;
-		}
 	}
+	for (i = 1; i <= n; i++)
+		for (j = 1; j <= m; j++) {
+			D[i * w + j] = best_of(al->net, S, T, D, w, i, j,
+			    i - 1, j - 1, -1);
+			sc = i >= 2 && j >= 2 ? group_score(al->net, S, i - 2,
+			    T, j - 2) : NO_MATCH;
+			if (sc != NO_MATCH && D[(i - 2) * w + j - 2] + sc >
+			    D[i * w + j])
+				D[i * w + j] = D[(i - 2) * w + j - 2] + sc;
+		}
+	for (i = n; i-- > 0; )
+		for (j = m; j-- > 0; ) {
+			B[i * w + j] = best_of(al->net, S, T, B, w, i, j, i,
+			    j, 1);
+			sc = group_score(al->net, S, i, T, j);
+			if (sc != NO_MATCH && B[(i + 2) * w + j + 2] + sc >
+			    B[i * w + j])
+				B[i * w + j] = B[(i + 2) * w + j + 2] + sc;
+		}
+	for (i = 0; i < n; i++)
+		chosen[i] = SIZE_MAX;
 	for (i = n, j = m; i > 0 && j > 0; ) {
+		unsigned flag;
+
+		sc = i >= 2 && j >= 2 ? group_score(al->net, S, i - 2, T,
+		    j - 2) : NO_MATCH;
+		if (sc != NO_MATCH && D[i * w + j] == D[(i - 2) * w + j - 2] +
+		    sc) {
+			take(al, S, i - 1, T, j - 1, chosen);
+			take(al, S, i - 2, T, j - 2, chosen);
+			i -= 2;
+			j -= 2;
+			continue;
+		}
 		sc = score(al->net, &S->u[i - 1], &T->u[j - 1], &flag);
 		if (sc != NO_MATCH &&
 		    D[i * w + j] == D[(i - 1) * w + j - 1] + sc) {
-			pair_units(al, S, &S->u[i - 1], T, &T->u[j - 1],
-			    unit_conf(&S->u[i - 1], &T->u[j - 1], flag), flag);
-			if (flag & DM_AL_CLASSES) {
-				const struct tens *x = S->u[i - 1].w;
-				const struct tens *y = T->u[j - 1].w;
-
-				head_classes(al->net, S->u[i - 1].layer,
-				    x->shape[0], y->shape[0],
-				    &al->file_classes, &al->target_classes);
-			}
+			take(al, S, i - 1, T, j - 1, chosen);
 			i--;
 			j--;
 		} else if (D[i * w + j] == D[(i - 1) * w + j])
@@ -637,7 +876,10 @@ run_dp(struct dm_align *al, const struct side *S, const struct side *T,
 		else
 			j--;
 	}
+	mark_ties(al, S, T, D, B, chosen);
 	free(D);
+	free(B);
+	free(chosen);
 	return 0;
 }
 
@@ -665,7 +907,7 @@ dm_align_new(const struct dm_net *net, const struct dm_export *ex,
 	    (keys = calloc(ex->n + 1, sizeof *keys)) == NULL)
 		goto nomem;
 	for (i = 0; i < ex->n; i++)
-		al->src[i].tgt = SIZE_MAX;
+		al->src[i].tgt = al->src[i].alt = SIZE_MAX;
 	for (i = 0; i < t->n; i++) {
 		al->tgt_src[i] = SIZE_MAX;
 		al->tgt_skip[i] = skip_reason(&t->e[i]);
@@ -674,6 +916,7 @@ dm_align_new(const struct dm_net *net, const struct dm_export *ex,
 	common_prefix(al);
 	if (build_sides(al, &S, &T, keys) == -1)
 		goto nomem;
+	plausible_hints(net, &S, &T);
 	if (run_dp(al, &S, &T, err) == -1)
 		goto out;
 	for (i = 0; i < ex->n; i++) {
@@ -681,6 +924,8 @@ dm_align_new(const struct dm_net *net, const struct dm_export *ex,
 			al->nunmatched_src++;
 		else {
 			al->nmatched++;
+			if (al->src[i].flags & DM_AL_TIED)
+				al->ntied++;
 			if (al->src[i].flags & DM_AL_FATAL)
 				al->nfatal++;
 			else if (al->src[i].flags & (DM_AL_RESHAPED |
@@ -756,7 +1001,7 @@ int
 dm_align_complete(const struct dm_align *al)
 {
 	return al->nunmatched_src == 0 && al->nunmatched_tgt == 0 &&
-	    al->nfatal == 0;
+	    al->nfatal == 0 && al->ntied == 0;
 }
 
 /* The reason a pair cannot be exported or is uncertain, or NULL. */
@@ -780,6 +1025,12 @@ pair_reason(const struct dm_align *al, const struct dm_apair *p, char *buf,
 	else if (p->flags & DM_AL_DTYPE)
 		snprintf(buf, len, "dtype %s, which darkmap cannot write here",
 		    e->dtype);
+	else if ((p->flags & DM_AL_TIED) && p->alt != SIZE_MAX)
+		snprintf(buf, len, "tied: an alignment as good pairs it with "
+		    "%s instead", al->t->e[p->alt].key);
+	else if (p->flags & DM_AL_TIED)
+		snprintf(buf, len, "tied: an alignment as good leaves it "
+		    "unmatched");
 	else if (p->flags & DM_AL_TRANSPOSED)
 		snprintf(buf, len, "the target holds it transposed");
 	else if (p->flags & DM_AL_RESHAPED)
@@ -806,7 +1057,7 @@ static void
 json_flags(FILE *fp, unsigned f)
 {
 	static const char *const names[] = { "classes", "transposed",
-	    "reshaped", "shape", "dtype", "renamed" };
+	    "reshaped", "shape", "dtype", "renamed", "tied" };
 	size_t k;
 	int n = 0;
 
@@ -889,8 +1140,9 @@ dm_align_json(FILE *fp, const struct dm_align *al)
 		dm_json_string(fp, t->e[p->tgt].key);
 		fputs(", \"target_shape\": ", fp);
 		json_shape(fp, t->e[p->tgt].ndim, t->e[p->tgt].shape);
-		fprintf(fp, ", \"target_dtype\": \"%s\", \"confidence\": %.2f, "
-		    "\"flags\": ", t->e[p->tgt].dtype, p->conf);
+		fputs(", \"target_dtype\": ", fp);
+		dm_json_string(fp, t->e[p->tgt].dtype);
+		fprintf(fp, ", \"confidence\": %.2f, \"flags\": ", p->conf);
 		json_flags(fp, p->flags);
 		fputs(", \"reason\": ", fp);
 		if ((r = pair_reason(al, p, why, sizeof why)) != NULL)
@@ -907,7 +1159,9 @@ dm_align_json(FILE *fp, const struct dm_align *al)
 		dm_json_string(fp, t->e[i].key);
 		fputs(", \"shape\": ", fp);
 		json_shape(fp, t->e[i].ndim, t->e[i].shape);
-		fprintf(fp, ", \"dtype\": \"%s\"}", t->e[i].dtype);
+		fputs(", \"dtype\": ", fp);
+		dm_json_string(fp, t->e[i].dtype);
+		fputc('}', fp);
 	}
 	fputs(n ? "\n  ],\n" : "],\n", fp);
 	fputs("  \"left_out\": [", fp);
@@ -946,11 +1200,20 @@ dm_align_text(FILE *fp, const struct dm_align *al)
 	const char *r;
 	size_t i;
 
-	fprintf(fp, "target   %s (%s%s%s%s), %zu entries", t->path,
-	    dm_target_kind_name(t->kind), t->nest ? ", state_dict under '" :
-	    "", t->nest ? t->nest : "", t->nest ? "'" : "", t->n);
-	if (al->prefix[0] != '\0')
-		fprintf(fp, ", common prefix '%s'", al->prefix);
+	fputs("target   ", fp);
+	dm_fputs_printable(fp, t->path);
+	fprintf(fp, " (%s", dm_target_kind_name(t->kind));
+	if (t->nest != NULL) {
+		fputs(", state_dict under '", fp);
+		dm_fputs_printable(fp, t->nest);
+		fputc('\'', fp);
+	}
+	fprintf(fp, "), %zu entries", t->n);
+	if (al->prefix[0] != '\0') {
+		fputs(", common prefix '", fp);
+		dm_fputs_printable(fp, al->prefix);
+		fputc('\'', fp);
+	}
 	fputc('\n', fp);
 	for (i = 0; i < al->ex->n; i++) {
 		const struct dm_apair *p = &al->src[i];
@@ -963,9 +1226,13 @@ dm_align_text(FILE *fp, const struct dm_align *al)
 		}
 		shape_text(sh, sizeof sh, t->e[p->tgt].ndim,
 		    t->e[p->tgt].shape);
-		fprintf(fp, "-> %s %s %.2f", t->e[p->tgt].key, sh, p->conf);
-		if ((r = pair_reason(al, p, why, sizeof why)) != NULL)
-			fprintf(fp, "  ! %s", r);
+		fputs("-> ", fp);
+		dm_fputs_printable(fp, t->e[p->tgt].key);
+		fprintf(fp, " %s %.2f", sh, p->conf);
+		if ((r = pair_reason(al, p, why, sizeof why)) != NULL) {
+			fputs("  ! ", fp);
+			dm_fputs_printable(fp, r);
+		}
 		fputc('\n', fp);
 	}
 	dm_align_problems(fp, al, SIZE_MAX);
@@ -986,11 +1253,15 @@ list_pairs(FILE *fp, const struct dm_align *al, size_t max,
 		if (p->tgt == SIZE_MAX || !(p->flags & want) ||
 		    (p->flags & reject))
 			continue;
-		if (n++ < max)
-			fprintf(fp, "%s: layer %zu %s -> %s: %s\n", label,
-			    src_layer(al, i), src_array_name(al, i),
-			    al->t->e[p->tgt].key, pair_reason(al, p, why,
+		if (n++ < max) {
+			fprintf(fp, "%s: layer %zu %s -> ", label,
+			    src_layer(al, i), src_array_name(al, i));
+			dm_fputs_printable(fp, al->t->e[p->tgt].key);
+			fputs(": ", fp);
+			dm_fputs_printable(fp, pair_reason(al, p, why,
 			    sizeof why));
+			fputc('\n', fp);
+		}
 	}
 	if (n > max)
 		fprintf(fp, "%s: ... and %zu more\n", label, n - max);
@@ -1005,17 +1276,22 @@ dm_align_problems(FILE *fp, const struct dm_align *al, size_t max)
 	for (i = 0, n = 0; i < t->n; i++) {
 		if (al->tgt_skip[i] == NULL)
 			continue;
-		if (n++ < max)
-			fprintf(fp, "left out: %s: %s\n", t->e[i].key,
-			    al->tgt_skip[i]);
+		if (n++ < max) {
+			fputs("left out: ", fp);
+			dm_fputs_printable(fp, t->e[i].key);
+			fprintf(fp, ": %s\n", al->tgt_skip[i]);
+		}
 	}
 	if (n > max)
 		fprintf(fp, "left out: ... and %zu more\n", n - max);
 	for (i = 0, n = 0; i < t->n; i++) {
 		if (al->tgt_skip[i] != NULL || al->tgt_src[i] != SIZE_MAX)
 			continue;
-		if (n++ < max)
-			fprintf(fp, "unmatched target key: %s\n", t->e[i].key);
+		if (n++ < max) {
+			fputs("unmatched target key: ", fp);
+			dm_fputs_printable(fp, t->e[i].key);
+			fputc('\n', fp);
+		}
 	}
 	if (n > max)
 		fprintf(fp, "unmatched target key: ... and %zu more\n",
@@ -1023,14 +1299,17 @@ dm_align_problems(FILE *fp, const struct dm_align *al, size_t max)
 	for (i = 0, n = 0; i < al->ex->n; i++) {
 		if (al->src[i].tgt != SIZE_MAX)
 			continue;
-		if (n++ < max)
-			fprintf(fp, "unmatched array: layer %zu %s (%s)\n",
-			    src_layer(al, i), src_array_name(al, i),
-			    al->ex->x[i].key);
+		if (n++ < max) {
+			fprintf(fp, "unmatched array: layer %zu %s (",
+			    src_layer(al, i), src_array_name(al, i));
+			dm_fputs_printable(fp, al->ex->x[i].key);
+			fputs(")\n", fp);
+		}
 	}
 	if (n > max)
 		fprintf(fp, "unmatched array: ... and %zu more\n", n - max);
 	list_pairs(fp, al, max, "mismatch", DM_AL_FATAL, 0);
+	list_pairs(fp, al, max, "tied", DM_AL_TIED, DM_AL_FATAL);
 	list_pairs(fp, al, max, "reshaped", DM_AL_RESHAPED | DM_AL_TRANSPOSED,
 	    DM_AL_FATAL);
 	if (al->file_classes >= 0)
@@ -1066,9 +1345,11 @@ dm_align_apply(const struct dm_align *al, struct dm_export *ex, int force,
 	if (!force && !dm_align_complete(al))
 		return dm_error_set(err, DM_ERR_MISMATCH, "%s: %zu of its "
 		    "parameters unmatched, %zu of darkmap's arrays unmatched, "
-		    "%zu pairs that cannot be exported: nothing was written "
-		    "(--force writes the pairs that can be)", t->path,
-		    al->nunmatched_tgt, al->nunmatched_src, al->nfatal);
+		    "%zu pairs that cannot be exported, %zu pairs tied with "
+		    "another alignment: nothing was written (--force writes "
+		    "the pairs that can be, tied ones as aligned)", t->path,
+		    al->nunmatched_tgt, al->nunmatched_src, al->nfatal,
+		    al->ntied);
 	if ((r = calloc(t->n + 1, sizeof *r)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	for (i = 0; i < t->n; i++) {

@@ -10,7 +10,9 @@
  * when the target's key carries the Darknet layer index: layers missing
  * on either side are left unmatched, a [connected] stored transposed, the
  * same elements in another shape and a head for another class count are
- * matched and flagged.  Each matched tensor gets a confidence.
+ * matched and flagged.  Each matched tensor gets a confidence.  A pair
+ * that another alignment of the same score pairs otherwise (a missing
+ * layer among identical ones) is flagged tied, under DM_AL_LOW.
  *
  * A struct dm_align borrows the net, the export plan and the target,
  * which must outlive it; dm_align_free() releases what it owns.
@@ -33,7 +35,8 @@ enum dm_align_flags {
 				      in order */
 	DM_AL_SHAPE = 1 << 3,	   /* another shape, not a reshape */
 	DM_AL_DTYPE = 1 << 4,	   /* a dtype darkmap cannot write */
-	DM_AL_RENAMED = 1 << 5	   /* assigned by a rename override */
+	DM_AL_RENAMED = 1 << 5,	   /* assigned by a rename override */
+	DM_AL_TIED = 1 << 6	   /* another alignment scores the same */
 };
 
 /* Flags that make a pair impossible to export. */
@@ -42,10 +45,16 @@ enum dm_align_flags {
 /* Pairs under this confidence are flagged as uncertain. */
 #define DM_AL_LOW	0.7
 
+/* The confidence of a pair another alignment as good pairs otherwise. */
+#define DM_AL_TIED_CONF	0.4
+
 struct dm_apair {
 	size_t		 tgt;		/* target entry, or SIZE_MAX */
 	double		 conf;		/* 0..1 */
 	unsigned	 flags;
+	size_t		 alt;		/* DM_AL_TIED: the target entry the
+					   other alignment gives, or SIZE_MAX
+					   when it leaves the array out */
 };
 
 struct dm_align {
@@ -63,6 +72,7 @@ struct dm_align {
 	size_t		 nunmatched_src;
 	size_t		 nunmatched_tgt;	/* parameters only */
 	size_t		 nfatal;	/* pairs with a DM_AL_FATAL flag */
+	size_t		 ntied;		/* pairs with DM_AL_TIED */
 	size_t		 nreshaped;	/* exportable pairs reshaped or
 					   transposed */
 	size_t		 nskipped;	/* target entries left out */
@@ -89,7 +99,10 @@ struct dm_align	*dm_align_net(const struct dm_net *net,
 		     const struct dm_target *t, struct dm_export **ex,
 		     struct dm_error *err);
 
-/* Whether every parameter on both sides is paired and exportable. */
+/*
+ * Whether every parameter on both sides is paired, exportable and not
+ * tied with another alignment.
+ */
 int		 dm_align_complete(const struct dm_align *al);
 
 /*

@@ -10,8 +10,12 @@
  * It never imports, calls or executes anything: every other global, and
  * every REDUCE, BUILD or opcode outside the subset, is refused with a
  * message naming the input and the byte offset.  Memo indices, the stack,
- * marks, the number of values and the nesting of containers are bounded,
- * so a hostile pickle costs at most a few times its own size in memory.
+ * marks, the number of values and the nesting of containers are bounded:
+ * a value costs about 150 bytes whatever its kind, so the values of a
+ * hostile pickle take at most DM_PKL_MAX_VALUES of them (about 40 MB),
+ * its strings and containers' items a few times its own size.  A
+ * state_dict needs a few values per key: 262,144 values hold tens of
+ * thousands of tensors.
  *
  * A struct dm_pkl owns every value it holds (dm_pkl_free()); values are
  * addressed by index and stay valid until then.
@@ -28,7 +32,7 @@
 #define DM_PKL_MAX_DEPTH	64	/* containers inside containers */
 #define DM_PKL_MAX_MARKS	256	/* open MARKs */
 #define DM_PKL_MAX_MEMO		(1u << 20)	/* memo indices below this */
-#define DM_PKL_MAX_VALUES	(1u << 22)	/* values in one pickle */
+#define DM_PKL_MAX_VALUES	(1u << 18)	/* values in one pickle */
 
 enum dm_pv_kind {
 	DM_PV_NONE,

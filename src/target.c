@@ -492,6 +492,22 @@ jskip(struct js *j, int depth)
 	}
 }
 
+/* Whether d names a dtype a tensor of torch's can have. */
+static int
+known_dtype(const char *d)
+{
+	static const char *const names[] = { "float32", "float16",
+	    "bfloat16", "float64", "int64", "int32", "int16", "int8", "uint8",
+	    "bool", "complex64", "complex128", "float8_e4m3fn", "float8_e5m2",
+	    NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(d, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /* {"dtype": "F32", "shape": [..], "data_offsets": [a, b]} */
 static int
 jtensor(struct js *j, struct dm_tentry *e)
@@ -503,6 +519,7 @@ jtensor(struct js *j, struct dm_tentry *e)
 		{ "BF16", "bfloat16" }, { "F64", "float64" },
 		{ "I64", "int64" }, { "I32", "int32" }, { "I16", "int16" },
 		{ "I8", "int8" }, { "U8", "uint8" }, { "BOOL", "bool" },
+		{ "F8_E4M3", "float8_e4m3fn" }, { "F8_E5M2", "float8_e5m2" },
 	};
 	char k[64], v[16];
 	uint64_t d;
@@ -518,11 +535,14 @@ jtensor(struct js *j, struct dm_tentry *e)
 		if (strcmp(k, "dtype") == 0) {
 			if (jstring(j, v, sizeof v, NULL) == -1)
 				return -1;
-			snprintf(e->dtype, sizeof e->dtype, "%s", v);
 			for (i = 0; i < sizeof dt / sizeof dt[0]; i++)
 				if (strcmp(v, dt[i].st) == 0)
-					snprintf(e->dtype, sizeof e->dtype,
-					    "%s", dt[i].torch);
+					break;
+			if (i == sizeof dt / sizeof dt[0])
+				return jerr(j, "a dtype safetensors does not "
+				    "know");
+			snprintf(e->dtype, sizeof e->dtype, "%s",
+			    dt[i].torch);
 			have_dtype = 1;
 		} else if (strcmp(k, "shape") == 0) {
 			if (jexpect(j, '[') == -1)
@@ -716,8 +736,14 @@ load_keys(struct dm_target *t, int fd, uint64_t fsize, struct dm_error *err)
 		if ((e = add_entry(t, &cap, line, strlen(line), err)) == NULL)
 			goto out;
 		e->tensor = 1;
-		snprintf(e->dtype, sizeof e->dtype, "%.*s",
-		    (int)strcspn(c2, "\r\t"), c2);
+		c2[strcspn(c2, "\r\t")] = '\0';
+		if (!known_dtype(c2)) {
+			dm_error_set(err, DM_ERR_INVALID, "%s:%d: unknown "
+			    "dtype (float32, float16, bfloat16, int64...)",
+			    t->path, lineno);
+			goto out;
+		}
+		snprintf(e->dtype, sizeof e->dtype, "%s", c2);
 		for (p = c1; *p != '\0'; ) {
 			if (e->ndim == DM_TARGET_MAX_DIMS ||
 			    !isdigit((unsigned char)*p)) {

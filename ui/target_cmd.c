@@ -100,6 +100,11 @@ target_convert(struct dm_export *ex, int force, FILE *warn,
 	    al->nreshaped > 0)
 		dm_align_problems(warn, al, 40);
 	rc = dm_align_apply(al, ex, force, err);
+	if (rc == 0 && al->ntied > 0)
+		fprintf(warn, "darkmap: warning: --force: %zu pairs tied "
+		    "with another alignment were written as aligned, which "
+		    "may be shifted (the lines starting tied above)\n",
+		    al->ntied);
 	dm_align_free(al);
 	if (rc == -1)
 		return -1;
