@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "diagjob.h"
+#include "model.h"
 
 #define UNDO_MAX	1000
 #define NOTES_MAX	2
@@ -1225,23 +1226,47 @@ dm_session_plan(struct dm_session *s, const struct dm_export_opts *xo,
 	return dm_export_plan(s->net, s->w, &s->v, xo, err);
 }
 
+/*
+ * The files the session reads, nothing of which may be written over, then
+ * also's (NULL-terminated, may be NULL); v has room for them and a NULL.
+ */
+static void
+session_inputs(const struct dm_session *s, const char *const *also,
+    const char **v)
+{
+	size_t n = 0;
+
+	v[n++] = s->cfg_path;
+	if (s->weights_path != NULL)
+		v[n++] = s->weights_path;
+	if (s->profile_path != NULL)
+		v[n++] = s->profile_path;
+	if (s->autosave != NULL)
+		v[n++] = s->autosave;
+	while (also != NULL && *also != NULL)
+		v[n++] = *also++;
+	v[n] = NULL;
+}
+
 int
 dm_session_export(struct dm_session *s, struct dm_export *ex,
     const char *path, struct dm_error *err)
 {
 	const char *inputs[5];
-	size_t n = 0;
 
-	/* Nothing the session reads may be written over. */
-	inputs[n++] = s->cfg_path;
-	if (s->weights_path != NULL)
-		inputs[n++] = s->weights_path;
-	if (s->profile_path != NULL)
-		inputs[n++] = s->profile_path;
-	if (s->autosave != NULL)
-		inputs[n++] = s->autosave;
-	inputs[n] = NULL;
+	session_inputs(s, NULL, inputs);
 	return dm_export_write(ex, path, inputs, err);
+}
+
+int
+dm_session_model(struct dm_session *s, const char *path, const char *beside,
+    struct dm_error *err)
+{
+	const char *also[2] = { beside, NULL };
+	const char *inputs[6];
+
+	session_inputs(s, also, inputs);
+	return dm_model_write(s->net, path, inputs, DM_SYNC_REPLACE, err);
 }
 
 /* Reading the layout. */

@@ -230,6 +230,14 @@ struct dm_export *dm_session_plan(struct dm_session *s,
 int		 dm_session_export(struct dm_session *s, struct dm_export *ex,
 		     const char *path, struct dm_error *err);
 
+/*
+ * Writes the model of the session's net, with its overrides
+ * (dm_model_write()), to path; the session's files and beside (an export
+ * written with it, or NULL) are its inputs, never written over.
+ */
+int		 dm_session_model(struct dm_session *s, const char *path,
+		     const char *beside, struct dm_error *err);
+
 /* The autosave. */
 
 /* Its path, or NULL when there is none. */

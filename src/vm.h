@@ -149,6 +149,7 @@ enum dm_xfield {
 	DM_XF_WRAP,
 	DM_XF_FORCE,
 	DM_XF_VERIFY,
+	DM_XF_MODEL,			/* also write the model (.py) */
 	DM_XF_PATH,
 	DM_XF_COUNT
 };
@@ -164,6 +165,7 @@ struct dm_vm_xdialog {
 	int		 wrap;
 	int		 force;
 	int		 verify;	/* read the output back (--verify) */
+	int		 model;		/* also write the model beside it */
 	char		 path[DM_VM_FIELD_MAX];
 	int		 fresh;		/* the focused text field is as it was
 					   filled in: typing replaces it */

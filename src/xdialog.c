@@ -1,7 +1,7 @@
 /*
  * xdialog.c - the export dialog: the format, the key names (a scheme or a
- * template), the element type, the wrapping, --force and --verify, and
- * the output file, with a preview of the first keys or the reason the
+ * template), the element type, the wrapping, --force and --verify, whether
+ * the model (`darkmap model') is written beside it, and the output file, with a preview of the first keys or the reason the
  * export cannot be made; dm_vm_run() writes it.
  */
 #include "config.h"
@@ -133,6 +133,20 @@ x_follow_path(struct dm_vm *vm)
 	    dm_out_format_names[f]);
 }
 
+/* The model's file: the export's name without its extension, then .py. */
+static void
+x_model_path(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+	const char *base = slash != NULL ? slash + 1 : path;
+	int n = (int)strlen(path);
+
+	if (dot != NULL && dot > base)
+		n = (int)(dot - path);
+	snprintf(buf, len, "%.*s.py", n, path);
+}
+
 void
 vm_xdialog_open(struct dm_vm *vm)
 {
@@ -224,6 +238,9 @@ x_cycle(struct dm_vm *vm, int dir)
 	case DM_XF_VERIFY:
 		x->verify = !x->verify;
 		break;
+	case DM_XF_MODEL:
+		x->model = !x->model;
+		break;
 	default:
 		break;
 	}
@@ -241,6 +258,7 @@ dm_vm_xchoice(const struct dm_vm *vm, enum dm_xfield f)
 	case DM_XF_WRAP:	return x->wrap;
 	case DM_XF_FORCE:	return x->force;
 	case DM_XF_VERIFY:	return x->verify;
+	case DM_XF_MODEL:	return x->model;
 	default:		return -1;
 	}
 }
@@ -249,6 +267,7 @@ int
 vm_xdialog_do(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	struct dm_vm_xdialog *x = &vm->x;
+	char mpath[DM_VM_FIELD_MAX + 4];
 	int f, step, n;
 	size_t len;
 
@@ -307,6 +326,13 @@ vm_xdialog_do(struct dm_vm *vm, enum dm_act act, long arg)
 			    "change the format or the file name", x->path,
 			    dm_out_format_names[n],
 			    dm_out_format_names[x->format]);
+			return DM_VM_REDRAW | DM_VM_BELL;
+		}
+		x_model_path(x->path, mpath, sizeof mpath);
+		if (x->model && strcmp(mpath, x->path) == 0) {
+			dm_vm_message(vm, 1, "%s would be both the export and "
+			    "the model: give the file another extension",
+			    x->path);
 			return DM_VM_REDRAW | DM_VM_BELL;
 		}
 		vm->run_export = 1;
@@ -387,6 +413,7 @@ dm_vm_run(struct dm_vm *vm)
 	struct dm_export_opts xo;
 	struct dm_export *ex;
 	struct dm_error err;
+	char mpath[DM_VM_FIELD_MAX + 4], also[DM_VM_FIELD_MAX + 32] = "";
 	int rc, cancelled;
 
 	if (!vm->run_export)
@@ -420,16 +447,29 @@ dm_vm_run(struct dm_vm *vm)
 	else if (rc == -1)
 		dm_vm_message(vm, 1, "%s", err.msg);
 	else {
-		dm_vm_message(vm, 0, "exported %zu tensors to %s%s%s", ex->n,
+		if (vm->x.model) {
+			x_model_path(vm->x.path, mpath, sizeof mpath);
+			if (dm_session_model(vm->s, mpath, vm->x.path,
+			    &err) == -1) {
+				dm_vm_message(vm, 1, "exported %zu tensors to "
+				    "%s, but not the model: %s", ex->n,
+				    vm->x.path, err.msg);
+				dm_export_free(ex);
+				return DM_VM_REDRAW | DM_VM_BELL;
+			}
+			snprintf(also, sizeof also, ", and the model to %s",
+			    mpath);
+		}
+		dm_vm_message(vm, 0, "exported %zu tensors to %s%s%s%s", ex->n,
 		    vm->x.path, ex->missing_from >= 0 ? " (the layers the "
 		    "file holds)" : "", vm->x.verify ? ", read back and "
-		    "verified" : "");
+		    "verified" : "", also);
 		if (ex->nmissing > 0)
-			dm_vm_message(vm, 0, "exported %zu tensors to %s; %zu "
-			    "keys of the cfg's state_dict are missing (%s%s): "
-			    "a strict load_state_dict() will fail", ex->n,
-			    vm->x.path, ex->nmissing, ex->missing[0],
-			    ex->nmissing > 1 ? ", ..." : "");
+			dm_vm_message(vm, 0, "exported %zu tensors to %s%s; "
+			    "%zu keys of the cfg's state_dict are missing "
+			    "(%s%s): a strict load_state_dict() will fail",
+			    ex->n, vm->x.path, also, ex->nmissing,
+			    ex->missing[0], ex->nmissing > 1 ? ", ..." : "");
 		vm->screen = DM_SCREEN_MAIN;
 	}
 	dm_export_free(ex);

@@ -82,12 +82,23 @@ see walk 'module_list\.0\.Conv2d\.weight' "the key names change with the scheme"
 keys walk Up Up
 see walk '▸file' "Up reaches the file field"
 keys walk Up Right
+see walk '▸model \(\.py\)' "Up reaches the model field"
+keys walk Up Right
 see walk '▸verify' "Up reaches the verify field"
-keys walk Down
+keys walk Down Down
 keys walk C-u
 text walk "$tmp/walk.npz"
 keys walk Enter
-see walk "exported 52 tensors to $tmp/walk.npz, read back and verified" "the export is written and verified"
+# The message names both files (cut at the screen's edge: $tmp is long).
+see walk "exported 52 tensors to $tmp/walk.npz, read back and verified, and the model to " \
+    "the export is written and verified, and the model beside it"
+wait_until "$DM_TEST_WAIT" test -s "$tmp/walk.py" &&
+    pass "the model walk.py is written" || fail "no walk.py"
+"$DARKMAP" model -p "$tmp/walk.profile" "$cfg" -o "$tmp/ref.py" \
+    >/dev/null 2>&1
+cmp -s "$tmp/walk.py" "$tmp/ref.py" &&
+    pass "the model equals darkmap model's with the profile" ||
+    fail "walk.py differs from darkmap model -p walk.profile"
 "$DARKMAP" convert -n ultralytics -p "$tmp/walk.profile" "$cfg" "$wts" \
     -o "$tmp/ref.npz" >/dev/null 2>&1
 cmp -s "$tmp/walk.npz" "$tmp/ref.npz" &&
@@ -312,6 +323,7 @@ tm resize-window -t xsmall -x 60 -y 16
 keys xsmall e
 see xsmall 'Export the tensors' "60x16: e opens the export dialog"
 see xsmall '│  verify +no +yes +│' "60x16: the verify row is shown"
+see xsmall '│  model \(\.py\) +no +yes +│' "60x16: the model row is shown"
 see xsmall 'the file ends inside layer 9' "60x16: the dialog tells the problem"
 capture xsmall
 awk '/└/ { ok = prev ~ /│ Enter exports, Escape cancels +│/ }

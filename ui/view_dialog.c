@@ -311,6 +311,7 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		[DM_XF_WRAP] = "{'model': ...}",
 		[DM_XF_FORCE] = "force",
 		[DM_XF_VERIFY] = "verify",
+		[DM_XF_MODEL] = "model (.py)",
 		[DM_XF_PATH] = "file",
 	};
 	static const char help[] = "Up/Down field, Left/Right change, type "
@@ -325,7 +326,7 @@ export_draw(struct tui *t, struct dm_vm *vm)
 
 	if (w > 96)
 		w = 96;
-	in = tui_dialog_box(t, 18, w, "Export the tensors");
+	in = tui_dialog_box(t, 19, w, "Export the tensors");
 	t->nhits = 0;
 	/*
 	 * The help at the bottom, whole: the short one (the status line
@@ -375,6 +376,10 @@ export_draw(struct tui *t, struct dm_vm *vm)
 		case DM_XF_VERIFY:
 			choices(t, y, in.x + lw, in.w - lw, yesno, 2,
 			    x->verify, foc, act, f);
+			break;
+		case DM_XF_MODEL:
+			choices(t, y, in.x + lw, in.w - lw, yesno, 2,
+			    x->model, foc, act, f);
 			break;
 		default:
 			{

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "diagjob.h"
+#include "model.h"
 #include "vm.h"
 
 static char data[PATH_MAX];	/* tests/data, absolute */
@@ -813,6 +814,121 @@ test_export(void **state)
 	dm_vm_free(vm);
 }
 
+/* Enter in the export dialog is refused, saying what. */
+static void
+accept_refused(struct dm_vm *vm, const char *what)
+{
+	int f = dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+
+	assert_true(f & DM_VM_BELL);
+	assert_false(f & DM_VM_RUN);
+	assert_true(msg_error(vm));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), what));
+}
+
+/* The text of a file in a new buffer, *len bytes. */
+static char *
+slurp(const char *p, size_t *len)
+{
+	struct stat sb;
+	char *buf;
+	FILE *f;
+
+	assert_int_equal(stat(p, &sb), 0);
+	assert_non_null(buf = malloc((size_t)sb.st_size + 1));
+	assert_non_null(f = fopen(p, "rb"));
+	*len = fread(buf, 1, (size_t)sb.st_size + 1, f);
+	fclose(f);
+	assert_int_equal(*len, (size_t)sb.st_size);
+	return buf;
+}
+
+/* The model of cfg as `darkmap model -p profile cfg' writes it. */
+static char *
+model_of(const char *cfg, const char *profile, size_t *len)
+{
+	struct dm_session_opts so;
+	struct dm_session *s;
+	struct dm_error err;
+	char *text;
+
+	dm_error_clear(&err);
+	memset(&so, 0, sizeof so);
+	so.cfg = path(cfg);
+	so.profile = profile;
+	so.dialect = so.layout = DM_UNSET;
+	if ((s = dm_session_open(&so, &err)) == NULL)
+		fail_msg("dm_session_open: %s", err.msg);
+	text = dm_model_text(dm_session_net(s), len, &err);
+	if (text == NULL)
+		fail_msg("dm_model_text: %s", err.msg);
+	dm_session_free(s);
+	return text;
+}
+
+/*
+ * "model: yes" writes the model beside the export, named after it, with
+ * the session's overrides: the class-count repair here.
+ */
+static void
+test_export_model(void **state)
+{
+	struct dm_vm *vm = open_shapes();
+	char *want, *got, *plain;
+	size_t nwant, ngot, nplain;
+
+	(void)state;
+	dm_vm_do(vm, DM_ACT_REPAIR, 0);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	prompt(vm, DM_ACT_SAVE, tmp_path("model.profile"));
+	assert_false(msg_error(vm));
+	dm_vm_do(vm, DM_ACT_EXPORT, 0);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_MODEL), 0);
+	/* As a click does: the field, then its choice. */
+	assert_false(dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_MODEL) &
+	    DM_VM_BELL);
+	dm_vm_do(vm, DM_ACT_CHOOSE, 1);
+	assert_int_equal(dm_vm_xchoice(vm, DM_XF_MODEL), 1);
+	assert_int_equal(dm_vm_xdialog(vm)->model, 1);
+
+	/* The model's name would be the export's: refused, nothing run. */
+	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_PATH);
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, tmp_path("same.py"));
+	accept_refused(vm, "both the export and the model");
+	assert_false(exists(tmp_path("same.py")));
+
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	type(vm, tmp_path("withmodel.npz"));
+	assert_true(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_RUN);
+	dm_vm_run(vm);
+	assert_false(msg_error(vm));
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
+	assert_true(exists(tmp_path("withmodel.npz")));
+	assert_true(exists(tmp_path("withmodel.py")));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "exported 52 tensors"));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), tmp_path("withmodel.npz")));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), ", and the model to "));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), tmp_path("withmodel.py")));
+
+	/* The command's model with the saved profile, byte for byte. */
+	got = slurp(tmp_path("withmodel.py"), &ngot);
+	want = model_of("demo/shapes.cfg", tmp_path("model.profile"), &nwant);
+	plain = model_of("demo/shapes.cfg", NULL, &nplain);
+	assert_non_null(strstr(got, "class DarknetModel(torch.nn.Module)"));
+	assert_int_equal(ngot, nwant);
+	assert_memory_equal(got, want, nwant);
+	/* And the overrides count: without them the model differs. */
+	assert_false(nplain == ngot && memcmp(plain, got, ngot) == 0);
+	free(got);
+	free(want);
+	free(plain);
+	unlink(tmp_path("withmodel.npz"));
+	unlink(tmp_path("withmodel.py"));
+	unlink(tmp_path("model.profile"));
+	dm_vm_free(vm);
+}
+
 /* Copies tests/data/src to tmp/dst. */
 static void
 copy_file(const char *src, const char *dst)
@@ -1000,7 +1116,6 @@ test_export_ext_cancel(void **state)
 	};
 	struct dm_vm *vm = open_shapes();
 	size_t i;
-	int f;
 
 	(void)state;
 	dm_vm_do(vm, DM_ACT_REPAIR, 0);
@@ -1017,12 +1132,7 @@ test_export_ext_cancel(void **state)
 	type(vm, tmp_path("x.pth"));
 	dm_vm_do(vm, DM_ACT_SELECT_ROW, DM_XF_FORMAT);
 	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_NPZ);
-	f = dm_vm_do(vm, DM_ACT_ACCEPT, 0);
-	assert_true(f & DM_VM_BELL);
-	assert_false(f & DM_VM_RUN);
-	assert_true(msg_error(vm));
-	assert_non_null(strstr(dm_vm_msg(vm, NULL), "names the pt format, "
-	    "not npz"));
+	accept_refused(vm, "names the pt format, not npz");
 
 	/* Typing x.npz after a prefilled .pt: a real npz. */
 	dm_vm_do(vm, DM_ACT_CHOOSE, DM_OUT_PT);
@@ -1811,6 +1921,7 @@ main(void)
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_save_autosave_recover),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_export_model),
 		cmocka_unit_test(test_unsaved),
 		cmocka_unit_test(test_names_prefill),
 		cmocka_unit_test(test_layer_params),
