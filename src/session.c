@@ -146,52 +146,33 @@ layout(struct dm_session *s, const struct dm_ovr *o, struct dm_error *err)
 
 /* Accessors. */
 
-const struct dm_net *
-dm_session_net(const struct dm_session *s)
-{
-	return s->net;
-}
+/* The getters that only read a field. */
+#define SESSION_GET(type, name, field) \
+	type dm_session_##name(const struct dm_session *s) { return s->field; }
 
-const struct dm_weights *
-dm_session_weights(const struct dm_session *s)
-{
-	return s->w;
-}
-
-const struct dm_ovr *
-dm_session_ovr(const struct dm_session *s)
-{
-	return s->ovr;
-}
+SESSION_GET(const struct dm_net *, net, net)
+SESSION_GET(const struct dm_weights *, weights, w)
+SESSION_GET(const struct dm_ovr *, ovr, ovr)
+SESSION_GET(const char *, cfg_path, cfg_path)
+SESSION_GET(const char *, weights_path, weights_path)
+SESSION_GET(const char *, profile_path, profile_path)
+SESSION_GET(size_t, nnotes, nnotes)
+SESSION_GET(int, diag_pending, diag_pending)
+SESSION_GET(const char *, diag_error, diag_error)
+SESSION_GET(unsigned, file_header, file_header)
+SESSION_GET(enum dm_dialect, base_dialect, base_dialect)
+SESSION_GET(enum dm_layout_mode, base_mode, base_mode)
+SESSION_GET(unsigned, serial, serial)
+SESSION_GET(const char *, autosave, autosave)
+SESSION_GET(size_t, nwarnings, nwarnings)
+SESSION_GET(size_t, ncfg_lines, ncfg_lines)
+SESSION_GET(const char *, autosave_error, autosave_error)
+SESSION_GET(size_t, nby_offset, nby_offset)
 
 const struct dm_verdict *
 dm_session_verdict(const struct dm_session *s)
 {
 	return &s->v;
-}
-
-const char *
-dm_session_cfg_path(const struct dm_session *s)
-{
-	return s->cfg_path;
-}
-
-const char *
-dm_session_weights_path(const struct dm_session *s)
-{
-	return s->weights_path;
-}
-
-const char *
-dm_session_profile_path(const struct dm_session *s)
-{
-	return s->profile_path;
-}
-
-size_t
-dm_session_nnotes(const struct dm_session *s)
-{
-	return s->nnotes;
 }
 
 const char *
@@ -204,42 +185,6 @@ const struct dm_diag *
 dm_session_diag(const struct dm_session *s)
 {
 	return s->have_diag ? &s->d : NULL;
-}
-
-int
-dm_session_diag_pending(const struct dm_session *s)
-{
-	return s->diag_pending;
-}
-
-const char *
-dm_session_diag_error(const struct dm_session *s)
-{
-	return s->diag_error;
-}
-
-unsigned
-dm_session_file_header(const struct dm_session *s)
-{
-	return s->file_header;
-}
-
-enum dm_dialect
-dm_session_base_dialect(const struct dm_session *s)
-{
-	return s->base_dialect;
-}
-
-enum dm_layout_mode
-dm_session_base_mode(const struct dm_session *s)
-{
-	return s->base_mode;
-}
-
-unsigned
-dm_session_serial(const struct dm_session *s)
-{
-	return s->serial;
 }
 
 int
@@ -287,12 +232,6 @@ dm_session_history(const struct dm_session *s, int redo)
 	return redo ? s->redo.n : s->undo.n;
 }
 
-const char *
-dm_session_autosave(const struct dm_session *s)
-{
-	return s->autosave;
-}
-
 const struct dm_ovr *
 dm_session_recovered(const struct dm_session *s, const char **when)
 {
@@ -301,22 +240,10 @@ dm_session_recovered(const struct dm_session *s, const char **when)
 	return s->recovered;
 }
 
-size_t
-dm_session_nwarnings(const struct dm_session *s)
-{
-	return s->nwarnings;
-}
-
 const struct dm_warning *
 dm_session_warning(const struct dm_session *s, size_t i)
 {
 	return i < s->nwarnings ? &s->warnings[i] : NULL;
-}
-
-size_t
-dm_session_ncfg_lines(const struct dm_session *s)
-{
-	return s->ncfg_lines;
 }
 
 const char *
@@ -839,12 +766,6 @@ check_autosave(struct dm_session *s)
 	    "%Y-%m-%d %H:%M", &tm);
 }
 
-const char *
-dm_session_autosave_error(const struct dm_session *s)
-{
-	return s->autosave_error;
-}
-
 struct dm_session *
 dm_session_open(const struct dm_session_opts *o, struct dm_error *err)
 {
@@ -1321,12 +1242,6 @@ dm_session_byte_end(const struct dm_session *s)
 	if (s->w != NULL && s->w->size > e)
 		e = s->w->size;
 	return e;
-}
-
-size_t
-dm_session_nby_offset(const struct dm_session *s)
-{
-	return s->nby_offset;
 }
 
 size_t

@@ -6,89 +6,31 @@
 
 #include "vmpriv.h"
 
-const struct dm_session *
-dm_vm_session(const struct dm_vm *vm)
-{
-	return vm->s;
-}
+/* The getters that only read a field of the screen's state, or pass a
+ * question on to the session. */
+#define VM_GET(type, name, field) \
+	type dm_vm_##name(const struct dm_vm *vm) { return vm->field; }
+#define VM_SESSION(type, name) \
+	type dm_vm_##name(const struct dm_vm *vm) \
+	{ return dm_session_##name(vm->s); }
 
-const struct dm_net *
-dm_vm_net(const struct dm_vm *vm)
-{
-	return dm_session_net(vm->s);
-}
-
-const struct dm_weights *
-dm_vm_weights(const struct dm_vm *vm)
-{
-	return dm_session_weights(vm->s);
-}
-
-const struct dm_ovr *
-dm_vm_ovr(const struct dm_vm *vm)
-{
-	return dm_session_ovr(vm->s);
-}
-
-const struct dm_verdict *
-dm_vm_verdict(const struct dm_vm *vm)
-{
-	return dm_session_verdict(vm->s);
-}
-
-const struct dm_diag *
-dm_vm_diag(const struct dm_vm *vm)
-{
-	return dm_session_diag(vm->s);
-}
-
-enum dm_screen
-dm_vm_screen(const struct dm_vm *vm)
-{
-	return vm->screen;
-}
-
-enum dm_pane
-dm_vm_focus(const struct dm_vm *vm)
-{
-	return vm->focus;
-}
-
-long
-dm_vm_row(const struct dm_vm *vm)
-{
-	return vm->row;
-}
-
-long
-dm_vm_top(const struct dm_vm *vm)
-{
-	return vm->top;
-}
-
-long
-dm_vm_array(const struct dm_vm *vm)
-{
-	return vm->array;
-}
-
-uint64_t
-dm_vm_cursor(const struct dm_vm *vm)
-{
-	return vm->cursor;
-}
-
-uint64_t
-dm_vm_btop(const struct dm_vm *vm)
-{
-	return vm->btop;
-}
-
-unsigned
-dm_vm_bytes_per_row(const struct dm_vm *vm)
-{
-	return vm->bytes_per_row;
-}
+VM_SESSION(const struct dm_net *, net)
+VM_SESSION(const struct dm_weights *, weights)
+VM_SESSION(const struct dm_ovr *, ovr)
+VM_SESSION(const struct dm_verdict *, verdict)
+VM_SESSION(const struct dm_diag *, diag)
+VM_SESSION(int, dirty)
+VM_GET(const struct dm_session *, session, s)
+VM_GET(enum dm_screen, screen, screen)
+VM_GET(enum dm_pane, focus, focus)
+VM_GET(long, row, row)
+VM_GET(long, top, top)
+VM_GET(long, array, array)
+VM_GET(uint64_t, cursor, cursor)
+VM_GET(uint64_t, btop, btop)
+VM_GET(unsigned, bytes_per_row, bytes_per_row)
+VM_GET(long, warning, warning)
+VM_GET(size_t, repair_sel, repair_sel)
 
 long
 dm_vm_scroll(const struct dm_vm *vm, enum dm_pane pane)
@@ -100,12 +42,6 @@ long
 dm_vm_page(const struct dm_vm *vm, enum dm_pane pane)
 {
 	return pane < DM_PANE_ALL ? vm->page[pane] : 0;
-}
-
-long
-dm_vm_warning(const struct dm_vm *vm)
-{
-	return vm->warning;
 }
 
 const char *
@@ -122,12 +58,6 @@ dm_vm_prompt(const struct dm_vm *vm)
 	return vm->prompt.kind != DM_PROMPT_NONE ? &vm->prompt : NULL;
 }
 
-size_t
-dm_vm_repair_sel(const struct dm_vm *vm)
-{
-	return vm->repair_sel;
-}
-
 const struct dm_vm_xdialog *
 dm_vm_xdialog(const struct dm_vm *vm)
 {
@@ -142,8 +72,3 @@ dm_vm_set_progress(struct dm_vm *vm, void (*fn)(struct dm_vm *, void *),
 	vm->progress_ctx = ctx;
 }
 
-int
-dm_vm_dirty(const struct dm_vm *vm)
-{
-	return dm_session_dirty(vm->s);
-}
