@@ -223,12 +223,40 @@ dup_str(char **dst, const char *src, struct dm_error *err)
 	return 0;
 }
 
+/*
+ * Copies n rows of size bytes from src into dst (NULL when its allocation
+ * failed), each with its own copy of the string at offset str; *count
+ * follows the rows whose string is owned, so that ovr_clear() frees
+ * exactly those when a copy fails half-way.
+ */
+static int
+copy_rows(void *dst, const void *src, size_t n, size_t size, size_t str,
+    size_t *count, struct dm_error *err)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	char *p, *q;
+	size_t i;
+
+	if (dst == NULL)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++, d += size, s += size) {
+		q = NULL;
+		memcpy(d, s, size);
+		memcpy(&p, s + str, sizeof p);
+		memcpy(d + str, &q, sizeof q);
+		*count = i + 1;
+		if (dup_str(&q, p, err) == -1)
+			return -1;
+		memcpy(d + str, &q, sizeof q);
+	}
+	return 0;
+}
+
 int
 dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
     struct dm_error *err)
 {
-	size_t i;
-
 	ovr_clear(dst);
 	dst->for_size = src->for_size;
 	dst->dialect = src->dialect;
@@ -248,29 +276,17 @@ dm_ovr_copy(struct dm_ovr *dst, const struct dm_ovr *src,
 		return -1;
 	if (src->nlayers > 0) {
 		dst->layers = calloc(src->nlayers, sizeof *dst->layers);
-		if (dst->layers == NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		for (i = 0; i < src->nlayers; i++) {
-			dst->layers[i] = src->layers[i];
-			dst->layers[i].order = NULL;
-			dst->nlayers = i + 1;
-			if (dup_str(&dst->layers[i].order, src->layers[i].order,
-			    err) == -1)
-				return -1;
-		}
+		if (copy_rows(dst->layers, src->layers, src->nlayers,
+		    sizeof *dst->layers, offsetof(struct dm_layer_ovr, order),
+		    &dst->nlayers, err) == -1)
+			return -1;
 	}
 	if (src->narrays > 0) {
 		dst->arrays = calloc(src->narrays, sizeof *dst->arrays);
-		if (dst->arrays == NULL)
-			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		for (i = 0; i < src->narrays; i++) {
-			dst->arrays[i] = src->arrays[i];
-			dst->arrays[i].rename = NULL;
-			dst->narrays = i + 1;
-			if (dup_str(&dst->arrays[i].rename,
-			    src->arrays[i].rename, err) == -1)
-				return -1;
-		}
+		if (copy_rows(dst->arrays, src->arrays, src->narrays,
+		    sizeof *dst->arrays, offsetof(struct dm_array_ovr, rename),
+		    &dst->narrays, err) == -1)
+			return -1;
 	}
 	return 0;
 }
