@@ -167,6 +167,30 @@ vm_edit_file_toggle(struct dm_vm *vm, enum dm_act act, long arg)
 	return vm_commit(vm, o, what);
 }
 
+/*
+ * Starts an edit of the selected layer: *o the copy of the overrides in
+ * force, *li the layer and the result its entry in *o; NULL, with *ret
+ * what the action returns, when no layer is selected or memory runs out.
+ */
+static struct dm_layer_ovr *
+begin_layer(struct dm_vm *vm, struct dm_ovr **o, long *li, int *ret)
+{
+	struct dm_layer_ovr *l;
+
+	*ret = DM_VM_REDRAW;
+	if ((*li = vm_sel_layer(vm)) < 0) {
+		*ret |= DM_VM_BELL;
+		return NULL;
+	}
+	if ((*o = vm_begin(vm)) == NULL)
+		return NULL;
+	if ((l = dm_ovr_layer(*o, (size_t)*li, NULL)) == NULL) {
+		dm_ovr_free(*o);
+		dm_vm_message(vm, 1, "out of memory");
+	}
+	return l;
+}
+
 int
 vm_edit_layer_toggle(struct dm_vm *vm, enum dm_act act, long arg)
 {
@@ -174,18 +198,11 @@ vm_edit_layer_toggle(struct dm_vm *vm, enum dm_act act, long arg)
 	struct dm_ovr *o;
 	char what[96];
 	long li;
-	int *f;
+	int *f, ret;
 
 	(void)arg;
-	if ((li = vm_sel_layer(vm)) < 0)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	if ((l = dm_ovr_layer(o, (size_t)li, NULL)) == NULL) {
-		dm_ovr_free(o);
-		dm_vm_message(vm, 1, "out of memory");
-		return DM_VM_REDRAW;
-	}
+	if ((l = begin_layer(vm, &o, &li, &ret)) == NULL)
+		return ret;
 	f = act == DM_ACT_ABSENT ? &l->absent : act == DM_ACT_OMIT ?
 	    &l->omit : &l->cutoff;
 	*f = !*f;
@@ -202,16 +219,11 @@ vm_edit_gap_add(struct dm_vm *vm, enum dm_act act, long delta)
 	struct dm_ovr *o;
 	char what[96];
 	long li;
+	int ret;
 
 	(void)act;
-	if ((li = vm_sel_layer(vm)) < 0)
-		return DM_VM_REDRAW | DM_VM_BELL;
-	if ((o = vm_begin(vm)) == NULL)
-		return DM_VM_REDRAW;
-	if ((l = dm_ovr_layer(o, (size_t)li, NULL)) == NULL) {
-		dm_ovr_free(o);
-		return DM_VM_REDRAW;
-	}
+	if ((l = begin_layer(vm, &o, &li, &ret)) == NULL)
+		return ret;
 	l->gap += delta;
 	snprintf(what, sizeof what, "gap before layer %ld: %+ld, now %" PRId64
 	    " bytes", li, delta, l->gap);
