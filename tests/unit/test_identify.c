@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "identify.h"
+#include "scratch.h"
 #include "sketch.h"
 #include "stats.h"
 #include "weights.h"
@@ -38,13 +39,8 @@ static const char detector[] =
 static int
 setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
-
 	(void)state;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(dir, sizeof dir, "%s/dm-identify.XXXXXX", base);
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return scratch_dir(dir, sizeof dir, "dm-identify");
 }
 
 static int

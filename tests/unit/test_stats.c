@@ -20,6 +20,7 @@
 #include "endian.h"
 #include "stats.h"
 #include "weights.h"
+#include "scratch.h"
 
 /*
  * Sizes that cross every plausible work unit (2^14 to 2^18 floats) and
@@ -34,13 +35,8 @@ static char file[300];
 static int
 setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
-
 	(void)state;
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(dir, sizeof dir, "%s/dmstats.XXXXXX", base);
-	if (mkdtemp(dir) == NULL)
+	if (scratch_dir(dir, sizeof dir, "dmstats") == -1)
 		return -1;
 	snprintf(file, sizeof file, "%s/t.weights", dir);
 	return 0;

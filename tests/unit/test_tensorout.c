@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include "scratch.h"
 
 #include "atomicfile.h"
 #include "crc32.h"
@@ -128,16 +129,8 @@ static char tmpdir[256];
 static int
 setup_dir(void **state)
 {
-	const char *base;
-
 	(void)state;
-	base = getenv("TMPDIR");
-	if (base == NULL || *base == '\0')
-		base = "/tmp";
-	snprintf(tmpdir, sizeof tmpdir, "%s/dmtest.XXXXXX", base);
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	return 0;
+	return scratch_dir(tmpdir, sizeof tmpdir, "dmtest");
 }
 
 static int
