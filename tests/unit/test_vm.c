@@ -485,42 +485,57 @@ test_search(void **state)
 	dm_vm_free(vm);
 }
 
+/*
+ * An action and what it leaves: the row, the top row and the warning
+ * selected, each checked unless -1.
+ */
+struct step {
+	enum dm_act	act;
+	long		arg;
+	long		row, top, warning;
+};
+
+static void
+run_steps(struct dm_vm *vm, const struct step *s, size_t n)
+{
+	for (; n > 0; n--, s++) {
+		dm_vm_do(vm, s->act, s->arg);
+		if (s->row != -1)
+			assert_int_equal(dm_vm_row(vm), s->row);
+		if (s->top != -1)
+			assert_int_equal(dm_vm_top(vm), s->top);
+		if (s->warning != -1)
+			assert_int_equal(dm_vm_warning(vm), s->warning);
+	}
+}
+
 static void
 test_scroll_edges(void **state)
 {
+	/* A table of 20 rows, 5 to a page. */
+	static const struct step edges[] = {
+		{ DM_ACT_TOP, 0, 0, 0, -1 },
+		{ DM_ACT_UP, 0, 0, -1, -1 },
+		{ DM_ACT_PAGE_UP, 0, 0, -1, -1 },
+		{ DM_ACT_DOWN, 0, -1, -1, -1 },
+		{ DM_ACT_DOWN, 0, -1, -1, -1 },
+		{ DM_ACT_DOWN, 0, -1, -1, -1 },
+		{ DM_ACT_DOWN, 0, 4, 0, -1 },
+		{ DM_ACT_DOWN, 0, -1, 1, -1 },
+		{ DM_ACT_BOTTOM, 0, 19, 15, -1 },
+		{ DM_ACT_DOWN, 0, -1, -1, -1 },
+		{ DM_ACT_PAGE_DOWN, 0, 19, 15, -1 },
+		{ DM_ACT_PAGE_UP, 0, 15, 15, -1 },
+		{ DM_ACT_UP, 0, -1, 14, -1 },
+		{ DM_ACT_SCROLL, -100, 0, -1, -1 },
+	};
 	struct dm_vm *vm = open_shapes();
 	uint64_t end = dm_session_byte_end(dm_vm_session(vm));
 	int i;
 
 	(void)state;
 	dm_vm_set_page(vm, DM_PANE_LAYERS, 5);
-	dm_vm_do(vm, DM_ACT_TOP, 0);
-	assert_int_equal(dm_vm_row(vm), 0);
-	assert_int_equal(dm_vm_top(vm), 0);
-	dm_vm_do(vm, DM_ACT_UP, 0);
-	assert_int_equal(dm_vm_row(vm), 0);
-	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
-	assert_int_equal(dm_vm_row(vm), 0);
-	for (i = 0; i < 4; i++)
-		dm_vm_do(vm, DM_ACT_DOWN, 0);
-	assert_int_equal(dm_vm_row(vm), 4);
-	assert_int_equal(dm_vm_top(vm), 0);
-	dm_vm_do(vm, DM_ACT_DOWN, 0);
-	assert_int_equal(dm_vm_top(vm), 1);
-	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
-	assert_int_equal(dm_vm_row(vm), 19);
-	assert_int_equal(dm_vm_top(vm), 15);
-	dm_vm_do(vm, DM_ACT_DOWN, 0);
-	dm_vm_do(vm, DM_ACT_PAGE_DOWN, 0);
-	assert_int_equal(dm_vm_row(vm), 19);
-	assert_int_equal(dm_vm_top(vm), 15);
-	dm_vm_do(vm, DM_ACT_PAGE_UP, 0);
-	assert_int_equal(dm_vm_row(vm), 15);
-	assert_int_equal(dm_vm_top(vm), 15);
-	dm_vm_do(vm, DM_ACT_UP, 0);
-	assert_int_equal(dm_vm_top(vm), 14);
-	dm_vm_do(vm, DM_ACT_SCROLL, -100);
-	assert_int_equal(dm_vm_row(vm), 0);
+	run_steps(vm, edges, sizeof edges / sizeof edges[0]);
 	/* A page larger than the table. */
 	dm_vm_set_page(vm, DM_PANE_LAYERS, 100);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
@@ -1406,6 +1421,12 @@ write_keys_cfg(void)
 static void
 test_warnings(void **state)
 {
+	/* Rows 1 and 2 have a warning each, row 2 the last. */
+	static const struct step next[] = {
+		{ DM_ACT_NEXT_WARNING, 0, 1, -1, -1 },
+		{ DM_ACT_NEXT_WARNING, 0, 2, -1, 1 },
+		{ DM_ACT_NEXT_WARNING, 0, 2, -1, 2 },
+	};
 	struct dm_vm *vm;
 	size_t first;
 
@@ -1494,14 +1515,7 @@ test_warnings(void **state)
 	assert_int_equal(first, 0);
 	assert_int_equal(dm_vm_row_warnings(vm, 2, &first), 2);
 	assert_int_equal(first, 1);
-	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(dm_vm_row(vm), 1);
-	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(dm_vm_row(vm), 2);
-	assert_int_equal(dm_vm_warning(vm), 1);
-	dm_vm_do(vm, DM_ACT_NEXT_WARNING, 0);
-	assert_int_equal(dm_vm_row(vm), 2);
-	assert_int_equal(dm_vm_warning(vm), 2);
+	run_steps(vm, next, sizeof next / sizeof next[0]);
 	dm_vm_free(vm);
 
 	/* None: said, with a bell. */
