@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "error.h"
 #include "net.h"
+#include "report.h"
 #include "weights.h"
 
 /* Bits of a set of dialects. */
@@ -193,5 +194,15 @@ const char	*dm_cand_cfg(const struct dm_cand *c);
  */
 void		 dm_cand_summary(const struct dm_cand *c, char *buf,
 		     size_t len);
+
+/*
+ * Writes the report of an identification of the file weights (found in
+ * cat; sk the blind sketch, or NULL) on fp, in one of the formats: text
+ * (the first candidates, then the closest layouts and the sketch when
+ * nothing fits), tsv (one line per candidate) or json (darkmap(1)).
+ */
+void		 dm_ident_report(FILE *fp, enum dm_report_format fmt,
+		     const char *weights, const struct dm_ident *id,
+		     const struct dm_catalog *cat, const struct dm_sketch *sk);
 
 #endif /* DM_IDENTIFY_H */

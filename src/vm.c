@@ -109,6 +109,7 @@ dm_vm_free(struct dm_vm *vm)
 	if (vm == NULL)
 		return;
 	vm_target_free(vm);
+	vm_ident_free(vm);
 	dm_session_free(vm->s);
 	free(vm);
 }
@@ -1011,6 +1012,7 @@ recover_do(struct dm_vm *vm, enum dm_act act, long arg)
 /* What each screen over the main one does with an action. */
 static vm_act_fn *const screen_actions[] = {
 	[DM_SCREEN_HELP] = help_do,
+	[DM_SCREEN_IDENTIFY] = help_do,	/* scrolls and closes as help */
 	[DM_SCREEN_REPAIR] = repair_do,
 	[DM_SCREEN_EXPORT] = vm_xdialog_do,
 	[DM_SCREEN_QUIT] = quit_do,
@@ -1243,6 +1245,7 @@ static vm_act_fn *const main_actions[] = {
 	[DM_ACT_WRITE_CFG] = vm_open_write_cfg,
 	[DM_ACT_EXPORT] = a_export,
 	[DM_ACT_HELP] = a_help,
+	[DM_ACT_IDENTIFY] = vm_identify,
 	[DM_ACT_QUIT] = a_quit,
 	[DM_ACT_CANCEL] = a_cancel,
 	[DM_ACT_ACCEPT] = a_accept,

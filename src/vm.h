@@ -55,7 +55,8 @@ enum dm_screen {
 	DM_SCREEN_REPAIR,	/* the diagnosis' repairs, previewed */
 	DM_SCREEN_EXPORT,	/* the export dialog */
 	DM_SCREEN_QUIT,		/* unsaved edits: quit anyway? */
-	DM_SCREEN_RECOVER	/* an autosave exists: recover it? */
+	DM_SCREEN_RECOVER,	/* an autosave exists: recover it? */
+	DM_SCREEN_IDENTIFY	/* which cfgs explain the weights file */
 };
 
 /* The one-line prompts; DM_PROMPT_NONE when none is open. */
@@ -120,6 +121,7 @@ enum dm_act {
 	DM_ACT_EXPORT,			/* open the export dialog */
 	/* Screens. */
 	DM_ACT_HELP,
+	DM_ACT_IDENTIFY,		/* the identification screen */
 	DM_ACT_QUIT,			/* 'q': back, or quit from main */
 	DM_ACT_CANCEL,			/* Escape */
 	DM_ACT_ACCEPT,			/* Enter */
@@ -412,6 +414,13 @@ int		 dm_vm_target_flagged(const struct dm_vm *vm, size_t li);
 /* One line on the alignment into buf, or NULL without a target. */
 const char	*dm_vm_target_summary(const struct dm_vm *vm, char *buf,
 		     size_t len);
+
+/*
+ * The identify screen's text (computed the first time it opens): the
+ * report of darkmap identify on the weights file, lines ended by '\n'.
+ * NULL before.  The screen scrolls as DM_PANE_HELP.
+ */
+const char	*dm_vm_ident_text(const struct dm_vm *vm);
 
 /* Sets the message line. */
 void		 dm_vm_message(struct dm_vm *vm, int error, const char *fmt,

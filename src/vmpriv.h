@@ -53,6 +53,8 @@ struct dm_vm {
 
 	/* The target model and its alignment (vmtarget.c), or NULL. */
 	struct vm_target *tg;
+	/* The identification of the weights file (vmident.c), or NULL. */
+	struct vm_ident	*id;
 
 	/* Histogram cache. */
 	long		 hist_array;
@@ -160,6 +162,11 @@ int		 vm_field_edit(char *buf, size_t *len, size_t cap, int *fresh,
 
 /* Accepts the open prompt's text as the rename override. */
 int		 vm_prompt_accept_rename(struct dm_vm *vm);
+
+/* vmident.c */
+void		 vm_ident_free(struct dm_vm *vm);
+/* Identifies the weights file once and opens its screen. */
+vm_act_fn	 vm_identify;
 
 /* vmtarget.c */
 

@@ -577,6 +577,25 @@ see help 'q +back; on the main screen, quit' "help scrolls to its end"
 see help 'Ctrl-R +redo' "help lists redo"
 keys help q
 see help 'f problem' "q closes the help"
+# The identify screen: the shapes detector is in no catalogue, so the
+# closest cfgs and the conv layers read blind.
+start ident -- "$cfg" "$wts"
+see ident 'likely cause' "identify session up"
+keys ident I
+see ident 'which cfgs explain the weights file' "I opens the identify screen"
+see ident 'header +0\.2\.5, seen 64000 \(8 bytes\)' "it shows the header"
+see ident 'no cfg fits the size of the file' "it says that nothing fits"
+see ident 'blind sketch: [0-9]+ conv layers read from the data alone' \
+    "it shows the blind sketch"
+see ident '0 conv +filters 8 +size 3 +input 3 +bn' "the sketch's first layer"
+keys ident q
+see ident 'likely cause' "q closes the identify screen"
+keys ident I
+see ident 'which cfgs explain the weights file' "I opens it again"
+keys ident Escape
+see ident 'likely cause' "Escape closes it"
+keys ident q
+ended ident 0 "identify session quit"
 # Resizing down to too small and back.
 tm resize-window -t help -x 50 -y 12
 see help 'terminal too small: 50x12' "too small at 50x12"

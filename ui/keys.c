@@ -225,6 +225,9 @@ static const struct binding bindings[] = {
 	    "it" },
 	{ KM_MAIN, TUI_FN(KEY_F(1)), "F1", DM_ACT_HELP, 0, JOIN },
 	{ KM_HELP, '?', "?", DM_ACT_HELP, 0, NULL },
+	{ KM_MAIN, 'I', "I", DM_ACT_IDENTIFY, 0, "which cfgs explain the "
+	    "weights file, as darkmap identify reports it (when the data "
+	    "reads badly from an early layer); q or Escape closes it" },
 	{ KM_ANY, CTRL('l'), "Ctrl-L", DM_ACT_REDRAW, 0, "redraw the screen" },
 	{ KM_MAIN, 'q', "q", DM_ACT_QUIT, 0, "back; on the main screen, quit "
 	    "(asks when edits are unsaved)" },
@@ -242,6 +245,7 @@ static const enum keymap screen_maps[][4] = {
 	[DM_SCREEN_EXPORT] = { KM_EXPORT, KM_EXPORT_CHOICE, KM_HEADING },
 	[DM_SCREEN_QUIT] = { KM_CONFIRM, KM_HEADING },
 	[DM_SCREEN_RECOVER] = { KM_CONFIRM, KM_HEADING },
+	[DM_SCREEN_IDENTIFY] = { KM_HELP, KM_MOVE, KM_HEADING },
 };
 
 static const struct binding *
@@ -445,6 +449,7 @@ tui_hints(const struct dm_vm *vm)
 	else
 		switch (dm_vm_screen(vm)) {
 		case DM_SCREEN_HELP:
+		case DM_SCREEN_IDENTIFY:
 			h = hints_help;
 			break;
 		case DM_SCREEN_REPAIR:

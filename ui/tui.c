@@ -122,6 +122,7 @@ static const struct tui_pane_ops *const panes[DM_PANE_COUNT] = {
 static const struct tui_screen_ops *const screens[] = {
 	[DM_SCREEN_MAIN] = &view_main_ops,
 	[DM_SCREEN_HELP] = &view_help_ops,
+	[DM_SCREEN_IDENTIFY] = &view_identify_ops,
 	[DM_SCREEN_REPAIR] = &view_repair_ops,
 	[DM_SCREEN_EXPORT] = &view_export_ops,
 	[DM_SCREEN_QUIT] = &view_quit_ops,

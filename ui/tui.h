@@ -157,6 +157,7 @@ extern const struct tui_screen_ops view_main_ops;
 /* The lines the main screen's banner takes (view_main.c). */
 int		 view_main_banner_h(struct tui *t, struct dm_vm *vm);
 extern const struct tui_screen_ops view_help_ops;
+extern const struct tui_screen_ops view_identify_ops;
 extern const struct tui_screen_ops view_repair_ops;
 extern const struct tui_screen_ops view_export_ops;
 extern const struct tui_screen_ops view_quit_ops;
