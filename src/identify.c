@@ -397,6 +397,24 @@ cut_after(const struct dm_net *net, uint64_t f)
 }
 
 /* Tries one layout in one dialect. */
+/* A new candidate: the catalogue's entry e read by dialect d after a
+ * header of hsize bytes. */
+static struct dm_cand *
+cand_for(struct work *wk, int closest, const struct dm_cat_entry *e,
+    enum dm_dialect d, unsigned hsize, struct dm_error *err)
+{
+	struct dm_cand *c;
+
+	if ((c = new_cand(wk, closest, err)) == NULL)
+		return NULL;
+	c->entry = e;
+	c->net = e->net;
+	c->dialect = d;
+	c->hsize = hsize;
+	c->hsize_rule = wk->id->hsize[d];
+	return c;
+}
+
 static int
 try_layout(struct work *wk, const struct dm_cat_entry *e,
     enum dm_dialect d, unsigned hsize, int alt, struct dm_error *err)
@@ -422,13 +440,8 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 	diff = (int64_t)f - (int64_t)t;
 	if ((id->size - hsize) % 4 == 0) {
 		if (diff == 0 || (diff < 0 && (cut = cut_after(net, f)) >= 0)) {
-			if ((c = new_cand(wk, 0, err)) == NULL)
+			if ((c = cand_for(wk, 0, e, d, hsize, err)) == NULL)
 				return -1;
-			c->entry = e;
-			c->net = e->net;
-			c->dialect = d;
-			c->hsize = hsize;
-			c->hsize_rule = id->hsize[d];
 			c->fit = diff == 0 ? DM_FIT_EXACT : DM_FIT_PARTIAL;
 			c->cutoff = diff == 0 ? -1 : cut;
 		}
@@ -525,13 +538,8 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 	}
 	if (id->ncands > nbefore || alt)
 		return 0;
-	if ((c = new_cand(wk, 1, err)) == NULL)
+	if ((c = cand_for(wk, 1, e, d, hsize, err)) == NULL)
 		return -1;
-	c->entry = e;
-	c->net = e->net;
-	c->dialect = d;
-	c->hsize = hsize;
-	c->hsize_rule = id->hsize[d];
 	c->diff = diff;
 	c->classes = c->classes0 = find_heads(net, &hs) > 0 ? hs.classes0 : -1;
 	if ((id->size - hsize) % 4 != 0)
