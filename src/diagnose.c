@@ -370,10 +370,13 @@ try_classes(struct dm_net *net, struct dm_weights *w, const struct dm_ovr *base,
 	    PRId64 " and the matching filters= before each head the sizes "
 	    "agree exactly", k, cur, k);
 	{
-		char note[128];
+		char note[256];
 
+		/* The bytes give filters, not how they split into anchors. */
 		snprintf(note, sizeof note, "weights trained with classes=%"
-		    PRId64 "; set classes=%" PRId64 " in the cfg", k, k);
+		    PRId64 "; set classes=%" PRId64 " in the cfg (assuming "
+		    "the cfg's anchors per head: other anchor counts may fit "
+		    "the same bytes)", k, k);
 		free(h->ovr->note);
 		h->ovr->note = strdup(note);
 	}

@@ -396,7 +396,30 @@ cut_after(const struct dm_net *net, uint64_t f)
 	return -1;
 }
 
-/* Tries one layout in one dialect. */
+/*
+ * The anchors per head, other than the cfg's, and class counts that give
+ * the same filters: the bytes cannot tell them apart, so the candidate
+ * keeps the cfg's anchors and lists these.
+ */
+static void
+alternatives(struct dm_cand *c, const struct heads *hs, int64_t filters)
+{
+	int64_t a;
+
+	c->nalts = 0;
+	if (filters <= 0 || hs->classifier)
+		return;
+	for (a = 1; a <= ANCHORS_MAX && c->nalts < DM_ALTS_MAX; a++) {
+		if (a == hs->uniform_a || filters % a != 0 ||
+		    filters / a - hs->h[0].k < 1 ||
+		    filters / a - hs->h[0].k > CLASSES_MAX)
+			continue;
+		c->alts[c->nalts].anchors = (int)a;
+		c->alts[c->nalts].classes = (int)(filters / a - hs->h[0].k);
+		c->nalts++;
+	}
+}
+
 /* A new candidate: the catalogue's entry e read by dialect d after a
  * header of hsize bytes. */
 static struct dm_cand *
@@ -415,6 +438,7 @@ cand_for(struct work *wk, int closest, const struct dm_cat_entry *e,
 	return c;
 }
 
+/* Tries one layout in one dialect. */
 static int
 try_layout(struct work *wk, const struct dm_cat_entry *e,
     enum dm_dialect d, unsigned hsize, int alt, struct dm_error *err)
@@ -467,7 +491,9 @@ try_layout(struct work *wk, const struct dm_cat_entry *e,
 						same_filters = (int64_t)
 						    hs.uniform_a *
 						    (classes + hs.h[0].k);
+					alternatives(&tmp, &hs, same_filters);
 				} else {
+					tmp.nalts = 0;
 					/* Not when the classes alone give
 					   these filters: the same ledger. */
 					if (a == hs.uniform_a ||

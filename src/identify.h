@@ -98,6 +98,13 @@ struct dm_change {
 };
 
 #define DM_CHANGES_MAX 64
+#define DM_ALTS_MAX 12
+
+/* Another anchors per head and class count giving the same filters. */
+struct dm_alt {
+	int		 anchors;
+	int		 classes;
+};
 
 struct dm_cand {
 	const struct dm_cat_entry *entry;
@@ -114,6 +121,11 @@ struct dm_cand {
 	int		 anchors, anchors0; /* per head, 0 without heads */
 	struct dm_change changes[DM_CHANGES_MAX];
 	size_t		 nchanges;
+	struct dm_alt	 alts[DM_ALTS_MAX]; /* when classes were solved
+					   for with the cfg's anchors per
+					   head: the other counts that fit
+					   the same bytes */
+	size_t		 nalts;
 	enum dm_fit	 fit;
 	long		 cutoff;	/* DM_FIT_PARTIAL: layers 0..cutoff-1 */
 	long		 layers;	/* layers with arrays in the file */

@@ -138,6 +138,14 @@ text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 	fprintf(fp, "   dialect    %s\n", dialect_name(c->dialect));
 	if (c->classes >= 0)
 		fprintf(fp, "   classes    %d\n", c->classes);
+	if (c->nalts > 0) {
+		fprintf(fp, "   assumes    %d anchors per head, as the cfg has; ",
+		    c->anchors);
+		for (i = 0; i < c->nalts; i++)
+			fprintf(fp, "%s%d->%d", i ? ", " : "",
+			    c->alts[i].anchors, c->alts[i].classes);
+		fprintf(fp, " classes fit the same bytes\n");
+	}
 	dm_cand_summary(c, sum, sizeof sum);
 	if (sum[0] != '\0') {
 		fputs("   changes    ", fp);
@@ -232,7 +240,11 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		fprintf(fp, "%d", c->classes);
 	else
 		fputs("null", fp);
-	fputs(",\"changes\":[", fp);
+	fputs(",\"alternatives\":[", fp);
+	for (i = 0; i < c->nalts; i++)
+		fprintf(fp, "%s{\"anchors\":%d,\"classes\":%d}", i ? "," : "",
+		    c->alts[i].anchors, c->alts[i].classes);
+	fputs("],\"changes\":[", fp);
 	for (i = 0; i < c->nchanges; i++) {
 		ch = &c->changes[i];
 		fprintf(fp, "%s{\"layer\":%ld,\"line\":%d,\"key\":", i ? "," :

@@ -50,8 +50,25 @@ grep_out "classes 80->3: filters 255->24 at lines $lines" \
     "the text names the change and the lines ($lines)"
 grep_out "open +darkmap identify -d ab --write-cfg=yolov3-tiny-3.cfg" \
     "the text gives the command that opens it"
+# filters=24 is 3 x (3+5), but also 1 x (19+5), 2 x (7+5) and 4 x (1+5).
+grep_out "assumes +3 anchors per head, as the cfg has; 1->19, 2->7, 4->1 classes fit the same bytes" \
+    "the text states the anchors assumed and the other counts"
+expect 0 "the alternatives in JSON" -- "$DARKMAP" identify -f json \
+    "$tmp/y3.weights"
+if "$PYTHON3" -c '
+import json, sys
+c = json.load(open(sys.argv[1]))["candidates"][0]
+want = [{"anchors": 1, "classes": 19}, {"anchors": 2, "classes": 7},
+        {"anchors": 4, "classes": 1}]
+sys.exit(0 if c["alternatives"] == want else 1)' "$tmp/out"; then
+	pass "JSON lists the alternatives 1->19, 2->7, 4->1"
+else
+	fail "JSON alternatives: $(head -c 600 "$tmp/out")"
+fi
 expect 0 "--write-cfg writes the changed cfg" -- \
     "$DARKMAP" identify --write-cfg="$tmp/w.cfg" "$tmp/y3.weights"
+grep_err "w.cfg: assumes 3 anchors per head, as the cfg has; 3 other counts" \
+    "--write-cfg says what it assumed"
 expect 0 "the written cfg fits the file exactly" -- \
     "$DARKMAP" inspect --no-stats "$tmp/w.cfg" "$tmp/y3.weights"
 grep_out '^verdict +exact' "inspect says exact on the written cfg"

@@ -279,6 +279,11 @@ cmd_identify(int argc, char **argv)
 		} else if (dm_cand_write_cfg(&id.cands[pick - 1], write_cfg,
 		    inputs, &err) == -1)
 			goto fail;
+		else if (id.cands[pick - 1].nalts > 0)
+			msg("%s: assumes %d anchors per head, as the cfg has; "
+			    "%zu other counts fit the same bytes (see the "
+			    "report)", write_cfg, id.cands[pick - 1].anchors,
+			    id.cands[pick - 1].nalts);
 	}
 	if (sketch_out != NULL && sk.n == 0)
 		msg("%s: no conv layer reads from its start; %s not written",
