@@ -34,6 +34,7 @@ struct dm_diagjob {
 	int		 live_fd;	/* the run's weights descriptor, -1 */
 	int		 cancelled;	/* the run's handle was revoked */
 	unsigned	 ncancelled;	/* runs cancelled so far */
+	int		 hold;		/* runs wait before they read */
 
 	int		 have_req;
 	unsigned	 req_serial;
@@ -109,8 +110,11 @@ job_run(struct dm_diagjob *j, struct dm_ovr *ovr, uint64_t header,
 		return -1;
 	pthread_mutex_lock(&j->mu);
 	cancelled = j->have_req || j->quit;
-	if (!cancelled)
+	if (!cancelled) {
 		j->live_fd = j->w->fd;
+		while (j->hold && !j->cancelled && !j->quit)
+			pthread_cond_wait(&j->cv, &j->mu);
+	}
 	pthread_mutex_unlock(&j->mu);
 	if (cancelled)
 		return dm_error_set(err, DM_ERR_INVALID, "cancelled");
@@ -256,7 +260,16 @@ dm_diagjob_request(struct dm_diagjob *j, unsigned serial, struct dm_ovr *ovr,
 	j->req_header = header;
 	j->req_mode = mode;
 	j->req_transpose = transpose;
-	pthread_cond_signal(&j->cv);
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+}
+
+void
+dm_diagjob_hold(struct dm_diagjob *j, int on)
+{
+	pthread_mutex_lock(&j->mu);
+	j->hold = on;
+	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
 }
 
@@ -309,7 +322,7 @@ dm_diagjob_stop(struct dm_diagjob *j)
 	busy = j->busy;
 	j->detached = busy;
 	job_cancel(j);
-	pthread_cond_signal(&j->cv);
+	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
 	if (busy) {
 		pthread_detach(th);	/* j may be gone already */

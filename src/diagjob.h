@@ -58,6 +58,14 @@ int		 dm_diagjob_collect(struct dm_diagjob *job, unsigned serial,
  */
 int		 dm_diagjob_running(struct dm_diagjob *job, unsigned *ncancelled);
 
+/*
+ * For the tests: while on is 1, a run that has opened the file waits
+ * before it reads, seen running, until the hold is lifted, its handle is
+ * revoked or the job stops; so a test can cancel a run under way however
+ * fast the machine reads.
+ */
+void		 dm_diagjob_hold(struct dm_diagjob *job, int on);
+
 /* Stops the thread; a run under way is cancelled and not waited for. */
 void		 dm_diagjob_stop(struct dm_diagjob *job);
 
