@@ -25,17 +25,47 @@ parse(const char *text, enum dm_dialect d, struct dm_error *err)
 	return dm_cfg_parse("t.cfg", text, strlen(text), d, err);
 }
 
-/* text read in dialect d, which must succeed with n warnings. */
+/* text read in dialect d, which must succeed. */
 static struct dm_cfg *
-warned(const char *text, enum dm_dialect d, size_t n)
+parsed(const char *text, enum dm_dialect d)
 {
 	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	if ((cfg = parse(text, d, &err)) == NULL)
 		fail_msg("%s", err.msg);
+	return cfg;
+}
+
+/* text read in dialect d, which must succeed with n warnings. */
+static struct dm_cfg *
+warned(const char *text, enum dm_dialect d, size_t n)
+{
+	struct dm_cfg *cfg = parsed(text, d);
+
 	assert_int_equal(cfg->nwarnings, n);
 	return cfg;
+}
+
+/*
+ * Warning i of cfg is on line, and reads "t.cfg:LINE: " then what: the
+ * whole rest when whole, else its start.
+ */
+static void
+warning_is(const struct dm_cfg *cfg, size_t i, int line, const char *what,
+    int whole)
+{
+	char want[512];
+	size_t n;
+
+	n = (size_t)snprintf(want, sizeof want, "t.cfg:%d: %s", line, what);
+	assert_true(n < sizeof want);
+	if (whole)
+		assert_string_equal(cfg->warnings[i], want);
+	else if (strncmp(cfg->warnings[i], want, n) != 0)
+		fail_msg("warning %zu is \"%s\", not \"%s...\"", i,
+		    cfg->warnings[i], want);
+	assert_int_equal(cfg->warning_lines[i], line);
 }
 
 static void
@@ -46,8 +76,7 @@ test_whitespace_removed_everywhere(void **state)
 	int v;
 
 	(void)state;
-	cfg = parse("[net]\n fil ters = 1 6 \n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\n fil ters = 1 6 \n", DM_DIALECT_AB);
 	assert_int_equal(cfg->nsects, 1);
 	assert_string_equal(cfg->sects[0].name, "[net]");
 	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "filters", 0, &v,
@@ -84,8 +113,7 @@ test_first_duplicate_wins(void **state)
 	int v;
 
 	(void)state;
-	cfg = parse("[net]\nsize=3\nsize=5\nflag\nflag=2\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\nsize=3\nsize=5\nflag\nflag=2\n", DM_DIALECT_AB);
 	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "size", 1, &v,
 	    &err), 0);
 	assert_int_equal(v, 3);
@@ -99,12 +127,10 @@ test_first_duplicate_wins(void **state)
 static void
 test_empty_value_warns_and_is_ignored(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse("[net]\nwidth=\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\nwidth=\n", DM_DIALECT_AB);
 	assert_int_equal(cfg->sects[0].nopts, 0);
 	assert_int_equal(cfg->nwarnings, 1);
 	assert_non_null(strstr(cfg->warnings[0], "t.cfg:2:"));
@@ -115,16 +141,13 @@ test_empty_value_warns_and_is_ignored(void **state)
 static void
 test_crlf_by_dialect(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse("[net]\r\nwidth=8\r\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\r\nwidth=8\r\n", DM_DIALECT_AB);
 	assert_string_equal(cfg->sects[0].name, "[net]");
 	dm_cfg_free(cfg);
-	cfg = parse("[net]\r\nwidth=8\r\n", DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\r\nwidth=8\r\n", DM_DIALECT_PJ);
 	assert_string_equal(cfg->sects[0].name, "[net]\r");
 	dm_cfg_free(cfg);
 }
@@ -137,9 +160,8 @@ test_atoi_semantics(void **state)
 	int v;
 
 	(void)state;
-	cfg = parse("[net]\na=3.9\nb=abc\nc=0x10\nd=-7\ne=+4\n",
-	    DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\na=3.9\nb=abc\nc=0x10\nd=-7\ne=+4\n",
+	    DM_DIALECT_AB);
 	dm_section_int(cfg, &cfg->sects[0], "a", 0, &v, &err);
 	assert_int_equal(v, 3);
 	dm_section_int(cfg, &cfg->sects[0], "b", 5, &v, &err);
@@ -161,9 +183,8 @@ test_int_range_error_names_line(void **state)
 	int v;
 
 	(void)state;
-	cfg = parse("[net]\n\nfilters=2147483648\nok=2147483647\nneg=-2147483648\n"
-	    "low=-2147483649\nhuge=-99999999999999999999\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\n\nfilters=2147483648\nok=2147483647\nneg=-2147483648\n"
+	    "low=-2147483649\nhuge=-99999999999999999999\n", DM_DIALECT_AB);
 	assert_int_equal(dm_section_int(cfg, &cfg->sects[0], "filters", 0, &v,
 	    &err), -1);
 	assert_int_equal(err.code, DM_ERR_RANGE);
@@ -215,12 +236,10 @@ test_rejects_nul_and_early_option(void **state)
 static void
 test_section_lines(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse("[net]\nw=1\n\n[conv]\nsize=3\n", DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed("[net]\nw=1\n\n[conv]\nsize=3\n", DM_DIALECT_AB);
 	assert_int_equal(cfg->sects[1].line, 4);
 	assert_int_equal(dm_section_line(&cfg->sects[1], "size"), 5);
 	assert_int_equal(dm_section_line(&cfg->sects[1], "absent"), 4);
@@ -245,13 +264,11 @@ test_printable(void **state)
 static void
 test_misspelt_key_warned(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
-	cfg = parse(NET8 "\n[convolutional]\nfilters=4\nsize=3\nstrid=2\n",
-	    DM_DIALECT_AB, &err);
-	assert_non_null(cfg);
+	cfg = parsed(NET8 "\n[convolutional]\nfilters=4\nsize=3\nstrid=2\n",
+	    DM_DIALECT_AB);
 	assert_int_equal(cfg->nwarnings, 1);
 	assert_string_equal(cfg->warnings[0], "t.cfg:9: [convolutional] has "
 	    "no key 'strid' (Darknet ignores it; did you mean 'stride'?)");
@@ -261,9 +278,8 @@ test_misspelt_key_warned(void **state)
 	dm_cfg_free(cfg);
 
 	/* Keys are case sensitive; a stranger gets no guess. */
-	cfg = parse(NET8 "[conv]\nBatch_Normalize=1\nno_such_key=1\n",
-	    DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
+	cfg = parsed(NET8 "[conv]\nBatch_Normalize=1\nno_such_key=1\n",
+	    DM_DIALECT_PJ);
 	assert_int_equal(cfg->nwarnings, 2);
 	assert_non_null(strstr(cfg->warnings[0], "t.cfg:6: [conv] has no "
 	    "key 'Batch_Normalize'"));
@@ -308,7 +324,6 @@ test_key_of_one_fork(void **state)
 {
 	static const char text[] = NET8 "[convolutional]\nfilters=4\n"
 	    "stride_x=2\n[reorg]\nstride=2\nextra=5\n";
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
@@ -329,9 +344,8 @@ test_key_of_one_fork(void **state)
 	dm_cfg_free(cfg);
 
 	/* Such keys of [net] change no shape: no hint. */
-	cfg = parse(NET8 "mosaic=1\n[convolutional]\nfilters=4\n",
-	    DM_DIALECT_PJ, &err);
-	assert_non_null(cfg);
+	cfg = parsed(NET8 "mosaic=1\n[convolutional]\nfilters=4\n",
+	    DM_DIALECT_PJ);
 	assert_int_equal(cfg->nwarnings, 1);
 	assert_null(cfg->hint);
 	dm_cfg_free(cfg);
@@ -369,23 +383,62 @@ test_quiet_lines_and_sections(void **state)
 	    DM_DIALECT_PJ), DM_KEY_NO_TABLE);
 }
 
+/* Cfgs and every key warning each gets: its line and text. */
+static const struct warn_case {
+	const char	*text;
+	enum dm_dialect	 dialect;
+	int		 hint;	/* the line of the hint, or 0: none */
+	size_t		 n;
+	struct {
+		int		 line;
+		const char	*what;	/* after "t.cfg:LINE: " */
+		int		 whole;	/* the whole rest, or its start */
+	} w[4];
+} warn_cases[] = {
+	/* A repeated key: Darknet reads only the first. */
+	{ NET8 "[convolutional]\nstride=1\nsize=3\nstride=2\npad\npad=1\n",
+	    DM_DIALECT_AB, 0, 2, {
+		{ 8, "[convolutional] already has 'stride' on line 6: "
+		    "Darknet reads only that first one (stride=1) and ignores "
+		    "this line", 1 },
+		{ 10, "[convolutional] already has 'pad' on line 9, without "
+		    "'='", 0 } } },
+	/*
+	 * Darknet ignores every line of a key it never reads, so each is
+	 * warned about as such, not as a repeat of the first.
+	 */
+	{ NET8 "[convolutional]\nfoo=1\nfilters=2\nfoo=2\nstride_x=1\n"
+	    "stride_x=2\n", DM_DIALECT_PJ, 9, 4, {
+		{ 6, "[convolutional] has no key 'foo' (Darknet ignores it)",
+		    1 },
+		{ 8, "[convolutional] has no key 'foo' (Darknet ignores it)",
+		    1 },
+		{ 9, "[convolutional] has no key 'stride_x' in pjreddie's "
+		    "Darknet", 0 },
+		{ 10, "[convolutional] has no key 'stride_x' in pjreddie's "
+		    "Darknet", 0 } } },
+};
+
 static void
-test_duplicate_key_warned(void **state)
+test_key_warnings(void **state)
 {
+	const struct warn_case *c;
 	struct dm_cfg *cfg;
+	size_t i, k;
 
 	(void)state;
-	cfg = warned(NET8 "[convolutional]\nstride=1\nsize=3\nstride=2\n"
-	    "pad\npad=1\n", DM_DIALECT_AB, 2);
-	assert_string_equal(cfg->warnings[0], "t.cfg:8: [convolutional] "
-	    "already has 'stride' on line 6: Darknet reads only that first "
-	    "one (stride=1) and ignores this line");
-	assert_non_null(strstr(cfg->warnings[1], "t.cfg:10: [convolutional] "
-	    "already has 'pad' on line 9, without '='"));
-	assert_int_equal(cfg->warning_lines[0], 8);
-	assert_int_equal(cfg->warning_lines[1], 10);
-	assert_null(cfg->hint);
-	dm_cfg_free(cfg);
+	for (i = 0; i < sizeof warn_cases / sizeof warn_cases[0]; i++) {
+		c = &warn_cases[i];
+		cfg = warned(c->text, c->dialect, c->n);
+		if (c->hint == 0)
+			assert_null(cfg->hint);
+		else
+			assert_int_equal(cfg->hint_line, c->hint);
+		for (k = 0; k < c->n; k++)
+			warning_is(cfg, k, c->w[k].line, c->w[k].what,
+			    c->w[k].whole);
+		dm_cfg_free(cfg);
+	}
 }
 
 static void
@@ -415,56 +468,27 @@ test_repeat_after_many_lines(void **state)
 	free(text);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->nwarnings, 4);
-	assert_string_equal(cfg->warnings[0], "t.cfg:5007: [convolutional] "
-	    "already has 'filters' on line 5006: Darknet reads only that first "
-	    "one (filters=4) and ignores this line");
-	assert_non_null(strstr(cfg->warnings[1], "t.cfg:5009: "
-	    "[convolutional] already has 'size' on line 5008, without '='"));
-	assert_non_null(strstr(cfg->warnings[2], "t.cfg:5011: "
-	    "[convolutional] has no key 'x7'"));
+	warning_is(cfg, 0, 5007, "[convolutional] already has 'filters' on "
+	    "line 5006: Darknet reads only that first one (filters=4) and "
+	    "ignores this line", 1);
+	warning_is(cfg, 1, 5009, "[convolutional] already has 'size' on line "
+	    "5008, without '='", 0);
+	warning_is(cfg, 2, 5011, "[convolutional] has no key 'x7'", 0);
 	/* Each section has its own keys: filters=2 is no repeat. */
-	assert_string_equal(cfg->warnings[3], "t.cfg:5017: [maxpool] already "
-	    "has 'size' on line 5015: Darknet reads only that first one "
-	    "(size=2) and ignores this line");
-	assert_int_equal(cfg->warning_lines[0], 5007);
-	assert_int_equal(cfg->warning_lines[3], 5017);
-	dm_cfg_free(cfg);
-}
-
-static void
-test_ignored_key_warned_on_every_line(void **state)
-{
-	struct dm_cfg *cfg;
-
-	(void)state;
-	/*
-	 * Darknet ignores every line of a key it never reads, so each is
-	 * warned about as such, not as a repeat of the first.
-	 */
-	cfg = warned(NET8 "[convolutional]\nfoo=1\nfilters=2\nfoo=2\n"
-	    "stride_x=1\nstride_x=2\n", DM_DIALECT_PJ, 4);
-	assert_string_equal(cfg->warnings[0], "t.cfg:6: [convolutional] has "
-	    "no key 'foo' (Darknet ignores it)");
-	assert_string_equal(cfg->warnings[1], "t.cfg:8: [convolutional] has "
-	    "no key 'foo' (Darknet ignores it)");
-	assert_non_null(strstr(cfg->warnings[2], "t.cfg:9: [convolutional] "
-	    "has no key 'stride_x' in pjreddie's Darknet"));
-	assert_non_null(strstr(cfg->warnings[3], "t.cfg:10: [convolutional] "
-	    "has no key 'stride_x' in pjreddie's Darknet"));
+	warning_is(cfg, 3, 5017, "[maxpool] already has 'size' on line 5015: "
+	    "Darknet reads only that first one (size=2) and ignores this line",
+	    1);
 	dm_cfg_free(cfg);
 }
 
 static void
 test_line_without_key(void **state)
 {
-	struct dm_error err;
 	struct dm_cfg *cfg;
 
 	(void)state;
 	/* Darknet stores "=5" as a key "" that nothing looks up. */
-	cfg = parse(NET8 "[convolutional]\nfilters=2\n=5\n", DM_DIALECT_AB,
-	    &err);
-	assert_non_null(cfg);
+	cfg = parsed(NET8 "[convolutional]\nfilters=2\n=5\n", DM_DIALECT_AB);
 	assert_int_equal(cfg->sects[1].nopts, 2);
 	assert_int_equal(cfg->nwarnings, 1);
 	assert_string_equal(cfg->warnings[0], "t.cfg:7: [convolutional] has a "
@@ -486,13 +510,9 @@ test_key_warnings_are_bounded(void **state)
 	for (i = 0; i < 150; i++)
 		p += snprintf(p, sizeof text - (size_t)(p - text), "k%d=1\n", i);
 	cfg = warned(text, DM_DIALECT_AB, 101);
-	assert_non_null(strstr(cfg->warnings[99], "t.cfg:101: [net] has no "
-	    "key 'k99'"));
-	assert_string_equal(cfg->warnings[100], "t.cfg:102: from this line "
-	    "on, warnings about keys are not listed (only the first 100 "
-	    "are)");
-	assert_int_equal(cfg->warning_lines[99], 101);
-	assert_int_equal(cfg->warning_lines[100], 102);
+	warning_is(cfg, 99, 101, "[net] has no key 'k99'", 0);
+	warning_is(cfg, 100, 102, "from this line on, warnings about keys are "
+	    "not listed (only the first 100 are)", 1);
 	dm_cfg_free(cfg);
 }
 
@@ -705,9 +725,8 @@ main(void)
 		cmocka_unit_test(test_training_keys_not_warned),
 		cmocka_unit_test(test_key_of_one_fork),
 		cmocka_unit_test(test_quiet_lines_and_sections),
-		cmocka_unit_test(test_duplicate_key_warned),
+		cmocka_unit_test(test_key_warnings),
 		cmocka_unit_test(test_repeat_after_many_lines),
-		cmocka_unit_test(test_ignored_key_warned_on_every_line),
 		cmocka_unit_test(test_line_without_key),
 		cmocka_unit_test(test_key_warnings_are_bounded),
 		cmocka_unit_test(test_valueless_keys_share_the_cap),
