@@ -636,6 +636,31 @@ walk_zip(const unsigned char *buf, size_t len, struct zent *ents, size_t max)
 	return n;
 }
 
+/* A writer of a zip archive: dm_pt_write() or dm_npz_write(). */
+typedef int (*zip_writer)(const char *, const struct dm_tensor *, size_t,
+    dm_tensor_fill_fn, void *, const struct dm_tensorout_opts *,
+    struct dm_error *);
+
+/*
+ * Writes the n tensors of t with write and opts to the test file name,
+ * reads it into *buf (*len bytes, the caller's to free) and walks its zip
+ * entries into ents (at most max): returns how many.
+ */
+static size_t
+write_zip(zip_writer write, const char *name, const struct dm_tensor *t,
+    size_t n, const struct dm_tensorout_opts *opts, unsigned char **buf,
+    size_t *len, struct zent *ents, size_t max)
+{
+	struct dm_error err;
+	char path[512];
+
+	tpath(path, sizeof path, name);
+	if (write(path, t, n, test_fill, NULL, opts, &err) != 0)
+		fail_msg("%s", err.msg);
+	*buf = slurp(path, len);
+	return walk_zip(*buf, *len, ents, max);
+}
+
 static void
 test_pt_layout(void **state)
 {
@@ -648,7 +673,6 @@ test_pt_layout(void **state)
 	struct dm_error err;
 	struct zent ents[16];
 	unsigned char *buf, *pkl;
-	char path[512];
 	size_t len, n, k, i, pkllen;
 
 	(void)state;
@@ -657,11 +681,7 @@ test_pt_layout(void **state)
 	t[1] = mk("bn.num_batches_tracked", DM_DTYPE_I64, 0);
 	t[2] = mk("big", DM_DTYPE_F16, 1, (uint64_t)(DM_TENSOROUT_CHUNK + 3));
 	t[3] = mk("odd", DM_DTYPE_F16, 1, (uint64_t)7);
-	tpath(path, sizeof path, "l.pt");
-	assert_int_equal(dm_pt_write(path, t, 4, test_fill, NULL, NULL,
-	    &err), 0);
-	buf = slurp(path, &len);
-	n = walk_zip(buf, len, ents, 16);
+	n = write_zip(dm_pt_write, "l.pt", t, 4, NULL, &buf, &len, ents, 16);
 	assert_int_equal(n, 7);
 	for (k = 0; k < n; k++) {
 		const unsigned char *x;
@@ -714,12 +734,9 @@ test_pt_archive_name(void **state)
 	(void)state;
 	memset(&opts, 0, sizeof opts);
 	t = mk("w", DM_DTYPE_F32, 1, (uint64_t)2);
-	tpath(path, sizeof path, "a.pt");
 	opts.archive_name = "my.model-v1";
-	assert_int_equal(dm_pt_write(path, &t, 1, test_fill, NULL, &opts,
-	    &err), 0);
-	buf = slurp(path, &len);
-	n = walk_zip(buf, len, ents, 8);
+	n = write_zip(dm_pt_write, "a.pt", &t, 1, &opts, &buf, &len, ents, 8);
+	tpath(path, sizeof path, "a.pt");
 	assert_int_equal(n, 4);
 	assert_string_equal(ents[0].name, "my.model-v1/data.pkl");
 	assert_string_equal(ents[3].name, "my.model-v1/version");
@@ -741,7 +758,7 @@ test_npz_layout(void **state)
 	struct dm_error err;
 	struct zent ents[8];
 	unsigned char *buf, *d;
-	char path[512], hdr[512];
+	char hdr[512];
 	size_t len, n, i, k, hlen;
 	uint64_t nb;
 
@@ -750,11 +767,7 @@ test_npz_layout(void **state)
 	    (uint64_t)5);
 	t[1] = mk("\xc3\xbcn\xc3\xaf", DM_DTYPE_I64, 0);
 	t[2] = mk("h", DM_DTYPE_F16, 1, (uint64_t)9);
-	tpath(path, sizeof path, "x.npz");
-	assert_int_equal(dm_npz_write(path, t, 3, test_fill, NULL, NULL,
-	    &err), 0);
-	buf = slurp(path, &len);
-	n = walk_zip(buf, len, ents, 8);
+	n = write_zip(dm_npz_write, "x.npz", t, 3, NULL, &buf, &len, ents, 8);
 	assert_int_equal(n, 3);
 	assert_string_equal(ents[0].name, "layer.0.weight.npy");
 	assert_string_equal(ents[1].name, "\xc3\xbcn\xc3\xaf.npy");
