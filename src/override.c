@@ -95,8 +95,9 @@ dm_ovr_empty(const struct dm_ovr *o)
 	    o->target == NULL);
 }
 
-const struct dm_layer_ovr *
-dm_ovr_find_layer(const struct dm_ovr *o, size_t layer)
+/* The overrides of layer, or of its array name; NULL when there are none. */
+static struct dm_layer_ovr *
+layer_of(const struct dm_ovr *o, size_t layer)
 {
 	size_t i;
 
@@ -106,8 +107,8 @@ dm_ovr_find_layer(const struct dm_ovr *o, size_t layer)
 	return NULL;
 }
 
-const struct dm_array_ovr *
-dm_ovr_find_array(const struct dm_ovr *o, size_t layer, const char *name)
+static struct dm_array_ovr *
+array_of(const struct dm_ovr *o, size_t layer, const char *name)
 {
 	size_t i;
 
@@ -116,6 +117,18 @@ dm_ovr_find_array(const struct dm_ovr *o, size_t layer, const char *name)
 		    strcmp(o->arrays[i].name, name) == 0)
 			return &o->arrays[i];
 	return NULL;
+}
+
+const struct dm_layer_ovr *
+dm_ovr_find_layer(const struct dm_ovr *o, size_t layer)
+{
+	return layer_of(o, layer);
+}
+
+const struct dm_array_ovr *
+dm_ovr_find_array(const struct dm_ovr *o, size_t layer, const char *name)
+{
+	return array_of(o, layer, name);
 }
 
 static int
@@ -154,28 +167,45 @@ grow(void *v, size_t n, size_t size, struct dm_error *err)
 	return p;
 }
 
+/* Layer l's overrides, all unset: it keeps its layer and line. */
+static void
+layer_reset(struct dm_layer_ovr *l)
+{
+	free(l->order);
+	l->order = NULL;
+	l->absent = l->omit = l->cutoff = 0;
+	l->gap = 0;
+	l->offset = DM_UNSET;
+}
+
+/* Array a's overrides, all unset: it keeps its layer, name and line. */
+static void
+array_reset(struct dm_array_ovr *a)
+{
+	free(a->rename);
+	a->rename = NULL;
+	a->transpose = DM_UNSET;
+	a->nperm = a->nreshape = 0;
+	a->count = DM_UNSET;
+}
+
 struct dm_layer_ovr *
 dm_ovr_layer(struct dm_ovr *o, size_t layer, struct dm_error *err)
 {
 	struct dm_layer_ovr *l;
-	size_t i;
 
-	for (i = 0; i < o->nlayers; i++)
-		if (o->layers[i].layer == layer) {
-			o->layers[i].line = 0;
-			return &o->layers[i];
-		}
+	if ((l = layer_of(o, layer)) != NULL) {
+		l->line = 0;
+		return l;
+	}
 	if ((l = grow(o->layers, o->nlayers, sizeof *l, err)) == NULL)
 		return NULL;
 	o->layers = l;
 	l = &o->layers[o->nlayers++];
 	l->layer = layer;
-	l->offset = DM_UNSET;
+	layer_reset(l);
 	qsort(o->layers, o->nlayers, sizeof *l, cmp_layer);
-	for (i = 0; i < o->nlayers; i++)
-		if (o->layers[i].layer == layer)
-			return &o->layers[i];
-	return NULL;
+	return layer_of(o, layer);
 }
 
 struct dm_array_ovr *
@@ -183,32 +213,24 @@ dm_ovr_array(struct dm_ovr *o, size_t layer, const char *name,
     struct dm_error *err)
 {
 	struct dm_array_ovr *a;
-	size_t i;
 
 	if (strlen(name) >= DM_ARRAY_NAME_MAX || *name == '\0') {
 		dm_error_set(err, DM_ERR_INVALID, "bad array name '%s'", name);
 		return NULL;
 	}
-	for (i = 0; i < o->narrays; i++)
-		if (o->arrays[i].layer == layer &&
-		    strcmp(o->arrays[i].name, name) == 0) {
-			o->arrays[i].line = 0;
-			return &o->arrays[i];
-		}
+	if ((a = array_of(o, layer, name)) != NULL) {
+		a->line = 0;
+		return a;
+	}
 	if ((a = grow(o->arrays, o->narrays, sizeof *a, err)) == NULL)
 		return NULL;
 	o->arrays = a;
 	a = &o->arrays[o->narrays++];
 	a->layer = layer;
 	snprintf(a->name, sizeof a->name, "%s", name);
-	a->transpose = DM_UNSET;
-	a->count = DM_UNSET;
+	array_reset(a);
 	qsort(o->arrays, o->narrays, sizeof *a, cmp_array);
-	for (i = 0; i < o->narrays; i++)
-		if (o->arrays[i].layer == layer &&
-		    strcmp(o->arrays[i].name, name) == 0)
-			return &o->arrays[i];
-	return NULL;
+	return array_of(o, layer, name);
 }
 
 static int
@@ -408,28 +430,12 @@ dm_ovr_clear(struct dm_ovr *o, long layer)
 		free(o->note);
 		o->note = NULL;
 	}
-	for (i = 0; i < o->nlayers; i++) {
-		struct dm_layer_ovr *l = &o->layers[i];
-
-		if (layer >= 0 && l->layer != (size_t)layer)
-			continue;
-		free(l->order);
-		l->order = NULL;
-		l->absent = l->omit = l->cutoff = 0;
-		l->gap = 0;
-		l->offset = DM_UNSET;
-	}
-	for (i = 0; i < o->narrays; i++) {
-		struct dm_array_ovr *a = &o->arrays[i];
-
-		if (layer >= 0 && a->layer != (size_t)layer)
-			continue;
-		free(a->rename);
-		a->rename = NULL;
-		a->transpose = DM_UNSET;
-		a->nperm = a->nreshape = 0;
-		a->count = DM_UNSET;
-	}
+	for (i = 0; i < o->nlayers; i++)
+		if (layer < 0 || o->layers[i].layer == (size_t)layer)
+			layer_reset(&o->layers[i]);
+	for (i = 0; i < o->narrays; i++)
+		if (layer < 0 || o->arrays[i].layer == (size_t)layer)
+			array_reset(&o->arrays[i]);
 	dm_ovr_prune(o);
 }
 
