@@ -86,4 +86,44 @@ for n in $names; do
 	expect 0 "--names $n is accepted" -- "$DARKMAP" convert --force \
 	    --names "$n" "$cfg" "$weights" -o "$tmp/out-names-$n.npz"
 done
+# The override options are one list (ui/cmd.h) that every command which
+# lays a net out takes: no file of ui/ has a getopt row of its own for
+# one, --help and darkmap(1) name each, and each command knows each
+# (a bad value is refused as a value, not as an unknown option).
+ovr=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",.*required_argument, NULL, (val) }.*/\1/p' \
+    "$srcdir/ui/cmd.h")
+n=$(echo $ovr | wc -w)
+if [ "$n" -ge 14 ]; then
+	pass "ui/cmd.h lists $n override options"
+else
+	fail "ui/cmd.h lists $n override options: $ovr"
+fi
+for o in $ovr; do
+	if (cd "$srcdir" && grep -n "{ *\"$o\", *required_argument" ui/*.c); then
+		fail "a second getopt row for --$o"
+	else
+		pass "--$o has its one getopt row"
+	fi
+	if grep -q -w -- "--$o" "$tmp/help"; then
+		pass "--help names --$o"
+	else
+		fail "--help does not name --$o"
+	fi
+	if grep -q "^\.It Fl Fl $o Ns = Ns" "$srcdir/man/darkmap.1"; then
+		pass "darkmap(1) has an item for --$o"
+	else
+		fail "darkmap(1) has no item for --$o"
+	fi
+	for c in inspect convert model; do
+		"$DARKMAP" $c "--$o=@" "$cfg" "$weights" -o "$tmp/ovr.pt" \
+		    >"$tmp/out" 2>"$tmp/err"
+		st=$?
+		if [ $st -ne 0 ] && ! grep -q "unrecognized option" \
+		    "$tmp/err" && grep -q -- "$o" "$tmp/err"; then
+			pass "$c knows --$o (exit $st, the value refused)"
+		else
+			fail "$c --$o=@: exit $st, $(head -2 "$tmp/err")"
+		fi
+	done
+done
 finish

@@ -4,6 +4,28 @@
 #ifndef DM_CMD_H
 #define DM_CMD_H
 
+/*
+ * The override options of the profile's keys, --NAME=VALUE, that inspect,
+ * convert, fix and model take (darkmap(1)): each is handed to
+ * dm_ovr_parse_option() by name.  val is getopt_long()'s value for them
+ * all.  One list, so that no command lacks one.
+ */
+#define CMD_OVERRIDE_OPTIONS(val)					\
+	{ "header",	     required_argument, NULL, (val) },		\
+	{ "transpose",	     required_argument, NULL, (val) },		\
+	{ "data-end",	     required_argument, NULL, (val) },		\
+	{ "absent",	     required_argument, NULL, (val) },		\
+	{ "omit",	     required_argument, NULL, (val) },		\
+	{ "cutoff",	     required_argument, NULL, (val) },		\
+	{ "gap",	     required_argument, NULL, (val) },		\
+	{ "offset",	     required_argument, NULL, (val) },		\
+	{ "order",	     required_argument, NULL, (val) },		\
+	{ "count",	     required_argument, NULL, (val) },		\
+	{ "transpose-array", required_argument, NULL, (val) },		\
+	{ "permute",	     required_argument, NULL, (val) },		\
+	{ "reshape",	     required_argument, NULL, (val) },		\
+	{ "rename",	     required_argument, NULL, (val) }
+
 /* darkmap identify; argv[0] is "identify".  Returns the exit status. */
 int	cmd_identify(int argc, char **argv);
 

@@ -58,9 +58,6 @@ complain(const char *msg, int usage)
 
 enum { OPT_SYNC = 256, OPT_NO_SYNC, OPT_OVR };
 
-/* An override option: --NAME=VALUE, as convert takes it. */
-#define OVR(name) { name, required_argument, NULL, OPT_OVR }
-
 int
 cmd_model(int argc, char **argv)
 {
@@ -72,11 +69,7 @@ cmd_model(int argc, char **argv)
 		{ "sync",	no_argument,	   NULL, OPT_SYNC },
 		{ "no-sync",	no_argument,	   NULL, OPT_NO_SYNC },
 		{ "help",	no_argument,	   NULL, 'h' },
-		OVR("header"), OVR("transpose"), OVR("data-end"),
-		OVR("absent"), OVR("omit"), OVR("cutoff"), OVR("gap"),
-		OVR("offset"), OVR("order"), OVR("count"),
-		OVR("transpose-array"), OVR("permute"), OVR("reshape"),
-		OVR("rename"),
+		CMD_OVERRIDE_OPTIONS(OPT_OVR),
 		{ NULL,		0,		   NULL, 0 }
 	};
 	struct dm_session_opts so;

@@ -199,9 +199,6 @@ enum {
 	OPT_OVERRIDE
 };
 
-/* An override option: --NAME=VALUE, read by dm_ovr_parse_option(). */
-#define OVERRIDE_OPT(name) { name, required_argument, NULL, OPT_OVERRIDE }
-
 /* --target: the key names, dtype and nesting come from the target. */
 static int
 check_target_opts(const struct opts *o)
@@ -256,13 +253,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "target",	  required_argument, NULL, OPT_TARGET },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ "version",	  no_argument,	     NULL, 'V' },
-		OVERRIDE_OPT("header"), OVERRIDE_OPT("transpose"),
-		OVERRIDE_OPT("data-end"), OVERRIDE_OPT("absent"),
-		OVERRIDE_OPT("omit"), OVERRIDE_OPT("cutoff"),
-		OVERRIDE_OPT("gap"), OVERRIDE_OPT("offset"),
-		OVERRIDE_OPT("order"), OVERRIDE_OPT("count"),
-		OVERRIDE_OPT("transpose-array"), OVERRIDE_OPT("permute"),
-		OVERRIDE_OPT("reshape"), OVERRIDE_OPT("rename"),
+		CMD_OVERRIDE_OPTIONS(OPT_OVERRIDE),
 		{ NULL,		  0,		     NULL, 0 }
 	};
 	struct dm_error err;
