@@ -79,17 +79,10 @@ lines(struct tui *t, const struct tui_rect *in, int *y, enum tui_style st,
 static void
 add_hit(struct tui *t, int y0, int y1, int x0, int x1, int field, long index)
 {
-	struct tui_hit *h;
-
 	if (t->nhits >= TUI_HITS_MAX || y1 <= y0 || x1 <= x0)
 		return;
-	h = &t->hit[t->nhits++];
-	h->y0 = y0;
-	h->y1 = y1;
-	h->x0 = x0;
-	h->x1 = x1;
-	h->field = field;
-	h->index = index;
+	t->hit[t->nhits++] = (struct tui_hit){ .y0 = y0, .y1 = y1, .x0 = x0,
+	    .x1 = x1, .field = field, .index = index };
 }
 
 /* The place noted under (y, x), or NULL. */
