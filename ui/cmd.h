@@ -5,6 +5,16 @@
 #define DM_CMD_H
 
 /*
+ * The options that say how a pair is read, alike in every command that
+ * opens one (inspect, convert, fix, model and the interface).
+ */
+#define CMD_PAIR_OPTIONS						\
+	{ "dialect",	     required_argument, NULL, 'd' },		\
+	{ "layout",	     required_argument, NULL, 'l' },		\
+	{ "profile",	     required_argument, NULL, 'p' },		\
+	{ "output",	     required_argument, NULL, 'o' }
+
+/*
  * The override options of the profile's keys, --NAME=VALUE, that inspect,
  * convert, fix and model take (darkmap(1)): each is handed to
  * dm_ovr_parse_option() by name.  val is getopt_long()'s value for them

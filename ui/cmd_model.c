@@ -62,10 +62,7 @@ int
 cmd_model(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "dialect",	required_argument, NULL, 'd' },
-		{ "layout",	required_argument, NULL, 'l' },
-		{ "profile",	required_argument, NULL, 'p' },
-		{ "output",	required_argument, NULL, 'o' },
+		CMD_PAIR_OPTIONS,
 		{ "sync",	no_argument,	   NULL, OPT_SYNC },
 		{ "no-sync",	no_argument,	   NULL, OPT_NO_SYNC },
 		{ "help",	no_argument,	   NULL, 'h' },

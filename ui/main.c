@@ -234,13 +234,10 @@ static int
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "dialect",	  required_argument, NULL, 'd' },
+		CMD_PAIR_OPTIONS,
 		{ "format",	  required_argument, NULL, 'f' },
-		{ "layout",	  required_argument, NULL, 'l' },
-		{ "profile",	  required_argument, NULL, 'p' },
 		{ "save-profile", required_argument, NULL, OPT_SAVE_PROFILE },
 		{ "no-stats",	  no_argument,	     NULL, OPT_NO_STATS },
-		{ "output",	  required_argument, NULL, 'o' },
 		{ "names",	  required_argument, NULL, 'n' },
 		{ "dtype",	  required_argument, NULL, OPT_DTYPE },
 		{ "wrap",	  required_argument, NULL, OPT_WRAP },
