@@ -1027,9 +1027,8 @@ dm_session_identify(const struct dm_session *s, struct dm_ovr *ovr,
 	return dm_ovr_identify(ovr, &id, err);
 }
 
-/* Creates the folders above path, as mkdir -p does. */
-static void
-make_parents(const char *path)
+void
+dm_session_make_parents(const char *path)
 {
 	char dir[PATH_MAX], *slash, *p;
 
@@ -1065,7 +1064,7 @@ autosave(struct dm_session *s)
 	    (o->note = strdup("autosave of unsaved edits (darkmap "
 	    "interface)")) == NULL)
 		dm_error_set(&err, DM_ERR_NOMEM, "out of memory");
-	make_parents(s->autosave);
+	dm_session_make_parents(s->autosave);
 	if (err.code == DM_OK && dm_profile_write(o, s->autosave, &err) == 0)
 		s->autosave_error[0] = '\0';
 	else

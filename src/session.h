@@ -277,6 +277,9 @@ int		 dm_session_autosave_dir(char *buf, size_t len);
 int		 dm_session_autosave_path(const char *dir, const char *cfg,
 		     const char *weights, char *buf, size_t len);
 
+/* Creates the folders above path, as mkdir -p does (mode 0700). */
+void		 dm_session_make_parents(const char *path);
+
 /* Reading the layout. */
 
 /* The mark of layer li. */

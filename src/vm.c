@@ -61,7 +61,7 @@ diag_in(struct dm_vm *vm)
 int
 dm_vm_poll(struct dm_vm *vm)
 {
-	if (!dm_session_poll(vm->s))
+	if (vm->s == NULL || !dm_session_poll(vm->s))
 		return 0;
 	return diag_in(vm);
 }
@@ -69,37 +69,71 @@ dm_vm_poll(struct dm_vm *vm)
 void
 dm_vm_wait(struct dm_vm *vm)
 {
+	if (vm->s == NULL)
+		return;
 	dm_session_wait(vm->s);
 	diag_in(vm);
 }
 
 struct dm_vm *
-dm_vm_new(struct dm_session *s, struct dm_error *err)
+vm_alloc(struct dm_error *err)
 {
 	struct dm_vm *vm;
-	const char *why;
 	int p;
 
 	if ((vm = calloc(1, sizeof *vm)) == NULL) {
-		dm_session_free(s);
 		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		return NULL;
 	}
-	vm->s = s;
-	vm->hist_array = vm->norms_array = -1;
-	vm->array = -1;
-	vm->warning = -1;
 	vm->bytes_per_row = 16;
 	for (p = 0; p < DM_PANE_ALL; p++)
 		vm->page[p] = 10;
+	vm->x.format = DM_OUT_PT;
+	vm->hist_array = vm->norms_array = -1;
+	vm->array = -1;
+	vm->warning = -1;
+	return vm;
+}
+
+void
+vm_set_session(struct dm_vm *vm, struct dm_session *s)
+{
+	const char *why;
+	int p;
+
+	dm_session_free(vm->s);
+	vm->s = s;
+	vm->screen = DM_SCREEN_MAIN;
+	vm->focus = DM_PANE_LAYERS;
+	vm->row = vm->top = 0;
+	vm->cursor = vm->btop = 0;
+	vm->hist_array = vm->norms_array = -1;
+	vm->array = -1;
+	vm->warning = -1;
+	vm->repair_sel = 0;
+	vm->repair_pending = 0;
+	for (p = 0; p < DM_PANE_ALL; p++)
+		vm->scroll[p] = 0;
+	vm_target_stale(vm);
 	vm->extent[DM_PANE_CFG] = (long)dm_session_ncfg_lines(s);
 	why = dm_session_autosave_error(s);
 	if (why[0] != '\0')
 		dm_vm_message(vm, 1, "%s", why);
 	if (dm_session_recovered(s, NULL) != NULL)
 		vm->screen = DM_SCREEN_RECOVER;
-	vm->x.format = DM_OUT_PT;
 	vm_select_row(vm, 1 < dm_vm_rows(vm) - 1 ? 1 : 0, 1);
+}
+
+struct dm_vm *
+dm_vm_new(struct dm_session *s, struct dm_error *err)
+{
+	struct dm_vm *vm;
+
+	if ((vm = vm_alloc(err)) == NULL) {
+		dm_session_free(s);
+		return NULL;
+	}
+	vm_set_session(vm, s);
 	return vm;
 }
 
@@ -111,6 +145,7 @@ dm_vm_free(struct dm_vm *vm)
 	vm_target_free(vm);
 	vm_ident_free(vm);
 	dm_session_free(vm->s);
+	free(vm->autosave_dir);
 	free(vm);
 }
 
@@ -898,8 +933,8 @@ recover(struct dm_vm *vm, int yes)
 	return vm_applied(vm, rc, "recovered the autosaved edits", &err, was);
 }
 
-static int
-help_do(struct dm_vm *vm, enum dm_act act, long arg)
+int
+vm_help_do(struct dm_vm *vm, enum dm_act act, long arg)
 {
 	long page = vm->page[DM_PANE_HELP];
 
@@ -1011,8 +1046,8 @@ recover_do(struct dm_vm *vm, enum dm_act act, long arg)
 
 /* What each screen over the main one does with an action. */
 static vm_act_fn *const screen_actions[] = {
-	[DM_SCREEN_HELP] = help_do,
-	[DM_SCREEN_IDENTIFY] = help_do,	/* scrolls and closes as help */
+	[DM_SCREEN_HELP] = vm_help_do,
+	[DM_SCREEN_IDENTIFY] = vm_help_do,	/* scrolls and closes as help */
 	[DM_SCREEN_REPAIR] = repair_do,
 	[DM_SCREEN_EXPORT] = vm_xdialog_do,
 	[DM_SCREEN_QUIT] = quit_do,

@@ -55,6 +55,10 @@ struct dm_vm {
 	struct vm_target *tg;
 	/* The identification of the weights file (vmident.c), or NULL. */
 	struct vm_ident	*id;
+	/* How a pair chosen there opens: dm_session_opts' flags and
+	   autosave folder (NULL: none). */
+	unsigned	 open_flags;
+	char		*autosave_dir;
 
 	/* Histogram cache. */
 	long		 hist_array;
@@ -108,6 +112,16 @@ clampl(long v, long lo, long hi)
 }
 
 /* vm.c */
+
+/* A view-model with no session yet; NULL with err set on failure. */
+struct dm_vm	*vm_alloc(struct dm_error *err);
+/*
+ * Puts session s (taken) in the view-model, in place of the one it held,
+ * and shows it as a pair opened afresh shows.
+ */
+void		 vm_set_session(struct dm_vm *vm, struct dm_session *s);
+/* What the help screen does with an action: scrolling, closing. */
+vm_act_fn	 vm_help_do;
 
 /* Copies src into dst of len bytes, cutting it short if need be. */
 void		 vm_copy_str(char *dst, size_t len, const char *src);
@@ -171,6 +185,8 @@ vm_act_fn	 vm_identify;
 /* vmtarget.c */
 
 void		 vm_target_free(struct dm_vm *vm);
+/* The session changed wholly: align again. */
+void		 vm_target_stale(struct dm_vm *vm);
 /* Opens the prompt of the target keys (DM_ACT_TARGET_KEY). */
 vm_act_fn	 vm_open_target_prompt;
 /*

@@ -12,7 +12,7 @@
 	type dm_vm_##name(const struct dm_vm *vm) { return vm->field; }
 #define VM_SESSION(type, name) \
 	type dm_vm_##name(const struct dm_vm *vm) \
-	{ return dm_session_##name(vm->s); }
+	{ return vm->s != NULL ? dm_session_##name(vm->s) : 0; }
 
 VM_SESSION(const struct dm_net *, net)
 VM_SESSION(const struct dm_weights *, weights)

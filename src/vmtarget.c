@@ -46,6 +46,13 @@ vm_target_free(struct dm_vm *vm)
 	vm->tg = NULL;
 }
 
+void
+vm_target_stale(struct dm_vm *vm)
+{
+	if (vm->tg != NULL)
+		vm->tg->done = 0;
+}
+
 /* The alignment in force, computed again after an edit; NULL if none. */
 static const struct dm_align *
 aligned(const struct dm_vm *vm)
