@@ -217,4 +217,21 @@ void		 dm_ident_report(FILE *fp, enum dm_report_format fmt,
 		     const char *weights, const struct dm_ident *id,
 		     const struct dm_catalog *cat, const struct dm_sketch *sk);
 
+/*
+ * Parts of the text report, for the interface's identify screen: the
+ * header forensics; one candidate (rank from 1) with the command that
+ * opens it; when nothing fits plausibly, why, and the closest layouts.
+ */
+void		 dm_ident_text_header(FILE *fp, const char *weights,
+		     const struct dm_ident *id, const struct dm_catalog *cat);
+void		 dm_ident_text_cand(FILE *fp, const struct dm_cand *c,
+		     size_t rank, const char *weights);
+void		 dm_ident_text_nofit(FILE *fp, const struct dm_ident *id);
+/*
+ * The blind segmentation of the file: each conv layer the sketch read,
+ * with its byte range and shape (filters x channels x size x size), then
+ * the bytes no layer explains and why.
+ */
+void		 dm_ident_text_segments(FILE *fp, const struct dm_sketch *sk);
+
 #endif /* DM_IDENTIFY_H */

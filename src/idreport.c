@@ -91,9 +91,9 @@ open_command(FILE *fp, const struct dm_cand *c, size_t rank,
 	shell_word(fp, weights);
 }
 
-static void
-text_header(FILE *fp, const char *weights, const struct dm_ident *id,
-    const struct dm_catalog *cat)
+void
+dm_ident_text_header(FILE *fp, const char *weights,
+    const struct dm_ident *id, const struct dm_catalog *cat)
 {
 	const struct dm_header *h = &id->hdr;
 
@@ -118,8 +118,8 @@ text_header(FILE *fp, const char *weights, const struct dm_ident *id,
 	    cat->n);
 }
 
-static void
-text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
+void
+dm_ident_text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
     const char *weights)
 {
 	char sum[1024];
@@ -177,12 +177,19 @@ text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 	fputc('\n', fp);
 }
 
-static void
-text_closest(FILE *fp, const struct dm_ident *id)
+void
+dm_ident_text_nofit(FILE *fp, const struct dm_ident *id)
 {
 	const struct dm_cand *c;
 	size_t i;
 
+	if (id->ncands == 0)
+		fprintf(fp, "\nno cfg fits the size of the file\n");
+	else if (id->cands[0].plausible)
+		return;
+	else
+		fprintf(fp, "\nthe size fits, but the data does not read "
+		    "plausibly along any of them\n");
 	if (id->nclosest == 0)
 		return;
 	fputs("\nclosest, and why they do not fit:\n", fp);
@@ -196,16 +203,45 @@ text_closest(FILE *fp, const struct dm_ident *id)
 	}
 }
 
+/* The line above the sketch's layers: what is read, how much. */
+static void
+sketch_head(FILE *fp, const struct dm_sketch *sk, const char *what)
+{
+	fprintf(fp, "\nblind %s: %zu conv layers read from the data "
+	    "alone, %" PRIu64 " of %" PRIu64 " floats explained%s\n", what,
+	    sk->n, sk->explained, sk->floats,
+	    sk->explained == sk->floats ? " (all)" : "");
+}
+
+void
+dm_ident_text_segments(FILE *fp, const struct dm_sketch *sk)
+{
+	const struct dm_sk_layer *l;
+	uint64_t end = sk->hsize + 4 * sk->explained, to;
+	size_t i;
+
+	sketch_head(fp, sk, "segmentation");
+	for (i = 0; i < sk->n; i++) {
+		l = &sk->layers[i];
+		to = i + 1 < sk->n ? sk->layers[i + 1].offset : end;
+		fprintf(fp, "   %3zu  bytes %" PRIu64 "-%" PRIu64 "  conv "
+		    "%dx%dx%dx%d%s\n", i, l->offset, to, l->filters,
+		    l->channels, l->size, l->size, l->batch_normalize ?
+		    "  batch norm" : "");
+	}
+	if (sk->explained < sk->floats)
+		fprintf(fp, "        bytes %" PRIu64 "-%" PRIu64 "  not read: "
+		    "%s\n", end, (uint64_t)sk->hsize + 4 * sk->floats,
+		    sk->stop[0] != '\0' ? sk->stop : "no conv layer fits");
+}
+
 static void
 sketch_text(FILE *fp, const struct dm_sketch *sk)
 {
 	const struct dm_sk_layer *l;
 	size_t i;
 
-	fprintf(fp, "\nblind sketch: %zu conv layers read from the data "
-	    "alone, %" PRIu64 " of %" PRIu64 " floats explained%s\n",
-	    sk->n, sk->explained, sk->floats,
-	    sk->explained == sk->floats ? " (all)" : "");
+	sketch_head(fp, sk, "sketch");
 	for (i = 0; i < sk->n; i++) {
 		l = &sk->layers[i];
 		fprintf(fp, "   %3zu conv  filters %-5d size %d  input %-5d "
@@ -362,22 +398,15 @@ static void
 text_report(FILE *fp, const char *weights, const struct dm_ident *id,
     const struct dm_catalog *cat, const struct dm_sketch *sk)
 {
-	int fits = id->ncands > 0 && id->cands[0].plausible;
 	size_t i;
 
-	text_header(fp, weights, id, cat);
+	dm_ident_text_header(fp, weights, id, cat);
 	for (i = 0; i < id->ncands && i < TEXT_SHOWN; i++)
-		text_cand(fp, &id->cands[i], i + 1, weights);
+		dm_ident_text_cand(fp, &id->cands[i], i + 1, weights);
 	if (id->ncands > TEXT_SHOWN)
 		fprintf(fp, "\n(%zu more candidates: see darkmap identify "
 		    "--format=json)\n", id->ncands - TEXT_SHOWN);
-	if (id->ncands == 0)
-		fprintf(fp, "\nno cfg fits the size of the file\n");
-	else if (!fits)
-		fprintf(fp, "\nthe size fits, but the data does not read "
-		    "plausibly along any of them\n");
-	if (!fits)
-		text_closest(fp, id);
+	dm_ident_text_nofit(fp, id);
 	if (sk != NULL)
 		sketch_text(fp, sk);
 }

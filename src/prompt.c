@@ -239,6 +239,8 @@ write_cfg(struct dm_vm *vm, const char *path)
 		dm_vm_message(vm, 1, "no file name: nothing written");
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
+	if (vm_ident_wrote_cfg(vm))
+		return vm_ident_write_cfg(vm, path);
 	if ((k = dm_net_shown_classes(net_of(vm))) < 0) {
 		dm_vm_message(vm, 1, "the cfg needs no change: nothing written");
 		return DM_VM_REDRAW | DM_VM_BELL;
@@ -498,6 +500,9 @@ vm_open_write_cfg(struct dm_vm *vm, enum dm_act act, long arg)
 
 	(void)act;
 	(void)arg;
+	if (vm_ident_wrote_cfg(vm))
+		return prompt_open(vm, DM_PROMPT_WRITE_CFG, "write the corrected "
+		    "cfg to", vm_ident_cfg_name(vm));
 	if ((k = dm_net_shown_classes(net_of(vm))) < 0) {
 		dm_vm_message(vm, 1, "the cfg needs no change for this layout: "
 		    "W writes the cfg a class-count repair corrects");

@@ -1047,7 +1047,7 @@ recover_do(struct dm_vm *vm, enum dm_act act, long arg)
 /* What each screen over the main one does with an action. */
 static vm_act_fn *const screen_actions[] = {
 	[DM_SCREEN_HELP] = vm_help_do,
-	[DM_SCREEN_IDENTIFY] = vm_help_do,	/* scrolls and closes as help */
+	[DM_SCREEN_IDENTIFY] = vm_ident_do,
 	[DM_SCREEN_REPAIR] = repair_do,
 	[DM_SCREEN_EXPORT] = vm_xdialog_do,
 	[DM_SCREEN_QUIT] = quit_do,

@@ -416,11 +416,46 @@ const char	*dm_vm_target_summary(const struct dm_vm *vm, char *buf,
 		     size_t len);
 
 /*
- * The identify screen's text (computed the first time it opens): the
- * report of darkmap identify on the weights file, lines ended by '\n'.
- * NULL before.  The screen scrolls as DM_PANE_HELP.
+ * The identify screen (src/vmident.c): which cfgs explain the weights
+ * file, as darkmap identify says, computed once.  The interface opens on
+ * it for a weights file given without a cfg (dm_vm_new_identify(): a
+ * view-model with no pair yet, dm_vm_session() NULL, where q quits), and
+ * I opens it over a pair.  The candidates are a list; Enter opens the
+ * selected one as a pair (its cfg, its changes applied, written to the
+ * state folder, dm_session_autosave_dir()) in place of the pair open.
  */
+
+/*
+ * A view-model on the identify screen of the weights file, with no pair;
+ * dialects a set of DM_DIALECT_BIT()s (0: both forks).  NULL with err
+ * set when the file cannot be read or is no weights file.
+ */
+struct dm_vm	*dm_vm_new_identify(const char *weights, unsigned dialects,
+		     struct dm_error *err);
+
+/*
+ * How the pairs opened from the identify screen open: the session flags
+ * and the autosave folder (NULL: none), as for the pair the interface
+ * opened with.
+ */
+void		 dm_vm_set_open(struct dm_vm *vm, unsigned flags,
+		     const char *autosave_dir);
+
+/*
+ * The identify screen's parts, NULL (or 0) before it was computed: the
+ * header forensics, lines ended by '\n'; the candidates, one line each;
+ * the selected one; and the text under them, which scrolls as
+ * DM_PANE_HELP: the selected candidate's report, then, when nothing fits
+ * plausibly, why, the closest layouts, and the blind segmentation of the
+ * file into conv layers (offset range, shape).  dm_vm_ident_focus() is 0
+ * while j/k move the selection, 1 while they scroll the text (Tab).
+ */
+const char	*dm_vm_ident_header(const struct dm_vm *vm);
+size_t		 dm_vm_ident_ncands(const struct dm_vm *vm);
+const char	*dm_vm_ident_cand(const struct dm_vm *vm, size_t i);
+size_t		 dm_vm_ident_sel(const struct dm_vm *vm);
 const char	*dm_vm_ident_text(const struct dm_vm *vm);
+int		 dm_vm_ident_focus(const struct dm_vm *vm);
 
 /* Sets the message line. */
 void		 dm_vm_message(struct dm_vm *vm, int error, const char *fmt,

@@ -1,11 +1,19 @@
 /*
- * vmident.c - the identify screen's model: which cfgs explain the weights
- * file of the pair opened, as darkmap identify says, computed once.
+ * vmident.c - the identify screen's model: which cfgs explain a weights
+ * file, as darkmap identify says, computed once; the candidates as a list
+ * and the pair Enter opens from it.
+ *
+ * A candidate with changes (a class count, anchors) is opened from its
+ * cfg with the changes applied, written once (through a temporary file)
+ * to the state folder, under a folder named by a hash of the weights
+ * file's path, the cfg and the changes: the profile of the pair then
+ * names a cfg that exists, and W copies it where the user wants it.
  */
 #include "config.h"
 
 #include "vmpriv.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,32 +22,51 @@
 #include "sketch.h"
 
 struct vm_ident {
+	char		*weights;	/* the file identified */
 	struct dm_catalog *cat;
 	struct dm_ident	 id;
 	struct dm_sketch sk;
 	int		 have_sk;
-	char		*text;		/* the report, for the screen */
+	char		*header;	/* the forensics */
+	char		**lines;	/* a line per candidate */
+	char		*text;		/* under the list, for sel */
+	size_t		 sel;
+	int		 focus;		/* 1: j/k scroll the text */
+	long		 opened;	/* the candidate whose cfg was
+					   written last, or -1 */
+	char		 cfg[PATH_MAX];	/* that cfg */
 };
 
-void
-vm_ident_free(struct dm_vm *vm)
+static void
+ident_free(struct vm_ident *vi)
 {
-	struct vm_ident *vi = vm->id;
+	size_t i;
 
 	if (vi == NULL)
 		return;
+	for (i = 0; vi->lines != NULL && i < vi->id.ncands; i++)
+		free(vi->lines[i]);
+	free(vi->lines);
 	dm_ident_release(&vi->id);
 	if (vi->have_sk)
 		dm_sketch_release(&vi->sk);
 	dm_catalog_free(vi->cat);
+	free(vi->header);
 	free(vi->text);
+	free(vi->weights);
 	free(vi);
+}
+
+void
+vm_ident_free(struct dm_vm *vm)
+{
+	ident_free(vm->id);
 	vm->id = NULL;
 }
 
 /* The catalogue as identify searches it without operands. */
 static int
-load_catalog(struct dm_catalog *cat, struct dm_error *err)
+load_catalog(struct dm_catalog *cat, unsigned dialects, struct dm_error *err)
 {
 	const char *dirs[4], *env = getenv("DARKMAP_CFG_PATH");
 	char *copy, *p, *tok, *save = NULL;
@@ -50,8 +77,8 @@ load_catalog(struct dm_catalog *cat, struct dm_error *err)
 			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		for (p = copy; (tok = strtok_r(p, ":", &save)) != NULL;
 		    p = NULL)
-			if (dm_catalog_add(cat, tok, DM_DIALECTS_ALL, 0,
-			    err) == -1 && err->code == DM_ERR_NOMEM) {
+			if (dm_catalog_add(cat, tok, dialects, 0, err) == -1 &&
+			    err->code == DM_ERR_NOMEM) {
 				free(copy);
 				return -1;
 			}
@@ -60,36 +87,117 @@ load_catalog(struct dm_catalog *cat, struct dm_error *err)
 	}
 	n = dm_catalog_default(dirs, 4);
 	for (i = 0; i < n; i++)
-		if (dm_catalog_add(cat, dirs[i], DM_DIALECTS_ALL, 0, err) == -1)
+		if (dm_catalog_add(cat, dirs[i], dialects, 0, err) == -1)
 			return -1;
 	return 0;
 }
 
-static int
-compute(struct dm_vm *vm, struct dm_error *err)
+/* Text written by fn into a string; NULL when out of memory. */
+#define MEMTEXT(out, call) do {						\
+	size_t len_ = 0;						\
+	FILE *fp_;							\
+									\
+	(out) = NULL;							\
+	if ((fp_ = open_memstream(&(out), &len_)) != NULL) {		\
+		call;							\
+		if (fclose(fp_) != 0) {					\
+			free(out);					\
+			(out) = NULL;					\
+		}							\
+	}								\
+} while (0)
+
+/*
+ * Removes the default catalogue's folder from the names in text s: the
+ * screen names its cfgs as AlexeyAB/yolov4-tiny.cfg, as the README does.
+ */
+static void
+shorten(char *s)
 {
-	const char *path = dm_session_weights_path(vm->s);
+	const char *dirs[4];
+	char pre[4096], *p;
+	size_t i, n = dm_catalog_default(dirs, 4), len;
+
+	for (i = 0; s != NULL && i < n; i++) {
+		len = (size_t)snprintf(pre, sizeof pre, "%s/", dirs[i]);
+		if (len >= sizeof pre)
+			continue;
+		while ((p = strstr(s, pre)) != NULL)
+			memmove(p, p + len, strlen(p + len) + 1);
+	}
+}
+
+/* The text under the list: the selected candidate, then why none fits. */
+static int
+make_text(struct vm_ident *vi)
+{
+	char *t;
+
+	MEMTEXT(t, {
+		if (vi->id.ncands > 0)
+			dm_ident_text_cand(fp_, &vi->id.cands[vi->sel],
+			    vi->sel + 1, vi->weights);
+		dm_ident_text_nofit(fp_, &vi->id);
+		if (vi->have_sk)
+			dm_ident_text_segments(fp_, &vi->sk);
+	});
+	if (t == NULL)
+		return -1;
+	shorten(t);
+	free(vi->text);
+	vi->text = t[0] == '\n' ? memmove(t, t + 1, strlen(t)) : t;
+	return 0;
+}
+
+/* A candidate's line in the list. */
+static char *
+cand_line(const struct dm_cand *c, size_t rank)
+{
+	char sum[512], *t;
+
+	dm_cand_summary(c, sum, sizeof sum);
+	MEMTEXT(t, {
+		fprintf(fp_, "%2zu. ", rank);
+		dm_fputs_printable(fp_, dm_cand_cfg(c));
+		fprintf(fp_, "  %s", c->dialect == DM_DIALECT_PJ ? "pj" : "ab");
+		if (c->classes >= 0)
+			fprintf(fp_, "  classes %d", c->classes);
+		if (c->fit == DM_FIT_PARTIAL)
+			fprintf(fp_, "  partial, cutoff %ld", c->cutoff);
+		else
+			fputs("  exact", fp_);
+		fprintf(fp_, "  %ld/%ld plausible%s", c->plausible_layers,
+		    c->layers, c->plausible ? "" : " (implausible)");
+		if (sum[0] != '\0') {
+			fputs("  ", fp_);
+			dm_fputs_printable(fp_, sum);
+		}
+	});
+	shorten(t);
+	return t;
+}
+
+static int
+compute(struct vm_ident *vi, unsigned dialects, struct dm_error *err)
+{
 	struct dm_weights *w;
-	struct vm_ident *vi;
-	size_t len = 0;
-	FILE *fp;
+	size_t i;
 	int rc = -1;
 
-	if ((w = dm_weights_open(path, DM_DIALECT_AB, err)) == NULL)
+	if ((w = dm_weights_open(vi->weights, DM_DIALECT_AB, err)) == NULL)
 		return -1;
 	if (!w->is_weights) {
-		dm_error_set(err, DM_ERR_INVALID, "%s: %s", path, w->what);
+		dm_error_set(err, DM_ERR_INVALID, "%s: %s", vi->weights,
+		    w->what);
 		dm_weights_close(w);
 		return -1;
 	}
-	if ((vi = calloc(1, sizeof *vi)) == NULL ||
-	    (vi->cat = dm_catalog_new()) == NULL) {
-		free(vi);
+	if ((vi->cat = dm_catalog_new()) == NULL) {
 		dm_weights_close(w);
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	}
-	if (load_catalog(vi->cat, err) == 0 &&
-	    dm_identify(w, vi->cat, DM_DIALECTS_ALL, &vi->id, err) == 0) {
+	if (load_catalog(vi->cat, dialects, err) == 0 &&
+	    dm_identify(w, vi->cat, dialects, &vi->id, err) == 0) {
 		rc = 0;
 		if (vi->id.ncands == 0 || !vi->id.cands[0].plausible) {
 			if (dm_sketch(w, vi->id.hdr.size, &vi->sk, err) == 0) {
@@ -99,47 +207,87 @@ compute(struct dm_vm *vm, struct dm_error *err)
 				rc = -1;
 		} else if (vi->id.nclosest > 5)
 			vi->id.nclosest = 5;
-		if (rc == -1)
-			dm_ident_release(&vi->id);
 	}
 	dm_weights_close(w);
-	if (rc == 0 && (fp = open_memstream(&vi->text, &len)) != NULL) {
-		dm_ident_report(fp, DM_REPORT_TEXT, path, &vi->id, vi->cat,
-		    vi->have_sk ? &vi->sk : NULL);
-		if (fclose(fp) != 0) {
-			free(vi->text);
-			vi->text = NULL;
-		}
-	}
-	if (rc == 0 && vi->text == NULL) {
-		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-		dm_ident_release(&vi->id);
-		if (vi->have_sk)
-			dm_sketch_release(&vi->sk);
-		rc = -1;
-	}
-	if (rc == -1) {
-		dm_catalog_free(vi->cat);
-		free(vi);
+	if (rc == -1)
 		return -1;
-	}
-	vm->id = vi;
+	MEMTEXT(vi->header, dm_ident_text_header(fp_, vi->weights, &vi->id,
+	    vi->cat));
+	shorten(vi->header);
+	if (vi->header == NULL || (vi->id.ncands > 0 && (vi->lines =
+	    calloc(vi->id.ncands, sizeof *vi->lines)) == NULL))
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	for (i = 0; i < vi->id.ncands; i++)
+		if ((vi->lines[i] = cand_line(&vi->id.cands[i], i + 1)) ==
+		    NULL)
+			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (make_text(vi) == -1)
+		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	return 0;
+}
+
+/* Identifies weights; NULL with err set. */
+static struct vm_ident *
+ident_new(const char *weights, unsigned dialects, struct dm_error *err)
+{
+	struct vm_ident *vi;
+
+	if ((vi = calloc(1, sizeof *vi)) == NULL ||
+	    (vi->weights = strdup(weights)) == NULL) {
+		free(vi);
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	vi->opened = -1;
+	if (compute(vi, dialects != 0 ? dialects : DM_DIALECTS_ALL, err) ==
+	    -1) {
+		ident_free(vi);
+		return NULL;
+	}
+	vi->focus = vi->id.ncands == 0;
+	return vi;
+}
+
+struct dm_vm *
+dm_vm_new_identify(const char *weights, unsigned dialects,
+    struct dm_error *err)
+{
+	struct dm_vm *vm;
+
+	if ((vm = vm_alloc(err)) == NULL)
+		return NULL;
+	if ((vm->id = ident_new(weights, dialects, err)) == NULL) {
+		free(vm);
+		return NULL;
+	}
+	vm->screen = DM_SCREEN_IDENTIFY;
+	return vm;
+}
+
+void
+dm_vm_set_open(struct dm_vm *vm, unsigned flags, const char *autosave_dir)
+{
+	vm->open_flags = flags;
+	free(vm->autosave_dir);
+	vm->autosave_dir = autosave_dir != NULL ? strdup(autosave_dir) : NULL;
 }
 
 int
 vm_identify(struct dm_vm *vm, enum dm_act act, long arg)
 {
+	const char *path = dm_session_weights_path(vm->s);
 	struct dm_error err;
 
 	(void)act;
 	(void)arg;
-	if (dm_session_weights_path(vm->s) == NULL) {
+	if (path == NULL) {
 		dm_vm_message(vm, 1, "no weights file to identify");
 		return DM_VM_BELL | DM_VM_REDRAW;
 	}
 	dm_error_clear(&err);
-	if (vm->id == NULL && compute(vm, &err) == -1) {
+	if (vm->id != NULL && strcmp(vm->id->weights, path) != 0)
+		vm_ident_free(vm);
+	if (vm->id == NULL && (vm->id = ident_new(path, 0, &err)) == NULL) {
 		dm_vm_message(vm, 1, "%s", err.msg);
 		return DM_VM_BELL | DM_VM_REDRAW;
 	}
@@ -148,8 +296,246 @@ vm_identify(struct dm_vm *vm, enum dm_act act, long arg)
 	return DM_VM_REDRAW;
 }
 
-const char *
-dm_vm_ident_text(const struct dm_vm *vm)
+/* The path of the cfg written for candidate c, in the state folder. */
+static int
+cand_path(const struct vm_ident *vi, const struct dm_cand *c, char *buf,
+    size_t len, struct dm_error *err)
 {
-	return vm->id != NULL ? vm->id->text : NULL;
+	char dir[PATH_MAX], abs[PATH_MAX], key[3 * PATH_MAX], sum[512];
+	char hash[64], stem[256];
+	const char *b = dm_base_name(c->entry->names[0]), *h;
+	size_t n = strlen(b);
+	int r;
+
+	if (dm_session_autosave_dir(dir, sizeof dir) == -1)
+		return dm_error_set(err, DM_ERR_IO, "no folder for the corrected "
+		    "cfg (set HOME or XDG_STATE_HOME), or write it with "
+		    "darkmap identify --write-cfg");
+	if (realpath(vi->weights, abs) == NULL)
+		snprintf(abs, sizeof abs, "%s", vi->weights);
+	dm_cand_summary(c, sum, sizeof sum);
+	snprintf(key, sizeof key, "%s\n%s\n%d\n%s", abs, c->net->cfg->path,
+	    (int)c->dialect, sum);
+	dm_profile_hash((const uint8_t *)key, strlen(key), hash, sizeof hash);
+	h = strchr(hash, ':') != NULL ? strchr(hash, ':') + 1 : hash;
+	if (n > 4 && strcmp(b + n - 4, ".cfg") == 0)
+		n -= 4;
+	snprintf(stem, sizeof stem, "%.*s", (int)n, b);
+	if (c->classes >= 0)
+		r = snprintf(buf, len, "%s/cfg/%s/%s-%d.cfg", dir, h, stem,
+		    c->classes);
+	else
+		r = snprintf(buf, len, "%s/cfg/%s/%s.cfg", dir, h, stem);
+	if (r < 0 || (size_t)r >= len)
+		return dm_error_set(err, DM_ERR_IO, "%s: path too long", dir);
+	return 0;
+}
+
+/*
+ * The overrides the candidate opens with, as identify's command gives
+ * them: its header size, and its cut (layers 0..cutoff-1, so the file
+ * ends after layer cutoff-1).
+ */
+static struct dm_ovr *
+cand_ovr(const struct dm_cand *c, struct dm_error *err)
+{
+	struct dm_ovr *o;
+	char v[32];
+
+	if ((o = dm_ovr_new()) == NULL) {
+		dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(v, sizeof v, "%u", c->hsize);
+	if (c->hsize != c->hsize_rule &&
+	    dm_ovr_parse_option(o, "header", v, err) == -1)
+		goto fail;
+	snprintf(v, sizeof v, "%ld", c->cutoff - 1);
+	if (c->fit == DM_FIT_PARTIAL && c->cutoff > 0 &&
+	    dm_ovr_parse_option(o, "cutoff", v, err) == -1)
+		goto fail;
+	return o;
+fail:
+	dm_ovr_free(o);
+	return NULL;
+}
+
+/* Opens the selected candidate as the pair, in place of the one open. */
+static int
+open_cand(struct dm_vm *vm)
+{
+	struct vm_ident *vi = vm->id;
+	const char *inputs[3];
+	struct dm_session_opts so;
+	struct dm_session *s;
+	struct dm_error err;
+	struct dm_cand *c;
+	char cfg[PATH_MAX], sum[512], *colon;
+
+	if (vi->id.ncands == 0) {
+		dm_vm_message(vm, 1, "no cfg fits the file: nothing to open");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	if (dm_vm_dirty(vm)) {
+		dm_vm_message(vm, 1, "the pair open has unsaved edits: save "
+		    "(w) or undo (u) them before opening another cfg");
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	c = &vi->id.cands[vi->sel];
+	dm_error_clear(&err);
+	if (c->nchanges == 0)
+		snprintf(cfg, sizeof cfg, "%s", dm_cand_cfg(c));
+	else {
+		inputs[0] = vi->weights;
+		inputs[1] = c->net->cfg->path;
+		inputs[2] = NULL;
+		if (cand_path(vi, c, cfg, sizeof cfg, &err) == -1)
+			goto fail;
+		dm_session_make_parents(cfg);
+		if (dm_cand_write_cfg(c, cfg, inputs, &err) == -1)
+			goto fail;
+		vi->opened = (long)vi->sel;
+		snprintf(vi->cfg, sizeof vi->cfg, "%s", cfg);
+	}
+	memset(&so, 0, sizeof so);
+	so.cfg = cfg;
+	so.weights = vi->weights;
+	so.dialect = (int)c->dialect;
+	so.layout = DM_UNSET;
+	so.flags = vm->open_flags;
+	so.autosave_dir = vm->autosave_dir;
+	if ((so.cli = cand_ovr(c, &err)) == NULL)
+		goto fail;
+	s = dm_session_open(&so, &err);
+	dm_ovr_free((struct dm_ovr *)so.cli);
+	if (s == NULL)
+		goto fail;
+	vm_set_session(vm, s);
+	dm_cand_summary(c, sum, sizeof sum);
+	if ((colon = strchr(sum, ':')) != NULL)
+		*colon = '\0';
+	if (c->nchanges > 0)
+		dm_vm_message(vm, 0, "%s: %s; the cfg is in %s (W writes a "
+		    "copy)", dm_base_name(cfg), sum, cfg);
+	else
+		dm_vm_message(vm, 0, "opened %s as it is", cfg);
+	return DM_VM_REDRAW;
+fail:
+	dm_vm_message(vm, 1, "%s", err.msg);
+	return DM_VM_REDRAW | DM_VM_BELL;
+}
+
+static void
+select_cand(struct dm_vm *vm, long i)
+{
+	struct vm_ident *vi = vm->id;
+
+	i = clampl(i, 0, (long)vi->id.ncands - 1);
+	if ((size_t)i == vi->sel)
+		return;
+	vi->sel = (size_t)i;
+	if (make_text(vi) == -1)
+		dm_vm_message(vm, 1, "out of memory");
+	vm->scroll[DM_PANE_HELP] = 0;
+}
+
+int
+vm_ident_do(struct dm_vm *vm, enum dm_act act, long arg)
+{
+	struct vm_ident *vi = vm->id;
+	long page = vm->page[DM_PANE_HELP];
+
+	switch (act) {
+	case DM_ACT_UP:
+	case DM_ACT_DOWN:
+	case DM_ACT_PAGE_UP:
+	case DM_ACT_PAGE_DOWN:
+	case DM_ACT_TOP:
+	case DM_ACT_BOTTOM:
+		if (vi->focus || vi->id.ncands == 0)
+			return vm_help_do(vm, act, arg);
+		select_cand(vm, act == DM_ACT_UP ? (long)vi->sel - 1 :
+		    act == DM_ACT_DOWN ? (long)vi->sel + 1 :
+		    act == DM_ACT_PAGE_UP ? (long)vi->sel - page :
+		    act == DM_ACT_PAGE_DOWN ? (long)vi->sel + page :
+		    act == DM_ACT_TOP ? 0 : (long)vi->id.ncands - 1);
+		return DM_VM_REDRAW;
+	case DM_ACT_SCROLL:
+		return vm_help_do(vm, act, arg);
+	case DM_ACT_SELECT_ROW:		/* a click on candidate arg */
+		if (vi->id.ncands == 0)
+			return DM_VM_BELL;
+		vi->focus = 0;
+		select_cand(vm, arg);
+		return DM_VM_REDRAW;
+	case DM_ACT_FOCUS_NEXT:
+	case DM_ACT_FOCUS_PREV:
+		if (vi->id.ncands == 0)
+			return DM_VM_BELL;
+		vi->focus = !vi->focus;
+		return DM_VM_REDRAW;
+	case DM_ACT_ACCEPT:
+		return open_cand(vm);
+	case DM_ACT_QUIT:
+	case DM_ACT_CANCEL:
+		/* Without a pair, there is nothing to go back to. */
+		if (vm->s == NULL)
+			return DM_VM_QUIT;
+		vm->screen = DM_SCREEN_MAIN;
+		return DM_VM_REDRAW;
+	default:
+		return DM_VM_BELL;
+	}
+}
+
+int
+vm_ident_wrote_cfg(const struct dm_vm *vm)
+{
+	return vm->s != NULL && vm->id != NULL && vm->id->opened >= 0 &&
+	    strcmp(dm_session_cfg_path(vm->s), vm->id->cfg) == 0;
+}
+
+int
+vm_ident_write_cfg(struct dm_vm *vm, const char *path)
+{
+	struct vm_ident *vi = vm->id;
+	const struct dm_cand *c = &vi->id.cands[vi->opened];
+	const char *inputs[4];
+	struct dm_error err;
+
+	inputs[0] = vi->weights;
+	inputs[1] = c->net->cfg->path;
+	inputs[2] = vi->cfg;
+	inputs[3] = NULL;
+	dm_error_clear(&err);
+	if (dm_cand_write_cfg(c, path, inputs, &err) == -1) {
+		dm_vm_message(vm, 1, "%s", err.msg);
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	dm_vm_message(vm, 0, "wrote %s: the cfg the weights fit", path);
+	return DM_VM_REDRAW;
+}
+
+/* The default name W proposes for it: the cfg's, in the current folder. */
+const char *
+vm_ident_cfg_name(const struct dm_vm *vm)
+{
+	return dm_base_name(vm->id->cfg);
+}
+
+#define IDENT_GET(type, name, expr, none) \
+	type dm_vm_ident_##name(const struct dm_vm *vm) \
+	{ return vm->id != NULL ? (expr) : (none); }
+
+IDENT_GET(const char *, header, vm->id->header, NULL)
+IDENT_GET(const char *, text, vm->id->text, NULL)
+IDENT_GET(size_t, ncands, vm->id->id.ncands, 0)
+IDENT_GET(size_t, sel, vm->id->sel, 0)
+IDENT_GET(int, focus, vm->id->focus || vm->id->id.ncands == 0, 0)
+
+const char *
+dm_vm_ident_cand(const struct dm_vm *vm, size_t i)
+{
+	return vm->id != NULL && i < vm->id->id.ncands ? vm->id->lines[i] :
+	    NULL;
 }

@@ -181,6 +181,16 @@ int		 vm_prompt_accept_rename(struct dm_vm *vm);
 void		 vm_ident_free(struct dm_vm *vm);
 /* Identifies the weights file once and opens its screen. */
 vm_act_fn	 vm_identify;
+/* What the identify screen does with an action. */
+vm_act_fn	 vm_ident_do;
+/*
+ * Whether the session's cfg is one the identify screen wrote for a
+ * candidate; then vm_ident_write_cfg() writes a copy of it to path.
+ */
+int		 vm_ident_wrote_cfg(const struct dm_vm *vm);
+int		 vm_ident_write_cfg(struct dm_vm *vm, const char *path);
+/* The base name of that cfg, the name W proposes. */
+const char	*vm_ident_cfg_name(const struct dm_vm *vm);
 
 /* vmtarget.c */
 

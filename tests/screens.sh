@@ -11,6 +11,7 @@
 # and review them with git diff before committing them.
 . "$(dirname "$0")/lib.sh"
 . "$srcdir/tests/tmux.sh"
+unset DARKMAP_CFG_PATH
 
 golden=$srcdir/tests/screens
 rundir=$tmp/run
@@ -81,5 +82,12 @@ for size in 120x40 80x24; do
 	shot "$s" help 'every key'
 	keys "$s" q q
 	ended "$s" 0 "quit at $size, status 0"
+	# The weights file alone: the identify screen, the example being in
+	# no catalogue (the catalogue alone is searched).
+	s=ident$cols
+	start "$s" -- shapes.weights
+	shot "$s" identify 'blind segmentation'
+	keys "$s" q
+	ended "$s" 0 "identify quit at $size, status 0"
 done
 finish

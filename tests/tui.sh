@@ -585,9 +585,10 @@ keys ident I
 see ident 'which cfgs explain the weights file' "I opens the identify screen"
 see ident 'header +0\.2\.5, seen 64000 \(8 bytes\)' "it shows the header"
 see ident 'no cfg fits the size of the file' "it says that nothing fits"
-see ident 'blind sketch: [0-9]+ conv layers read from the data alone' \
-    "it shows the blind sketch"
-see ident '0 conv +filters 8 +size 3 +input 3 +bn' "the sketch's first layer"
+see ident 'blind segmentation: [0-9]+ conv layers read from the data alone' \
+    "it shows the blind segmentation"
+see ident '0 +bytes 20-1012 +conv 8x3x3x3 +batch norm' \
+    "the segmentation's first layer"
 keys ident q
 see ident 'likely cause' "q closes the identify screen"
 keys ident I

@@ -45,6 +45,9 @@ int	cmd_identify(int argc, char **argv);
  */
 int	cmd_identify_hint(const char *path);
 
+/* Whether path is a weights file, by its content (its name aside). */
+int	cmd_is_weights(const char *path);
+
 /*
  * darkmap model (cmd_model.c); argv[0] is "model".  Returns the exit
  * status.

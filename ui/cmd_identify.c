@@ -308,7 +308,7 @@ out:
 }
 
 int
-cmd_identify_hint(const char *path)
+cmd_is_weights(const char *path)
 {
 	struct dm_weights *w;
 	struct dm_error err;
@@ -323,8 +323,15 @@ cmd_identify_hint(const char *path)
 	    w->hdr.minor <= 2000 && w->hdr.revision >= 0 &&
 	    w->hdr.revision <= 100000;
 	dm_weights_close(w);
-	if (is)
-		msg("%s: this looks like a weights file, not a cfg: 'darkmap "
-		    "identify %s' finds the cfgs that fit it", path, path);
 	return is;
+}
+
+int
+cmd_identify_hint(const char *path)
+{
+	if (!cmd_is_weights(path))
+		return 0;
+	msg("%s: this looks like a weights file, not a cfg: 'darkmap "
+	    "identify %s' finds the cfgs that fit it", path, path);
+	return 1;
 }

@@ -32,6 +32,7 @@ enum keymap {
 	KM_EXPORT,
 	KM_EXPORT_CHOICE,	/* the export dialog on a field of choices */
 	KM_CONFIRM,		/* the quit and recover questions */
+	KM_IDENTIFY,		/* the identify screen */
 	KM_EDIT			/* line editing in prompts and text fields */
 };
 
@@ -162,8 +163,8 @@ static const struct binding bindings[] = {
 	{ KM_MAIN, 'w', "w", DM_ACT_SAVE, 0, "save the overrides as a profile "
 	    "(darkmap-profile(5))" },
 	{ KM_MAIN, 'W', "W", DM_ACT_WRITE_CFG, 0, "after a class-count "
-	    "repair, write the corrected cfg (the weights fit it with no "
-	    "profile)" },
+	    "repair, or in a pair opened from the identify screen, write the "
+	    "corrected cfg (the weights fit it with no profile)" },
 	{ KM_MAIN, 'e', "e", DM_ACT_EXPORT, 0, "export: format, key names, "
 	    "dtype and file in a dialog" },
 
@@ -227,7 +228,21 @@ static const struct binding bindings[] = {
 	{ KM_HELP, '?', "?", DM_ACT_HELP, 0, NULL },
 	{ KM_MAIN, 'I', "I", DM_ACT_IDENTIFY, 0, "which cfgs explain the "
 	    "weights file, as darkmap identify reports it (when the data "
-	    "reads badly from an early layer); q or Escape closes it" },
+	    "reads badly from an early layer): the header, the candidates "
+	    "(j/k choose) and the selected one's report, or the closest "
+	    "layouts and the blind segmentation; q or Escape closes it (the "
+	    "screen darkmap WEIGHTS opens on; there, q quits)" },
+	{ KM_IDENTIFY, '\r', "Enter", DM_ACT_ACCEPT, 0, "identify screen: "
+	    "open the selected candidate, its changes applied, in place of "
+	    "the pair open (W then writes its cfg)" },
+	{ KM_IDENTIFY, '\n', "Enter", DM_ACT_ACCEPT, 0, NULL },
+	{ KM_IDENTIFY, TUI_FN(KEY_ENTER), "Enter", DM_ACT_ACCEPT, 0, NULL },
+	{ KM_IDENTIFY, '\t', "Tab", DM_ACT_FOCUS_NEXT, 0, "identify screen: "
+	    "j/k move in the candidates, or scroll the text under them" },
+	{ KM_IDENTIFY, TUI_FN(KEY_BTAB), "Shift-Tab", DM_ACT_FOCUS_PREV, 0,
+	    NULL },
+	{ KM_IDENTIFY, 'q', "q", DM_ACT_QUIT, 0, NULL },
+	{ KM_IDENTIFY, ESC, "Escape", DM_ACT_CANCEL, 0, NULL },
 	{ KM_ANY, CTRL('l'), "Ctrl-L", DM_ACT_REDRAW, 0, "redraw the screen" },
 	{ KM_MAIN, 'q', "q", DM_ACT_QUIT, 0, "back; on the main screen, quit "
 	    "(asks when edits are unsaved)" },
@@ -245,7 +260,7 @@ static const enum keymap screen_maps[][4] = {
 	[DM_SCREEN_EXPORT] = { KM_EXPORT, KM_EXPORT_CHOICE, KM_HEADING },
 	[DM_SCREEN_QUIT] = { KM_CONFIRM, KM_HEADING },
 	[DM_SCREEN_RECOVER] = { KM_CONFIRM, KM_HEADING },
-	[DM_SCREEN_IDENTIFY] = { KM_HELP, KM_MOVE, KM_HEADING },
+	[DM_SCREEN_IDENTIFY] = { KM_IDENTIFY, KM_MOVE, KM_HEADING },
 };
 
 static const struct binding *
@@ -390,6 +405,14 @@ static const struct hint hints_help[] = {
 	{ DM_ACT_NONE, DM_ACT_NONE, NULL, 0 }
 };
 
+static const struct hint hints_identify[] = {
+	{ DM_ACT_DOWN, DM_ACT_UP, "move", 0 },
+	{ DM_ACT_FOCUS_NEXT, DM_ACT_NONE, "list/text", 0 },
+	{ DM_ACT_ACCEPT, DM_ACT_NONE, "open", 0 },
+	{ DM_ACT_QUIT, DM_ACT_NONE, "close", 0 },
+	{ DM_ACT_NONE, DM_ACT_NONE, NULL, 0 }
+};
+
 static const struct hint hints_repair[] = {
 	{ DM_ACT_DOWN, DM_ACT_UP, "choose", 0 },
 	{ DM_ACT_ACCEPT, DM_ACT_NONE, "apply", 0 },
@@ -449,8 +472,10 @@ tui_hints(const struct dm_vm *vm)
 	else
 		switch (dm_vm_screen(vm)) {
 		case DM_SCREEN_HELP:
-		case DM_SCREEN_IDENTIFY:
 			h = hints_help;
+			break;
+		case DM_SCREEN_IDENTIFY:
+			h = hints_identify;
 			break;
 		case DM_SCREEN_REPAIR:
 			h = hints_repair;
@@ -478,7 +503,9 @@ tui_hints(const struct dm_vm *vm)
 		    "%s%s%s%s %s", len > 0 ? "  " : "", key_for(maps, n,
 		    h->act), h->act2 != DM_ACT_NONE ? "/" : "",
 		    h->act2 != DM_ACT_NONE ? key_for(maps, n, h->act2) : "",
-		    h->what);
+		    /* With no pair behind the identify screen, q quits. */
+		    h->act == DM_ACT_QUIT && dm_vm_session(vm) == NULL ?
+		    "quit" : h->what);
 	}
 	return buf;
 }

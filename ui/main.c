@@ -36,6 +36,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 "Usage: %s [OPTION]... CFG [WEIGHTS]   (interactive on a terminal)\n"
+"       %s [-d ab|pj] WEIGHTS   (on a terminal: which cfgs explain it)\n"
 "       %s inspect [OPTION]... CFG [WEIGHTS]\n"
 "       %s convert [OPTION]... CFG WEIGHTS -o OUT\n"
 "       %s fix [OPTION]... CFG WEIGHTS -o PROFILE\n"
@@ -106,7 +107,7 @@ usage(FILE *fp)
 "fix: done), 1 they do not (fix: no repair fits), 2 usage error,\n"
 "3 unreadable or invalid input.\n"
 "See darkmap(1) and darkmap-profile(5).\n", progname, progname, progname,
-	    progname, progname, progname);
+	    progname, progname, progname, progname);
 }
 
 static void
@@ -904,15 +905,46 @@ note_message(struct dm_vm *vm, const struct dm_session *s)
 	free(buf);
 }
 
+/* Runs the interface on vm (taken); the exit status. */
+static int
+run_interface(struct dm_vm *vm)
+{
+	char dir[4096];
+	int rc;
+
+	dm_vm_set_open(vm, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
+	    dm_session_autosave_dir(dir, sizeof dir) == 0 ? dir : NULL);
+	rc = tui_run(vm);
+	dm_vm_free(vm);
+	if (rc == -1) {
+		say(stderr, "cannot use the terminal '%s'\n",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
+		return EXIT_INPUT;
+	}
+	return 0;
+}
+
 static int
 cmd_interface(const struct opts *o)
 {
 	struct dm_session *s;
 	struct dm_error err;
 	struct dm_vm *vm;
-	int rc;
 
 	dm_error_clear(&err);
+	/*
+	 * A weights file alone opens the identify screen, which finds its
+	 * cfg; with a profile, overrides or a target it needs one.
+	 */
+	if (o->weights == NULL && o->profile == NULL && o->target == NULL &&
+	    dm_ovr_empty(o->cli) && cmd_is_weights(o->cfg)) {
+		if ((vm = dm_vm_new_identify(o->cfg, o->dialect == DM_UNSET ?
+		    0 : 1u << o->dialect, &err)) == NULL) {
+			say(stderr, "%s\n", err.msg);
+			return dm_status_exit(err.code);
+		}
+		return run_interface(vm);
+	}
 	if (o->weights == NULL && cmd_identify_hint(o->cfg))
 		return EXIT_INPUT;
 	if ((s = open_session(o, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
@@ -924,14 +956,7 @@ cmd_interface(const struct opts *o)
 	}
 	target_show(vm);
 	note_message(vm, s);
-	rc = tui_run(vm);
-	dm_vm_free(vm);
-	if (rc == -1) {
-		say(stderr, "cannot use the terminal '%s'\n",
-		    getenv("TERM") != NULL ? getenv("TERM") : "");
-		return EXIT_INPUT;
-	}
-	return 0;
+	return run_interface(vm);
 }
 
 int

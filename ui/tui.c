@@ -394,7 +394,9 @@ layout(struct tui *t, struct dm_vm *vm)
 
 	t->too_small = COLS < TUI_MIN_W || LINES < TUI_MIN_H;
 	memset(t->shown, 0, sizeof t->shown);
-	if (t->too_small)
+	/* Without a pair (the identify screen alone) there are no panes. */
+	t->laid_for = dm_vm_session(vm);
+	if (t->too_small || t->laid_for == NULL)
 		return;
 	t->banner_h = view_main_banner_h(t, vm);
 	body_y = 1 + t->banner_h;
@@ -463,8 +465,12 @@ draw(struct tui *t, struct dm_vm *vm)
 {
 	const struct tui_screen_ops *s = screens[dm_vm_screen(vm)];
 
+	/* A pair opened in place of another, or of none, is laid out. */
+	if (dm_vm_session(vm) != t->laid_for)
+		layout(t, vm);
 	/* The banner grows or shrinks with its text. */
-	if (!t->too_small && view_main_banner_h(t, vm) != t->banner_h)
+	if (!t->too_small && t->laid_for != NULL &&
+	    view_main_banner_h(t, vm) != t->banner_h)
 		layout(t, vm);
 	if (t->compact && !t->too_small && dm_vm_focus(vm) != DM_PANE_LAYERS &&
 	    dm_vm_focus(vm) != t->lower)
@@ -625,7 +631,8 @@ tui_run(struct dm_vm *vm)
 			continue;
 		}
 		flags = 0;
-		timeout(dm_session_diag_pending(dm_vm_session(vm)) ? 50 : 250);
+		timeout(dm_vm_session(vm) != NULL &&
+		    dm_session_diag_pending(dm_vm_session(vm)) ? 50 : 250);
 		r = get_wch(&wc);
 		if (tui_signal)
 			die_of_signal(vm);

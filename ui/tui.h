@@ -115,6 +115,7 @@ struct tui {
 	int		 compact;	/* one lower pane at a time */
 	enum dm_pane	 lower;		/* compact: the lower pane shown */
 	int		 banner_h;
+	const struct dm_session *laid_for; /* the pair laid out, or NULL */
 	struct tui_rect	 rect[DM_PANE_COUNT];
 	int		 shown[DM_PANE_COUNT];
 	struct tui_rect	 dialog;	/* where the open dialog is */

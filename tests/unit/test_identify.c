@@ -1,7 +1,9 @@
 /*
  * test_identify.c - the class count solved from the size, a clean cut, a
  * network outside the catalogue, the blind sketch, and statistics merged
- * from pieces, on small files written here.
+ * from pieces, on small files written here; and the interface's identify
+ * screen (src/vmident.c): opened on a weights file alone, its candidates
+ * chosen and opened as a pair, the blind segmentation, bad input.
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,6 +24,7 @@
 #include "scratch.h"
 #include "sketch.h"
 #include "stats.h"
+#include "vm.h"
 #include "weights.h"
 
 static char dir[256];
@@ -140,11 +144,28 @@ open_weights(const char *path)
 	return w;
 }
 
+/* The cfg at path is the detector trained for classes, not for 80. */
+static void
+trained(const char *path, int filters, int classes)
+{
+	char text[2048], want[64];
+	FILE *fp;
+
+	assert_non_null(fp = fopen(path, "rb"));
+	text[fread(text, 1, sizeof text - 1, fp)] = '\0';
+	fclose(fp);
+	snprintf(want, sizeof want, "filters=%d\n", filters);
+	assert_non_null(strstr(text, want));
+	snprintf(want, sizeof want, "classes=%d\n", classes);
+	assert_non_null(strstr(text, want));
+	assert_null(strstr(text, "255"));
+}
+
 /* 80 classes in the catalogue, 2 in the file: solved, not searched. */
 static void
 test_classes(void **state)
 {
-	char coco[300], mine[300], wpath[300], out[300], text[2048];
+	char coco[300], mine[300], wpath[300], out[300];
 	struct dm_catalog *cat;
 	struct dm_weights *w;
 	struct dm_ident id;
@@ -152,7 +173,6 @@ test_classes(void **state)
 	const struct dm_cand *c;
 	size_t i;
 	int seen_filters = 0;
-	FILE *fp;
 
 	(void)state;
 	dm_error_clear(&err);
@@ -184,12 +204,7 @@ test_classes(void **state)
 	/* The written cfg is the trained one. */
 	snprintf(out, sizeof out, "%s/out.cfg.txt", dir);
 	assert_int_equal(dm_cand_write_cfg(c, out, NULL, &err), 0);
-	assert_non_null(fp = fopen(out, "rb"));
-	text[fread(text, 1, sizeof text - 1, fp)] = '\0';
-	fclose(fp);
-	assert_non_null(strstr(text, "filters=21\n"));
-	assert_non_null(strstr(text, "classes=2\n"));
-	assert_null(strstr(text, "255"));
+	trained(out, 21, 2);
 	dm_ident_release(&id);
 	dm_weights_close(w);
 	dm_catalog_free(cat);
@@ -299,6 +314,247 @@ test_merge(void **state)
 	dm_weights_close(w);
 }
 
+
+/*
+ * The interface's catalogue for the vm tests: DARKMAP_CFG_PATH at cat,
+ * which holds a detector of 80 classes; the state folder in dir.
+ */
+static void
+vm_catalogue(char *cat, size_t len)
+{
+	char state[300], coco[300], to[400];
+
+	snprintf(cat, len, "%s/cat", dir);
+	assert_int_equal(mkdir(cat, 0700), 0);
+	write_cfg("coco.cfg", 255, 80, coco, sizeof coco);
+	snprintf(to, sizeof to, "%s/coco.cfg", cat);
+	assert_int_equal(rename(coco, to), 0);
+	snprintf(state, sizeof state, "%s/state", dir);
+	assert_int_equal(setenv("DARKMAP_CFG_PATH", cat, 1), 0);
+	assert_int_equal(setenv("XDG_STATE_HOME", state, 1), 0);
+}
+
+/* Types text into the open prompt, in place of what it holds. */
+static void
+vm_type(struct dm_vm *vm, const char *text)
+{
+	dm_vm_do(vm, DM_ACT_KILL, 0);
+	for (; *text != '\0'; text++)
+		dm_vm_do(vm, DM_ACT_CHAR, (unsigned char)*text);
+}
+
+/*
+ * A weights file alone: the identify screen, with no pair; the detector
+ * of 3 classes found as the 80-class one changed; Enter opens it, its
+ * cfg written to the state folder; W copies that cfg; I comes back.
+ */
+static void
+test_vm_open(void **state)
+{
+	char cat[300], mine[300], wpath[300], out[300];
+	const struct dm_verdict *v;
+	const struct dm_net *net;
+	struct dm_error err;
+	struct dm_vm *vm;
+	const char *cfg;
+	size_t len;
+
+	(void)state;
+	vm_catalogue(cat, sizeof cat);
+	write_cfg("mine.cfg.txt", 3 * (3 + 5), 3, mine, sizeof mine);
+	snprintf(wpath, sizeof wpath, "%s/mine.weights", dir);
+	write_weights(mine, wpath, UINT64_MAX);
+	dm_error_clear(&err);
+	vm = dm_vm_new_identify(wpath, 0, &err);
+	assert_non_null(vm);
+	assert_null(dm_vm_session(vm));
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_IDENTIFY);
+	assert_non_null(strstr(dm_vm_ident_header(vm), "header     0.2.5"));
+	assert_true(dm_vm_ident_ncands(vm) >= 1);
+	assert_non_null(strstr(dm_vm_ident_cand(vm, 0), "coco.cfg  ab  "
+	    "classes 3  exact  3/3 plausible  classes 80->3: filters 255->24"));
+	assert_null(dm_vm_ident_cand(vm, dm_vm_ident_ncands(vm)));
+	assert_int_equal(dm_vm_ident_focus(vm), 0);
+	assert_non_null(strstr(dm_vm_ident_text(vm), "fit        exact"));
+	/* Nothing fits plausibly but this one: no sketch under it. */
+	assert_null(strstr(dm_vm_ident_text(vm), "blind segmentation"));
+	/* No pair: the main screen's actions do nothing; Up stays. */
+	assert_int_equal(dm_vm_do(vm, DM_ACT_UP, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_ident_sel(vm), 0);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_UNDO, 0), DM_VM_BELL);
+	assert_int_equal(dm_vm_poll(vm), 0);
+	assert_int_equal(dm_vm_dirty(vm), 0);
+
+	/* Enter: the pair, as darkmap CORRECTED.cfg WEIGHTS opens it. */
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0), DM_VM_REDRAW);
+	assert_non_null(dm_vm_session(vm));
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
+	net = dm_vm_net(vm);
+	assert_int_equal(net->layers[2].filters, 24);
+	v = dm_vm_verdict(vm);
+	assert_int_equal(v->kind, DM_V_EXACT);
+	cfg = dm_session_cfg_path(dm_vm_session(vm));
+	len = strlen(dir);
+	assert_int_equal(strncmp(cfg, dir, len), 0);
+	assert_int_equal(strncmp(cfg + len, "/state/darkmap/cfg/", 19), 0);
+	assert_string_equal(cfg + strlen(cfg) - 11, "/coco-3.cfg");
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "classes 80->3"));
+
+	/* W proposes coco-3.cfg and writes the trained cfg, line for line. */
+	assert_int_equal(dm_vm_do(vm, DM_ACT_WRITE_CFG, 0), DM_VM_REDRAW);
+	assert_non_null(dm_vm_prompt(vm));
+	assert_string_equal(dm_vm_prompt(vm)->buf, "coco-3.cfg");
+	snprintf(out, sizeof out, "%s/written.cfg", dir);
+	vm_type(vm, out);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_null(dm_vm_prompt(vm));
+	trained(out, 24, 3);
+	/* Not over an input: the weights file. */
+	dm_vm_do(vm, DM_ACT_WRITE_CFG, 0);
+	vm_type(vm, wpath);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "mine.weights"));
+	assert_int_equal(access(wpath, R_OK), 0);
+
+	/* I: the same screen over the pair; q goes back to it. */
+	assert_int_equal(dm_vm_do(vm, DM_ACT_IDENTIFY, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_IDENTIFY);
+	assert_true(dm_vm_ident_ncands(vm) >= 1);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_QUIT, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_screen(vm), DM_SCREEN_MAIN);
+
+	/* An edit unsaved: Enter refuses to replace the pair. */
+	dm_vm_do(vm, DM_ACT_HEADER, 0);
+	assert_true(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_IDENTIFY, 0);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_BELL,
+	    DM_VM_BELL);
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "unsaved edits"));
+	assert_true(dm_vm_dirty(vm));
+	/* Undone, it opens again: the same file, rewritten in place. */
+	dm_vm_do(vm, DM_ACT_QUIT, 0);
+	dm_vm_do(vm, DM_ACT_UNDO, 0);
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_do(vm, DM_ACT_IDENTIFY, 0);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	dm_vm_free(vm);
+}
+
+/* A backbone cut: opened with the cutoff identify found, verdict clean. */
+static void
+test_vm_cut(void **state)
+{
+	char cat[300], wpath[400], coco[400];
+	struct dm_error err;
+	struct dm_vm *vm;
+	uint64_t floats = 4 * 16 + 16 * 3 * 9 + 4 * 32 + 32 * 16 * 9;
+
+	(void)state;
+	vm_catalogue(cat, sizeof cat);
+	snprintf(coco, sizeof coco, "%s/coco.cfg", cat);
+	snprintf(wpath, sizeof wpath, "%s/coco.conv.2", dir);
+	write_weights(coco, wpath, floats);
+	dm_error_clear(&err);
+	assert_non_null(vm = dm_vm_new_identify(wpath, 0, &err));
+	assert_non_null(strstr(dm_vm_ident_cand(vm, 0), "partial, cutoff 2"));
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0), DM_VM_REDRAW);
+	/* The catalogue's own cfg, nothing written. */
+	assert_string_equal(dm_session_cfg_path(dm_vm_session(vm)), coco);
+	assert_non_null(dm_ovr_find_layer(dm_vm_ovr(vm), 1));
+	assert_true(dm_ovr_find_layer(dm_vm_ovr(vm), 1)->cutoff);
+	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
+	assert_false(dm_vm_dirty(vm));
+	dm_vm_free(vm);
+}
+
+/*
+ * A network in no catalogue: no candidate, the blind segmentation under
+ * the closest layouts; Enter opens nothing; q quits.
+ */
+static const char other[] =
+    "[net]\nwidth=32\nheight=32\nchannels=3\n\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=8\nsize=3\nstride=1\n"
+    "pad=1\nactivation=leaky\n\n"
+    "[convolutional]\nbatch_normalize=1\nfilters=32\nsize=3\nstride=1\n"
+    "pad=1\nactivation=leaky\n\n"
+    "[convolutional]\nsize=1\nstride=1\npad=1\nfilters=37\n"
+    "activation=linear\n";
+
+static void
+test_vm_sketch(void **state)
+{
+	char cat[300], cfg[300], wpath[300];
+	const char *text;
+	struct dm_error err;
+	struct dm_vm *vm;
+	long i;
+
+	(void)state;
+	vm_catalogue(cat, sizeof cat);
+	snprintf(cfg, sizeof cfg, "%s/other.cfg.txt", dir);
+	write_file(cfg, other, strlen(other));
+	snprintf(wpath, sizeof wpath, "%s/other.weights", dir);
+	write_weights(cfg, wpath, UINT64_MAX);
+	dm_error_clear(&err);
+	assert_non_null(vm = dm_vm_new_identify(wpath, 0, &err));
+	assert_int_equal(dm_vm_ident_ncands(vm), 0);
+	assert_int_equal(dm_vm_ident_focus(vm), 1);
+	text = dm_vm_ident_text(vm);
+	assert_non_null(strstr(text, "no cfg fits the size of the file"));
+	assert_non_null(strstr(text, "closest, and why they do not fit:"));
+	assert_non_null(strstr(text, "blind segmentation: 3 conv layers"));
+	assert_non_null(strstr(text, "  0  bytes 20-1012  conv 8x3x3x3  "
+	    "batch norm\n"));
+	assert_non_null(strstr(text, "  1  bytes 1012-10740  conv 32x8x3x3  "
+	    "batch norm\n"));
+	assert_non_null(strstr(text, "  2  bytes 10740-15624  conv "
+	    "37x32x1x1\n"));
+	/* j/k scroll the text; it stops at its end. */
+	dm_vm_set_page(vm, DM_PANE_HELP, 3);
+	for (i = 0; *text != '\0'; text++)
+		i += *text == '\n';
+	dm_vm_set_extent(vm, DM_PANE_HELP, i);
+	dm_vm_do(vm, DM_ACT_DOWN, 0);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_HELP), 1);
+	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
+	assert_int_equal(dm_vm_scroll(vm, DM_PANE_HELP), i - 3);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0), DM_VM_BELL);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_BELL,
+	    DM_VM_BELL);
+	assert_null(dm_vm_session(vm));
+	assert_int_equal(dm_vm_do(vm, DM_ACT_QUIT, 0), DM_VM_QUIT);
+	dm_vm_free(vm);
+}
+
+/* What is no weights file: an error naming it, no view-model. */
+static void
+test_vm_bad(void **state)
+{
+	static const uint8_t head[8] = { 0, 0, 0, 0, 2, 0, 0, 0 };
+	const char *names[] = { "empty.weights", "short.weights", "sub",
+	    "missing.weights", "coco.cfg" };
+	char cat[300], p[400];
+	struct dm_error err;
+	size_t i;
+
+	(void)state;
+	vm_catalogue(cat, sizeof cat);
+	snprintf(p, sizeof p, "%s/empty.weights", dir);
+	write_file(p, "", 0);
+	snprintf(p, sizeof p, "%s/short.weights", dir);
+	write_file(p, head, sizeof head);
+	snprintf(p, sizeof p, "%s/sub", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", i == 4 ? cat : dir, names[i]);
+		dm_error_clear(&err);
+		assert_null(dm_vm_new_identify(p, 0, &err));
+		assert_int_not_equal(err.code, DM_OK);
+		assert_non_null(strstr(err.msg, names[i]));
+	}
+}
+
 int
 main(void)
 {
@@ -307,6 +563,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sketch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_sketch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_bad, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
