@@ -334,6 +334,16 @@ vm_catalogue(char *cat, size_t len)
 	assert_int_equal(setenv("XDG_STATE_HOME", state, 1), 0);
 }
 
+/* Whether the message line says an error. */
+static int
+msg_is_error(const struct dm_vm *vm)
+{
+	int error;
+
+	dm_vm_msg(vm, &error);
+	return error;
+}
+
 /* Types text into the open prompt, in place of what it holds. */
 static void
 vm_type(struct dm_vm *vm, const char *text)
@@ -341,6 +351,37 @@ vm_type(struct dm_vm *vm, const char *text)
 	dm_vm_do(vm, DM_ACT_KILL, 0);
 	for (; *text != '\0'; text++)
 		dm_vm_do(vm, DM_ACT_CHAR, (unsigned char)*text);
+}
+
+/*
+ * Saves the pair's profile as name (w), then opens cfg and weights with
+ * it: the verdict is exact and nothing is said about the profile being
+ * made for other files.
+ */
+static void
+save_replays(struct dm_vm *vm, const char *name, const char *cfg,
+    const char *weights)
+{
+	char profile[400];
+	struct dm_session_opts so;
+	struct dm_session *s;
+	struct dm_error err;
+
+	snprintf(profile, sizeof profile, "%s/%s", dir, name);
+	dm_vm_do(vm, DM_ACT_SAVE, 0);
+	vm_type(vm, profile);
+	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
+	assert_false(msg_is_error(vm));
+	memset(&so, 0, sizeof so);
+	so.cfg = cfg;
+	so.weights = weights;
+	so.profile = profile;
+	so.dialect = so.layout = DM_UNSET;
+	dm_error_clear(&err);
+	assert_non_null(s = dm_session_open(&so, &err));
+	assert_int_equal(dm_session_verdict(s)->kind, DM_V_EXACT);
+	assert_int_equal(dm_session_nnotes(s), 0);
+	dm_session_free(s);
 }
 
 /*
@@ -404,11 +445,14 @@ test_vm_open(void **state)
 	assert_int_equal(dm_vm_do(vm, DM_ACT_WRITE_CFG, 0), DM_VM_REDRAW);
 	assert_non_null(dm_vm_prompt(vm));
 	assert_string_equal(dm_vm_prompt(vm)->buf, "coco-3.cfg");
-	snprintf(out, sizeof out, "%s/written.cfg", dir);
+	snprintf(out, sizeof out, "%s/coco-3.cfg", dir);
 	vm_type(vm, out);
 	dm_vm_do(vm, DM_ACT_ACCEPT, 0);
 	assert_null(dm_vm_prompt(vm));
 	trained(out, 24, 3);
+	/* w saves a profile that replays on the copy W wrote, named as the
+	 * cfg the pair was opened with. */
+	save_replays(vm, "mine.profile", out, wpath);
 	/* Not over an input: the weights file. */
 	dm_vm_do(vm, DM_ACT_WRITE_CFG, 0);
 	vm_type(vm, wpath);
@@ -465,6 +509,8 @@ test_vm_cut(void **state)
 	assert_true(dm_ovr_find_layer(dm_vm_ovr(vm), 1)->cutoff);
 	assert_int_equal(dm_vm_verdict(vm)->kind, DM_V_EXACT);
 	assert_false(dm_vm_dirty(vm));
+	/* w saves the cut in a profile that replays it. */
+	save_replays(vm, "conv2.profile", coco, wpath);
 	dm_vm_free(vm);
 }
 
