@@ -85,6 +85,26 @@ see blind 'no cfg fits the file: nothing to open' "Enter opens nothing"
 keys blind q
 ended blind 0 "q quits with 0"
 
+# --dialect keeps to one fork: yolov4-tiny is read as AlexeyAB's; read as
+# pjreddie's, its [yolo] heads and new layers make it fit nothing.
+start dpj -- -d pj mine.weights
+see dpj 'no cfg fits the size of the file' "-d pj: no candidate"
+see dpj 'AlexeyAB/yolov4-tiny\.cfg \(pj\): the file holds' \
+    "-d pj: the closest layouts are pjreddie's readings"
+capture dpj
+if grep -q '(ab)' "$screen"; then
+	fail "-d pj lists a reading of AlexeyAB's fork"
+else
+	pass "-d pj lists no reading of AlexeyAB's fork"
+fi
+keys dpj q
+ended dpj 0 "q quits with 0"
+start dab -- --dialect=ab mine.weights
+see dab ' 1\. AlexeyAB/yolov4-tiny\.cfg +ab +classes 3 +exact' \
+    "--dialect=ab: the candidate"
+keys dab q
+ended dab 0 "q quits with 0"
+
 # I over a pair, then Enter: the candidate in place of the pair.
 start over -- shapes.cfg mine.weights
 see over 'shapes\.cfg \+ mine\.weights' "a pair of the wrong cfg"
