@@ -383,6 +383,7 @@ dm_sketch(struct dm_weights *w, unsigned hsize, struct dm_sketch *sk,
 	memset(&x, 0, sizeof x);
 	sk->hsize = hsize;
 	sk->floats = w->size > hsize ? (w->size - hsize) / 4 : 0;
+	sk->size = w->size;
 	x.w = w;
 	x.sk = sk;
 	x.nf = sk->floats;
@@ -503,4 +504,92 @@ fail:
 	free(index);
 	dm_atomicfile_abort(&af);
 	return -1;
+}
+
+/* The runs of a conv layer, as Darknet writes them. */
+static const char *const run_names[] = {
+	"biases", "scales", "rolling_mean", "rolling_variance", "weights"
+};
+
+void
+dm_sketch_where(const struct dm_sketch *sk, uint64_t off,
+    struct dm_sk_where *w)
+{
+	const struct dm_sk_layer *l;
+	uint64_t end = sk->hsize + 4 * sk->explained, to, head;
+	size_t lo = 0, hi = sk->n, mid;
+	int runs;
+
+	memset(w, 0, sizeof *w);
+	w->seg = -1;
+	if (off >= sk->size) {
+		w->kind = DM_SK_PAST_END;
+		w->start = sk->size;
+		return;
+	}
+	if (off < sk->hsize) {
+		w->kind = DM_SK_HEADER;
+		w->len = sk->hsize;
+		return;
+	}
+	if (off >= end || sk->n == 0 || off < sk->layers[0].offset) {
+		w->kind = DM_SK_UNEXPLAINED;
+		w->start = off >= end ? end : sk->hsize;
+		w->len = (off >= end ? sk->size : sk->layers[0].offset) -
+		    w->start;
+		return;
+	}
+	/* The last segment that starts at or before off. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (sk->layers[mid].offset <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	l = &sk->layers[lo];
+	to = lo + 1 < sk->n ? sk->layers[lo + 1].offset : end;
+	runs = l->batch_normalize ? 4 : 1;
+	head = 4 * (uint64_t)l->filters;
+	w->kind = DM_SK_RUN;
+	w->seg = (long)lo;
+	if (off - l->offset < head * (uint64_t)runs) {
+		w->run = (int)((off - l->offset) / head);
+		w->start = l->offset + head * (uint64_t)w->run;
+		w->len = head;
+	} else {
+		w->run = runs;
+		w->start = l->offset + head * (uint64_t)runs;
+		w->len = to - w->start;
+	}
+	w->name = run_names[w->run == runs ? 4 : w->run];
+}
+
+size_t
+dm_sketch_where_text(const struct dm_sketch *sk, uint64_t off, char *buf,
+    size_t len)
+{
+	struct dm_sk_where w;
+	int r;
+
+	dm_sketch_where(sk, off, &w);
+	switch (w.kind) {
+	case DM_SK_HEADER:
+		r = snprintf(buf, len, "the file's header");
+		break;
+	case DM_SK_RUN:
+		r = snprintf(buf, len, "segment %ld %s, byte %" PRIu64 " of %"
+		    PRIu64, w.seg, w.name, off - w.start, w.len);
+		break;
+	case DM_SK_UNEXPLAINED:
+		r = snprintf(buf, len, "not explained: no conv layer reads "
+		    "bytes %" PRIu64 "-%" PRIu64, w.start, w.start + w.len);
+		break;
+	default:
+		r = snprintf(buf, len, "past the end of the file");
+		break;
+	}
+	if (r < 0)
+		r = 0;
+	return len == 0 ? 0 : (size_t)r < len ? (size_t)r : len - 1;
 }

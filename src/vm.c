@@ -380,14 +380,14 @@ table_visible(struct dm_vm *vm)
 	vm->top = clampl(vm->top, 0, rows > page ? rows - page : 0);
 }
 
-static void
-bytes_visible(struct dm_vm *vm, int recenter)
+uint64_t
+vm_bytes_top(uint64_t cursor, uint64_t btop, uint64_t end, unsigned per_row,
+    long page_rows, int recenter)
 {
-	uint64_t per = vm->bytes_per_row ? vm->bytes_per_row : 16;
-	uint64_t page = (uint64_t)(vm->page[DM_PANE_BYTES] > 0 ?
-	    vm->page[DM_PANE_BYTES] : 1);
-	uint64_t row = vm->cursor / per, top = vm->btop / per;
-	uint64_t rows = (dm_session_byte_end(vm->s) + per - 1) / per;
+	uint64_t per = per_row ? per_row : 16;
+	uint64_t page = (uint64_t)(page_rows > 0 ? page_rows : 1);
+	uint64_t row = cursor / per, top = btop / per;
+	uint64_t rows = (end + per - 1) / per;
 
 	if (recenter) {
 		/* A little context above: the end of what comes before. */
@@ -402,7 +402,27 @@ bytes_visible(struct dm_vm *vm, int recenter)
 		top = rows - page;
 	if (rows <= page)
 		top = 0;
-	vm->btop = top * per;
+	return top * per;
+}
+
+uint64_t
+vm_cursor_step(uint64_t cursor, int64_t delta, uint64_t end)
+{
+	if (end == 0)
+		return 0;
+	if (delta < 0 && (uint64_t)-delta > cursor)
+		return 0;
+	if (delta > 0 && (uint64_t)delta >= end - cursor)
+		return end - 1;
+	return (uint64_t)((int64_t)cursor + delta);
+}
+
+static void
+bytes_visible(struct dm_vm *vm, int recenter)
+{
+	vm->btop = vm_bytes_top(vm->cursor, vm->btop,
+	    dm_session_byte_end(vm->s), vm->bytes_per_row,
+	    vm->page[DM_PANE_BYTES], recenter);
 }
 
 /* Where the byte view goes for a table row. */
@@ -516,12 +536,7 @@ cursor_move(struct dm_vm *vm, int64_t delta)
 
 	if (end == 0)
 		return;
-	if (delta < 0 && (uint64_t)-delta > vm->cursor)
-		vm->cursor = 0;
-	else if (delta > 0 && (uint64_t)delta >= end - vm->cursor)
-		vm->cursor = end - 1;
-	else
-		vm->cursor = (uint64_t)((int64_t)vm->cursor + delta);
+	vm->cursor = vm_cursor_step(vm->cursor, delta, end);
 	bytes_visible(vm, 0);
 	vm_sync_from_cursor(vm);
 }

@@ -32,6 +32,7 @@
 #include "override.h"
 #include "report.h"
 #include "session.h"
+#include "sketch.h"
 #include "verdict.h"
 #include "weights.h"
 
@@ -441,21 +442,63 @@ struct dm_vm	*dm_vm_new_identify(const char *weights, unsigned dialects,
 void		 dm_vm_set_open(struct dm_vm *vm, unsigned flags,
 		     const char *autosave_dir);
 
+/* What j/k move on the identify screen; Tab goes through them in turn. */
+enum dm_idfocus {
+	DM_IDF_CANDS,		/* the candidates (when there are) */
+	DM_IDF_TEXT,		/* the text under them scrolls */
+	DM_IDF_SEGS,		/* the segments (with a sketch) */
+	DM_IDF_BYTES		/* the byte view at them */
+};
+
 /*
  * The identify screen's parts, NULL (or 0) before it was computed: the
  * header forensics, lines ended by '\n'; the candidates, one line each;
  * the selected one; and the text under them, which scrolls as
  * DM_PANE_HELP: the selected candidate's report, then, when nothing fits
- * plausibly, why, the closest layouts, and the blind segmentation of the
- * file into conv layers (offset range, shape).  dm_vm_ident_focus() is 0
- * while j/k move the selection, 1 while they scroll the text (Tab).
+ * plausibly, why and the closest layouts.
  */
 const char	*dm_vm_ident_header(const struct dm_vm *vm);
 size_t		 dm_vm_ident_ncands(const struct dm_vm *vm);
 const char	*dm_vm_ident_cand(const struct dm_vm *vm, size_t i);
 size_t		 dm_vm_ident_sel(const struct dm_vm *vm);
 const char	*dm_vm_ident_text(const struct dm_vm *vm);
-int		 dm_vm_ident_focus(const struct dm_vm *vm);
+enum dm_idfocus	 dm_vm_ident_focus(const struct dm_vm *vm);
+
+/*
+ * When nothing fits plausibly, the blind segmentation of the file into
+ * conv layers (src/sketch.h), as a list and a byte view.  The list: the
+ * line above it (what was read), then a line per segment (offset range,
+ * shape) and, when the segments stop short, one for the bytes not read;
+ * dm_vm_ident_nsegs() is 0 without a sketch.  Selecting an entry puts the
+ * byte view's cursor on its first byte; moving the cursor selects the
+ * entry it is in.
+ */
+const char	*dm_vm_ident_seg_head(const struct dm_vm *vm);
+size_t		 dm_vm_ident_nsegs(const struct dm_vm *vm);
+const char	*dm_vm_ident_seg(const struct dm_vm *vm, size_t i);
+size_t		 dm_vm_ident_seg_sel(const struct dm_vm *vm);
+/* The byte view: its cursor, first byte shown, bytes a row, the file's
+   size in bytes. */
+uint64_t	 dm_vm_ident_cursor(const struct dm_vm *vm);
+uint64_t	 dm_vm_ident_btop(const struct dm_vm *vm);
+unsigned	 dm_vm_ident_per_row(const struct dm_vm *vm);
+uint64_t	 dm_vm_ident_size(const struct dm_vm *vm);
+/* Tells it the rows the list shows, and the byte view's shape. */
+void		 dm_vm_ident_set_pages(struct dm_vm *vm, long seg_rows,
+		     unsigned per_row, long byte_rows);
+/*
+ * Reads up to len bytes of the file at off (a row of the view, never
+ * more than asked); returns how many, 0 past the end or on an error.
+ */
+size_t		 dm_vm_ident_read(const struct dm_vm *vm, uint64_t off,
+		     uint8_t *buf, size_t len);
+/*
+ * Where byte off is, as the sketch has it (dm_sketch_where()), and, when
+ * buf is not NULL, the same as a line into buf of len bytes
+ * (dm_sketch_where_text()).  -1 without a sketch.
+ */
+int		 dm_vm_ident_where(const struct dm_vm *vm, uint64_t off,
+		     struct dm_sk_where *w, char *buf, size_t len);
 
 /* Sets the message line. */
 void		 dm_vm_message(struct dm_vm *vm, int error, const char *fmt,

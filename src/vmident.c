@@ -8,6 +8,12 @@
  * to the state folder, under a folder named by a hash of the weights
  * file's path, the cfg and the changes: the profile of the pair then
  * names a cfg that exists, and W copies it where the user wants it.
+ *
+ * With the blind segmentation (no candidate reads plausibly), the
+ * segments are a list of their own and a byte view shows the file at the
+ * selected one, each byte annotated from the sketch alone
+ * (dm_sketch_where()); the file stays open for it and is read a row at a
+ * time.
  */
 #include "config.h"
 
@@ -31,7 +37,16 @@ struct vm_ident {
 	char		**lines;	/* a line per candidate */
 	char		*text;		/* under the list, for sel */
 	size_t		 sel;
-	int		 focus;		/* 1: j/k scroll the text */
+	enum dm_idfocus	 focus;		/* what j/k move */
+	/* The segments and their byte view, with a sketch. */
+	struct dm_weights *w;		/* the file, open for the view */
+	char		*seghead;	/* the line above the segments */
+	char		**segs;		/* a line per segment, then the
+					   bytes not read, if any */
+	size_t		 nsegs, seg;	/* the selected one */
+	uint64_t	 cursor, btop;	/* the byte view's */
+	unsigned	 per;		/* bytes a row */
+	long		 seg_page, byte_page;	/* rows shown */
 	long		 opened;	/* the candidate whose cfg was
 					   written last, or -1 */
 	char		 cfg[PATH_MAX];	/* that cfg */
@@ -47,6 +62,12 @@ ident_free(struct vm_ident *vi)
 	for (i = 0; vi->lines != NULL && i < vi->id.ncands; i++)
 		free(vi->lines[i]);
 	free(vi->lines);
+	for (i = 0; i < vi->nsegs; i++)
+		free(vi->segs[i]);
+	free(vi->segs);
+	free(vi->seghead);
+	if (vi->w != NULL)
+		dm_weights_close(vi->w);
 	dm_ident_release(&vi->id);
 	if (vi->have_sk)
 		dm_sketch_release(&vi->sk);
@@ -138,8 +159,6 @@ make_text(struct vm_ident *vi)
 			dm_ident_text_cand(fp_, &vi->id.cands[vi->sel],
 			    vi->sel + 1, vi->weights);
 		dm_ident_text_nofit(fp_, &vi->id);
-		if (vi->have_sk)
-			dm_ident_text_segments(fp_, &vi->sk);
 	});
 	if (t == NULL)
 		return -1;
@@ -147,6 +166,45 @@ make_text(struct vm_ident *vi)
 	free(vi->text);
 	vi->text = t[0] == '\n' ? memmove(t, t + 1, strlen(t)) : t;
 	return 0;
+}
+
+/*
+ * The segment list: the lines of the segmentation as identify writes it,
+ * the first (what was read) above the list, a line a segment, then the
+ * bytes not read.
+ */
+static int
+make_segs(struct vm_ident *vi)
+{
+	char *t, *p, *nl;
+	size_t cap;
+
+	MEMTEXT(t, dm_ident_text_segments(fp_, &vi->sk));
+	if (t == NULL)
+		return -1;
+	cap = vi->sk.n + 1;
+	if ((vi->segs = calloc(cap, sizeof *vi->segs)) == NULL) {
+		free(t);
+		return -1;
+	}
+	for (p = t; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		*nl = '\0';
+		if (*p == '\0')
+			continue;
+		if (vi->seghead == NULL) {
+			if ((vi->seghead = strdup(p)) == NULL)
+				break;
+		} else if (vi->nsegs < cap) {
+			if ((vi->segs[vi->nsegs] = strdup(p)) == NULL)
+				break;
+			vi->nsegs++;
+		}
+	}
+	free(t);
+	vi->per = 16;
+	vi->seg_page = vi->byte_page = 1;
+	vi->cursor = vi->btop = vi->sk.hsize;
+	return nl == NULL ? 0 : -1;
 }
 
 /* A candidate's line in the list. */
@@ -208,7 +266,10 @@ compute(struct vm_ident *vi, unsigned dialects, struct dm_error *err)
 		} else if (vi->id.nclosest > 5)
 			vi->id.nclosest = 5;
 	}
-	dm_weights_close(w);
+	if (rc == 0 && vi->have_sk)
+		vi->w = w;
+	else
+		dm_weights_close(w);
 	if (rc == -1)
 		return -1;
 	MEMTEXT(vi->header, dm_ident_text_header(fp_, vi->weights, &vi->id,
@@ -221,7 +282,7 @@ compute(struct vm_ident *vi, unsigned dialects, struct dm_error *err)
 		if ((vi->lines[i] = cand_line(&vi->id.cands[i], i + 1)) ==
 		    NULL)
 			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
-	if (make_text(vi) == -1)
+	if (make_text(vi) == -1 || (vi->have_sk && make_segs(vi) == -1))
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	return 0;
 }
@@ -244,7 +305,8 @@ ident_new(const char *weights, unsigned dialects, struct dm_error *err)
 		ident_free(vi);
 		return NULL;
 	}
-	vi->focus = vi->id.ncands == 0;
+	vi->focus = vi->id.ncands > 0 ? DM_IDF_CANDS : vi->nsegs > 0 ?
+	    DM_IDF_SEGS : DM_IDF_TEXT;
 	return vi;
 }
 
@@ -439,6 +501,90 @@ select_cand(struct dm_vm *vm, long i)
 	vm->scroll[DM_PANE_HELP] = 0;
 }
 
+/* The first byte of segment list entry i: a segment, or the bytes after. */
+static uint64_t
+seg_offset(const struct vm_ident *vi, size_t i)
+{
+	return i < vi->sk.n ? vi->sk.layers[i].offset :
+	    vi->sk.hsize + 4 * vi->sk.explained;
+}
+
+/* Puts the byte view's cursor at off; the segment list follows it. */
+static void
+bytes_at(struct vm_ident *vi, uint64_t off, int recenter)
+{
+	struct dm_sk_where w;
+
+	vi->cursor = off < vi->sk.size ? off : vi->sk.size > 0 ?
+	    vi->sk.size - 1 : 0;
+	vi->btop = vm_bytes_top(vi->cursor, vi->btop, vi->sk.size, vi->per,
+	    vi->byte_page, recenter);
+	dm_sketch_where(&vi->sk, vi->cursor, &w);
+	if (w.kind == DM_SK_RUN)
+		vi->seg = (size_t)w.seg;
+	else if (w.kind == DM_SK_UNEXPLAINED && vi->cursor >=
+	    seg_offset(vi, vi->sk.n) && vi->nsegs > vi->sk.n)
+		vi->seg = vi->sk.n;
+}
+
+static void
+select_seg(struct vm_ident *vi, long i)
+{
+	i = clampl(i, 0, (long)vi->nsegs - 1);
+	vi->seg = (size_t)i;
+	bytes_at(vi, seg_offset(vi, (size_t)i), 1);
+}
+
+/* j/k and the rest in the segment list or the byte view. */
+static int
+seg_move(struct vm_ident *vi, enum dm_act act, long arg)
+{
+	long page = vi->focus == DM_IDF_SEGS ? vi->seg_page :
+	    vi->byte_page > 1 ? vi->byte_page - 1 : 1;
+	int64_t per = vi->per, rows;
+
+	if (vi->focus == DM_IDF_SEGS) {
+		select_seg(vi, act == DM_ACT_UP ? (long)vi->seg - 1 :
+		    act == DM_ACT_DOWN ? (long)vi->seg + 1 :
+		    act == DM_ACT_PAGE_UP ? (long)vi->seg - page :
+		    act == DM_ACT_PAGE_DOWN ? (long)vi->seg + page :
+		    act == DM_ACT_SCROLL ? (long)vi->seg + arg :
+		    act == DM_ACT_TOP ? 0 : (long)vi->nsegs - 1);
+		return DM_VM_REDRAW;
+	}
+	if (act == DM_ACT_LEFT || act == DM_ACT_RIGHT) {
+		bytes_at(vi, vm_cursor_step(vi->cursor, act == DM_ACT_LEFT ?
+		    -4 : 4, vi->sk.size), 0);
+		return DM_VM_REDRAW;
+	}
+	if (act == DM_ACT_TOP || act == DM_ACT_BOTTOM) {
+		bytes_at(vi, act == DM_ACT_TOP ? 0 : vi->sk.size, 0);
+		return DM_VM_REDRAW;
+	}
+	rows = act == DM_ACT_UP ? -1 : act == DM_ACT_DOWN ? 1 :
+	    act == DM_ACT_PAGE_UP ? -page : act == DM_ACT_PAGE_DOWN ? page :
+	    arg;
+	bytes_at(vi, vm_cursor_step(vi->cursor, rows * per, vi->sk.size), 0);
+	return DM_VM_REDRAW;
+}
+
+/* The next (step 1) or previous (-1) focus there is. */
+static void
+focus_step(struct vm_ident *vi, int step)
+{
+	int f = (int)vi->focus, i;
+
+	for (i = 0; i < 4; i++) {
+		f = (f + step + 4) % 4;
+		if ((f == DM_IDF_CANDS && vi->id.ncands == 0) ||
+		    ((f == DM_IDF_SEGS || f == DM_IDF_BYTES) &&
+		    vi->nsegs == 0))
+			continue;
+		break;
+	}
+	vi->focus = (enum dm_idfocus)f;
+}
+
 int
 vm_ident_do(struct dm_vm *vm, enum dm_act act, long arg)
 {
@@ -452,7 +598,10 @@ vm_ident_do(struct dm_vm *vm, enum dm_act act, long arg)
 	case DM_ACT_PAGE_DOWN:
 	case DM_ACT_TOP:
 	case DM_ACT_BOTTOM:
-		if (vi->focus || vi->id.ncands == 0)
+	case DM_ACT_SCROLL:
+		if (vi->focus == DM_IDF_SEGS || vi->focus == DM_IDF_BYTES)
+			return seg_move(vi, act, arg);
+		if (vi->focus == DM_IDF_TEXT || act == DM_ACT_SCROLL)
 			return vm_help_do(vm, act, arg);
 		select_cand(vm, act == DM_ACT_UP ? (long)vi->sel - 1 :
 		    act == DM_ACT_DOWN ? (long)vi->sel + 1 :
@@ -460,19 +609,29 @@ vm_ident_do(struct dm_vm *vm, enum dm_act act, long arg)
 		    act == DM_ACT_PAGE_DOWN ? (long)vi->sel + page :
 		    act == DM_ACT_TOP ? 0 : (long)vi->id.ncands - 1);
 		return DM_VM_REDRAW;
-	case DM_ACT_SCROLL:
-		return vm_help_do(vm, act, arg);
+	case DM_ACT_LEFT:
+	case DM_ACT_RIGHT:
+		if (vi->focus != DM_IDF_BYTES)
+			return DM_VM_BELL;
+		return seg_move(vi, act, arg);
 	case DM_ACT_SELECT_ROW:		/* a click on candidate arg */
 		if (vi->id.ncands == 0)
 			return DM_VM_BELL;
-		vi->focus = 0;
+		vi->focus = DM_IDF_CANDS;
 		select_cand(vm, arg);
+		return DM_VM_REDRAW;
+	case DM_ACT_SELECT_BYTE:	/* a click in the byte view */
+		if (vi->nsegs == 0 || arg < 0 ||
+		    (uint64_t)arg >= vi->sk.size)
+			return DM_VM_BELL;
+		vi->focus = DM_IDF_BYTES;
+		bytes_at(vi, (uint64_t)arg, 0);
 		return DM_VM_REDRAW;
 	case DM_ACT_FOCUS_NEXT:
 	case DM_ACT_FOCUS_PREV:
-		if (vi->id.ncands == 0)
+		if (vi->id.ncands == 0 && vi->nsegs == 0)
 			return DM_VM_BELL;
-		vi->focus = !vi->focus;
+		focus_step(vi, act == DM_ACT_FOCUS_NEXT ? 1 : -1);
 		return DM_VM_REDRAW;
 	case DM_ACT_ACCEPT:
 		return open_cand(vm);
@@ -531,11 +690,67 @@ IDENT_GET(const char *, header, vm->id->header, NULL)
 IDENT_GET(const char *, text, vm->id->text, NULL)
 IDENT_GET(size_t, ncands, vm->id->id.ncands, 0)
 IDENT_GET(size_t, sel, vm->id->sel, 0)
-IDENT_GET(int, focus, vm->id->focus || vm->id->id.ncands == 0, 0)
+IDENT_GET(enum dm_idfocus, focus, vm->id->focus, DM_IDF_TEXT)
+IDENT_GET(const char *, seg_head, vm->id->seghead, NULL)
+IDENT_GET(size_t, nsegs, vm->id->nsegs, 0)
+IDENT_GET(size_t, seg_sel, vm->id->seg, 0)
+IDENT_GET(uint64_t, cursor, vm->id->cursor, 0)
+IDENT_GET(uint64_t, btop, vm->id->btop, 0)
+IDENT_GET(uint64_t, size, vm->id->nsegs > 0 ? vm->id->sk.size : 0, 0)
+IDENT_GET(unsigned, per_row, vm->id->per, 16)
 
 const char *
 dm_vm_ident_cand(const struct dm_vm *vm, size_t i)
 {
 	return vm->id != NULL && i < vm->id->id.ncands ? vm->id->lines[i] :
 	    NULL;
+}
+
+const char *
+dm_vm_ident_seg(const struct dm_vm *vm, size_t i)
+{
+	return vm->id != NULL && i < vm->id->nsegs ? vm->id->segs[i] : NULL;
+}
+
+void
+dm_vm_ident_set_pages(struct dm_vm *vm, long seg_rows, unsigned per_row,
+    long byte_rows)
+{
+	struct vm_ident *vi = vm->id;
+
+	if (vi == NULL || vi->nsegs == 0)
+		return;
+	vi->seg_page = seg_rows > 0 ? seg_rows : 1;
+	vi->byte_page = byte_rows > 0 ? byte_rows : 1;
+	per_row &= ~3u;
+	vi->per = per_row > 0 ? per_row : 4;
+	vi->btop = vm_bytes_top(vi->cursor, vi->btop, vi->sk.size, vi->per,
+	    vi->byte_page, 0);
+}
+
+size_t
+dm_vm_ident_read(const struct dm_vm *vm, uint64_t off, uint8_t *buf,
+    size_t len)
+{
+	struct vm_ident *vi = vm->id;
+	struct dm_error err;
+
+	if (vi == NULL || vi->w == NULL || off >= vi->sk.size)
+		return 0;
+	if (len > vi->sk.size - off)
+		len = (size_t)(vi->sk.size - off);
+	dm_error_clear(&err);
+	return dm_weights_pread(vi->w, buf, len, off, &err) == 0 ? len : 0;
+}
+
+int
+dm_vm_ident_where(const struct dm_vm *vm, uint64_t off,
+    struct dm_sk_where *w, char *buf, size_t len)
+{
+	if (vm->id == NULL || vm->id->nsegs == 0)
+		return -1;
+	dm_sketch_where(&vm->id->sk, off, w);
+	if (buf != NULL)
+		dm_sketch_where_text(&vm->id->sk, off, buf, len);
+	return 0;
 }

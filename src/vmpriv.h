@@ -132,6 +132,15 @@ int		 vm_search(struct dm_vm *vm, int dir);
 /* A byte offset in a query: "@N", "0xN", or a number past the layers. */
 int		 vm_query_offset(const struct dm_vm *vm, const char *q,
 		     uint64_t *off);
+/*
+ * A byte view's first byte (a multiple of per_row) that shows the row of
+ * cursor in page_rows rows, moved from btop as little as that takes, or
+ * with the cursor a quarter down (recenter); end is where its bytes end.
+ */
+uint64_t	 vm_bytes_top(uint64_t cursor, uint64_t btop, uint64_t end,
+		     unsigned per_row, long page_rows, int recenter);
+/* A byte cursor moved by delta, kept in [0, end). */
+uint64_t	 vm_cursor_step(uint64_t cursor, int64_t delta, uint64_t end);
 /* Shows byte off in the byte view. */
 int		 vm_goto_offset(struct dm_vm *vm, uint64_t off);
 /*

@@ -3,7 +3,8 @@
 # it with no cfg: a yolov4-tiny trained on 3 classes, made here from the
 # catalogue's cfg, is found among the candidates, Enter opens it as the
 # pair with its changes applied and W writes its cfg; the bundled example,
-# a network in no catalogue, shows the blind segmentation; I over a pair
+# a network in no catalogue, shows the blind segmentation and the bytes of
+# each segment, annotated run by run; I over a pair
 # replaces the pair with the candidate chosen; bad input says what it
 # said before, with no screen drawn.
 . "$(dirname "$0")/lib.sh"
@@ -71,15 +72,52 @@ expect 0 "the corrected cfg fits the file exactly" -- \
     "$tmp/run/mine.weights"
 grep_out '^verdict +exact' "inspect says exact on it"
 
-# A network in no catalogue: the closest layouts and the segmentation.
+# A network in no catalogue: the closest layouts and the segmentation,
+# its segments a list and the file's bytes beside it, annotated from the
+# segmentation alone.  At 120 columns the byte view shows 16 bytes a row.
 start blind -- shapes.weights
 see blind 'no cfg fits the size of the file' "nothing fits the example"
 see blind 'blind segmentation: [0-9]+ conv layers read from the data alone' \
     "the blind segmentation"
 see blind '0 +bytes 20-1012 +conv 8x3x3x3 +batch norm' \
     "its first conv layer, with its bytes and shape"
+see blind 'Bytes +@20 \(0x14\) +segment 0 biases, byte 0 of 32 ' \
+    "the byte view starts at segment 0's biases"
+see blind '^ 00000010 00 00 00 00 f5 f7 91 bd ca 49 ef bd 27 2f 62 bc  ' \
+    "the row of the header's last bytes and the first biases, in hex"
+see blind '^ 00000010 .*  +0 +-0\.07127 +-0\.1168 +-0\.01381$' \
+    "and as floats"
+keys blind j
+see blind 'Bytes +@1012 \(0x3f4\) +segment 1 biases, byte 0 of 64 ' \
+    "j selects segment 1: the byte view goes to its first byte"
+see blind '^ 000003f0 e2 cb b5 3e 8f e7 3a bd ' "and shows its bytes"
+# Tab: the byte view; l goes a float on, j a row, h a float back.
+keys blind Tab l l l l l l l l l l l l l l l l
+see blind 'Bytes +@1076 \(0x434\) +segment 1 scales, byte 0 of 64 ' \
+    "16 floats on: the scales"
+keys blind l l l l l l l l l l l l l l l l l l l l l l l l l l l l l l l l \
+    l l l l l l l l l l l l l l l l
+see blind 'Bytes +@1268 \(0x4f4\) +segment 1 weights, byte 0 of 4608 ' \
+    "48 more: the weights run"
+keys blind h
+see blind 'Bytes +@1264 \(0x4f0\) +segment 1 rolling_variance, byte 60 of 64 ' \
+    "one float back: the last variance"
+keys blind j
+see blind 'Bytes +@1280 \(0x500\) +segment 1 weights, byte 12 of 4608 ' \
+    "j: a row of bytes on"
 keys blind G
-see blind 'bytes [0-9]+-112180 +not read' "G scrolls to the bytes not read"
+see blind 'Bytes +@112179 \(0x1b633\) +not explained: no conv layer reads bytes 87256-112180' \
+    "G: the end of the file, which no segment explains"
+keys blind g
+see blind 'Bytes +@0 \(0x0\) +the file.s header' "g: the start, the header"
+# Tab round to the segments: G chooses the bytes not read, k the last
+# segment, a head without batch norm.
+keys blind Tab Tab G
+see blind 'Bytes +@87256 \(0x154d8\) +not explained' \
+    "G in the segments: the bytes not read"
+keys blind k
+see blind 'Bytes +@67060 \(0x105f4\) +segment 6 biases, byte 0 of 612 ' \
+    "k: segment 6, 153 biases"
 keys blind Enter
 see blind 'no cfg fits the file: nothing to open' "Enter opens nothing"
 keys blind q

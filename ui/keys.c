@@ -238,9 +238,17 @@ static const struct binding bindings[] = {
 	{ KM_IDENTIFY, '\n', "Enter", DM_ACT_ACCEPT, 0, NULL },
 	{ KM_IDENTIFY, TUI_FN(KEY_ENTER), "Enter", DM_ACT_ACCEPT, 0, NULL },
 	{ KM_IDENTIFY, '\t', "Tab", DM_ACT_FOCUS_NEXT, 0, "identify screen: "
-	    "j/k move in the candidates, or scroll the text under them" },
+	    "j/k move in the candidates, scroll the text under them, move in "
+	    "the blind segments, or move the byte view's cursor through the "
+	    "file" },
 	{ KM_IDENTIFY, TUI_FN(KEY_BTAB), "Shift-Tab", DM_ACT_FOCUS_PREV, 0,
-	    NULL },
+	    JOIN },
+	{ KM_IDENTIFY, 'h', "h", DM_ACT_LEFT, 0, "identify screen: in the byte "
+	    "view one float back" },
+	{ KM_IDENTIFY, TUI_FN(KEY_LEFT), "Left", DM_ACT_LEFT, 0, JOIN },
+	{ KM_IDENTIFY, 'l', "l", DM_ACT_RIGHT, 0, "identify screen: in the "
+	    "byte view one float on" },
+	{ KM_IDENTIFY, TUI_FN(KEY_RIGHT), "Right", DM_ACT_RIGHT, 0, JOIN },
 	{ KM_IDENTIFY, 'q', "q", DM_ACT_QUIT, 0, NULL },
 	{ KM_IDENTIFY, ESC, "Escape", DM_ACT_CANCEL, 0, NULL },
 	{ KM_ANY, CTRL('l'), "Ctrl-L", DM_ACT_REDRAW, 0, "redraw the screen" },
@@ -407,7 +415,7 @@ static const struct hint hints_help[] = {
 
 static const struct hint hints_identify[] = {
 	{ DM_ACT_DOWN, DM_ACT_UP, "move", 0 },
-	{ DM_ACT_FOCUS_NEXT, DM_ACT_NONE, "list/text", 0 },
+	{ DM_ACT_FOCUS_NEXT, DM_ACT_NONE, "focus", 0 },
 	{ DM_ACT_ACCEPT, DM_ACT_NONE, "open", 0 },
 	{ DM_ACT_QUIT, DM_ACT_NONE, "close", 0 },
 	{ DM_ACT_NONE, DM_ACT_NONE, NULL, 0 }

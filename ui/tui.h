@@ -164,6 +164,47 @@ extern const struct tui_screen_ops view_export_ops;
 extern const struct tui_screen_ops view_quit_ops;
 extern const struct tui_screen_ops view_recover_ops;
 
+/*
+ * A byte view (view_bytes.c), as the pair's byte pane and the identify
+ * screen's draw it: a row is the offset, the bytes in hex, the floats
+ * (decoded little-endian), and the bytes as text where there is room,
+ * each coloured by who owns it.  The view says where its bytes end, where
+ * its cursor is, how a row is read, and who owns a byte: its style,
+ * whether it is in the selection (bold, underlined), whether it is data
+ * (its floats are checked for plausibility), and whether a negative float
+ * there is implausible (a variance).
+ */
+struct tui_byte_owner {
+	enum tui_style	 st;
+	int		 selected, data, variance;
+};
+
+struct tui_byte_view {
+	uint64_t	 end;
+	uint64_t	 cursor;
+	int		 focused;
+	size_t		(*read)(const struct dm_vm *, uint64_t off,
+			    uint8_t *buf, size_t n);
+	void		(*own)(const struct dm_vm *, uint64_t off,
+			    struct tui_byte_owner *);
+};
+
+/* The widest row a byte view has: 32 bytes. */
+#define TUI_BYTES_MAX_ROW	32
+
+/* Bytes per row of a view whose bytes end at end in w columns. */
+unsigned	 tui_bytes_per_row(uint64_t end, int w);
+/* Draws the row of n bytes at off, at (y, x) in w columns. */
+void		 tui_bytes_row(struct tui *t, struct dm_vm *vm,
+		     const struct tui_byte_view *bv, int y, int x, int w,
+		     uint64_t off, unsigned n);
+/* The byte offset a click at column col of a row that starts at off is. */
+uint64_t	 tui_bytes_click(uint64_t end, unsigned n, uint64_t off,
+		     int col);
+/* The colours' legend; blind: the identify screen's, without a layout. */
+void		 tui_bytes_legend(struct tui *t, int y, int x, int w,
+		     int blind);
+
 /* Whether curses can drive the terminal TERM names. */
 int		 tui_probe(void);
 

@@ -286,6 +286,101 @@ test_sketch(void **state)
 	dm_weights_close(w);
 }
 
+/*
+ * Where a byte is, from a sketch alone: a batch-normalised conv of 8
+ * filters (3x3 over 3 channels) at 20, a head of 5 filters (1x1 over 8)
+ * without batch norm after it, 7 floats and 2 bytes no layer explains.
+ * Each run's first and last byte, the header, the end.
+ */
+static void
+test_where(void **state)
+{
+	static const struct {
+		uint64_t	 off;
+		enum dm_sk_kind	 kind;
+		long		 seg;
+		const char	*name;
+		uint64_t	 start, len;
+	} cases[] = {
+		{ 0, DM_SK_HEADER, -1, NULL, 0, 20 },
+		{ 19, DM_SK_HEADER, -1, NULL, 0, 20 },
+		{ 20, DM_SK_RUN, 0, "biases", 20, 32 },
+		{ 51, DM_SK_RUN, 0, "biases", 20, 32 },
+		{ 52, DM_SK_RUN, 0, "scales", 52, 32 },
+		{ 83, DM_SK_RUN, 0, "scales", 52, 32 },
+		{ 84, DM_SK_RUN, 0, "rolling_mean", 84, 32 },
+		{ 116, DM_SK_RUN, 0, "rolling_variance", 116, 32 },
+		{ 147, DM_SK_RUN, 0, "rolling_variance", 116, 32 },
+		{ 148, DM_SK_RUN, 0, "weights", 148, 864 },
+		{ 1011, DM_SK_RUN, 0, "weights", 148, 864 },
+		{ 1012, DM_SK_RUN, 1, "biases", 1012, 20 },
+		{ 1031, DM_SK_RUN, 1, "biases", 1012, 20 },
+		{ 1032, DM_SK_RUN, 1, "weights", 1032, 160 },
+		{ 1191, DM_SK_RUN, 1, "weights", 1032, 160 },
+		{ 1192, DM_SK_UNEXPLAINED, -1, NULL, 1192, 30 },
+		{ 1221, DM_SK_UNEXPLAINED, -1, NULL, 1192, 30 },
+		{ 1222, DM_SK_PAST_END, -1, NULL, 1222, 0 },
+		{ UINT64_MAX, DM_SK_PAST_END, -1, NULL, 1222, 0 },
+	};
+	static const struct {
+		uint64_t	 off;
+		const char	*text;
+	} texts[] = {
+		{ 4, "the file's header" },
+		{ 20, "segment 0 biases, byte 0 of 32" },
+		{ 147, "segment 0 rolling_variance, byte 31 of 32" },
+		{ 1000, "segment 0 weights, byte 852 of 864" },
+		{ 1032, "segment 1 weights, byte 0 of 160" },
+		{ 1200, "not explained: no conv layer reads bytes 1192-1222" },
+		{ 5000, "past the end of the file" },
+	};
+	struct dm_sk_layer layers[2];
+	struct dm_sketch sk;
+	struct dm_sk_where w;
+	char buf[128];
+	size_t i;
+
+	(void)state;
+	memset(layers, 0, sizeof layers);
+	layers[0] = (struct dm_sk_layer){ .filters = 8, .size = 3,
+	    .channels = 3, .batch_normalize = 1, .offset = 20 };
+	layers[1] = (struct dm_sk_layer){ .filters = 5, .size = 1,
+	    .channels = 8, .batch_normalize = 0, .offset = 1012 };
+	memset(&sk, 0, sizeof sk);
+	sk.layers = layers;
+	sk.n = 2;
+	sk.hsize = 20;
+	sk.floats = 300;
+	sk.explained = 8 * 4 + 8 * 3 * 9 + 5 + 5 * 8;
+	sk.size = 20 + 4 * 300 + 2;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		dm_sketch_where(&sk, cases[i].off, &w);
+		assert_int_equal(w.kind, cases[i].kind);
+		assert_int_equal(w.seg, cases[i].seg);
+		if (cases[i].name != NULL)
+			assert_string_equal(w.name, cases[i].name);
+		else
+			assert_null(w.name);
+		assert_int_equal(w.start, cases[i].start);
+		assert_int_equal(w.len, cases[i].len);
+	}
+	for (i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		assert_int_equal(dm_sketch_where_text(&sk, texts[i].off, buf,
+		    sizeof buf), strlen(texts[i].text));
+		assert_string_equal(buf, texts[i].text);
+	}
+	/* Cut short to the buffer, and told so. */
+	assert_int_equal(dm_sketch_where_text(&sk, 20, buf, 8), 7);
+	assert_string_equal(buf, "segment");
+	/* No segment at all: everything after the header is unexplained. */
+	sk.n = 0;
+	sk.explained = 0;
+	dm_sketch_where(&sk, 20, &w);
+	assert_int_equal(w.kind, DM_SK_UNEXPLAINED);
+	assert_int_equal(w.start, 20);
+	assert_int_equal(w.len, 1202);
+}
+
 /* Two pieces merged read as the whole range does. */
 static void
 test_merge(void **state)
@@ -527,6 +622,80 @@ static const char other[] =
     "[convolutional]\nsize=1\nstride=1\npad=1\nfilters=37\n"
     "activation=linear\n";
 
+/*
+ * The byte view of the segments of "other" (in vm): selecting a segment
+ * puts the cursor on its first byte, moving the cursor goes through its
+ * runs and selects the segment it is in, the rows read are the file's.
+ */
+static void
+test_vm_bytes(struct dm_vm *vm, const char *wpath)
+{
+	static const struct {
+		enum dm_act	 act;
+		long		 arg;
+		uint64_t	 cursor;
+		size_t		 seg;
+		const char	*where;
+	} steps[] = {
+		{ DM_ACT_NONE, 0, 20, 0, "segment 0 biases, byte 0 of 32" },
+		{ DM_ACT_DOWN, 0, 1012, 1, "segment 1 biases, byte 0 of 128" },
+		{ DM_ACT_BOTTOM, 0, 10740, 2, "segment 2 biases, byte 0 of 148" },
+		{ DM_ACT_TOP, 0, 20, 0, "segment 0 biases, byte 0 of 32" },
+		{ DM_ACT_FOCUS_NEXT, 0, 20, 0, NULL },
+		{ DM_ACT_RIGHT, 0, 24, 0, "segment 0 biases, byte 4 of 32" },
+		{ DM_ACT_DOWN, 0, 40, 0, "segment 0 biases, byte 20 of 32" },
+		{ DM_ACT_DOWN, 0, 56, 0, "segment 0 scales, byte 4 of 32" },
+		{ DM_ACT_SCROLL, 6, 152, 0, "segment 0 weights, byte 4 of 864" },
+		{ DM_ACT_LEFT, 0, 148, 0, "segment 0 weights, byte 0 of 864" },
+		{ DM_ACT_LEFT, 0, 144, 0, "segment 0 rolling_variance, byte "
+		    "28 of 32" },
+		{ DM_ACT_PAGE_DOWN, 0, 176, 0, "segment 0 weights, byte 28 of "
+		    "864" },
+		{ DM_ACT_SELECT_BYTE, 10888, 10888, 2, "segment 2 weights, byte "
+		    "0 of 4736" },
+		{ DM_ACT_BOTTOM, 0, 15623, 2, "segment 2 weights, byte 4735 of "
+		    "4736" },
+		{ DM_ACT_TOP, 0, 0, 2, "the file's header" },
+	};
+	uint8_t got[16], want[16];
+	char where[128];
+	struct dm_sk_where w;
+	size_t i;
+	FILE *fp;
+
+	/* 16 bytes a row, 3 rows: a page is 2 rows. */
+	dm_vm_ident_set_pages(vm, 2, 16, 3);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		if (steps[i].act != DM_ACT_NONE)
+			assert_int_equal(dm_vm_do(vm, steps[i].act,
+			    steps[i].arg), DM_VM_REDRAW);
+		assert_int_equal(dm_vm_ident_cursor(vm), steps[i].cursor);
+		assert_int_equal(dm_vm_ident_seg_sel(vm), steps[i].seg);
+		assert_true(dm_vm_ident_btop(vm) <= steps[i].cursor);
+		assert_true(steps[i].cursor < dm_vm_ident_btop(vm) + 3 * 16);
+		if (steps[i].where == NULL)
+			continue;
+		assert_int_equal(dm_vm_ident_where(vm, steps[i].cursor, &w,
+		    where, sizeof where), 0);
+		assert_string_equal(where, steps[i].where);
+	}
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_BYTES);
+	/* The bytes read are the file's; a row at the end is cut short. */
+	assert_non_null(fp = fopen(wpath, "rb"));
+	assert_int_equal(fseek(fp, 10880, SEEK_SET), 0);
+	assert_int_equal(fread(want, 1, sizeof want, fp), sizeof want);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(dm_vm_ident_read(vm, 10880, got, sizeof got), 16);
+	assert_memory_equal(got, want, sizeof want);
+	assert_int_equal(dm_vm_ident_size(vm), 15624);
+	assert_int_equal(dm_vm_ident_read(vm, 15616, got, sizeof got), 8);
+	assert_int_equal(dm_vm_ident_read(vm, 15624, got, sizeof got), 0);
+	/* Back to the segments for the rest. */
+	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
+	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_SEGS);
+}
+
 static void
 test_vm_sketch(void **state)
 {
@@ -545,18 +714,26 @@ test_vm_sketch(void **state)
 	dm_error_clear(&err);
 	assert_non_null(vm = dm_vm_new_identify(wpath, 0, &err));
 	assert_int_equal(dm_vm_ident_ncands(vm), 0);
-	assert_int_equal(dm_vm_ident_focus(vm), 1);
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_SEGS);
 	text = dm_vm_ident_text(vm);
 	assert_non_null(strstr(text, "no cfg fits the size of the file"));
 	assert_non_null(strstr(text, "closest, and why they do not fit:"));
-	assert_non_null(strstr(text, "blind segmentation: 3 conv layers"));
-	assert_non_null(strstr(text, "  0  bytes 20-1012  conv 8x3x3x3  "
-	    "batch norm\n"));
-	assert_non_null(strstr(text, "  1  bytes 1012-10740  conv 32x8x3x3  "
-	    "batch norm\n"));
-	assert_non_null(strstr(text, "  2  bytes 10740-15624  conv "
-	    "37x32x1x1\n"));
-	/* j/k scroll the text; it stops at its end. */
+	/* The segments are a list of their own, not in the text. */
+	assert_null(strstr(text, "blind segmentation"));
+	assert_non_null(strstr(dm_vm_ident_seg_head(vm),
+	    "blind segmentation: 3 conv layers"));
+	assert_int_equal(dm_vm_ident_nsegs(vm), 3);
+	assert_non_null(strstr(dm_vm_ident_seg(vm, 0), "  0  bytes 20-1012  "
+	    "conv 8x3x3x3  batch norm"));
+	assert_non_null(strstr(dm_vm_ident_seg(vm, 1), "  1  bytes "
+	    "1012-10740  conv 32x8x3x3  batch norm"));
+	assert_non_null(strstr(dm_vm_ident_seg(vm, 2), "  2  bytes "
+	    "10740-15624  conv 37x32x1x1"));
+	assert_null(dm_vm_ident_seg(vm, 3));
+	test_vm_bytes(vm, wpath);
+	/* Shift-Tab: the text; j/k scroll it, and it stops at its end. */
+	assert_int_equal(dm_vm_do(vm, DM_ACT_FOCUS_PREV, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_TEXT);
 	dm_vm_set_page(vm, DM_PANE_HELP, 3);
 	for (i = 0; *text != '\0'; text++)
 		i += *text == '\n';
@@ -565,7 +742,13 @@ test_vm_sketch(void **state)
 	assert_int_equal(dm_vm_scroll(vm, DM_PANE_HELP), 1);
 	dm_vm_do(vm, DM_ACT_BOTTOM, 0);
 	assert_int_equal(dm_vm_scroll(vm, DM_PANE_HELP), i - 3);
-	assert_int_equal(dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0), DM_VM_BELL);
+	/* Tab goes round: the text, the segments, the bytes, the text. */
+	dm_vm_do(vm, DM_ACT_FOCUS_NEXT, 0);
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_SEGS);
+	dm_vm_do(vm, DM_ACT_FOCUS_PREV, 0);
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_TEXT);
+	dm_vm_do(vm, DM_ACT_FOCUS_PREV, 0);
+	assert_int_equal(dm_vm_ident_focus(vm), DM_IDF_BYTES);
 	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_BELL,
 	    DM_VM_BELL);
 	assert_null(dm_vm_session(vm));
@@ -609,6 +792,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sketch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_merge, setup, teardown),
+		cmocka_unit_test(test_where),
 		cmocka_unit_test_setup_teardown(test_vm_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_sketch, setup, teardown),
