@@ -229,7 +229,8 @@ file_net(struct dm_catalog *cat, struct dm_net *net, unsigned dialects,
 		goto nomem_name;
 	e->names = nn;
 	e->dialects |= dialects;
-	e->given |= given;
+	if (given > e->given)
+		e->given = given;
 	if (strlen(base_name(name)) < strlen(base_name(e->names[0]))) {
 		memmove(e->names + 1, e->names, e->nnames * sizeof *nn);
 		e->names[0] = name;

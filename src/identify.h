@@ -34,7 +34,18 @@ struct dm_cat_entry {
 	enum dm_dialect	 dialect;	/* the one net was built with */
 	struct dm_net	*net;		/* laid out after a 0-byte header */
 	uint64_t	 key;		/* hash of the layout */
-	int		 given;		/* from an argument, not the catalogue */
+	int		 given;		/* where it came from: DM_CAT_* */
+};
+
+/*
+ * Where a cfg came from, the user's nearest first: a candidate from a
+ * nearer source ranks first among candidates that explain the file
+ * equally well.
+ */
+enum {
+	DM_CAT_BUNDLED = 0,	/* the catalogue darkmap ships */
+	DM_CAT_FOLDER = 1,	/* --catalog, DARKMAP_CFG_PATH */
+	DM_CAT_GIVEN = 2	/* an operand of identify */
 };
 
 /* A folder or file already searched, by identity. */
@@ -67,7 +78,8 @@ void		 dm_catalog_free(struct dm_catalog *cat);
  * searched (the same device and inode, through a symbolic link or
  * another name) is not searched again.  A cfg that no dialect
  * parses is skipped with a warning.  Fails only when path itself cannot
- * be read, or on memory.  given marks the entries as named by the user.
+ * be read, or on memory.  given says where the entries come from
+ * (DM_CAT_*).
  */
 int		 dm_catalog_add(struct dm_catalog *cat, const char *path,
 		     unsigned dialects, int given, struct dm_error *err);

@@ -98,8 +98,8 @@ load_catalog(struct dm_catalog *cat, unsigned dialects, struct dm_error *err)
 			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		for (p = copy; (tok = strtok_r(p, ":", &save)) != NULL;
 		    p = NULL)
-			if (dm_catalog_add(cat, tok, dialects, 0, err) == -1 &&
-			    err->code == DM_ERR_NOMEM) {
+			if (dm_catalog_add(cat, tok, dialects, DM_CAT_FOLDER,
+			    err) == -1 && err->code == DM_ERR_NOMEM) {
 				free(copy);
 				return -1;
 			}
@@ -108,7 +108,8 @@ load_catalog(struct dm_catalog *cat, unsigned dialects, struct dm_error *err)
 	}
 	n = dm_catalog_default(dirs, 4);
 	for (i = 0; i < n; i++)
-		if (dm_catalog_add(cat, dirs[i], dialects, 0, err) == -1)
+		if (dm_catalog_add(cat, dirs[i], dialects, DM_CAT_BUNDLED,
+		    err) == -1)
 			return -1;
 	return 0;
 }

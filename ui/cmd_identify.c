@@ -60,7 +60,8 @@ add_path_list(struct dm_catalog *cat, const char *list, unsigned dialects,
 	if ((copy = strdup(list)) == NULL)
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	for (p = copy; (tok = strtok_r(p, ":", &save)) != NULL; p = NULL) {
-		if (dm_catalog_add(cat, tok, dialects, 0, err) == -1) {
+		if (dm_catalog_add(cat, tok, dialects, DM_CAT_FOLDER,
+		    err) == -1) {
 			if (err->code == DM_ERR_NOMEM) {
 				rc = -1;
 				break;
@@ -220,17 +221,20 @@ cmd_identify(int argc, char **argv)
 		goto fail;
 	}
 	for (i = (size_t)optind + 1; i < (size_t)argc; i++)
-		if (dm_catalog_add(cat, argv[i], dialects, 1, &err) == -1)
+		if (dm_catalog_add(cat, argv[i], dialects, DM_CAT_GIVEN,
+		    &err) == -1)
 			goto fail;
 	for (i = 0; i < ncat; i++)
-		if (dm_catalog_add(cat, catalogs[i], dialects, 0, &err) == -1)
+		if (dm_catalog_add(cat, catalogs[i], dialects, DM_CAT_FOLDER,
+		    &err) == -1)
 			goto fail;
 	if ((env = getenv("DARKMAP_CFG_PATH")) != NULL &&
 	    add_path_list(cat, env, dialects, &err) == -1)
 		goto fail;
 	nd = dm_catalog_default(defaults, 4);
 	for (i = 0; i < nd; i++)
-		if (dm_catalog_add(cat, defaults[i], dialects, 0, &err) == -1)
+		if (dm_catalog_add(cat, defaults[i], dialects, DM_CAT_BUNDLED,
+		    &err) == -1)
 			goto fail;
 	for (i = 0; i < cat->nwarnings; i++)
 		msg("warning: %s", cat->warnings[i]);

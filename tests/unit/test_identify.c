@@ -181,8 +181,8 @@ test_classes(void **state)
 	snprintf(wpath, sizeof wpath, "%s/mine.weights", dir);
 	write_weights(mine, wpath, UINT64_MAX);
 	assert_non_null(cat = dm_catalog_new());
-	assert_int_equal(dm_catalog_add(cat, dir, DM_DIALECTS_ALL, 0, &err),
-	    0);
+	assert_int_equal(dm_catalog_add(cat, dir, DM_DIALECTS_ALL,
+	    DM_CAT_BUNDLED, &err), 0);
 	assert_int_equal(cat->n, 1);	/* only coco.cfg is a .cfg */
 	w = open_weights(wpath);
 	assert_int_equal(dm_identify(w, cat, DM_DIALECTS_ALL, &id, &err), 0);
@@ -227,7 +227,8 @@ test_cut(void **state)
 	snprintf(wpath, sizeof wpath, "%s/net.conv.2", dir);
 	write_weights(cfg, wpath, floats);
 	assert_non_null(cat = dm_catalog_new());
-	assert_int_equal(dm_catalog_add(cat, cfg, DM_DIALECTS_ALL, 1, &err), 0);
+	assert_int_equal(dm_catalog_add(cat, cfg, DM_DIALECTS_ALL,
+	    DM_CAT_GIVEN, &err), 0);
 	w = open_weights(wpath);
 	assert_int_equal(dm_identify(w, cat, DM_DIALECTS_ALL, &id, &err), 0);
 	assert_int_equal(id.ncands, 1);
@@ -580,7 +581,12 @@ test_vm_open(void **state)
 	dm_vm_free(vm);
 }
 
-/* A backbone cut: opened with the cutoff identify found, verdict clean. */
+/*
+ * A backbone cut: opened with the cutoff identify found, verdict clean.
+ * Bundled cfgs cut after a few layers explain the file as well (tiny.cfg
+ * and others start with the same two convolutions); the test's folder,
+ * in DARKMAP_CFG_PATH, ranks before them wherever the sources lie.
+ */
 static void
 test_vm_cut(void **state)
 {
