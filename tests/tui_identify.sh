@@ -154,6 +154,27 @@ see over 'exact: the file holds exactly' "with a clean verdict"
 keys over q
 ended over 0 "q quits with 0"
 
+# I over a pair whose network is in no catalogue: the segments and their
+# bytes there too; q goes back to the pair, its own byte view unchanged.
+start overblind -- shapes.cfg shapes.weights
+see overblind 'shapes\.cfg \+ shapes\.weights' "the example's pair"
+keys overblind I
+see overblind 'Bytes +@20 \(0x14\) +segment 0 biases, byte 0 of 32 ' \
+    "I over it: the byte view of the segments"
+keys overblind Tab l
+see overblind 'Bytes +@24 \(0x18\) +segment 0 biases, byte 4 of 32 ' \
+    "Tab and l: a float on"
+keys overblind q
+see overblind 'shapes\.cfg \+ shapes\.weights' "q goes back to the pair"
+capture overblind
+if grep -q 'segment 0 biases' "$screen"; then
+	fail "the pair's screen shows the identify screen's byte view"
+else
+	pass "the pair's screen is its own"
+fi
+keys overblind q
+ended overblind 0 "q quits with 0"
+
 # Bad input: the messages and statuses of before, no screen drawn.  The
 # message is read from standard error (a pane that ends at once may lose
 # its last output), standard output staying the terminal.
