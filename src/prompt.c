@@ -212,8 +212,14 @@ save_profile(struct dm_vm *vm, const char *path)
 		dm_vm_message(vm, 1, "%s", err.msg);
 		return DM_VM_REDRAW | DM_VM_BELL;
 	}
-	dm_vm_message(vm, 0, "saved the profile %s: apply it with "
-	    "--profile %s", path, path);
+	/* A profile names its cfg by its name: say which one it is. */
+	if (vm_ident_wrote_cfg(vm))
+		dm_vm_message(vm, 0, "saved the profile %s: apply it with "
+		    "--profile %s to the cfg %s (W writes a copy of it)", path,
+		    path, dm_session_cfg_path(vm->s));
+	else
+		dm_vm_message(vm, 0, "saved the profile %s: apply it with "
+		    "--profile %s", path, path);
 	return DM_VM_REDRAW;
 }
 

@@ -92,6 +92,7 @@ vm_alloc(struct dm_error *err)
 	vm->hist_array = vm->norms_array = -1;
 	vm->array = -1;
 	vm->warning = -1;
+	vm->open_layout = DM_UNSET;
 	return vm;
 }
 

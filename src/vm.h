@@ -435,12 +435,13 @@ struct dm_vm	*dm_vm_new_identify(const char *weights, unsigned dialects,
 		     struct dm_error *err);
 
 /*
- * How the pairs opened from the identify screen open: the session flags
- * and the autosave folder (NULL: none), as for the pair the interface
- * opened with.
+ * How the pairs opened from the identify screen open: the session flags,
+ * the autosave folder (NULL: none) and the layout mode (-l; DM_UNSET:
+ * load), as for the pair the interface opened with.  Over a pair, the
+ * pair's own layout mode is kept.
  */
 void		 dm_vm_set_open(struct dm_vm *vm, unsigned flags,
-		     const char *autosave_dir);
+		     const char *autosave_dir, int layout);
 
 /* What j/k move on the identify screen; Tab goes through them in turn. */
 enum dm_idfocus {

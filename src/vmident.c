@@ -19,6 +19,8 @@
 
 #include "vmpriv.h"
 
+#include <sys/stat.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,9 @@
 
 struct vm_ident {
 	char		*weights;	/* the file identified */
+	struct stat	 st;		/* as it was then */
+	unsigned	 dialects;	/* the forks it was read for */
+	char		*warn;		/* about the catalogue, or NULL */
 	struct dm_catalog *cat;
 	struct dm_ident	 id;
 	struct dm_sketch sk;
@@ -74,6 +79,7 @@ ident_free(struct vm_ident *vi)
 	dm_catalog_free(vi->cat);
 	free(vi->header);
 	free(vi->text);
+	free(vi->warn);
 	free(vi->weights);
 	free(vi);
 }
@@ -85,9 +91,13 @@ vm_ident_free(struct dm_vm *vm)
 	vm->id = NULL;
 }
 
-/* The catalogue as identify searches it without operands. */
+/*
+ * The catalogue as identify searches it without operands; what cannot be
+ * read of DARKMAP_CFG_PATH is said in fp, as identify warns about it.
+ */
 static int
-load_catalog(struct dm_catalog *cat, unsigned dialects, struct dm_error *err)
+load_catalog(struct dm_catalog *cat, unsigned dialects, FILE *fp,
+    struct dm_error *err)
 {
 	const char *dirs[4], *env = getenv("DARKMAP_CFG_PATH");
 	char *copy, *p, *tok, *save = NULL;
@@ -97,14 +107,20 @@ load_catalog(struct dm_catalog *cat, unsigned dialects, struct dm_error *err)
 		if ((copy = strdup(env)) == NULL)
 			return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 		for (p = copy; (tok = strtok_r(p, ":", &save)) != NULL;
-		    p = NULL)
+		    p = NULL) {
 			if (dm_catalog_add(cat, tok, dialects, DM_CAT_FOLDER,
-			    err) == -1 && err->code == DM_ERR_NOMEM) {
+			    err) == 0)
+				continue;
+			if (err->code == DM_ERR_NOMEM) {
 				free(copy);
 				return -1;
 			}
+			fputs("warning: DARKMAP_CFG_PATH: ", fp);
+			dm_fputs_printable(fp, err->msg);
+			fputc('\n', fp);
+			dm_error_clear(err);
+		}
 		free(copy);
-		dm_error_clear(err);
 	}
 	n = dm_catalog_default(dirs, 4);
 	for (i = 0; i < n; i++)
@@ -132,20 +148,31 @@ load_catalog(struct dm_catalog *cat, unsigned dialects, struct dm_error *err)
 /*
  * Removes the default catalogue's folder from the names in text s: the
  * screen names its cfgs as AlexeyAB/yolov4-tiny.cfg, as the README does.
+ * The commands to run ("open" lines) keep their paths whole, so that
+ * they work wherever they are pasted.
  */
 static void
 shorten(char *s)
 {
 	const char *dirs[4];
-	char pre[4096], *p;
+	char pre[4096], *line, *end, *p;
 	size_t i, n = dm_catalog_default(dirs, 4), len;
 
 	for (i = 0; s != NULL && i < n; i++) {
 		len = (size_t)snprintf(pre, sizeof pre, "%s/", dirs[i]);
 		if (len >= sizeof pre)
 			continue;
-		while ((p = strstr(s, pre)) != NULL)
-			memmove(p, p + len, strlen(p + len) + 1);
+		for (line = s; *line != '\0'; line = end) {
+			end = line + strcspn(line, "\n");
+			if (*end == '\n')
+				end++;
+			if (strncmp(line + strspn(line, " "), "open ", 5) == 0)
+				continue;
+			while ((p = strstr(line, pre)) != NULL && p < end) {
+				memmove(p, p + len, strlen(p + len) + 1);
+				end -= len;
+			}
+		}
 	}
 }
 
@@ -236,11 +263,15 @@ cand_line(const struct dm_cand *c, size_t rank)
 	return t;
 }
 
+/* The warnings shown of a catalogue's: the rest are identify's to list. */
+#define WARNINGS_SHOWN	3
+
 static int
 compute(struct vm_ident *vi, unsigned dialects, struct dm_error *err)
 {
 	struct dm_weights *w;
-	size_t i;
+	size_t i, wlen = 0;
+	FILE *wfp;
 	int rc = -1;
 
 	if ((w = dm_weights_open(vi->weights, DM_DIALECT_AB, err)) == NULL)
@@ -251,12 +282,28 @@ compute(struct vm_ident *vi, unsigned dialects, struct dm_error *err)
 		dm_weights_close(w);
 		return -1;
 	}
-	if ((vi->cat = dm_catalog_new()) == NULL) {
+	if (fstat(w->fd, &vi->st) == -1)
+		memset(&vi->st, 0, sizeof vi->st);
+	if ((vi->cat = dm_catalog_new()) == NULL ||
+	    (wfp = open_memstream(&vi->warn, &wlen)) == NULL) {
 		dm_weights_close(w);
 		return dm_error_set(err, DM_ERR_NOMEM, "out of memory");
 	}
-	if (load_catalog(vi->cat, dialects, err) == 0 &&
-	    dm_identify(w, vi->cat, dialects, &vi->id, err) == 0) {
+	if ((rc = load_catalog(vi->cat, dialects, wfp, err)) == 0) {
+		for (i = 0; i < vi->cat->nwarnings && i < WARNINGS_SHOWN; i++) {
+			fputs("warning: ", wfp);
+			dm_fputs_printable(wfp, vi->cat->warnings[i]);
+			fputc('\n', wfp);
+		}
+		if (vi->cat->nwarnings > WARNINGS_SHOWN)
+			fprintf(wfp, "warning: %zu more cfgs skipped "
+			    "(darkmap identify lists them)\n",
+			    vi->cat->nwarnings - WARNINGS_SHOWN);
+	}
+	if (fclose(wfp) != 0 && rc == 0)
+		rc = dm_error_set(err, DM_ERR_NOMEM, "out of memory");
+	if (rc == 0 && (rc = dm_identify(w, vi->cat, dialects, &vi->id,
+	    err)) == 0) {
 		rc = 0;
 		if (vi->id.ncands == 0 || !vi->id.cands[0].plausible) {
 			if (dm_sketch(w, vi->id.hdr.size, &vi->sk, err) == 0) {
@@ -273,8 +320,10 @@ compute(struct vm_ident *vi, unsigned dialects, struct dm_error *err)
 		dm_weights_close(w);
 	if (rc == -1)
 		return -1;
-	MEMTEXT(vi->header, dm_ident_text_header(fp_, vi->weights, &vi->id,
-	    vi->cat));
+	MEMTEXT(vi->header, {
+		dm_ident_text_header(fp_, vi->weights, &vi->id, vi->cat);
+		fputs(vi->warn, fp_);
+	});
 	shorten(vi->header);
 	if (vi->header == NULL || (vi->id.ncands > 0 && (vi->lines =
 	    calloc(vi->id.ncands, sizeof *vi->lines)) == NULL))
@@ -301,14 +350,55 @@ ident_new(const char *weights, unsigned dialects, struct dm_error *err)
 		return NULL;
 	}
 	vi->opened = -1;
-	if (compute(vi, dialects != 0 ? dialects : DM_DIALECTS_ALL, err) ==
-	    -1) {
+	vi->dialects = dialects != 0 ? dialects : DM_DIALECTS_ALL;
+	if (compute(vi, vi->dialects, err) == -1) {
 		ident_free(vi);
 		return NULL;
 	}
 	vi->focus = vi->id.ncands > 0 ? DM_IDF_CANDS : vi->nsegs > 0 ?
 	    DM_IDF_SEGS : DM_IDF_TEXT;
 	return vi;
+}
+
+/*
+ * Whether the file identified changed on disk since (or is gone): its
+ * identification no longer holds.
+ */
+static int
+ident_stale(const struct vm_ident *vi)
+{
+	struct stat st;
+
+	if (stat(vi->weights, &st) == -1)
+		return 1;
+	return st.st_dev != vi->st.st_dev || st.st_ino != vi->st.st_ino ||
+	    st.st_size != vi->st.st_size ||
+	    st.st_mtim.tv_sec != vi->st.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != vi->st.st_mtim.tv_nsec;
+}
+
+/*
+ * Identifies the file again, after it changed on disk, in place of what
+ * the screen shows; says so.
+ */
+static int
+reidentify(struct dm_vm *vm)
+{
+	struct vm_ident *vi;
+	struct dm_error err;
+
+	dm_error_clear(&err);
+	if ((vi = ident_new(vm->id->weights, vm->id->dialects, &err)) ==
+	    NULL) {
+		dm_vm_message(vm, 1, "%s", err.msg);
+		return DM_VM_REDRAW | DM_VM_BELL;
+	}
+	ident_free(vm->id);
+	vm->id = vi;
+	vm->scroll[DM_PANE_HELP] = 0;
+	dm_vm_message(vm, 1, "%s changed on disk: identified again; check "
+	    "the candidates, then Enter opens one", dm_base_name(vi->weights));
+	return DM_VM_REDRAW | DM_VM_BELL;
 }
 
 struct dm_vm *
@@ -328,9 +418,11 @@ dm_vm_new_identify(const char *weights, unsigned dialects,
 }
 
 void
-dm_vm_set_open(struct dm_vm *vm, unsigned flags, const char *autosave_dir)
+dm_vm_set_open(struct dm_vm *vm, unsigned flags, const char *autosave_dir,
+    int layout)
 {
 	vm->open_flags = flags;
+	vm->open_layout = layout;
 	free(vm->autosave_dir);
 	vm->autosave_dir = autosave_dir != NULL ? strdup(autosave_dir) : NULL;
 }
@@ -348,7 +440,8 @@ vm_identify(struct dm_vm *vm, enum dm_act act, long arg)
 		return DM_VM_BELL | DM_VM_REDRAW;
 	}
 	dm_error_clear(&err);
-	if (vm->id != NULL && strcmp(vm->id->weights, path) != 0)
+	if (vm->id != NULL && (strcmp(vm->id->weights, path) != 0 ||
+	    ident_stale(vm->id)))
 		vm_ident_free(vm);
 	if (vm->id == NULL && (vm->id = ident_new(path, 0, &err)) == NULL) {
 		dm_vm_message(vm, 1, "%s", err.msg);
@@ -435,6 +528,8 @@ open_cand(struct dm_vm *vm)
 	struct dm_cand *c;
 	char cfg[PATH_MAX], sum[512], *colon;
 
+	if (ident_stale(vi))
+		return reidentify(vm);
 	if (vi->id.ncands == 0) {
 		dm_vm_message(vm, 1, "no cfg fits the file: nothing to open");
 		return DM_VM_REDRAW | DM_VM_BELL;
@@ -464,7 +559,8 @@ open_cand(struct dm_vm *vm)
 	so.cfg = cfg;
 	so.weights = vi->weights;
 	so.dialect = (int)c->dialect;
-	so.layout = DM_UNSET;
+	so.layout = vm->s != NULL ? (int)dm_session_base_mode(vm->s) :
+	    vm->open_layout;
 	so.flags = vm->open_flags;
 	so.autosave_dir = vm->autosave_dir;
 	if ((so.cli = cand_ovr(c, &err)) == NULL)
@@ -480,6 +576,13 @@ open_cand(struct dm_vm *vm)
 	if (c->nchanges > 0)
 		dm_vm_message(vm, 0, "%s: %s; the cfg is in %s (W writes a "
 		    "copy)", dm_base_name(cfg), sum, cfg);
+	else if (c->fit == DM_FIT_PARTIAL && c->cutoff > 0)
+		dm_vm_message(vm, 0, "opened %s cut after layer %ld, the "
+		    "backbone the file holds (--cutoff=%ld)", cfg,
+		    c->cutoff - 1, c->cutoff - 1);
+	else if (c->hsize != c->hsize_rule)
+		dm_vm_message(vm, 0, "opened %s with a %u-byte header "
+		    "(--header=%u)", cfg, c->hsize, c->hsize);
 	else
 		dm_vm_message(vm, 0, "opened %s as it is", cfg);
 	return DM_VM_REDRAW;

@@ -55,10 +55,11 @@ struct dm_vm {
 	struct vm_target *tg;
 	/* The identification of the weights file (vmident.c), or NULL. */
 	struct vm_ident	*id;
-	/* How a pair chosen there opens: dm_session_opts' flags and
-	   autosave folder (NULL: none). */
+	/* How a pair chosen there opens: dm_session_opts' flags,
+	   autosave folder (NULL: none) and layout (DM_UNSET: load). */
 	unsigned	 open_flags;
 	char		*autosave_dir;
+	int		 open_layout;
 
 	/* Histogram cache. */
 	long		 hist_array;

@@ -905,15 +905,19 @@ note_message(struct dm_vm *vm, const struct dm_session *s)
 	free(buf);
 }
 
-/* Runs the interface on vm (taken); the exit status. */
+/*
+ * Runs the interface on vm (taken), the pairs it opens from the identify
+ * screen opened as o says; the exit status.
+ */
 static int
-run_interface(struct dm_vm *vm)
+run_interface(struct dm_vm *vm, const struct opts *o)
 {
 	char dir[4096];
 	int rc;
 
 	dm_vm_set_open(vm, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
-	    dm_session_autosave_dir(dir, sizeof dir) == 0 ? dir : NULL);
+	    dm_session_autosave_dir(dir, sizeof dir) == 0 ? dir : NULL,
+	    o->layout);
 	rc = tui_run(vm);
 	dm_vm_free(vm);
 	if (rc == -1) {
@@ -943,7 +947,7 @@ cmd_interface(const struct opts *o)
 			say(stderr, "%s\n", err.msg);
 			return dm_status_exit(err.code);
 		}
-		return run_interface(vm);
+		return run_interface(vm, o);
 	}
 	if (o->weights == NULL && cmd_identify_hint(o->cfg))
 		return EXIT_INPUT;
@@ -956,7 +960,7 @@ cmd_interface(const struct opts *o)
 	}
 	target_show(vm);
 	note_message(vm, s);
-	return run_interface(vm);
+	return run_interface(vm, o);
 }
 
 int

@@ -549,6 +549,9 @@ test_vm_open(void **state)
 	/* w saves a profile that replays on the copy W wrote, named as the
 	 * cfg the pair was opened with. */
 	save_replays(vm, "mine.profile", out, wpath);
+	/* The message says which cfg the profile goes with. */
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "to the cfg "));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "/coco-3.cfg (W writes"));
 	/* Not over an input: the weights file. */
 	dm_vm_do(vm, DM_ACT_WRITE_CFG, 0);
 	vm_type(vm, wpath);
@@ -612,6 +615,70 @@ test_vm_cut(void **state)
 	assert_false(dm_vm_dirty(vm));
 	/* w saves the cut in a profile that replays it. */
 	save_replays(vm, "conv2.profile", coco, wpath);
+	dm_vm_free(vm);
+}
+
+/*
+ * What identify warns about the catalogue is on the screen; a file that
+ * changes on disk is identified again before Enter opens anything; the
+ * bundled catalogue's cfgs are named short in the list but in full in
+ * the command to run; -l goes with the pair Enter opens.
+ */
+static void
+test_vm_changes(void **state)
+{
+	char cat[300], mine[300], wpath[300], path[700], bundled[600];
+	const char *dirs[4], *text, *open;
+	struct dm_error err;
+	struct dm_vm *vm;
+
+	(void)state;
+	vm_catalogue(cat, sizeof cat);
+	snprintf(path, sizeof path, "%s/broken.cfg", cat);
+	write_file(path, "width=1\n[net]\n", 14);
+	snprintf(path, sizeof path, "%s:%s/no-such-folder", cat, dir);
+	assert_int_equal(setenv("DARKMAP_CFG_PATH", path, 1), 0);
+	write_cfg("mine.cfg.txt", 3 * (3 + 5), 3, mine, sizeof mine);
+	snprintf(wpath, sizeof wpath, "%s/mine.weights", dir);
+	write_weights(mine, wpath, UINT64_MAX);
+	dm_error_clear(&err);
+	assert_non_null(vm = dm_vm_new_identify(wpath, 0, &err));
+	text = dm_vm_ident_header(vm);
+	assert_non_null(strstr(text, "warning: DARKMAP_CFG_PATH: "));
+	assert_non_null(strstr(text, "no-such-folder"));
+	assert_non_null(strstr(text, "broken.cfg"));
+	assert_non_null(strstr(dm_vm_ident_cand(vm, 0), "coco.cfg"));
+
+	/* The file becomes the bundled tiny.cfg's: Enter identifies again. */
+	assert_int_equal(dm_catalog_default(dirs, 4), 1);
+	snprintf(bundled, sizeof bundled, "%s/AlexeyAB/tiny.cfg", dirs[0]);
+	write_weights(bundled, wpath, UINT64_MAX);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0) & DM_VM_BELL,
+	    DM_VM_BELL);
+	assert_null(dm_vm_session(vm));
+	assert_non_null(strstr(dm_vm_msg(vm, NULL), "mine.weights changed on "
+	    "disk: identified again"));
+	assert_non_null(strstr(dm_vm_ident_cand(vm, 0), "tiny.cfg  ab  "));
+	assert_null(strstr(dm_vm_ident_cand(vm, 0), dirs[0]));
+	text = dm_vm_ident_text(vm);
+	assert_non_null(open = strstr(text, "   open       darkmap "));
+	assert_non_null(strstr(open, dirs[0]));
+	assert_true(strstr(open, dirs[0]) < strchr(open, '\n'));
+
+	/* Enter opens it as -l save would. */
+	dm_vm_set_open(vm, 0, NULL, DM_LAYOUT_SAVE);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0), DM_VM_REDRAW);
+	assert_non_null(dm_vm_session(vm));
+	assert_int_equal(strncmp(dm_session_cfg_path(dm_vm_session(vm)),
+	    dirs[0], strlen(dirs[0])), 0);
+	assert_int_equal(dm_session_base_mode(dm_vm_session(vm)),
+	    DM_LAYOUT_SAVE);
+	/* I then Enter over it keeps the pair's mode. */
+	dm_vm_set_open(vm, 0, NULL, DM_UNSET);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_IDENTIFY, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_vm_do(vm, DM_ACT_ACCEPT, 0), DM_VM_REDRAW);
+	assert_int_equal(dm_session_base_mode(dm_vm_session(vm)),
+	    DM_LAYOUT_SAVE);
 	dm_vm_free(vm);
 }
 
@@ -801,6 +868,8 @@ main(void)
 		cmocka_unit_test(test_where),
 		cmocka_unit_test_setup_teardown(test_vm_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_cut, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_changes, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_vm_sketch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_bad, setup, teardown),
 	};
