@@ -807,12 +807,10 @@ out:
 	return rc;
 }
 
+/* How a and b compare on what the data says of them. */
 static int
-by_rank(const void *pa, const void *pb)
+by_merit(const struct dm_cand *a, const struct dm_cand *b)
 {
-	const struct dm_cand *a = pa, *b = pb;
-	int r;
-
 	if (a->plausible != b->plausible)
 		return b->plausible - a->plausible;
 	if (a->score != b->score)
@@ -820,9 +818,17 @@ by_rank(const void *pa, const void *pb)
 	if (a->fit != b->fit)
 		return (int)a->fit - (int)b->fit;
 	/* The cfg that needs the smaller change is the likelier. */
-	if (abs(a->classes - a->classes0) != abs(b->classes - b->classes0))
-		return abs(a->classes - a->classes0) -
-		    abs(b->classes - b->classes0);
+	return abs(a->classes - a->classes0) - abs(b->classes - b->classes0);
+}
+
+static int
+by_rank(const void *pa, const void *pb)
+{
+	const struct dm_cand *a = pa, *b = pb;
+	int r;
+
+	if ((r = by_merit(a, b)) != 0)
+		return r;
 	if (a->entry->given != b->entry->given)
 		return b->entry->given - a->entry->given;
 	if ((r = strcmp(a->entry->names[0], b->entry->names[0])) != 0)
@@ -926,6 +932,9 @@ dm_identify(struct dm_weights *w, const struct dm_catalog *cat,
 			goto out;
 	if (id->ncands > 1)
 		qsort(id->cands, id->ncands, sizeof *id->cands, by_rank);
+	for (i = 1; i < id->ncands; i++)
+		if (by_merit(&id->cands[i - 1], &id->cands[i]) == 0)
+			id->cands[i - 1].tied = id->cands[i].tied = 1;
 	if (id->nclosest > 1)
 		qsort(id->closest, id->nclosest, sizeof *id->closest,
 		    by_distance);

@@ -151,6 +151,10 @@ struct dm_cand {
 	int64_t		 diff;		/* floats of the file less the cfg's */
 	long		 agree;		/* leading conv layers the sketch
 					   shares (dm_ident_compare_sketch) */
+	int		 tied;		/* alike in plausibility, score, fit
+					   and class change with a neighbour
+					   in the ranking: only where it was
+					   found and its name set the order */
 	char		 note[512];	/* why it reads badly, or misses */
 };
 

@@ -167,6 +167,10 @@ dm_ident_text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		fprintf(fp, ", %ld suspect (all zero, or no array as it "
 		    "should be)", c->suspect_layers);
 	fprintf(fp, "%s\n", c->plausible ? "" : ": implausible");
+	if (c->tied)
+		fputs("   tie        the data rates it as the candidate next "
+		    "to it: only where each was found and its name set the "
+		    "order\n", fp);
 	if (c->note[0] != '\0') {
 		fputs("   note       ", fp);
 		dm_fputs_printable(fp, c->note);
@@ -303,9 +307,10 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		fputs("null", fp);
 	if (c->fit != DM_FIT_NONE)
 		fprintf(fp, ",\"plausible_layers\":%ld,\"suspect_layers\":%ld,"
-		    "\"layers\":%ld,\"plausible\":%s,\"score\":%.1f",
-		    c->plausible_layers, c->suspect_layers, c->layers,
-		    c->plausible ? "true" : "false", c->score);
+		    "\"layers\":%ld,\"plausible\":%s,\"score\":%.1f,"
+		    "\"tied\":%s", c->plausible_layers, c->suspect_layers,
+		    c->layers, c->plausible ? "true" : "false", c->score,
+		    c->tied ? "true" : "false");
 	else
 		fprintf(fp, ",\"missing_floats\":%" PRId64 ",\"agreeing_conv_"
 		    "layers\":%ld", -c->diff, c->agree);

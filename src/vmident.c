@@ -252,8 +252,9 @@ cand_line(const struct dm_cand *c, size_t rank)
 			fprintf(fp_, "  partial, cutoff %ld", c->cutoff);
 		else
 			fputs("  exact", fp_);
-		fprintf(fp_, "  %ld/%ld plausible%s", c->plausible_layers,
-		    c->layers, c->plausible ? "" : " (implausible)");
+		fprintf(fp_, "  %ld/%ld plausible%s%s", c->plausible_layers,
+		    c->layers, c->plausible ? "" : " (implausible)",
+		    c->tied ? " (tie)" : "");
 		if (sum[0] != '\0') {
 			fputs("  ", fp_);
 			dm_fputs_printable(fp_, sum);

@@ -104,6 +104,14 @@ expect 0 "a backbone cut after layer 28" -- \
     "$DARKMAP" identify -f json "$tmp/yolov4-tiny.conv.29"
 json_ok "yolov4-tiny.cfg, partial, cutoff 29" tied \
     name=AlexeyAB/yolov4-tiny.cfg fit=partial cutoff=29 plausible=true
+# yolov4-tiny-3l.cfg has the same first 29 layers: a tie, marked so.
+json_ok "yolov4-tiny.cfg is marked tied" tied \
+    name=AlexeyAB/yolov4-tiny.cfg tied=true
+json_ok "yolov4-tiny-3l.cfg too, cut alike" tied \
+    name=AlexeyAB/yolov4-tiny-3l.cfg fit=partial cutoff=29 tied=true
+expect 0 "its text" -- "$DARKMAP" identify "$tmp/yolov4-tiny.conv.29"
+grep_out "^   tie +the data rates it as the candidate next to it" \
+    "the text says the candidates tie"
 
 # A 16-byte header (version 0.1, 4-byte seen) before Darknet's tiny data.
 w=$fixtures/weights/AlexeyAB/tiny.weights
@@ -111,7 +119,7 @@ w=$fixtures/weights/AlexeyAB/tiny.weights
   tail -c +21 "$w"; } >"$tmp/old.weights"
 expect 0 "a 16-byte header" -- "$DARKMAP" identify -f json "$tmp/old.weights"
 json_ok "16-byte header: tiny.cfg, exact" top name=AlexeyAB/tiny.cfg \
-    fit=exact header.size=16 header.seen=7 header.minor=1
+    fit=exact header.size=16 header.seen=7 header.minor=1 tied=false
 
 # A 32-bit build's 0.2.0 header: 4 bytes of seen where the version says 8.
 { printf '\000\000\000\000\002\000\000\000\000\000\000\000\011\000\000\000'
