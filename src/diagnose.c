@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include "diagnose.h"
+#include "report.h"
 #include "verdict.h"
 
 #include "atomicfile.h"
@@ -1206,7 +1207,8 @@ static void
 summarise(const struct dm_net *net, const struct dm_weights *w,
     struct dm_diag *d)
 {
-	char who[128];
+	char who[128], word[sizeof d->summary];
+	const char *other;
 	size_t i, n;
 
 	if (d->ambiguous) {
@@ -1236,11 +1238,18 @@ summarise(const struct dm_net *net, const struct dm_weights *w,
 			    "the file holds %" PRId64 " bytes more than the %"
 			    PRIu64 " the cfg implies", d->size_diff,
 			    net->total_bytes);
-		snprintf(d->summary + n, sizeof d->summary - n, ": this file "
-		    "probably belongs to another network (another cfg, or "
-		    "the other Darknet fork: -d %s); 'darkmap identify %s' "
-		    "finds which", net->dialect == DM_DIALECT_AB ? "pj" : "ab",
-		    w->path);
+		dm_shell_word(word, sizeof word, w->path, 1);
+		other = net->dialect == DM_DIALECT_AB ? "pj" : "ab";
+		/* A name too long for the summary: a command without it. */
+		if ((size_t)snprintf(d->summary + n, sizeof d->summary - n,
+		    ": this file probably belongs to another network "
+		    "(another cfg, or the other Darknet fork: -d %s); "
+		    "'darkmap identify %s' finds which", other, word) >=
+		    sizeof d->summary - n)
+			snprintf(d->summary + n, sizeof d->summary - n, ": this "
+			    "file probably belongs to another network "
+			    "(another cfg, or the other Darknet fork: -d %s); "
+			    "darkmap identify on it finds which", other);
 		return;
 	}
 	n = (size_t)snprintf(d->summary, sizeof d->summary, "no single change "

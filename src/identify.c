@@ -927,9 +927,11 @@ dm_identify(struct dm_weights *w, const struct dm_catalog *cat,
 			    try_headers(&wk, e, (enum dm_dialect)d, err) == -1)
 				goto out;
 	}
-	for (i = 0; i < id->ncands; i++)
+	for (i = 0; i < id->ncands; i++) {
+		id->cands[i].searched = dialects;
 		if (judge(&wk, &id->cands[i], err) == -1)
 			goto out;
+	}
 	if (id->ncands > 1)
 		qsort(id->cands, id->ncands, sizeof *id->cands, by_rank);
 	for (i = 1; i < id->ncands; i++)

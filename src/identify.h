@@ -124,6 +124,9 @@ struct dm_cand {
 					   own_net, else the entry's */
 	int		 own_net;
 	enum dm_dialect	 dialect;
+	unsigned	 searched;	/* the dialects identify tried: the
+					   command that writes the cfg
+					   repeats them, keeping the ranks */
 	unsigned	 hsize;		/* header size it is read with: the
 					   dialect's rule, or 16 when
 					   seen_high */
@@ -224,14 +227,29 @@ void		 dm_cand_summary(const struct dm_cand *c, char *buf,
 		     size_t len);
 
 /*
+ * What identify searched before the folders every search has
+ * (DARKMAP_CFG_PATH, the catalogue): the --catalog folders and the CFG|DIR
+ * operands.  The commands of the report name them again, so that a
+ * candidate's rank is the report's.
+ */
+struct dm_ident_search {
+	const char *const *catalogs;
+	size_t		 ncatalogs;
+	const char *const *operands;
+	size_t		 noperands;
+};
+
+/*
  * Writes the report of an identification of the file weights (found in
- * cat; sk the blind sketch, or NULL) on fp, in one of the formats: text
+ * cat as search says, or NULL: only the folders every search has; sk the
+ * blind sketch, or NULL) on fp, in one of the formats: text
  * (the first candidates, then the closest layouts and the sketch when
  * nothing fits), tsv (one line per candidate) or json (darkmap(1)).
  */
 void		 dm_ident_report(FILE *fp, enum dm_report_format fmt,
-		     const char *weights, const struct dm_ident *id,
-		     const struct dm_catalog *cat, const struct dm_sketch *sk);
+		     const char *weights, const struct dm_ident_search *search,
+		     const struct dm_ident *id, const struct dm_catalog *cat,
+		     const struct dm_sketch *sk);
 
 /*
  * Parts of the text report, for the interface's identify screen: the

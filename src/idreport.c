@@ -16,27 +16,6 @@
 
 #define TEXT_SHOWN	5	/* candidates the text report shows */
 
-/* Writes s for a shell: as is when safe, else in single quotes. */
-static void
-shell_word(FILE *fp, const char *s)
-{
-	const char *p;
-
-	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+=:,@") == strlen(s)) {
-		fputs(s, fp);
-		return;
-	}
-	fputc('\'', fp);
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '\'')
-			fputs("'\\''", fp);
-		else
-			fputc(*p, fp);
-	}
-	fputc('\'', fp);
-}
-
 static const char *
 dialect_name(enum dm_dialect d)
 {
@@ -57,10 +36,48 @@ stem(const char *path, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, b);
 }
 
+/*
+ * "darkmap identify" with the search's options and weights, as fp's next
+ * words: the same search, in which candidates keep their ranks.  With
+ * write_cfg, the candidate of that rank is written there; format is
+ * NULL or a --format.
+ */
+static void
+identify_command(FILE *fp, const struct dm_ident_search *search,
+    unsigned dialects, const char *format, size_t rank,
+    const char *write_cfg, const char *weights)
+{
+	size_t i;
+
+	fputs("darkmap identify", fp);
+	if (dialects == DM_DIALECT_BIT(DM_DIALECT_AB))
+		fputs(" -d ab", fp);
+	else if (dialects == DM_DIALECT_BIT(DM_DIALECT_PJ))
+		fputs(" -d pj", fp);
+	if (format != NULL)
+		fprintf(fp, " --format=%s", format);
+	if (write_cfg != NULL && rank > 1)
+		fprintf(fp, " --candidate=%zu", rank);
+	for (i = 0; search != NULL && i < search->ncatalogs; i++) {
+		fputs(" --catalog=", fp);
+		dm_fputs_shell_word(fp, search->catalogs[i], 0);
+	}
+	if (write_cfg != NULL) {
+		fputs(" --write-cfg=", fp);
+		dm_fputs_shell_word(fp, write_cfg, 0);
+	}
+	fputc(' ', fp);
+	dm_fputs_shell_word(fp, weights, 1);
+	for (i = 0; search != NULL && i < search->noperands; i++) {
+		fputc(' ', fp);
+		dm_fputs_shell_word(fp, search->operands[i], 1);
+	}
+}
+
 /* The command that opens a candidate, on one line of fp. */
 static void
 open_command(FILE *fp, const struct dm_cand *c, size_t rank,
-    const char *weights)
+    const char *weights, const struct dm_ident_search *search)
 {
 	char name[512];
 
@@ -68,27 +85,21 @@ open_command(FILE *fp, const struct dm_cand *c, size_t rank,
 		fprintf(fp, "darkmap -d %s ", dialect_name(c->dialect));
 		if (c->hsize != c->hsize_rule)
 			fprintf(fp, "--header=%u ", c->hsize);
-		shell_word(fp, dm_cand_cfg(c));
+		dm_fputs_shell_word(fp, dm_cand_cfg(c), 1);
 		fputc(' ', fp);
-		shell_word(fp, weights);
+		dm_fputs_shell_word(fp, weights, 1);
 		return;
 	}
 	stem(c->entry->names[0], name, sizeof name);
 	snprintf(name + strlen(name), sizeof name - strlen(name), "-%d.cfg",
 	    c->classes);
-	fprintf(fp, "darkmap identify -d %s ", dialect_name(c->dialect));
-	if (rank > 1)
-		fprintf(fp, "--candidate=%zu ", rank);
-	fputs("--write-cfg=", fp);
-	shell_word(fp, name);
-	fputc(' ', fp);
-	shell_word(fp, weights);
+	identify_command(fp, search, c->searched, NULL, rank, name, weights);
 	fprintf(fp, " && darkmap -d %s ", dialect_name(c->dialect));
 	if (c->hsize != c->hsize_rule)
 		fprintf(fp, "--header=%u ", c->hsize);
-	shell_word(fp, name);
+	dm_fputs_shell_word(fp, name, 1);
 	fputc(' ', fp);
-	shell_word(fp, weights);
+	dm_fputs_shell_word(fp, weights, 1);
 }
 
 void
@@ -118,9 +129,9 @@ dm_ident_text_header(FILE *fp, const char *weights,
 	    cat->n);
 }
 
-void
-dm_ident_text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
-    const char *weights)
+static void
+text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
+    const char *weights, const struct dm_ident_search *search)
 {
 	char sum[1024];
 	size_t i, n;
@@ -177,8 +188,15 @@ dm_ident_text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 		fputc('\n', fp);
 	}
 	fputs("   open       ", fp);
-	open_command(fp, c, rank, weights);
+	open_command(fp, c, rank, weights, search);
 	fputc('\n', fp);
+}
+
+void
+dm_ident_text_cand(FILE *fp, const struct dm_cand *c, size_t rank,
+    const char *weights)
+{
+	text_cand(fp, c, rank, weights, NULL);
 }
 
 void
@@ -259,7 +277,7 @@ sketch_text(FILE *fp, const struct dm_sketch *sk)
 
 static void
 json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
-    const char *weights)
+    const char *weights, const struct dm_ident_search *search)
 {
 	const struct dm_change *ch;
 	char *cmd = NULL;
@@ -318,7 +336,7 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 	dm_json_string(fp, c->note);
 	if (c->fit != DM_FIT_NONE && (mf = open_memstream(&cmd, &len)) !=
 	    NULL) {
-		open_command(mf, c, rank, weights);
+		open_command(mf, c, rank, weights, search);
 		fclose(mf);
 		fputs(",\"command\":", fp);
 		dm_json_string(fp, cmd);
@@ -328,7 +346,8 @@ json_cand(FILE *fp, const struct dm_cand *c, size_t rank,
 }
 
 static void
-json_report(FILE *fp, const char *weights, const struct dm_ident *id,
+json_report(FILE *fp, const char *weights,
+    const struct dm_ident_search *search, const struct dm_ident *id,
     const struct dm_sketch *sk)
 {
 	const struct dm_header *h = &id->hdr;
@@ -345,13 +364,13 @@ json_report(FILE *fp, const char *weights, const struct dm_ident *id,
 	for (i = 0; i < id->ncands; i++) {
 		if (i)
 			fputc(',', fp);
-		json_cand(fp, &id->cands[i], i + 1, weights);
+		json_cand(fp, &id->cands[i], i + 1, weights, search);
 	}
 	fputs("],\"closest\":[", fp);
 	for (i = 0; i < id->nclosest; i++) {
 		if (i)
 			fputc(',', fp);
-		json_cand(fp, &id->closest[i], 0, weights);
+		json_cand(fp, &id->closest[i], 0, weights, search);
 	}
 	fputc(']', fp);
 	if (sk != NULL) {
@@ -400,17 +419,22 @@ tsv_report(FILE *fp, const struct dm_ident *id)
 }
 
 static void
-text_report(FILE *fp, const char *weights, const struct dm_ident *id,
+text_report(FILE *fp, const char *weights,
+    const struct dm_ident_search *search, const struct dm_ident *id,
     const struct dm_catalog *cat, const struct dm_sketch *sk)
 {
 	size_t i;
 
 	dm_ident_text_header(fp, weights, id, cat);
 	for (i = 0; i < id->ncands && i < TEXT_SHOWN; i++)
-		dm_ident_text_cand(fp, &id->cands[i], i + 1, weights);
-	if (id->ncands > TEXT_SHOWN)
-		fprintf(fp, "\n(%zu more candidates: see darkmap identify "
-		    "--format=json)\n", id->ncands - TEXT_SHOWN);
+		text_cand(fp, &id->cands[i], i + 1, weights, search);
+	if (id->ncands > TEXT_SHOWN) {
+		fprintf(fp, "\n(%zu more candidates: see ",
+		    id->ncands - TEXT_SHOWN);
+		identify_command(fp, search, id->cands[0].searched, "json", 0,
+		    NULL, weights);
+		fputs(")\n", fp);
+	}
 	dm_ident_text_nofit(fp, id);
 	if (sk != NULL)
 		sketch_text(fp, sk);
@@ -418,18 +442,18 @@ text_report(FILE *fp, const char *weights, const struct dm_ident *id,
 
 void
 dm_ident_report(FILE *fp, enum dm_report_format fmt, const char *weights,
-    const struct dm_ident *id, const struct dm_catalog *cat,
-    const struct dm_sketch *sk)
+    const struct dm_ident_search *search, const struct dm_ident *id,
+    const struct dm_catalog *cat, const struct dm_sketch *sk)
 {
 	switch (fmt) {
 	case DM_REPORT_JSON:
-		json_report(fp, weights, id, sk);
+		json_report(fp, weights, search, id, sk);
 		break;
 	case DM_REPORT_TSV:
 		tsv_report(fp, id);
 		break;
 	default:
-		text_report(fp, weights, id, cat, sk);
+		text_report(fp, weights, search, id, cat, sk);
 		break;
 	}
 }

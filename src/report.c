@@ -364,6 +364,64 @@ dm_fputs_printable(FILE *fp, const char *s)
 	}
 }
 
+/* Where shell_word writes: a stream, or a buffer as snprintf does. */
+struct word_sink {
+	FILE	*fp;
+	char	*buf;
+	size_t	 len;
+	size_t	 n;
+};
+
+static void
+sink_puts(struct word_sink *k, const char *s)
+{
+	for (; *s != '\0'; s++, k->n++) {
+		if (k->fp != NULL)
+			putc(*s, k->fp);
+		else if (k->n + 1 < k->len)
+			k->buf[k->n] = *s;
+	}
+}
+
+static void
+shell_word(struct word_sink *k, const char *s, int operand)
+{
+	char c[2] = "";
+
+	if (operand && s[0] == '-')
+		sink_puts(k, "./");
+	if (*s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-+=:,@") == strlen(s)) {
+		sink_puts(k, s);
+		return;
+	}
+	sink_puts(k, "'");
+	for (; *s != '\0'; s++) {
+		c[0] = *s;
+		sink_puts(k, *s == '\'' ? "'\\''" : c);
+	}
+	sink_puts(k, "'");
+}
+
+size_t
+dm_shell_word(char *buf, size_t len, const char *s, int operand)
+{
+	struct word_sink k = { NULL, buf, len, 0 };
+
+	shell_word(&k, s, operand);
+	if (len > 0)
+		buf[k.n < len ? k.n : len - 1] = '\0';
+	return k.n;
+}
+
+void
+dm_fputs_shell_word(FILE *fp, const char *s, int operand)
+{
+	struct word_sink k = { fp, NULL, 0, 0 };
+
+	shell_word(&k, s, operand);
+}
+
 static void
 report_text(FILE *fp, const struct dm_net *net, const struct dm_weights *w,
     const struct dm_verdict *v, const struct dm_diag *d)

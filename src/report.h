@@ -44,6 +44,17 @@ void	dm_shape_format(const struct dm_array *a, char *buf, size_t len);
  */
 void	dm_fputs_printable(FILE *fp, const char *s);
 
+/*
+ * s as one word of a command the user may paste into a shell: as is when
+ * it is safe, else in single quotes.  An operand (operand != 0) that
+ * starts with '-' is written "./-..." so that no option parser takes it
+ * for an option (a path that starts with '-' is relative).
+ * dm_shell_word follows snprintf: at most len - 1 bytes and a NUL into
+ * buf, and returns the length of the whole word.
+ */
+size_t	dm_shell_word(char *buf, size_t len, const char *s, int operand);
+void	dm_fputs_shell_word(FILE *fp, const char *s, int operand);
+
 /* Writes s as a JSON string literal (with quotes). */
 void	dm_json_string(FILE *fp, const char *s);
 

@@ -48,8 +48,8 @@ lines=$(grep -n '^filters=255' "$ab/yolov3-tiny.cfg" | cut -d: -f1 |
 expect 0 "text report" -- "$DARKMAP" identify "$tmp/y3.weights"
 grep_out "classes 80->3: filters 255->24 at lines $lines" \
     "the text names the change and the lines ($lines)"
-grep_out "open +darkmap identify -d ab --write-cfg=yolov3-tiny-3.cfg" \
-    "the text gives the command that opens it"
+grep_out "open +darkmap identify --write-cfg=yolov3-tiny-3.cfg [^ ]*/y3.weights && darkmap -d ab yolov3-tiny-3.cfg " \
+    "the text gives the command that opens it, searching as the report did"
 # filters=24 is 3 x (3+5), but also 1 x (19+5), 2 x (7+5) and 4 x (1+5).
 grep_out "assumes +3 anchors per head, as the cfg has; 1->19, 2->7, 4->1 classes fit the same bytes" \
     "the text states the anchors assumed and the other counts"
@@ -329,5 +329,65 @@ sys.exit(0 if len(names) == 1 else 1)' "$tmp/out"; then
 else
 	fail "its cfg is read more than once: $(head -c 400 "$tmp/out")"
 fi
+
+# Operands that start with '-': every command darkmap prints for the user
+# works when pasted, as sh runs it in the folder it was printed in.
+mkdir "$tmp/dash"
+cp "$tmp/y3.weights" "$tmp/dash/-x.weights"
+cp "$tmp/mine.cfg" "$tmp/dash/-mine.cfg"
+cp "$fixtures/cfg/reduced/AlexeyAB/yolov3-tiny-half.cfg" "$tmp/dash/half.cfg"
+cp "$fixtures/weights/AlexeyAB/yolov4-tiny-half.weights" "$tmp/dash/-other.weights"
+# pasted STATUS DESC COMMAND: COMMAND, run by sh in $tmp/dash with darkmap
+# the program under test, exits STATUS.
+pasted() {
+	expect "$1" "$2" -- sh -c "cd \"\$1\" && darkmap() { \"\$0\" \"\$@\"; } &&
+	    $3" "$DARKMAP" "$tmp/dash"
+}
+# The commands name the search again (-d, --catalog, the cfg operands):
+# --candidate=2 picks the same candidate.
+mkdir "$tmp/dash/-cfgs"
+cp "$tmp/mine.cfg" "$tmp/dash/-cfgs/"
+(cd "$tmp/dash" && "$DARKMAP" identify -- -x.weights -mine.cfg \
+    >"$tmp/dash.out" 2>"$tmp/err" &&
+    "$DARKMAP" identify -d ab --catalog=-cfgs -- -x.weights \
+    >>"$tmp/dash.out" 2>>"$tmp/err")
+sed -n 's/^ *open *//p' "$tmp/dash.out" >"$tmp/dash.cmds"
+if grep -q '^darkmap -d ab \./-mine\.cfg \./-x\.weights$' "$tmp/dash.cmds" &&
+    grep -q '^darkmap identify --candidate=2 --write-cfg=[^ ]* \./-x\.weights \./-mine\.cfg && darkmap -d ab [^ ]* \./-x\.weights$' "$tmp/dash.cmds" &&
+    grep -q '^darkmap identify -d ab --candidate=2 --catalog=-cfgs --write-cfg=[^ ]* \./-x\.weights && darkmap ' "$tmp/dash.cmds"; then
+	pass "identify's commands write -x.weights and -mine.cfg as ./-..."
+else
+	fail "identify's commands: $(cat "$tmp/dash.cmds" "$tmp/err" | head -c 900)"
+fi
+i=0
+while read -r cmd; do
+	i=$((i + 1))
+	rm -f "$tmp/dash/yolov3-tiny-3.cfg"
+	pasted 0 "command $i of identify's reports, pasted: $cmd" "$cmd"
+	case $cmd in
+	*--write-cfg=*)
+		if cmp -s "$tmp/mine.cfg" "$tmp/dash/yolov3-tiny-3.cfg"; then
+			pass "command $i wrote the candidate of its rank"
+		else
+			fail "command $i wrote another cfg"
+		fi ;;
+	esac
+done <"$tmp/dash.cmds"
+[ "$i" -ge 4 ] && pass "$i commands were tried" ||
+    fail "only $i commands in the reports: $(head -c 600 "$tmp/dash.out")"
+pasted 3 "inspect on -x.weights alone" "darkmap -- -x.weights </dev/null"
+hint=$(sed -n "s/.*'\(darkmap identify [^']*\)'.*/\1/p" "$tmp/err")
+[ "$hint" = "darkmap identify ./-x.weights" ] &&
+    pass "the hint names ./-x.weights" || fail "the hint: $(cat "$tmp/err")"
+pasted 0 "the hint's command, pasted" "$hint"
+pasted 1 "a file of another network, as -other.weights" \
+    "darkmap inspect --no-stats -- half.cfg -other.weights"
+pasted 1 "inspect says so" "darkmap inspect -- half.cfg -other.weights"
+hint=$(sed -n "s/.*'\(darkmap identify [^']*\)' finds which.*/\1/p" "$tmp/out")
+[ "$hint" = "darkmap identify ./-other.weights" ] &&
+    pass "the summary names ./-other.weights" ||
+    fail "the summary: $(grep -m 1 'another network' "$tmp/out")"
+pasted 1 "the summary's command, pasted, reads the file" "$hint"
+grep_out '^file +\./-other\.weights: ' "identify reports on ./-other.weights"
 
 finish

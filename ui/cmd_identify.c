@@ -119,6 +119,7 @@ cmd_identify(int argc, char **argv)
 	const char *format = "text", *env, **inputs = NULL;
 	char **catalogs = NULL;
 	struct dm_catalog *cat = NULL;
+	struct dm_ident_search search;
 	struct dm_weights *w = NULL;
 	struct dm_sketch sk;
 	struct dm_ident id;
@@ -251,9 +252,13 @@ cmd_identify(int argc, char **argv)
 		dm_ident_compare_sketch(&id, &sk, CLOSEST_SHOWN);
 	else if (id.nclosest > CLOSEST_SHOWN)
 		id.nclosest = CLOSEST_SHOWN;
+	search.catalogs = (const char *const *)catalogs;
+	search.ncatalogs = ncat;
+	search.operands = (const char *const *)argv + optind + 1;
+	search.noperands = (size_t)(argc - optind - 1);
 	dm_ident_report(stdout, strcmp(format, "json") == 0 ? DM_REPORT_JSON :
 	    strcmp(format, "tsv") == 0 ? DM_REPORT_TSV : DM_REPORT_TEXT,
-	    argv[optind], &id, cat, have_sk ? &sk : NULL);
+	    argv[optind], &search, &id, cat, have_sk ? &sk : NULL);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		msg("write error on standard output");
 		rc = EXIT_INPUT;
@@ -333,9 +338,12 @@ cmd_is_weights(const char *path)
 int
 cmd_identify_hint(const char *path)
 {
+	char word[2048];
+
 	if (!cmd_is_weights(path))
 		return 0;
+	dm_shell_word(word, sizeof word, path, 1);
 	msg("%s: this looks like a weights file, not a cfg: 'darkmap "
-	    "identify %s' finds the cfgs that fit it", path, path);
+	    "identify %s' finds the cfgs that fit it", path, word);
 	return 1;
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "endian.h"
+#include "report.h"
 #include "verdict.h"
 #include "weights.h"
 
@@ -175,6 +176,27 @@ test_endian(void **state)
 	assert_int_equal(dm_le64dec(b), 0x0102030405060708ULL);
 }
 
+static void
+test_shell_word(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(dm_shell_word(buf, sizeof buf, "a/b-1.cfg", 1), 9);
+	assert_string_equal(buf, "a/b-1.cfg");
+	dm_shell_word(buf, sizeof buf, "-x.weights", 1);
+	assert_string_equal(buf, "./-x.weights");
+	dm_shell_word(buf, sizeof buf, "-x.cfg", 0);	/* an option's value */
+	assert_string_equal(buf, "-x.cfg");
+	dm_shell_word(buf, sizeof buf, "-it's mine", 1);
+	assert_string_equal(buf, "./'-it'\\''s mine'");
+	dm_shell_word(buf, sizeof buf, "", 1);
+	assert_string_equal(buf, "''");
+	assert_int_equal(dm_shell_word(buf, 5, "-abcdef", 1), 9);
+	assert_string_equal(buf, "./-a");
+	assert_int_equal(dm_shell_word(NULL, 0, "a b", 1), 5);
+}
+
 int
 main(void)
 {
@@ -183,6 +205,7 @@ main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_endian),
+		cmocka_unit_test(test_shell_word),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
