@@ -259,6 +259,27 @@ dm_weights_probe(const uint8_t *buf, size_t len, uint64_t size, char *what,
 	return 1;
 }
 
+int
+dm_weights_head_like(const struct dm_weights *w)
+{
+	static const int32_t most[3] = { 2000, 2000, 100000 };
+	char what[256];
+	int32_t v;
+	size_t i;
+
+	/* The probe, as if the file were long enough for a header. */
+	if (w->headlen < 4 || memchr(w->head, 0, w->headlen) == NULL ||
+	    !dm_weights_probe(w->head, w->headlen, w->size > DM_HEADER_LONG ?
+	    w->size : DM_HEADER_LONG, what, sizeof what))
+		return 0;
+	for (i = 0; i < 3 && 4 * i + 4 <= w->headlen; i++) {
+		v = (int32_t)dm_le32dec(w->head + 4 * i);
+		if (v < 0 || v > most[i])
+			return 0;
+	}
+	return 1;
+}
+
 struct dm_weights *
 dm_weights_open(const char *path, enum dm_dialect dialect,
     struct dm_error *err)

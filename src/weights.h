@@ -67,6 +67,16 @@ unsigned	 dm_header_size_for(int32_t major, int32_t minor,
 int		 dm_weights_probe(const uint8_t *buf, size_t len, uint64_t size,
 		     char *what, size_t whatlen);
 
+/*
+ * Whether w begins as Darknet writes a weights header: binary (a NUL among
+ * its first bytes), of no other kind the probe knows, and each of major,
+ * minor and revision that its bytes hold (major at least) small and not
+ * negative; text in UTF-16 passes the probe, but its "version" is not
+ * small.  The header may be cut short: w->has_header says whether it is
+ * whole.
+ */
+int		 dm_weights_head_like(const struct dm_weights *w);
+
 /* Opens a weights file (never modified); NULL with err set. */
 struct dm_weights *dm_weights_open(const char *path, enum dm_dialect dialect,
 		     struct dm_error *err);

@@ -167,7 +167,42 @@ for f in pt safetensors npz; do
 	    fail "cannot make model.$f"
 done
 hostile "weights as cfg" 3 ab-small.weights "looks like a weights file, not a cfg: 'darkmap identify " '' -- "$good"
-hostile "weights and cfg swapped" 3 ab-small.weights 'NUL byte' '' -- "$good" "$cfg"
+hostile "weights and cfg swapped" 3 ab-small.weights \
+    "this looks like a weights file and .*ab-small.cfg like a cfg: the operands look swapped \(the cfg comes first, then the weights\)" \
+    'NUL byte' -- "$good" "$cfg"
+no_output "weights and cfg swapped" 3 -- "$good" "$cfg"
+hostile "weights as both operands" 3 ab-small.weights \
+    "looks like a weights file, not a cfg: 'darkmap identify " 'NUL byte' \
+    -- "$good" "$good"
+# A weights file cut inside its header, where the cfg belongs: what the
+# header needs, not the cfg parser's NUL byte; the swap said too.
+head -c 16 "$good" >"$tmp/only16.weights"
+head -c 8 "$good" >"$tmp/only8.weights"
+head -c 12 "$good" >"$tmp/old12.weights"
+printf '\001\000\000\000' | dd of="$tmp/old12.weights" bs=1 seek=4 conv=notrunc 2>/dev/null
+version=$(od -A n -t d4 -N 12 "$good" | awk '{ print $1 "\\." $2 "\\." $3 }')
+hostile "a weights file cut inside its header, as cfg" 3 only16.weights \
+    "16 bytes, too few for a weights header \(20 bytes for version $version\): it looks like a truncated weights file, not a cfg\$" \
+    'NUL byte' -- "$tmp/only16.weights"
+hostile "the same, before a cfg" 3 only16.weights \
+    "16 bytes, too few for a weights header .*: it looks like a truncated weights file, not a cfg; the operands look swapped \(the cfg comes first, then the weights\)" \
+    'NUL byte' -- "$tmp/only16.weights" "$cfg"
+no_output "a weights file cut inside its header, before a cfg" 3 -- \
+    "$tmp/only16.weights" "$cfg"
+hostile "8 bytes of a weights header, as cfg" 3 only8.weights \
+    "8 bytes, too few for a weights header \(16 or 20 bytes\): it looks like a truncated weights file" \
+    'NUL byte' -- "$tmp/only8.weights"
+hostile "a 0.1 header cut before seen, as cfg" 3 old12.weights \
+    "12 bytes, too few for a weights header \(16 bytes for version 0\.1\." \
+    'NUL byte' -- "$tmp/old12.weights"
+desc="a weights file cut inside its header, no command"
+run 3 -- "$tmp/only16.weights" </dev/null &&
+    if grep -q 'only16.weights: 16 bytes, too few for a weights header' "$tmp/err"; then
+	pass "$desc"
+else
+	fail "$desc: $(head -c 300 "$tmp/err")"
+fi
+ncases=$((ncases + 1))
 hostile ".pt as cfg" 3 model.pt 'model.pt:1: ' '' -- "$tmp/model.pt"
 hostile ".pt as weights" 3 model.pt 'PyTorch checkpoint' '' -- "$cfg" "$tmp/model.pt"
 no_output ".pt as weights" 3 -- "$cfg" "$tmp/model.pt"

@@ -40,10 +40,13 @@
 int	cmd_identify(int argc, char **argv);
 
 /*
- * When path is a weights file, says on stderr that identify finds its
- * cfg and returns 1; else 0, saying nothing.
+ * When the cfg operand begins as a weights file, says on stderr what it
+ * is (a weights file, which identify finds the cfg of; one cut inside its
+ * header; operands that look swapped, weights a cfg or NULL) and returns
+ * 1; else 0, saying nothing.  The cfg parser's message would only say
+ * that the file holds a NUL byte.
  */
-int	cmd_identify_hint(const char *path);
+int	cmd_identify_hint(const char *cfg, const char *weights);
 
 /* Whether path is a weights file, by its content (its name aside). */
 int	cmd_is_weights(const char *path);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "endian.h"
 #include "error.h"
 #include "identify.h"
 #include "report.h"
@@ -38,6 +39,13 @@ msg(const char *fmt, ...)
 	fputs("darkmap: ", stderr);
 	dm_fputs_printable(stderr, buf);
 	fputc('\n', stderr);
+}
+
+/* Whether the probe took w for a Darknet cfg. */
+static int
+probed_cfg(const struct dm_weights *w)
+{
+	return strncmp(w->what, "this is a Darknet cfg", 21) == 0;
 }
 
 static int
@@ -208,7 +216,7 @@ cmd_identify(int argc, char **argv)
 	if ((w = dm_weights_open(argv[optind], DM_DIALECT_AB, &err)) == NULL)
 		goto fail;
 	if (!w->is_weights) {
-		if (strncmp(w->what, "this is a Darknet cfg", 21) == 0)
+		if (probed_cfg(w))
 			msg("%s: this is a Darknet cfg file, not weights: "
 			    "identify takes the weights file first, then "
 			    "any cfgs or folders to search", argv[optind]);
@@ -316,8 +324,9 @@ out:
 	return rc;
 }
 
-int
-cmd_is_weights(const char *path)
+/* judge's answer on the file at path, as a weights file; 0 if unreadable. */
+static int
+judge_file(const char *path, int (*judge)(const struct dm_weights *))
 {
 	struct dm_weights *w;
 	struct dm_error err;
@@ -326,24 +335,80 @@ cmd_is_weights(const char *path)
 	dm_error_clear(&err);
 	if ((w = dm_weights_open(path, DM_DIALECT_AB, &err)) == NULL)
 		return 0;
-	/* Text in UTF-16 passes the probe; its "version" is not small. */
-	is = w->is_weights && w->has_header && w->hdr.major >= 0 &&
-	    w->hdr.major <= 2000 && w->hdr.minor >= 0 &&
-	    w->hdr.minor <= 2000 && w->hdr.revision >= 0 &&
-	    w->hdr.revision <= 100000;
+	is = judge(w);
 	dm_weights_close(w);
 	return is;
 }
 
-int
-cmd_identify_hint(const char *path)
+static int
+whole_weights(const struct dm_weights *w)
 {
-	char word[2048];
+	return w->is_weights && w->has_header && dm_weights_head_like(w);
+}
 
-	if (!cmd_is_weights(path))
+int
+cmd_is_weights(const char *path)
+{
+	return judge_file(path, whole_weights);
+}
+
+/* The header size a weights file cut short at w's size needs, in buf. */
+static void
+header_needed(const struct dm_weights *w, char *buf, size_t len)
+{
+	int32_t v[3];
+	unsigned ab, pj;
+	size_t i;
+
+	if (w->headlen < 12) {
+		snprintf(buf, len, "%d or %d bytes", DM_HEADER_SHORT,
+		    DM_HEADER_LONG);
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		v[i] = (int32_t)dm_le32dec(w->head + 4 * i);
+	ab = dm_header_size_for(v[0], v[1], DM_DIALECT_AB);
+	pj = dm_header_size_for(v[0], v[1], DM_DIALECT_PJ);
+	if (ab == pj)
+		snprintf(buf, len, "%u bytes for version %d.%d.%d", ab, v[0],
+		    v[1], v[2]);
+	else
+		snprintf(buf, len, "%u or %u bytes for version %d.%d.%d", pj,
+		    ab, v[0], v[1], v[2]);
+}
+
+int
+cmd_identify_hint(const char *cfg, const char *weights)
+{
+	struct dm_weights *w;
+	struct dm_error err;
+	char word[2048], need[96];
+	int swapped;
+
+	dm_error_clear(&err);
+	if ((w = dm_weights_open(cfg, DM_DIALECT_AB, &err)) == NULL)
 		return 0;
-	dm_shell_word(word, sizeof word, path, 1);
-	msg("%s: this looks like a weights file, not a cfg: 'darkmap "
-	    "identify %s' finds the cfgs that fit it", path, word);
+	if (!dm_weights_head_like(w)) {
+		dm_weights_close(w);
+		return 0;
+	}
+	swapped = weights != NULL && judge_file(weights, probed_cfg);
+	if (!w->has_header) {
+		header_needed(w, need, sizeof need);
+		msg("%s: %" PRIu64 " bytes, too few for a weights header "
+		    "(%s): it looks like a truncated weights file, not a "
+		    "cfg%s", cfg, w->size, need, swapped ? "; the operands "
+		    "look swapped (the cfg comes first, then the weights)" :
+		    "");
+	} else if (swapped)
+		msg("%s: this looks like a weights file and %s like a cfg: "
+		    "the operands look swapped (the cfg comes first, then "
+		    "the weights)", cfg, weights);
+	else {
+		dm_shell_word(word, sizeof word, cfg, 1);
+		msg("%s: this looks like a weights file, not a cfg: 'darkmap "
+		    "identify %s' finds the cfgs that fit it", cfg, word);
+	}
+	dm_weights_close(w);
 	return 1;
 }

@@ -536,7 +536,7 @@ cmd_inspect(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
-	if (o->weights == NULL && cmd_identify_hint(o->cfg))
+	if (cmd_identify_hint(o->cfg, o->weights))
 		return EXIT_INPUT;
 	if ((s = open_session(o, 0, &err)) == NULL)
 		return fail(s, &err);
@@ -720,6 +720,8 @@ cmd_convert(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
+	if (cmd_identify_hint(o->cfg, o->weights))
+		return EXIT_INPUT;
 	if ((s = open_session(o, 0, &err)) == NULL)
 		return fail(s, &err);
 	print_notes(s);
@@ -813,6 +815,8 @@ cmd_fix(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
+	if (cmd_identify_hint(o->cfg, o->weights))
+		return EXIT_INPUT;
 	if ((s = open_session(o, 0, &err)) == NULL)
 		return fail(s, &err);
 	print_notes(s);
@@ -949,7 +953,7 @@ cmd_interface(const struct opts *o)
 		}
 		return run_interface(vm, o);
 	}
-	if (o->weights == NULL && cmd_identify_hint(o->cfg))
+	if (cmd_identify_hint(o->cfg, o->weights))
 		return EXIT_INPUT;
 	if ((s = open_session(o, DM_SESSION_ASYNC | DM_SESSION_CFG_TEXT,
 	    &err)) == NULL || open_target(o, s, &err) == -1)

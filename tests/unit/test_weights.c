@@ -176,6 +176,48 @@ test_endian(void **state)
 	assert_int_equal(dm_le64dec(b), 0x0102030405060708ULL);
 }
 
+/* w holding the bytes of b, as dm_weights_open reads them. */
+static void
+weights_of(struct dm_weights *w, const uint8_t *b, size_t n)
+{
+	memset(w, 0, sizeof *w);
+	memcpy(w->head, b, n);
+	w->headlen = n;
+	w->size = n;
+}
+
+static void
+test_head_like(void **state)
+{
+	static const uint8_t hdr[20] = { 0, 0, 0, 0, 2, 0, 0, 0, 5, 0, 0, 0,
+	    0, 0xfa, 0, 0 };
+	static const uint8_t utf16[16] = { '[', 0, 'n', 0, 'e', 0, 't', 0,
+	    ']', 0, '\n', 0, 'w', 0, '=', 0 };
+	static const uint8_t big[12] = { 0, 0, 0, 0, 2, 0, 0, 0, 0xa0, 0x86,
+	    1, 0 };
+	struct dm_weights w;
+
+	(void)state;
+	weights_of(&w, hdr, 20);
+	assert_true(dm_weights_head_like(&w));
+	weights_of(&w, hdr, 16);		/* cut inside seen */
+	assert_true(dm_weights_head_like(&w));
+	weights_of(&w, hdr, 8);			/* major and minor only */
+	assert_true(dm_weights_head_like(&w));
+	weights_of(&w, hdr, 3);			/* not even a major */
+	assert_false(dm_weights_head_like(&w));
+	weights_of(&w, utf16, 16);
+	assert_false(dm_weights_head_like(&w));
+	weights_of(&w, big, 12);		/* revision 100000 */
+	assert_true(dm_weights_head_like(&w));
+	w.head[8] = 0xa1;			/* revision 100001 */
+	assert_false(dm_weights_head_like(&w));
+	weights_of(&w, (const uint8_t *)"PK\003\004\0\0\0\0", 8);
+	assert_false(dm_weights_head_like(&w));
+	weights_of(&w, (const uint8_t *)"\x80\x02\0\0", 4); /* a pickle */
+	assert_false(dm_weights_head_like(&w));
+}
+
 static void
 test_shell_word(void **state)
 {
@@ -205,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_endian),
+		cmocka_unit_test(test_head_like),
 		cmocka_unit_test(test_shell_word),
 	};
 
