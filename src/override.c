@@ -728,6 +728,23 @@ word_index(const char *const *words, const char *word)
 	return -1;
 }
 
+int
+dm_ovr_choice(const char *opt, const char *word, struct dm_error *err)
+{
+	const struct okey *t;
+	int i;
+
+	for (t = file_okeys; t->key != NULL; t++)
+		if (t->kind == OK_CHOICE && strcmp(t->key, opt) == 0)
+			break;
+	if (t->key == NULL)
+		return dm_error_set(err, DM_ERR_USAGE, "no option %s", opt);
+	if ((i = word_index(t->choices, word)) != -1)
+		return i;
+	return dm_error_set(err, DM_ERR_USAGE, "invalid %s '%s' (use %s or "
+	    "%s)", opt, word, t->choices[0], t->choices[1]);
+}
+
 /*
  * Sets key of the entry at base, whose keys are t, from the text val:
  * 0, or -1 for a key not in t, -2 for a bad value, -3 with err set.

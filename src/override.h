@@ -174,6 +174,14 @@ void		 dm_ovr_join(char *buf, size_t len, const uint64_t *v, int n);
 const char	*dm_base_name(const char *path);
 
 /*
+ * The value of -d (opt "dialect": an enum dm_dialect) or -l ("layout": an
+ * enum dm_layout_mode) given as word, as the profile's keys of those names
+ * read it; -1 with a usage error naming the words allowed.
+ */
+int		 dm_ovr_choice(const char *opt, const char *word,
+		     struct dm_error *err);
+
+/*
  * Parses a command-line override such as opt "gap", arg "12=4" into ovr
  * (see darkmap(1), OVERRIDES).  Errors are usage errors naming the option;
  * after one, the entry the option addressed may be partly set, so the

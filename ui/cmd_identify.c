@@ -15,6 +15,7 @@
 #include "endian.h"
 #include "error.h"
 #include "identify.h"
+#include "override.h"
 #include "report.h"
 #include "sketch.h"
 #include "weights.h"
@@ -134,7 +135,7 @@ cmd_identify(int argc, char **argv)
 	struct dm_error err;
 	unsigned dialects = DM_DIALECTS_ALL;
 	size_t ncat = 0, i, nd, pick = 1;
-	int ch, rc = EXIT_INPUT, have_id = 0, have_sk = 0, fits;
+	int ch, d, rc = EXIT_INPUT, have_id = 0, have_sk = 0, fits;
 	char *end;
 	long v;
 
@@ -150,15 +151,11 @@ cmd_identify(int argc, char **argv)
 	    -1) {
 		switch (ch) {
 		case 'd':
-			if (strcmp(optarg, "ab") == 0)
-				dialects = DM_DIALECT_BIT(DM_DIALECT_AB);
-			else if (strcmp(optarg, "pj") == 0)
-				dialects = DM_DIALECT_BIT(DM_DIALECT_PJ);
-			else {
+			if ((d = dm_ovr_choice("dialect", optarg, &err)) == -1) {
 				free(catalogs);
-				return usage_error("invalid dialect (use ab or "
-				    "pj)");
+				return usage_error(err.msg);
 			}
+			dialects = DM_DIALECT_BIT(d);
 			break;
 		case 'f':
 			if (strcmp(optarg, "text") != 0 &&

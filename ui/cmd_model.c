@@ -90,19 +90,10 @@ cmd_model(int argc, char **argv)
 	    &idx)) != -1) {
 		switch (ch) {
 		case 'd':
-			if (strcmp(optarg, "ab") == 0)
-				so.dialect = DM_DIALECT_AB;
-			else if (strcmp(optarg, "pj") == 0)
-				so.dialect = DM_DIALECT_PJ;
-			else
-				goto usage_msg;
-			break;
 		case 'l':
-			if (strcmp(optarg, "load") == 0)
-				so.layout = DM_LAYOUT_LOAD;
-			else if (strcmp(optarg, "save") == 0)
-				so.layout = DM_LAYOUT_SAVE;
-			else
+			if ((*(ch == 'd' ? &so.dialect : &so.layout) =
+			    dm_ovr_choice(ch == 'd' ? "dialect" : "layout",
+			    optarg, &err)) == -1)
 				goto usage_msg;
 			break;
 		case 'p':
@@ -166,8 +157,7 @@ cmd_model(int argc, char **argv)
 	dm_ovr_free(cli);
 	return rc;
 usage_msg:
-	complain(ch == 'd' ? "invalid dialect (use ab or pj)" :
-	    "invalid layout (use load or save)", 1);
+	complain(err.msg, 1);
 	dm_ovr_free(cli);
 	return EXIT_USAGE;
 }

@@ -200,6 +200,44 @@ enum {
 	OPT_OVERRIDE
 };
 
+/* The options kept as they are given, and the flags: where each goes. */
+static const struct {
+	int		 ch;
+	size_t		 off;
+	int		 flag;	/* an int set to 1, else the argument */
+} plain_opts[] = {
+	{ 'f',			offsetof(struct opts, format_name),	0 },
+	{ 'p',			offsetof(struct opts, profile),		0 },
+	{ 'o',			offsetof(struct opts, output),		0 },
+	{ 'n',			offsetof(struct opts, names),		0 },
+	{ OPT_SAVE_PROFILE,	offsetof(struct opts, save_profile),	0 },
+	{ OPT_DTYPE,		offsetof(struct opts, dtype),		0 },
+	{ OPT_WRITE_CFG,	offsetof(struct opts, write_cfg),	0 },
+	{ OPT_TARGET,		offsetof(struct opts, target),		0 },
+	{ OPT_NO_STATS,		offsetof(struct opts, no_stats),	1 },
+	{ OPT_FORCE,		offsetof(struct opts, force),		1 },
+	{ OPT_VERIFY,		offsetof(struct opts, verify),		1 },
+};
+
+/* Stores option ch of plain_opts in o: 1 when it is one of them. */
+static int
+plain_opt(struct opts *o, int ch)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof plain_opts / sizeof plain_opts[0]; i++) {
+		if (plain_opts[i].ch != ch)
+			continue;
+		if (plain_opts[i].flag)
+			*(int *)(void *)((char *)o + plain_opts[i].off) = 1;
+		else
+			*(const char **)(void *)((char *)o +
+			    plain_opts[i].off) = optarg;
+		return 1;
+	}
+	return 0;
+}
+
 /* --target: the key names, dtype and nesting come from the target. */
 static int
 check_target_opts(const struct opts *o)
@@ -259,61 +297,24 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	while ((ch = getopt_long(argc, argv, "d:f:l:p:o:n:hV", longopts,
 	    &idx)) != -1) {
+		if (plain_opt(o, ch))
+			continue;
 		switch (ch) {
 		case 'd':
-			if (strcmp(optarg, "ab") == 0)
-				o->dialect = DM_DIALECT_AB;
-			else if (strcmp(optarg, "pj") == 0)
-				o->dialect = DM_DIALECT_PJ;
-			else {
-				warnx_usage("invalid dialect '%s' (use ab or "
-				    "pj)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			o->format_name = optarg;
-			break;
 		case 'l':
-			if (strcmp(optarg, "load") == 0)
-				o->layout = DM_LAYOUT_LOAD;
-			else if (strcmp(optarg, "save") == 0)
-				o->layout = DM_LAYOUT_SAVE;
-			else {
-				warnx_usage("invalid layout '%s' (use load or "
-				    "save)", optarg);
+			dm_error_clear(&err);
+			if ((*(ch == 'd' ? &o->dialect : &o->layout) =
+			    dm_ovr_choice(ch == 'd' ? "dialect" : "layout",
+			    optarg, &err)) == -1) {
+				warnx_usage("%s", err.msg);
 				return EXIT_USAGE;
 			}
-			break;
-		case 'p':
-			o->profile = optarg;
-			break;
-		case OPT_SAVE_PROFILE:
-			o->save_profile = optarg;
-			break;
-		case OPT_NO_STATS:
-			o->no_stats = 1;
-			break;
-		case 'o':
-			o->output = optarg;
-			break;
-		case 'n':
-			o->names = optarg;
-			break;
-		case OPT_DTYPE:
-			o->dtype = optarg;
-			break;
-		case OPT_FORCE:
-			o->force = 1;
 			break;
 		case OPT_NO_SYNC:
 			o->sync = DM_SYNC_NEVER + 1;
 			break;
 		case OPT_SYNC:
 			o->sync = DM_SYNC_ALWAYS + 1;
-			break;
-		case OPT_VERIFY:
-			o->verify = 1;
 			break;
 		case OPT_PICK:
 			if (!dm_atoi_whole(optarg) || optarg[0] == '-' ||
@@ -322,12 +323,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    "of a repair, from 1)", optarg);
 				return EXIT_USAGE;
 			}
-			break;
-		case OPT_WRITE_CFG:
-			o->write_cfg = optarg;
-			break;
-		case OPT_TARGET:
-			o->target = optarg;
 			break;
 		case OPT_WRAP:
 			if (strcmp(optarg, "model") != 0 &&
@@ -495,6 +490,28 @@ fail(struct dm_session *s, struct dm_error *err)
 	return dm_status_exit(err->code == DM_OK ? DM_ERR_INVALID : err->code);
 }
 
+/*
+ * Opens the session of inspect, convert or fix and prints its warnings;
+ * NULL after saying why, with *status the exit status.
+ */
+static struct dm_session *
+open_cmd_session(const struct opts *o, int *status)
+{
+	struct dm_session *s;
+	struct dm_error err;
+
+	*status = EXIT_INPUT;
+	if (cmd_identify_hint(o->cfg, o->weights))
+		return NULL;
+	dm_error_clear(&err);
+	if ((s = open_session(o, 0, &err)) == NULL) {
+		*status = fail(NULL, &err);
+		return NULL;
+	}
+	print_notes(s);
+	return s;
+}
+
 /* Loads --target, if given, against the session's profile. */
 static int
 open_target(const struct opts *o, const struct dm_session *s,
@@ -536,11 +553,8 @@ cmd_inspect(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
-	if (cmd_identify_hint(o->cfg, o->weights))
-		return EXIT_INPUT;
-	if ((s = open_session(o, 0, &err)) == NULL)
-		return fail(s, &err);
-	print_notes(s);
+	if ((s = open_cmd_session(o, &rc)) == NULL)
+		return rc;
 	if (open_target(o, s, &err) == -1 || save_cli_profile(o, s, &err) == -1)
 		return fail(s, &err);
 	if (o->target != NULL && o->format == DM_REPORT_JSON)
@@ -720,11 +734,8 @@ cmd_convert(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
-	if (cmd_identify_hint(o->cfg, o->weights))
-		return EXIT_INPUT;
-	if ((s = open_session(o, 0, &err)) == NULL)
-		return fail(s, &err);
-	print_notes(s);
+	if ((s = open_cmd_session(o, &rc)) == NULL)
+		return rc;
 	if (open_target(o, s, &err) == -1)
 		return fail(s, &err);
 	if (export_opts(o, dm_session_ovr(s), &xo) == -1) {
@@ -815,11 +826,8 @@ cmd_fix(const struct opts *o)
 	int rc;
 
 	dm_error_clear(&err);
-	if (cmd_identify_hint(o->cfg, o->weights))
-		return EXIT_INPUT;
-	if ((s = open_session(o, 0, &err)) == NULL)
-		return fail(s, &err);
-	print_notes(s);
+	if ((s = open_cmd_session(o, &rc)) == NULL)
+		return rc;
 	v = dm_session_verdict(s);
 	if (!dm_session_weights(s)->is_weights) {
 		say(stderr, "%s\n", v->message);
